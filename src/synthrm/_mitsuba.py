@@ -1,0 +1,61 @@
+"""One place that imports Mitsuba, Dr.Jit and Sionna RT in the right order.
+
+Sionna RT must be imported while ``llvm_ad_mono_polarized`` (or a CUDA twin) is the
+active variant; the optical renderer then switches to an RGB variant in a scope.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import synthrm._llvm as _llvm
+
+_llvm.ensure_llvm_path()
+
+import drjit as dr  # noqa: E402
+import mitsuba as mi  # noqa: E402
+
+_RADIO_VARIANTS = ("cuda_ad_mono_polarized", "llvm_ad_mono_polarized")
+_RGB_VARIANTS = ("cuda_ad_rgb", "llvm_ad_rgb")
+_backend: str | None = None
+
+
+def backend() -> str:
+    """``'cuda'`` when a CUDA device is usable, else ``'llvm'``."""
+    global _backend
+    if _backend is None:
+        _backend = "llvm"
+        if "cuda_ad_rgb" in mi.variants():
+            try:
+                if dr.has_backend(dr.JitBackend.CUDA):
+                    _backend = "cuda"
+            except Exception:  # pragma: no cover - depends on hardware
+                pass
+    return _backend
+
+
+def radio_variant() -> str:
+    return f"{backend()}_ad_mono_polarized"
+
+
+def rgb_variant() -> str:
+    return f"{backend()}_ad_rgb"
+
+
+def sionna_rt():
+    """Import and return ``sionna.rt`` with the radio variant active."""
+    if mi.variant() not in _RADIO_VARIANTS:
+        mi.set_variant(radio_variant())
+    import sionna.rt as rt  # noqa: WPS433
+
+    return rt
+
+
+@contextlib.contextmanager
+def rgb_scope():
+    """Context in which the RGB variant is active (restores the previous one)."""
+    sionna_rt()  # sionna must be imported under the radio variant first
+    with mi.util.scoped_set_variant(mi, rgb_variant()):
+        yield mi
+
+
+__all__ = ["mi", "dr", "sionna_rt", "rgb_scope", "backend"]

@@ -1,0 +1,299 @@
+"""Typed configuration for every stage, named presets, and YAML loading.
+
+Each dataclass validates itself in ``__post_init__`` and raises :class:`ConfigError`
+naming the field and the allowed range. ``load_config`` maps a nested YAML document
+onto the dataclasses; an unknown key is an error with a "did you mean" suggestion.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synthrm.errors import ConfigError
+
+
+def _require(cond: bool, msg: str) -> None:
+    if not cond:
+        raise ConfigError(msg)
+
+
+def _range(name: str, lo_hi: tuple[float, float], what: str) -> None:
+    lo, hi = lo_hi
+    _require(len(lo_hi) == 2 and lo <= hi, f"{what}: expected [min, max] with min <= max, got {list(lo_hi)}")
+
+
+@dataclass
+class CityConfig:
+    """Procedural city layout. Lengths in metres."""
+
+    district: str = "mix"
+    """District style: ``downtown`` (dense, tall), ``mix`` or ``margin`` (sparse, low)."""
+    blocks_x: int = 3
+    """Number of city blocks along x."""
+    blocks_y: int = 3
+    """Number of city blocks along y."""
+    block_size_m: tuple[float, float] = (60.0, 100.0)
+    """Range of block edge lengths [m]; each block row/column draws its own."""
+    street_width_m: tuple[float, float] = (12.0, 24.0)
+    """Range of street widths [m], drawn per street."""
+    sidewalk_width_m: float = 3.0
+    """Sidewalk width along every block edge [m]."""
+    parcel_size_m: tuple[float, float] = (20.0, 40.0)
+    """Range of parcel edge lengths [m] when a block is split into parcels."""
+    density: float = 0.7
+    """Probability that a parcel holds a building, in [0, 1]."""
+    height_m: tuple[float, float] = (8.0, 40.0)
+    """Range of building heights [m] (log-uniform)."""
+    tower_probability: float = 0.1
+    """Probability that a building is a tower on a podium."""
+    margin_m: float = 40.0
+    """Width of open ground around the street grid [m]."""
+    outskirts_m: float = 600.0
+    """Flat ground added beyond the city extent on every side [m], so that oblique views
+    see a horizon instead of the void below it."""
+    radio_materials: dict[str, str] = field(default_factory=dict)
+    """Overrides of the semantic class -> ITU material table, e.g. ``{facade: brick}``."""
+
+    def __post_init__(self):
+        _require(self.district in DISTRICTS, f"city.district: unknown district {self.district!r}; choose one of {sorted(DISTRICTS)}")
+        for n in ("blocks_x", "blocks_y"):
+            v = getattr(self, n)
+            _require(isinstance(v, int) and 1 <= v <= 50, f"city.{n}: must be an integer in [1, 50], got {v!r}")
+        for n in ("block_size_m", "street_width_m", "parcel_size_m", "height_m"):
+            v = tuple(float(x) for x in getattr(self, n))
+            setattr(self, n, v)
+            _range(n, v, f"city.{n}")
+            _require(v[0] > 0, f"city.{n}: lengths must be > 0 m, got {list(v)}")
+        _require(0 <= self.density <= 1, f"city.density: must be in [0, 1], got {self.density}")
+        _require(0 <= self.tower_probability <= 1, f"city.tower_probability: must be in [0, 1], got {self.tower_probability}")
+        _require(0 <= self.sidewalk_width_m < self.block_size_m[0] / 4,
+                 f"city.sidewalk_width_m: must be in [0, block_size_m[0]/4), got {self.sidewalk_width_m}")
+        _require(self.margin_m >= 0, f"city.margin_m: must be >= 0 m, got {self.margin_m}")
+        _require(self.outskirts_m >= 0, f"city.outskirts_m: must be >= 0 m, got {self.outskirts_m}")
+        from synthrm.scene.classes import check_radio_materials
+        check_radio_materials(self.radio_materials)
+
+
+#: District presets: height and density distributions (the seed's Downtown / Mix / Margin).
+DISTRICTS: dict[str, dict[str, Any]] = {
+    "downtown": dict(height_m=(30.0, 200.0), density=0.95, tower_probability=0.35,
+                     street_width_m=(14.0, 26.0), parcel_size_m=(22.0, 40.0)),
+    "mix": dict(height_m=(8.0, 60.0), density=0.75, tower_probability=0.1,
+                street_width_m=(12.0, 22.0), parcel_size_m=(18.0, 35.0)),
+    "margin": dict(height_m=(4.0, 12.0), density=0.4, tower_probability=0.0,
+                   street_width_m=(8.0, 14.0), parcel_size_m=(15.0, 30.0)),
+}
+
+
+@dataclass
+class CameraConfig:
+    """Camera model and pose sampling. Angles in degrees, lengths in metres."""
+
+    resolution: tuple[int, int] = (256, 192)
+    """Image size (width, height) [px]."""
+    fov_x_deg: float = 75.0
+    """Horizontal field of view [deg]."""
+    view: str = "uav"
+    """Pose sampler: ``uav``, ``vehicle`` or ``pedestrian``."""
+    uav_altitude_m: tuple[float, float] = (30.0, 120.0)
+    """UAV altitude range above ground [m]."""
+    uav_pitch_deg: tuple[float, float] = (20.0, 60.0)
+    """UAV downward pitch range [deg] (0 = horizon, 90 = nadir)."""
+    vehicle_height_m: float = 1.6
+    """Camera height of a vehicle view [m]."""
+    pedestrian_height_m: float = 1.7
+    """Camera height of a pedestrian view [m]."""
+    street_pitch_deg: tuple[float, float] = (-5.0, 15.0)
+    """Street-level upward/downward pitch range [deg] (positive looks down)."""
+    heading_jitter_deg: float = 20.0
+    """Street-level heading deviation from the street direction [deg]."""
+    min_coverage: float = 0.3
+    """Smallest fraction of pixels that must see a surface (else the pose is resampled)."""
+    min_clearance_m: float = 1.0
+    """Smallest allowed distance from the camera to any visible surface [m]."""
+    max_attempts: int = 50
+    """Pose samples tried before giving up with an error."""
+
+    def __post_init__(self):
+        res = tuple(self.resolution)
+        _require(len(res) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in res),
+                 f"camera.resolution: expected two integers WIDTHxHEIGHT, got {self.resolution!r}")
+        _require(all(v > 0 for v in res), f"camera.resolution: width and height must be > 0, got {res[0]}x{res[1]}")
+        _require(all(v <= 8192 for v in res), f"camera.resolution: at most 8192 per side, got {res[0]}x{res[1]}")
+        self.resolution = res
+        _require(0 < self.fov_x_deg < 170, f"camera.fov_x_deg: must be in (0, 170), got {self.fov_x_deg}")
+        _require(self.view in VIEWS, f"camera.view: unknown view {self.view!r}; choose one of {list(VIEWS)}")
+        for n in ("uav_altitude_m", "uav_pitch_deg", "street_pitch_deg"):
+            v = tuple(float(x) for x in getattr(self, n))
+            setattr(self, n, v)
+            _range(n, v, f"camera.{n}")
+        _require(self.uav_altitude_m[0] > 0, "camera.uav_altitude_m: must be > 0 m")
+        _require(-90 <= self.uav_pitch_deg[0] and self.uav_pitch_deg[1] <= 90, "camera.uav_pitch_deg: must lie in [-90, 90]")
+        _require(0 <= self.min_coverage <= 1, f"camera.min_coverage: must be in [0, 1], got {self.min_coverage}")
+        _require(self.max_attempts >= 1, f"camera.max_attempts: must be >= 1, got {self.max_attempts}")
+
+
+VIEWS = ("uav", "vehicle", "pedestrian")
+
+
+@dataclass
+class RenderConfig:
+    """Optical rendering settings."""
+
+    spp: int = 16
+    """Path-tracing samples per pixel of the RGB image."""
+    max_depth: int = 4
+    """Path-tracing bounces (Mitsuba ``max_depth``)."""
+    sun_elevation_deg: float = 50.0
+    """Sun elevation above the horizon [deg]."""
+    sun_azimuth_deg: float = 135.0
+    """Sun azimuth, counter-clockwise from +x [deg]."""
+    exposure: float = 1.0
+    """Linear scale applied before tone mapping to 8 bit sRGB."""
+
+    def __post_init__(self):
+        _require(isinstance(self.spp, int) and 1 <= self.spp <= 4096, f"render.spp: must be an integer in [1, 4096], got {self.spp!r}")
+        _require(isinstance(self.max_depth, int) and 1 <= self.max_depth <= 64, f"render.max_depth: must be in [1, 64], got {self.max_depth!r}")
+        _require(0 < self.sun_elevation_deg <= 90, f"render.sun_elevation_deg: must be in (0, 90], got {self.sun_elevation_deg}")
+        _require(self.exposure > 0, f"render.exposure: must be > 0, got {self.exposure}")
+
+
+@dataclass
+class VASConfig:
+    """Visible-Aligned-Surface reconstruction."""
+
+    cell: str = "pixel"
+    """Receiver cell size: ``pixel`` (two triangles per pixel quad), ``stride`` (every
+    ``stride``-th pixel) or ``adaptive`` (cells of about ``target_cell_m``)."""
+    stride: int = 1
+    """Pixel stride of the triangulation when ``cell='stride'``."""
+    target_cell_m: float = 2.0
+    """Target receiver cell edge [m] when ``cell='adaptive'``."""
+    max_stride: int = 8
+    """Largest stride the adaptive mode may use."""
+    offset_m: float = 0.05
+    """Offset of the measurement surface along the normal, towards the camera [m]."""
+    max_edge_factor: float = 3.0
+    """A quad is a depth discontinuity when an edge is longer than this many times the
+    expected pixel footprint on the surface."""
+
+    def __post_init__(self):
+        _require(self.cell in ("pixel", "stride", "adaptive"), f"vas.cell: must be pixel, stride or adaptive, got {self.cell!r}")
+        _require(isinstance(self.stride, int) and self.stride >= 1, f"vas.stride: must be an integer >= 1, got {self.stride!r}")
+        _require(isinstance(self.max_stride, int) and self.max_stride >= 1, f"vas.max_stride: must be an integer >= 1, got {self.max_stride!r}")
+        _require(self.target_cell_m > 0, f"vas.target_cell_m: must be > 0 m, got {self.target_cell_m}")
+        _require(0 <= self.offset_m <= 1, f"vas.offset_m: must be in [0, 1] m, got {self.offset_m}")
+        _require(self.max_edge_factor > 1, f"vas.max_edge_factor: must be > 1, got {self.max_edge_factor}")
+
+
+@dataclass
+class GenerateConfig:
+    """Everything ``synthrm generate`` needs."""
+
+    preset: str = "city-mix"
+    """Name of the preset this config started from (recorded, informational)."""
+    frames: int = 4
+    """Number of samples (camera frames) to generate."""
+    frames_per_scene: int = 4
+    """Frames taken in each generated city before a new city is made."""
+    seed: int = 0
+    """Master seed: the same seed gives the same dataset."""
+    shard_size: int = 8
+    """Samples per HDF5 shard (the unit of atomic writing and resume)."""
+    city: CityConfig = field(default_factory=CityConfig)
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
+    vas: VASConfig = field(default_factory=VASConfig)
+
+    def __post_init__(self):
+        for n, lo in (("frames", 1), ("frames_per_scene", 1), ("shard_size", 1), ("seed", 0)):
+            v = getattr(self, n)
+            _require(isinstance(v, int) and not isinstance(v, bool) and v >= lo, f"{n}: must be an integer >= {lo}, got {v!r}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _city_preset(district: str) -> dict:
+    return {"city": {"district": district, **DISTRICTS[district]}}
+
+
+PRESETS: dict[str, dict] = {
+    "city-downtown": _city_preset("downtown"),
+    "city-mix": _city_preset("mix"),
+    "city-margin": _city_preset("margin"),
+}
+
+
+def preset_names() -> list[str]:
+    return sorted(PRESETS)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "radio_materials":
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _build(cls, data: Any, where: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or 'config'}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {names}"
+            raise ConfigError(f"unknown config key {path!r}{hint}")
+        t = hints[key]
+        if dataclasses.is_dataclass(t):
+            kwargs[key] = _build(t, value, path)
+        elif typing.get_origin(t) is tuple:
+            if not isinstance(value, (list, tuple)):
+                raise ConfigError(f"{path}: expected a list of {len(typing.get_args(t))} numbers, got {value!r}")
+            kwargs[key] = tuple(value)
+        else:
+            kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as e:  # wrong value types that the checks did not catch
+        raise ConfigError(f"{where or 'config'}: {e}") from None
+
+
+def make_config(preset: str = "city-mix", overrides: dict | None = None) -> GenerateConfig:
+    """Build a validated config from a preset name and nested overrides."""
+    if preset not in PRESETS:
+        close = difflib.get_close_matches(preset, PRESETS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"unknown preset {preset!r}{hint}; choose one of {preset_names()}")
+    data = _merge({"preset": preset, **PRESETS[preset]}, overrides or {})
+    return _build(GenerateConfig, data, "")
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> GenerateConfig:
+    """Load a YAML config file. A top-level ``preset`` key picks the base preset."""
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read config file {str(p)!r}: {e.strerror}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"config file {str(p)!r} is not valid YAML: {str(e).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {str(p)!r}: expected a mapping at the top level")
+    preset = data.pop("preset", "city-mix")
+    return make_config(preset, _merge(data, overrides or {}))

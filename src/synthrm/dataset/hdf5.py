@@ -1,0 +1,158 @@
+"""HDF5 shard format (see ``docs/dataset.md``).
+
+A dataset folder holds ``index.json`` (config, seed, version, shards with their sample
+ids and SHA-256), ``scenes/`` (the scene folders the samples were rendered from) and
+``shards/shard-NNNNN.h5``. A shard is written under a temporary name and renamed only
+when every sample in it is complete, so a run that dies never leaves a shard that looks
+valid; the index is rewritten (atomically) after each shard.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from synthrm.errors import DatasetError
+from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_CLASSES
+
+SCHEMA_VERSION = 1
+INDEX_JSON = "index.json"
+SHARD_DIR = "shards"
+#: Arrays compressed with gzip and chunked per sample.
+GZIP_LEVEL = 4
+
+
+def shard_path(root: str | Path, shard: int) -> Path:
+    return Path(root) / SHARD_DIR / f"shard-{shard:05d}.h5"
+
+
+def sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _jsonable(v):
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, sort_keys=True)
+    return v
+
+
+class ShardWriter:
+    """Write samples into one shard; the file appears under its final name on success.
+
+    >>> with ShardWriter(path, file_attrs) as w:
+    ...     w.write("000001", {"rgb": rgb, ...}, {"seed": 1, ...})
+    """
+
+    def __init__(self, path: str | Path, file_attrs: dict):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.file_attrs = file_attrs
+        self.sample_ids: list[str] = []
+
+    def __enter__(self):
+        from synthrm import __version__
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = h5py.File(self.tmp, "w")
+        self.f.attrs["synthrm_version"] = __version__
+        self.f.attrs["schema_version"] = SCHEMA_VERSION
+        self.f.attrs["semantic_classes"] = json.dumps(SEMANTIC_CLASSES)
+        self.f.attrs["material_classes"] = json.dumps(MATERIAL_CLASSES)
+        for k, v in self.file_attrs.items():
+            self.f.attrs[k] = _jsonable(v)
+        self.f.create_group("samples")
+        return self
+
+    def write(self, sample_id: str, arrays: dict[str, np.ndarray], attrs: dict) -> None:
+        g = self.f["samples"].create_group(sample_id)
+        for k, a in arrays.items():
+            a = np.asarray(a)
+            if a.ndim >= 2:
+                g.create_dataset(k, data=a, chunks=a.shape, compression="gzip",
+                                 compression_opts=GZIP_LEVEL, shuffle=True)
+            else:
+                g.create_dataset(k, data=a)
+        for k, v in attrs.items():
+            g.attrs[k] = _jsonable(v)
+        g.attrs["complete"] = True
+        self.sample_ids.append(sample_id)
+
+    def __exit__(self, exc_type, exc, tb):
+        self.f.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+        return False
+
+
+def read_index(root: str | Path) -> dict:
+    p = Path(root) / INDEX_JSON
+    if not p.is_file():
+        raise DatasetError(f"{p}: not found; {root} is not a synthrm dataset (make one with `synthrm generate`)")
+    try:
+        return json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise DatasetError(f"{p}: corrupt JSON ({e.msg}); rerun `synthrm generate` on the folder to rebuild it") from None
+
+
+def write_index(root: str | Path, index: dict) -> None:
+    p = Path(root) / INDEX_JSON
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_text(json.dumps(index, indent=1, sort_keys=True))
+    os.replace(tmp, p)
+
+
+def list_samples(root: str | Path) -> list[tuple[str, str]]:
+    """All (shard file relative to root, sample id) pairs of a dataset, in order."""
+    idx = read_index(root)
+    return [(s["file"], sid) for s in idx["shards"] for sid in s["samples"]]
+
+
+def _open(path: Path) -> h5py.File:
+    try:
+        return h5py.File(path, "r")
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: shard missing; rerun `synthrm generate` on the dataset folder to regenerate it") from None
+    except OSError as e:
+        raise DatasetError(f"{path}: not a readable HDF5 file ({e}); delete it and rerun `synthrm generate`") from None
+
+
+def read_sample(root: str | Path, sample_id: str, keys: list[str] | None = None) -> dict:
+    """Read one sample: arrays by name plus ``attrs`` (dict) and ``file_attrs`` (dict)."""
+    for shard_file, sid in list_samples(root):
+        if sid == sample_id:
+            break
+    else:
+        raise DatasetError(f"sample {sample_id!r} not found in {root}; "
+                           f"known ids start with {[s for _, s in list_samples(root)[:5]]}")
+    path = Path(root) / shard_file
+    with _open(path) as f:
+        g = f["samples"].get(sample_id)
+        if g is None or not g.attrs.get("complete", False):
+            raise DatasetError(f"{path}: sample {sample_id!r} missing or incomplete; rerun `synthrm generate`")
+        out = {k: g[k][()] for k in (keys or list(g.keys()))}
+        out["attrs"] = {k: _decode(v) for k, v in g.attrs.items()}
+        out["file_attrs"] = {k: _decode(v) for k, v in f.attrs.items()}
+    return out
+
+
+def _decode(v):
+    if isinstance(v, bytes):
+        v = v.decode()
+    if isinstance(v, str) and v[:1] in "{[":
+        try:
+            return json.loads(v)
+        except json.JSONDecodeError:
+            return v
+    if isinstance(v, np.generic):
+        return v.item()
+    return v

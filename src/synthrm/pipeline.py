@@ -1,0 +1,267 @@
+"""``synthrm generate``: scene -> camera pose -> render -> VAS -> HDF5 shard.
+
+Stages are callables that fill one :class:`Frame` buffer. Frames are grouped into shards
+of ``shard_size``; a shard is the unit of atomic writing and of resume. Every random
+draw comes from a generator seeded by (master seed, frame index) or (master seed, scene
+index), so a frame does not depend on which frames were generated before it.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from synthrm.camera.pinhole import intrinsics
+from synthrm.camera.poses import sample_pose
+from synthrm.config import GenerateConfig
+from synthrm.dataset.hdf5 import (
+    INDEX_JSON,
+    SCHEMA_VERSION,
+    SHARD_DIR,
+    ShardWriter,
+    read_index,
+    sha256,
+    shard_path,
+    write_index,
+)
+from synthrm.errors import DatasetError, PoseError
+from synthrm.render.renderer import GBuffers, Renderer, linear_to_srgb8
+from synthrm.scene.city import city_surfaces, generate_city
+from synthrm.scene.layout import Layout
+from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
+from synthrm.vas.mesh import VASMesh, build_vas
+
+SCENES_DIR = "scenes"
+
+
+def derive_seed(*keys: int) -> int:
+    """A 63-bit seed derived deterministically from integer keys."""
+    return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(2, np.uint64)[0] >> np.uint64(1))
+
+
+@dataclass
+class Frame:
+    """The buffer one frame passes through the stages."""
+
+    index: int
+    seed: int
+    scene_index: int
+    scene_id: str = ""
+    scene_dir: Path | None = None
+    K: np.ndarray | None = None
+    cam_to_world: np.ndarray | None = None
+    gbuf: GBuffers | None = None
+    rgb: np.ndarray | None = None
+    vas: VASMesh | None = None
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def sample_id(self) -> str:
+        return f"{self.index:06d}"
+
+
+class SceneStage:
+    """Make (or reuse) the city of the frame's scene index; load its renderer."""
+
+    def __init__(self, cfg: GenerateConfig, root: Path):
+        self.cfg, self.root = cfg, root
+        self._cache: dict[int, tuple[Layout, Renderer]] = {}
+
+    def scene_id(self, scene_index: int) -> str:
+        return f"{self.cfg.preset}-{scene_index:04d}"
+
+    def __call__(self, fr: Frame) -> Frame:
+        fr.scene_id = self.scene_id(fr.scene_index)
+        fr.scene_dir = self.root / SCENES_DIR / fr.scene_id
+        if fr.scene_index not in self._cache:
+            if not (fr.scene_dir / SCENE_JSON).is_file():  # missing or half-written
+                if fr.scene_dir.exists():
+                    shutil.rmtree(fr.scene_dir)
+                seed = derive_seed(self.cfg.seed, fr.scene_index, 1)
+                city = generate_city(self.cfg.city, seed)
+                tmp = fr.scene_dir.with_name(fr.scene_dir.name + ".tmp")
+                if tmp.exists():
+                    shutil.rmtree(tmp)
+                write_scene(tmp, city_surfaces(city), radio_materials=self.cfg.city.radio_materials,
+                            footprints=city.footprints_json(),
+                            meta={"scene_id": fr.scene_id, "seed": seed, "kind": "city",
+                                  "district": city.district, "config": self.cfg.city.__dict__})
+                tmp.rename(fr.scene_dir)
+            self._cache.clear()  # one renderer at a time: frames of a scene are consecutive
+            r = self.cfg.render
+            self._cache[fr.scene_index] = (
+                Layout.load(fr.scene_dir),
+                Renderer(fr.scene_dir, r.sun_elevation_deg, r.sun_azimuth_deg))
+        return fr
+
+    def get(self, scene_index: int) -> tuple[Layout, Renderer]:
+        return self._cache[scene_index]
+
+
+class PoseStage:
+    """Sample a pose that is outside buildings and sees enough surface; keep its G-buffers."""
+
+    def __init__(self, cfg: GenerateConfig, scenes: SceneStage):
+        self.cfg, self.scenes = cfg, scenes
+
+    def __call__(self, fr: Frame) -> Frame:
+        cam = self.cfg.camera
+        w, h = cam.resolution
+        layout, renderer = self.scenes.get(fr.scene_index)
+        fr.K = intrinsics(w, h, cam.fov_x_deg)
+        rng = np.random.default_rng(derive_seed(fr.seed, 2))
+        kept = {}
+
+        def check(c2w):
+            g = renderer.gbuffers(fr.K, c2w, w, h)
+            if g.backfacing.mean() > 0.01:
+                return "inside a wall (sees the back of surfaces)"
+            if g.hit.mean() < cam.min_coverage:
+                return f"sees almost nothing (< {cam.min_coverage:.0%} of pixels hit a surface)"
+            if np.nanmin(g.depth) < cam.min_clearance_m:
+                return f"closer than {cam.min_clearance_m} m to a surface"
+            kept["g"] = g
+            return None
+
+        try:
+            fr.cam_to_world = sample_pose(layout, cam, rng, check)
+        except PoseError as e:
+            raise PoseError(f"frame {fr.sample_id} in scene {fr.scene_id}: {e}") from None
+        fr.gbuf = kept["g"]
+        return fr
+
+
+class RGBStage:
+    """Path-trace the colour image (8-bit sRGB)."""
+
+    def __init__(self, cfg: GenerateConfig, scenes: SceneStage):
+        self.cfg, self.scenes = cfg, scenes
+
+    def __call__(self, fr: Frame) -> Frame:
+        r = self.cfg.render
+        w, h = self.cfg.camera.resolution
+        _, renderer = self.scenes.get(fr.scene_index)
+        lin = renderer.rgb(fr.K, fr.cam_to_world, w, h, spp=r.spp, max_depth=r.max_depth,
+                           seed=derive_seed(fr.seed, 3) & 0x7FFFFFFF)
+        fr.rgb = linear_to_srgb8(lin, r.exposure)
+        return fr
+
+
+class VASStage:
+    """Lift the depth map into the visible-surface mesh."""
+
+    def __init__(self, cfg: GenerateConfig):
+        self.cfg = cfg
+
+    def __call__(self, fr: Frame) -> Frame:
+        fr.vas = build_vas(fr.gbuf.depth, fr.K, fr.cam_to_world, fr.gbuf.normal, self.cfg.vas)
+        if fr.vas.num_faces == 0:
+            raise PoseError(f"frame {fr.sample_id}: the visible surface is empty "
+                            "(no pixel quad on one surface); check camera.min_coverage")
+        return fr
+
+
+def sample_arrays(fr: Frame) -> dict[str, np.ndarray]:
+    g = fr.gbuf
+    return {
+        "rgb": fr.rgb, "depth": g.depth, "normal": g.normal, "semantic": g.semantic,
+        "material": g.material, "roughness": g.roughness, "albedo": g.albedo,
+        "K": fr.K.astype(np.float64), "cam_to_world": fr.cam_to_world.astype(np.float64),
+    }
+
+
+def _config_json(cfg: GenerateConfig) -> dict:
+    return json.loads(json.dumps(cfg.to_dict()))
+
+
+def _check_resume(root: Path, cfg: GenerateConfig) -> dict | None:
+    if not (root / INDEX_JSON).exists():
+        return None
+    idx = read_index(root)
+    old, new = idx.get("config"), _config_json(cfg)
+    if old != new:
+        diffs = _diff(old or {}, new)
+        raise DatasetError(f"{root} holds a dataset made with a different config ({'; '.join(diffs[:3])}); "
+                           "use a new --out folder or the same settings to resume")
+    return idx
+
+
+def _diff(a: dict, b: dict, prefix="") -> list[str]:
+    out = []
+    for k in sorted(set(a) | set(b)):
+        x, y = a.get(k), b.get(k)
+        if isinstance(x, dict) and isinstance(y, dict):
+            out += _diff(x, y, f"{prefix}{k}.")
+        elif x != y:
+            out.append(f"{prefix}{k}: {x!r} there, {y!r} now")
+    return out
+
+
+def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=None) -> dict:
+    """Generate (or resume) a dataset in ``out``. Returns per-stage timings [s]."""
+    from synthrm import __version__
+
+    log = log or (lambda m: print(m, file=sys.stderr))
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    idx = _check_resume(root, cfg)
+    for tmp in list((root / SHARD_DIR).glob("*.tmp")) if (root / SHARD_DIR).exists() else []:
+        tmp.unlink()  # leftovers of an interrupted run
+    if idx is None:
+        idx = {"synthrm_version": __version__, "schema_version": SCHEMA_VERSION,
+               "config": _config_json(cfg), "seed": cfg.seed, "shards": []}
+        write_index(root, idx)
+    done = {s["file"] for s in idx["shards"] if (root / s["file"]).is_file()}
+    idx["shards"] = [s for s in idx["shards"] if s["file"] in done]
+
+    scenes = SceneStage(cfg, root)
+    stages = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes)),
+              ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
+    n_shards = -(-cfg.frames // cfg.shard_size)
+    todo = [k for k in range(n_shards)
+            if str(shard_path(root, k).relative_to(root)) not in done]
+    skipped = cfg.frames - sum(min(cfg.shard_size, cfg.frames - k * cfg.shard_size) for k in todo)
+    if skipped:
+        log(f"resuming: {skipped} complete samples kept, {cfg.frames - skipped} to generate")
+    timings: dict[str, list[float]] = defaultdict(list)
+    bar = _progress(cfg.frames - skipped, progress)
+    file_attrs = {"config": _config_json(cfg), "seed": cfg.seed, "preset": cfg.preset}
+    for k in todo:
+        path = shard_path(root, k)
+        with ShardWriter(path, file_attrs) as w:
+            for i in range(k * cfg.shard_size, min((k + 1) * cfg.shard_size, cfg.frames)):
+                fr = Frame(index=i, seed=derive_seed(cfg.seed, i, 0), scene_index=i // cfg.frames_per_scene)
+                for name, stage in stages:
+                    t0 = time.perf_counter()
+                    stage(fr)
+                    timings[name].append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                w.write(fr.sample_id, sample_arrays(fr), {
+                    "scene": f"{SCENES_DIR}/{fr.scene_id}/{SCENE_XML}", "scene_id": fr.scene_id,
+                    "district": cfg.city.district, "view": cfg.camera.view, "frame": i,
+                    "seed": fr.seed, "master_seed": cfg.seed, "synthrm_version": __version__,
+                    "config": _config_json(cfg), "vas_num_faces": fr.vas.num_faces,
+                })
+                timings["write"].append(time.perf_counter() - t0)
+                bar.update(1)
+        idx["shards"].append({"file": str(path.relative_to(root)), "samples": w.sample_ids,
+                              "sha256": sha256(path)})
+        idx["shards"].sort(key=lambda s: s["file"])
+        write_index(root, idx)
+    bar.close()
+    return {"frames": cfg.frames - skipped, "skipped": skipped,
+            "stage_total_s": {k: float(np.sum(v)) for k, v in timings.items()},
+            "stage_median_s": {k: float(np.median(v)) for k, v in timings.items()}}
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="frame", desc="generate", disable=not enabled or total == 0,
+                file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,94 @@
+"""Semantic classes and the material table shared by the optical and radio stages.
+
+A surface has a semantic class (what it is) and a radio material (an ITU material name
+understood by Sionna RT's ``itu-radio-material``). Each class also carries the visual
+parameters the renderer and the roughness / albedo buffers use.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: id -> name. Id 0 is reserved for "nothing hit" (sky).
+SEMANTIC_CLASSES: dict[int, str] = {
+    0: "sky",
+    1: "road",
+    2: "sidewalk",
+    3: "ground",
+    4: "facade",
+    5: "roof",
+}
+SEMANTIC_IDS: dict[str, int] = {v: k for k, v in SEMANTIC_CLASSES.items()}
+
+#: ITU-R P.2040 materials known to Sionna RT (``itu-radio-material`` type names), id ->
+#: name. Id 0 is reserved for "nothing hit". The ids are stable across releases.
+MATERIAL_CLASSES: dict[int, str] = {
+    0: "none",
+    1: "vacuum",
+    2: "concrete",
+    3: "brick",
+    4: "plasterboard",
+    5: "wood",
+    6: "glass",
+    7: "ceiling_board",
+    8: "chipboard",
+    9: "plywood",
+    10: "marble",
+    11: "floorboard",
+    12: "metal",
+    13: "very_dry_ground",
+    14: "medium_dry_ground",
+    15: "wet_ground",
+}
+MATERIAL_IDS: dict[str, int] = {v: k for k, v in MATERIAL_CLASSES.items()}
+
+#: Default radio material per semantic class (the SynthRM seed's Table 4: buildings
+#: ``concrete``, terrain ``very_dry_ground``).
+DEFAULT_RADIO_MATERIALS: dict[str, str] = {
+    "road": "very_dry_ground",
+    "sidewalk": "very_dry_ground",
+    "ground": "very_dry_ground",
+    "facade": "concrete",
+    "roof": "concrete",
+}
+
+
+@dataclass(frozen=True)
+class VisualMaterial:
+    """Appearance of a semantic class for the path tracer and the G-buffers."""
+
+    albedo: tuple[float, float, float]
+    """Diffuse albedo, linear RGB in [0, 1]."""
+    roughness: float
+    """Microfacet roughness (alpha) in [0, 1]."""
+
+
+VISUAL_MATERIALS: dict[str, VisualMaterial] = {
+    "road": VisualMaterial((0.09, 0.09, 0.10), 0.8),
+    "sidewalk": VisualMaterial((0.42, 0.40, 0.37), 0.7),
+    "ground": VisualMaterial((0.16, 0.30, 0.10), 0.9),
+    "facade": VisualMaterial((0.55, 0.50, 0.44), 0.5),
+    "roof": VisualMaterial((0.30, 0.28, 0.28), 0.6),
+}
+
+#: Radio material thickness [m] per semantic class, for ``itu-radio-material``.
+THICKNESS_M: dict[str, float] = {
+    "road": 0.5, "sidewalk": 0.5, "ground": 0.5, "facade": 0.3, "roof": 0.3,
+}
+
+
+def check_radio_materials(mapping: dict[str, str]) -> dict[str, str]:
+    """Validate a semantic-class -> ITU material mapping; return the full mapping."""
+    from synthrm.errors import ConfigError
+
+    full = dict(DEFAULT_RADIO_MATERIALS)
+    for cls, mat in mapping.items():
+        if cls not in DEFAULT_RADIO_MATERIALS:
+            raise ConfigError(
+                f"radio_materials: unknown semantic class {cls!r}; "
+                f"known: {sorted(DEFAULT_RADIO_MATERIALS)}")
+        if mat not in MATERIAL_IDS or mat in ("none", "vacuum"):
+            raise ConfigError(
+                f"radio_materials[{cls!r}]: unknown ITU material {mat!r}; "
+                f"known: {sorted(m for m in MATERIAL_IDS if m not in ('none', 'vacuum'))}")
+        full[cls] = mat
+    return full

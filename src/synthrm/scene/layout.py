@@ -1,0 +1,46 @@
+"""The 2D layout of a scene folder (``footprints.json``): buildings and street axes.
+
+A light read-only view used by pose and transmitter samplers and by analysis, without
+the meshes.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from shapely.geometry import Polygon
+
+from synthrm.scene.city import Building, Street
+
+
+@dataclass
+class Layout:
+    extent: tuple[float, float, float, float]
+    """(xmin, ymin, xmax, ymax) of the ground [m]."""
+    buildings: list[Building]
+    streets: list[Street]
+    sidewalk_width_m: float = 3.0
+
+    def building_at(self, x: float, y: float, z: float = 0.0, margin_m: float = 0.0):
+        """The building whose volume (grown by ``margin_m``) holds (x, y, z), or None."""
+        for b in self.buildings:
+            if b.contains(x, y, z, margin_m):
+                return b
+        return None
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Layout":
+        bs = []
+        for b in d["buildings"]:
+            tower = Polygon(b["tower"]) if "tower" in b else None
+            bs.append(Building(Polygon(b["footprint"]), float(b["height_m"]), b["kind"],
+                               b.get("podium_height_m"), tower))
+        st = [Street(tuple(s["start"]), tuple(s["end"]), float(s["width_m"])) for s in d["streets"]]
+        return cls(tuple(d["extent_m"]), bs, st, float(d.get("sidewalk_width_m", 3.0)))
+
+    @classmethod
+    def load(cls, scene_dir: str | Path) -> "Layout":
+        from synthrm.scene.writer import FOOTPRINTS_JSON
+
+        return cls.from_json(json.loads((Path(scene_dir) / FOOTPRINTS_JSON).read_text()))

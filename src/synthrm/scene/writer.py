@@ -1,0 +1,154 @@
+"""Write a scene folder that both Sionna RT and the optical renderer open as it is.
+
+Layout of ``<scene_dir>/``::
+
+    scene.xml        Mitsuba XML with itu-radio-material BSDFs (``sionna.rt.load_scene``)
+    render.xml       the same PLY meshes with visual BSDFs and a default sun + sky
+    meshes/<class>.ply   one binary PLY per semantic class
+    footprints.json  building footprints, heights, street axes
+    scene.json       semantic class and materials of every mesh, seed, version
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+from synthrm.scene.classes import (
+    DEFAULT_RADIO_MATERIALS,
+    MATERIAL_IDS,
+    SEMANTIC_IDS,
+    THICKNESS_M,
+    VISUAL_MATERIALS,
+)
+
+SCENE_XML = "scene.xml"
+RENDER_XML = "render.xml"
+SCENE_JSON = "scene.json"
+FOOTPRINTS_JSON = "footprints.json"
+
+
+def write_ply(path: str | Path, vertices: np.ndarray, faces: np.ndarray) -> None:
+    """Write a binary little-endian PLY: vertices (V, 3) float32, faces (F, 3) int32."""
+    v = np.ascontiguousarray(vertices, dtype="<f4")
+    f = np.ascontiguousarray(faces, dtype="<i4")
+    header = (
+        "ply\nformat binary_little_endian 1.0\n"
+        f"element vertex {len(v)}\nproperty float x\nproperty float y\nproperty float z\n"
+        f"element face {len(f)}\nproperty list uchar int vertex_indices\nend_header\n"
+    ).encode()
+    rec = np.empty(len(f), dtype=[("n", "u1"), ("idx", "<i4", (3,))])
+    rec["n"] = 3
+    rec["idx"] = f
+    with open(path, "wb") as fh:
+        fh.write(header)
+        fh.write(v.tobytes())
+        fh.write(rec.tobytes())
+
+
+def read_ply(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read a PLY written by :func:`write_ply`: (vertices (V,3) float32, faces (F,3) int32)."""
+    data = Path(path).read_bytes()
+    end = data.index(b"end_header\n") + len(b"end_header\n")
+    header = data[:end].decode().splitlines()
+    nv = int(next(l for l in header if l.startswith("element vertex")).split()[-1])
+    nf = int(next(l for l in header if l.startswith("element face")).split()[-1])
+    v = np.frombuffer(data, "<f4", nv * 3, end).reshape(nv, 3)
+    rec = np.frombuffer(data, [("n", "u1"), ("idx", "<i4", (3,))], nf, end + nv * 12)
+    return v.copy(), rec["idx"].copy()
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_scene(out_dir: str | Path, surfaces: dict[str, tuple[np.ndarray, np.ndarray]],
+                radio_materials: dict[str, str] | None = None, meta: dict | None = None,
+                footprints: dict | None = None) -> Path:
+    """Write ``surfaces`` ({semantic class: (vertices, faces)}) as a scene folder.
+
+    ``radio_materials`` overrides the class -> ITU material table. Returns the folder.
+    ``scene.json`` is written last, so a folder without it is incomplete.
+    """
+    from synthrm import __version__
+
+    out = Path(out_dir)
+    (out / "meshes").mkdir(parents=True, exist_ok=True)
+    mats = {**DEFAULT_RADIO_MATERIALS, **(radio_materials or {})}
+    shapes = []
+    for cls, (v, f) in surfaces.items():
+        fname = f"meshes/{cls}.ply"
+        write_ply(out / fname, v, f)
+        shapes.append({
+            "id": cls, "file": fname, "semantic": cls, "semantic_id": SEMANTIC_IDS[cls],
+            "radio_material": mats[cls], "material_id": MATERIAL_IDS[mats[cls]],
+            "thickness_m": THICKNESS_M[cls], "num_triangles": int(len(f)),
+        })
+
+    # Sionna scene: one itu-radio-material per (material, thickness)
+    lines = ['<scene version="2.1.0">']
+    bsdfs = {}
+    for s in shapes:
+        key = (s["radio_material"], s["thickness_m"])
+        if key not in bsdfs:
+            bid = f"itu_{key[0]}" if not any(k[0] == key[0] for k in bsdfs) else f"itu_{key[0]}_{len(bsdfs)}"
+            bsdfs[key] = bid
+            lines += [f'  <bsdf type="itu-radio-material" id={quoteattr(bid)}>',
+                      f'    <string name="type" value={quoteattr(key[0])}/>',
+                      f'    <float name="thickness" value="{key[1]}"/>', "  </bsdf>"]
+    for s in shapes:
+        s["radio_bsdf"] = bsdfs[(s["radio_material"], s["thickness_m"])]
+        lines += [f'  <shape type="ply" id={quoteattr(s["id"])}>',
+                  f'    <string name="filename" value={quoteattr(s["file"])}/>',
+                  '    <boolean name="face_normals" value="true"/>',
+                  f'    <ref id={quoteattr(s["radio_bsdf"])} name="bsdf"/>', "  </shape>"]
+    lines.append("</scene>")
+    _atomic_write_text(out / SCENE_XML, "\n".join(lines) + "\n")
+
+    # Optical scene: visual BSDFs + default sun and sky (z up)
+    lines = ['<scene version="3.0.0">']
+    for s in shapes:
+        vm = VISUAL_MATERIALS[s["semantic"]]
+        rgb = ", ".join(f"{c:.4f}" for c in vm.albedo)
+        lines += [f'  <shape type="ply" id={quoteattr(s["id"])}>',
+                  f'    <string name="filename" value={quoteattr(s["file"])}/>',
+                  '    <boolean name="face_normals" value="true"/>',
+                  '    <bsdf type="principled">',
+                  f'      <rgb name="base_color" value="{rgb}"/>',
+                  f'      <float name="roughness" value="{vm.roughness}"/>',
+                  "    </bsdf>", "  </shape>"]
+    lines += ['  <emitter type="sunsky">',
+              '    <vector name="sun_direction" value="0.4545, 0.4545, 0.766"/>',
+              "  </emitter>", "</scene>"]
+    _atomic_write_text(out / RENDER_XML, "\n".join(lines) + "\n")
+
+    if footprints is not None:
+        _atomic_write_text(out / FOOTPRINTS_JSON, json.dumps(footprints, indent=1))
+    info = {"synthrm_version": __version__, "shapes": shapes, **(meta or {})}
+    _atomic_write_text(out / SCENE_JSON, json.dumps(info, indent=1))
+    return out
+
+
+def read_scene_info(scene_dir: str | Path) -> dict:
+    """Read ``scene.json`` of a scene folder (raises DatasetError when missing)."""
+    from synthrm.errors import DatasetError
+
+    p = Path(scene_dir) / SCENE_JSON
+    try:
+        return json.loads(p.read_text())
+    except FileNotFoundError:
+        raise DatasetError(f"{p}: missing; {scene_dir} is not a complete synthrm scene folder "
+                           "(regenerate it with `synthrm generate`)") from None
+    except json.JSONDecodeError as e:
+        raise DatasetError(f"{p}: corrupt JSON ({e.msg}); delete the scene folder and regenerate") from None
+
+
+def scene_meshes(scene_dir: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Load every mesh of a scene folder: {shape id: (vertices, faces)}."""
+    info = read_scene_info(scene_dir)
+    return {s["id"]: read_ply(Path(scene_dir) / s["file"]) for s in info["shapes"]}

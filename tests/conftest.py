@@ -1,0 +1,64 @@
+"""Shared tiny fixtures: a small city and a 64x48 dataset made with the real renderer."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synthrm.config import make_config
+
+TINY_CITY = {"blocks_x": 2, "blocks_y": 2, "block_size_m": [50, 70], "outskirts_m": 200.0}
+
+
+def tiny_config(preset="city-mix", **over):
+    over.setdefault("frames", 3)
+    over.setdefault("shard_size", 2)
+    over.setdefault("frames_per_scene", 2)
+    over.setdefault("camera", {})
+    over["camera"] = {"resolution": [64, 48], **over["camera"]}
+    over["city"] = {**TINY_CITY, **over.get("city", {})}
+    over["render"] = {"spp": 4, **over.get("render", {})}
+    return make_config(preset, over)
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory):
+    from synthrm.pipeline import generate
+
+    root = tmp_path_factory.mktemp("ds")
+    cfg = tiny_config(seed=7)
+    generate(cfg, root, progress=False)
+    return root, cfg
+
+
+def point_triangle_distance(p: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    """Distances (P, T) from points p (P, 3) to triangles tri (T, 3, 3) (Ericson's method)."""
+    a, b, c = tri[None, :, 0], tri[None, :, 1], tri[None, :, 2]
+    p = p[:, None, :]
+    ab, ac, ap = b - a, c - a, p - a
+    d1, d2 = (ab * ap).sum(-1), (ac * ap).sum(-1)
+    bp = p - b
+    d3, d4 = (ab * bp).sum(-1), (ac * bp).sum(-1)
+    cp = p - c
+    d5, d6 = (ab * cp).sum(-1), (ac * cp).sum(-1)
+    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = va + vb + vc
+        v = np.where(denom != 0, vb / denom, 0.0)
+        w = np.where(denom != 0, vc / denom, 0.0)
+        q = a + ab * v[..., None] + ac * w[..., None]  # interior projection
+        t_ab = np.clip(d1 / np.where((d1 - d3) != 0, d1 - d3, 1), 0, 1)
+        t_ac = np.clip(d2 / np.where((d2 - d6) != 0, d2 - d6, 1), 0, 1)
+        t_bc = np.clip((d4 - d3) / np.where(((d4 - d3) + (d5 - d6)) != 0, (d4 - d3) + (d5 - d6), 1), 0, 1)
+    q_ab, q_ac, q_bc = a + ab * t_ab[..., None], a + ac * t_ac[..., None], b + (c - b) * t_bc[..., None]
+    inside = (va >= 0) & (vb >= 0) & (vc >= 0) & (denom != 0)
+    dist = np.stack([np.linalg.norm(p - q_ab, axis=-1), np.linalg.norm(p - q_ac, axis=-1),
+                     np.linalg.norm(p - q_bc, axis=-1)]).min(0)
+    return np.where(inside, np.linalg.norm(p - q, axis=-1), dist)
+
+
+def min_distance(points: np.ndarray, tris: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """(P,) distance from each point to the nearest triangle."""
+    out = np.empty(len(points))
+    for i in range(0, len(points), chunk):
+        out[i:i + chunk] = point_triangle_distance(points[i:i + chunk], tris).min(1)
+    return out
