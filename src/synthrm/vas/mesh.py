@@ -77,28 +77,34 @@ class VASMesh:
         return out
 
 
-def _edge_ok(p: np.ndarray, s: np.ndarray, a, b, factor: float, length: float) -> np.ndarray:
-    """Distance between lattice points a and b (index tuples) within the expected spacing."""
-    d = np.linalg.norm(p[a] - p[b], axis=-1)
-    return d <= factor * length * np.maximum(s[a], s[b])
-
-
 def _continuity(points, hit, cam_center, K, normal, factor):
-    """(H-1, W-1) bool: the fine quad with top-left pixel (r, c) is on one surface."""
+    """(H-1, W-1) bool: the fine quad with top-left pixel (r, c) lies on one surface.
+
+    An edge between neighbouring lattice points a, b is continuous when |p_a - p_b| is
+    within ``factor`` times the expected spacing of neighbours on the surface
+    (distance / fx / |cos incidence|). With normals, two points of (nearly) parallel
+    normals must also lie on one plane (off-plane distance below half a pixel's
+    footprint), so parallel surfaces at different depths are never bridged.
+    """
     view = points - cam_center
     dist = np.linalg.norm(view, axis=-1)
     if normal is not None:
         cos = np.abs(np.sum(normal * view, axis=-1)) / np.maximum(dist, 1e-12)
     else:
         cos = np.full(dist.shape, COS_MIN)
-    s = dist / K[0, 0] / np.maximum(cos, COS_MIN)  # expected spacing of neighbours [m]
-    s = np.where(hit, s, np.nan)
+    s = np.where(hit, dist / K[0, 0] / np.maximum(cos, COS_MIN), np.nan)
+    lateral = np.where(hit, dist / K[0, 0], np.nan)  # footprint across the ray [m]
     tl, tr = (slice(0, -1), slice(0, -1)), (slice(0, -1), slice(1, None))
     bl, br = (slice(1, None), slice(0, -1)), (slice(1, None), slice(1, None))
     ok = hit[tl] & hit[tr] & hit[bl] & hit[br]
     with np.errstate(invalid="ignore"):
         for a, b, ln in ((tl, tr, 1.0), (tl, bl, 1.0), (tr, br, 1.0), (bl, br, 1.0), (tl, br, 2 ** 0.5)):
-            ok &= _edge_ok(points, s, a, b, factor, ln)
+            d = points[a] - points[b]
+            ok &= np.linalg.norm(d, axis=-1) <= factor * ln * np.maximum(s[a], s[b])
+            if normal is not None:
+                parallel = np.sum(normal[a] * normal[b], axis=-1) >= 0.95
+                off = np.maximum(np.abs(np.sum(normal[a] * d, -1)), np.abs(np.sum(normal[b] * d, -1)))
+                ok &= ~parallel | (off <= 0.5 * ln * np.maximum(lateral[a], lateral[b]))
     return ok
 
 

@@ -1,0 +1,124 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synthrm.cli import main
+from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
+from synthrm.pipeline import RGBStage, generate
+
+from conftest import tiny_config
+
+TINY = ["--resolution", "64x48", "--frames", "2", "--quiet"]
+
+
+def _yaml(tmp_path, **extra):
+    import yaml
+
+    d = {"preset": "city-margin", "shard_size": 1, "frames_per_scene": 2,
+         "city": {"blocks_x": 2, "blocks_y": 2, "block_size_m": [50, 70], "outskirts_m": 200.0},
+         "render": {"spp": 2}, **extra}
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump(d))
+    return p
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--preset", "city-nowhere"], "unknown preset 'city-nowhere'"),
+    (["--resolution", "0x48"], "width and height must be > 0"),
+    (["--resolution=-64x48"], "width and height must be > 0"),
+    (["--resolution", "big"], "expected WIDTHxHEIGHT"),
+    (["--config", "/nonexistent/c.yaml"], "cannot read config file"),
+])
+def test_bad_input_is_one_line_error_and_writes_nothing(args, msg, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc = main(["generate", "--out", str(out), "--frames", "1", "--quiet", *args])
+    err = capsys.readouterr().err.strip()
+    assert rc != 0 and msg in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_pose_that_cannot_be_placed(tmp_path, capsys):
+    # a UAV high above a low district looking 30-40 degrees up sees only sky
+    cfg = _yaml(tmp_path, camera={"uav_pitch_deg": [-40, -30], "uav_altitude_m": [100, 120],
+                                  "max_attempts": 3, "resolution": [32, 24]})
+    out = tmp_path / "out"
+    rc = main(["generate", "--config", str(cfg), "--out", str(out), "--frames", "1", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert rc != 0 and len(err.splitlines()) == 1
+    assert "could not place a uav camera in 3 attempts" in err and "sees almost nothing" in err
+    assert not list(out.glob("shards/*")) and read_index(out)["shards"] == []
+
+
+def test_generate_then_show(tmp_path, capsys):
+    cfg = _yaml(tmp_path)
+    out = tmp_path / "ds"
+    assert main(["generate", "--config", str(cfg), "--out", str(out), *TINY]) == 0
+    assert "wrote 2 samples" in capsys.readouterr().out
+    png = tmp_path / "fig.png"
+    assert main(["show", str(out), "--sample", "000001", "--out", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    # rerun: everything complete, nothing regenerated
+    assert main(["generate", "--config", str(cfg), "--out", str(out), *TINY]) == 0
+    assert "already complete" in capsys.readouterr().out
+    # same folder, other settings: refused
+    rc = main(["generate", "--config", str(cfg), "--out", str(out), "--seed", "3", *TINY])
+    assert rc != 0 and "different config" in capsys.readouterr().err
+
+
+def test_interrupted_run_resumes_to_the_same_dataset(tmp_path, monkeypatch):
+    cfg = tiny_config(frames=4, shard_size=2, seed=11)
+    ref = tmp_path / "ref"
+    generate(cfg, ref, progress=False)
+
+    calls = {"n": 0}
+    real = RGBStage.__call__
+
+    def dying(self, fr):
+        calls["n"] += 1
+        if calls["n"] == 3:  # first frame of the second shard
+            raise KeyboardInterrupt
+        return real(self, fr)
+
+    out = tmp_path / "cut"
+    monkeypatch.setattr(RGBStage, "__call__", dying)
+    with pytest.raises(KeyboardInterrupt):
+        generate(cfg, out, progress=False)
+    monkeypatch.setattr(RGBStage, "__call__", real)
+    assert [s for _, s in list_samples(out)] == ["000000", "000001"]
+    assert not list((out / "shards").glob("*.tmp"))
+    generate(cfg, out, progress=False)
+    _assert_same(ref, out)
+
+
+def test_killed_process_resumes(tmp_path):
+    """SIGKILL mid-run (no cleanup at all), then the same command completes the dataset."""
+    cfg = _yaml(tmp_path)
+    ref, out = tmp_path / "ref", tmp_path / "killed"
+    args = ["--config", str(cfg), "--resolution", "64x48", "--frames", "4", "--quiet"]
+    assert main(["generate", "--out", str(ref), *args]) == 0
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    p = subprocess.Popen([sys.executable, "-m", "synthrm.cli", "generate", "--out", str(out), *args], env=env)
+    deadline = time.time() + 240
+    while time.time() < deadline and not (out / "shards" / "shard-00001.h5").exists():
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    done = read_index(out)["shards"]
+    assert 1 <= len(done) <= 4  # killed somewhere after the second shard appeared
+    assert main(["generate", "--out", str(out), *args]) == 0
+    _assert_same(ref, out)
+
+
+def _assert_same(a: Path, b: Path):
+    ia, ib = list_samples(a), list_samples(b)
+    assert ia == ib and len(ia) == 4
+    for _, sid in ia:
+        x, y = read_sample(a, sid), read_sample(b, sid)
+        for k in ("rgb", "depth", "semantic", "material"):
+            assert np.array_equal(x[k], y[k], equal_nan=k == "depth"), (sid, k)
