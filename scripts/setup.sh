@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}
 
-have_llvm() { ls /usr/lib/*-linux-gnu/libLLVM.so.1[6-9]* /usr/lib/*-linux-gnu/libLLVM-1[6-9].so* /usr/lib/*-linux-gnu/libLLVM.so.2[0-9]* >/dev/null 2>&1; }
+# the same search that `import synthrm` does (src/synthrm/_llvm.py, no dependencies)
+have_llvm() { PYTHONPATH=src $PY -c "import sys; from synthrm._llvm import find_llvm; sys.exit(find_llvm() is None)"; }
 if ! have_llvm; then
   echo "setup: installing libllvm19 (Dr.Jit's CPU backend needs LLVM >= 16)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
