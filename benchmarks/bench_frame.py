@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from synthrm._mitsuba import rgb_scope
 from synthrm.cli import _resolution
 from synthrm.config import make_config
 from synthrm.pipeline import Frame, PoseStage, RGBStage, SceneStage, VASStage, derive_seed, sample_arrays
@@ -35,7 +36,7 @@ def main() -> None:
                   ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
         times = {k: [] for k, _ in stages} | {"write": []}
         t0 = time.perf_counter()
-        with ShardWriter(f"{d}/bench.h5", {}) as w:
+        with rgb_scope(), ShardWriter(f"{d}/bench.h5", {}) as w:
             for i in range(a.frames + 1):  # frame 0 warms up (scene build, JIT)
                 fr = Frame(index=i, seed=derive_seed(cfg.seed, i, 0), scene_index=0)
                 for name, st in stages:
