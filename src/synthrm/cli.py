@@ -47,7 +47,7 @@ def _generate(args) -> int:
     if report["frames"]:
         print(f"wrote {report['frames']} samples to {args.out} "
               f"({report['skipped']} already complete)")
-        print("stage            total [s]  per frame [s]")
+        print("stage            total [s]  median per frame [s]")
         for k, v in tot.items():
             print(f"  {k:<14} {v:9.2f}  {report['stage_median_s'][k]:12.3f}")
     else:

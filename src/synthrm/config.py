@@ -191,6 +191,43 @@ class VASConfig:
 
 
 @dataclass
+class RadioConfig:
+    """Sionna RT radio-map settings (defaults: the SynthRM seed's Table 4, except the
+    ray budget, which defaults to what fits a 2-core machine)."""
+
+    frequency_hz: float = 3.5e9
+    """Carrier frequency [Hz]."""
+    bandwidth_hz: float = 1e6
+    """Bandwidth for the thermal noise k*T*B [Hz]."""
+    tx_power_dbm: float = 30.0
+    """Transmit power per transmitter [dBm]."""
+    temperature_k: float = 293.0
+    """Receiver noise temperature [K]."""
+    samples_per_tx: int = 10 ** 6
+    """Rays shot per transmitter (the seed uses 2**31)."""
+    max_depth: int = 5
+    """Maximum number of interactions per path (the seed uses 20)."""
+    los: bool = True
+    specular_reflection: bool = True
+    diffuse_reflection: bool = False
+    refraction: bool = True
+    diffraction: bool = True
+    edge_diffraction: bool = False
+    diffraction_lit_region: bool = True
+
+    def __post_init__(self):
+        # ITU-R P.2040 material models in Sionna RT are valid from 1 to 100 GHz
+        _require(1e9 <= self.frequency_hz <= 100e9,
+                 f"radio.frequency_hz: must lie in the ITU material range [1e9, 1e11] Hz, got {self.frequency_hz:g}")
+        _require(self.bandwidth_hz > 0, f"radio.bandwidth_hz: must be > 0 Hz, got {self.bandwidth_hz}")
+        _require(self.temperature_k > 0, f"radio.temperature_k: must be > 0 K, got {self.temperature_k}")
+        _require(isinstance(self.samples_per_tx, int) and 1 <= self.samples_per_tx <= 2 ** 31,
+                 f"radio.samples_per_tx: must be an integer in [1, 2**31], got {self.samples_per_tx!r}")
+        _require(isinstance(self.max_depth, int) and 0 <= self.max_depth <= 50,
+                 f"radio.max_depth: must be an integer in [0, 50], got {self.max_depth!r}")
+
+
+@dataclass
 class GenerateConfig:
     """Everything ``synthrm generate`` needs."""
 
