@@ -128,6 +128,7 @@ class Renderer:
             self._rough[i] = vm.roughness
             self._alb[i] = vm.albedo
         self._aov = None
+        self._path: dict[int, object] = {}
 
     # ------------------------------------------------------------------ geometry
     def gbuffers(self, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int) -> GBuffers:
@@ -163,7 +164,9 @@ class Renderer:
             spp: int = 16, max_depth: int = 4, seed: int = 0) -> np.ndarray:
         """Path-traced linear RGB (H, W, 3) float32 (radiance, sun + sky)."""
         with rgb_scope():
-            integ = mi.load_dict({"type": "path", "max_depth": int(max_depth)})
+            integ = self._path.get(int(max_depth))
+            if integ is None:
+                integ = self._path[int(max_depth)] = mi.load_dict({"type": "path", "max_depth": int(max_depth)})
             sensor = mi.load_dict(_sensor_dict(K, cam_to_world, width, height,
                                                {"type": "independent", "sample_count": int(spp)}))
             img = mi.render(self.scene, sensor=sensor, integrator=integ, spp=int(spp),
