@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
 from shapely.ops import unary_union
 
 from synthrm.config import make_config

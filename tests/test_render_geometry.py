@@ -1,6 +1,5 @@
 """Geometry buffers are exact: back-projected depth lands on the shipped scene's triangles
 of the pixel's own semantic class and material."""
-import json
 from pathlib import Path
 
 import numpy as np

@@ -15,7 +15,6 @@ import drjit as dr  # noqa: E402
 import mitsuba as mi  # noqa: E402
 
 _RADIO_VARIANTS = ("cuda_ad_mono_polarized", "llvm_ad_mono_polarized")
-_RGB_VARIANTS = ("cuda_ad_rgb", "llvm_ad_rgb")
 _backend: str | None = None
 
 

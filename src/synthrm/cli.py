@@ -6,7 +6,6 @@ Thin: parses arguments into a config and calls the library. Every
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 

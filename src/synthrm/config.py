@@ -21,7 +21,7 @@ def _require(cond: bool, msg: str) -> None:
         raise ConfigError(msg)
 
 
-def _range(name: str, lo_hi: tuple[float, float], what: str) -> None:
+def _range(lo_hi: tuple[float, float], what: str) -> None:
     lo, hi = lo_hi
     _require(len(lo_hi) == 2 and lo <= hi, f"{what}: expected [min, max] with min <= max, got {list(lo_hi)}")
 
@@ -66,7 +66,7 @@ class CityConfig:
         for n in ("block_size_m", "street_width_m", "parcel_size_m", "height_m"):
             v = tuple(float(x) for x in getattr(self, n))
             setattr(self, n, v)
-            _range(n, v, f"city.{n}")
+            _range(v, f"city.{n}")
             _require(v[0] > 0, f"city.{n}: lengths must be > 0 m, got {list(v)}")
         _require(0 <= self.density <= 1, f"city.density: must be in [0, 1], got {self.density}")
         _require(0 <= self.tower_probability <= 1, f"city.tower_probability: must be in [0, 1], got {self.tower_probability}")
@@ -130,7 +130,7 @@ class CameraConfig:
         for n in ("uav_altitude_m", "uav_pitch_deg", "street_pitch_deg"):
             v = tuple(float(x) for x in getattr(self, n))
             setattr(self, n, v)
-            _range(n, v, f"camera.{n}")
+            _range(v, f"camera.{n}")
         _require(self.uav_altitude_m[0] > 0, "camera.uav_altitude_m: must be > 0 m")
         _require(-90 <= self.uav_pitch_deg[0] and self.uav_pitch_deg[1] <= 90, "camera.uav_pitch_deg: must lie in [-90, 90]")
         _require(0 <= self.min_coverage <= 1, f"camera.min_coverage: must be in [0, 1], got {self.min_coverage}")

@@ -8,6 +8,7 @@ valid; the index is rewritten (atomically) after each shard.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -94,10 +95,16 @@ class ShardWriter:
         return False
 
 
-def read_index(root: str | Path) -> dict:
+def _index_file(root: str | Path) -> Path:
     p = Path(root) / INDEX_JSON
     if not p.is_file():
         raise DatasetError(f"{p}: not found; {root} is not a synthrm dataset (make one with `synthrm generate`)")
+    return p
+
+
+def read_index(root: str | Path) -> dict:
+    """The parsed ``index.json`` of a dataset (a fresh dict the caller may change)."""
+    p = _index_file(root)
     try:
         return json.loads(p.read_text())
     except json.JSONDecodeError as e:
@@ -112,9 +119,20 @@ def write_index(root: str | Path, index: dict) -> None:
 
 
 def list_samples(root: str | Path) -> list[tuple[str, str]]:
-    """All (shard file relative to root, sample id) pairs of a dataset, in order."""
-    idx = read_index(root)
-    return [(s["file"], sid) for s in idx["shards"] for sid in s["samples"]]
+    """All (shard file relative to root, sample id) pairs of a dataset, in order.
+
+    Parsed once per version of ``index.json`` (keyed by path, mtime and size), so reading
+    every sample of a large dataset does not re-parse the index each time.
+    """
+    p = _index_file(root)
+    st = p.stat()
+    return list(_samples(str(p.resolve()), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _samples(index_path: str, mtime_ns: int, size: int) -> tuple[tuple[str, str], ...]:
+    idx = read_index(Path(index_path).parent)
+    return tuple((s["file"], sid) for s in idx["shards"] for sid in s["samples"])
 
 
 def _open(path: Path) -> h5py.File:

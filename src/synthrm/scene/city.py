@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from shapely.geometry import Polygon, box
+from shapely.geometry import Point, Polygon, box
 from shapely.ops import unary_union
 
 from synthrm.config import CityConfig
@@ -33,14 +33,21 @@ class Building:
 
     def contains(self, x: float, y: float, z: float, margin_m: float = 0.0) -> bool:
         """True when the point lies inside (or within ``margin_m`` of) the building volume."""
-        from shapely.geometry import Point
-
         p = Point(x, y)
         if z > self.height_m + margin_m or z < -margin_m:
             return False
         if self.tower is not None and z > self.podium_height_m + margin_m:
             return self.tower.distance(p) <= margin_m
         return self.footprint.distance(p) <= margin_m
+
+
+def building_at(buildings: list[Building], x: float, y: float, z: float = 0.0,
+                margin_m: float = 0.0) -> Building | None:
+    """The building whose volume (grown by ``margin_m``) holds (x, y, z), or None."""
+    for b in buildings:
+        if b.contains(x, y, z, margin_m):
+            return b
+    return None
 
 
 @dataclass
@@ -74,10 +81,7 @@ class City:
 
     def building_at(self, x: float, y: float, z: float = 0.0, margin_m: float = 0.0) -> Building | None:
         """The building whose volume holds (x, y, z), or None."""
-        for b in self.buildings:
-            if b.contains(x, y, z, margin_m):
-                return b
-        return None
+        return building_at(self.buildings, x, y, z, margin_m)
 
     def footprints_json(self) -> dict:
         """Building footprints and street axes as plain JSON (for Tx placement, analysis)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from shapely.geometry import Polygon
 
-from synthrm.scene.city import Building, Street
+from synthrm.scene.city import Building, Street, building_at
 
 
 @dataclass
@@ -24,10 +24,7 @@ class Layout:
 
     def building_at(self, x: float, y: float, z: float = 0.0, margin_m: float = 0.0):
         """The building whose volume (grown by ``margin_m``) holds (x, y, z), or None."""
-        for b in self.buildings:
-            if b.contains(x, y, z, margin_m):
-                return b
-        return None
+        return building_at(self.buildings, x, y, z, margin_m)
 
     @classmethod
     def from_json(cls, d: dict) -> "Layout":
