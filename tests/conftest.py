@@ -17,6 +17,7 @@ def tiny_config(preset="city-mix", **over):
     over["camera"] = {"resolution": [64, 48], **over["camera"]}
     over["city"] = {**TINY_CITY, **over.get("city", {})}
     over["render"] = {"spp": 4, **over.get("render", {})}
+    over["radio"] = {"samples_per_tx": 10 ** 5, "tx_per_frame": 2, **over.get("radio", {})}
     return make_config(preset, over)
 
 

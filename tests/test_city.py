@@ -4,7 +4,7 @@ from shapely.ops import unary_union
 
 from synthrm.config import make_config
 from synthrm.scene.city import city_surfaces, generate_city
-from synthrm.scene.writer import read_ply, write_ply, write_scene
+from synthrm.scene.writer import read_scene_info, read_ply, write_ply, write_scene
 
 from conftest import TINY_CITY
 
@@ -91,8 +91,27 @@ def test_sionna_loads_the_scene_folder_with_itu_materials(tmp_path):
     rt = sionna_rt()
     scene = rt.load_scene(str(d / "scene.xml"), merge_shapes=False)
     mats = {name: obj.radio_material.itu_type for name, obj in scene.objects.items()}
-    assert mats == {"road": "very_dry_ground", "sidewalk": "very_dry_ground",
-                    "ground": "very_dry_ground", "facade": "concrete", "roof": "metal"}
+    assert mats == {"very_dry_ground": "very_dry_ground", "concrete": "concrete", "metal": "metal"}
+    info = read_scene_info(d)
+    assert {s["id"]: s["classes"] for s in info["radio_shapes"]} == {
+        "very_dry_ground": ["road", "sidewalk", "ground"], "concrete": ["facade"], "metal": ["roof"]}
     # concrete at 3.5 GHz from ITU-R P.2040: eps_r = 5.24, sigma = 0.0462 * f_GHz^0.7822
-    conc = scene.objects["facade"].radio_material
+    conc = scene.objects["concrete"].radio_material
     assert float(conc.relative_permittivity[0]) == pytest.approx(5.24, rel=1e-3)
+
+
+def test_radio_building_mesh_is_welded_so_wedges_exist(tmp_path):
+    """Facades and roofs of one material form one mesh whose above-ground edges are each
+    shared by exactly two faces: Sionna RT finds diffracting wedges only on such edges."""
+    city = _city("city-downtown", 3)
+    d = write_scene(tmp_path / "s", city_surfaces(city), footprints=city.footprints_json())
+    v, f = read_ply(d / "meshes" / "radio_concrete.ply")
+    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    edges, count = np.unique(e, axis=0, return_counts=True)
+    above = (v[edges[:, 0], 2] > 1e-6) | (v[edges[:, 1], 2] > 1e-6)
+    assert above.sum() > 100
+    assert np.all(count[above] == 2)
+    # consistently oriented (a closed surface): every shared edge is traversed both ways
+    directed = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
+    fwd = {tuple(x) for x in directed}
+    assert all((b, a) in fwd for a, b in directed if v[a, 2] > 1e-6 or v[b, 2] > 1e-6)

@@ -29,7 +29,7 @@ def test_plane_gives_two_triangles_per_pixel_quad_on_the_offset_plane():
     n = np.array([0.0, 0.0, 1.0])
     depth = _plane_depth(K, c2w, n, 0.0)
     assert np.isfinite(depth).all()
-    m = build_vas(depth, K, c2w, np.broadcast_to(n, (H, W, 3)), VASConfig(offset_m=0.05))
+    m = build_vas(depth, K, c2w, np.broadcast_to(n, (H, W, 3)), VASConfig(cell="pixel", offset_m=0.05))
     assert m.num_faces == 2 * (H - 1) * (W - 1)
     assert np.allclose(m.vertices[:, 2], 0.05, atol=1e-4)
     assert (m.pixel_face >= 0).all()
@@ -44,7 +44,7 @@ def test_depth_step_is_not_bridged_and_sky_is_dropped():
     depth = near.copy()
     depth[:, W // 2:] = far[:, W // 2:]  # a drop of 8 m in the right half
     depth[:3] = np.nan  # sky on top
-    m = build_vas(depth, K, c2w, np.broadcast_to([0.0, 0, 1], (H, W, 3)), VASConfig(offset_m=0.0))
+    m = build_vas(depth, K, c2w, np.broadcast_to([0.0, 0, 1], (H, W, 3)), VASConfig(cell="pixel", offset_m=0.0))
     z = m.vertices[m.faces][..., 2]
     assert np.all(np.ptp(z, axis=1) < 1e-3)  # every face lies on one of the two planes
     assert set(np.round(np.unique(z), 2)) == {0.0, -8.0}
@@ -53,7 +53,7 @@ def test_depth_step_is_not_bridged_and_sky_is_dropped():
     assert vr.min() >= 3
 
 
-@pytest.mark.parametrize("cfg", [VASConfig(), VASConfig(cell="stride", stride=4),
+@pytest.mark.parametrize("cfg", [VASConfig(cell="pixel"), VASConfig(cell="stride", stride=4),
                                  VASConfig(cell="adaptive", target_cell_m=3.0, max_stride=8)])
 def test_pixel_face_correspondence(cfg):
     """Each pixel's face, projected into the image, contains that pixel's centre."""
@@ -89,7 +89,7 @@ def test_pixel_face_correspondence(cfg):
 def test_vertices_back_project_to_the_depth_points():
     K, c2w = _setup()
     depth = _plane_depth(K, c2w, np.array([0.0, 0.0, 1.0]), 0.0)
-    m = build_vas(depth, K, c2w, None, VASConfig(offset_m=0.0))
+    m = build_vas(depth, K, c2w, None, VASConfig(cell="pixel", offset_m=0.0))
     uv, z = project(m.vertices.astype(np.float64), K, c2w)
     r, c = m.vertex_pixel[:, 0], m.vertex_pixel[:, 1]
     assert np.allclose(uv[:, 0], c + 0.5, atol=1e-3) and np.allclose(uv[:, 1], r + 0.5, atol=1e-3)

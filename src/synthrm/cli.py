@@ -1,4 +1,4 @@
-"""Command-line interface: ``synthrm generate``, ``synthrm show``.
+"""Command-line interface: ``synthrm generate``, ``synthrm show``, ``synthrm export-ply``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
@@ -35,6 +35,13 @@ def _generate(args) -> int:
         over.setdefault("camera", {})["resolution"] = _resolution(args.resolution)
     if args.view is not None:
         over.setdefault("camera", {})["view"] = args.view
+    radio = {k: v for k, v in (("tx_per_frame", args.tx_per_frame), ("antenna", args.antenna),
+                               ("samples_per_tx", args.samples_per_tx), ("max_depth", args.max_depth))
+             if v is not None}
+    if args.no_radio:
+        radio["enabled"] = False
+    if radio:
+        over["radio"] = radio
     if args.config:
         if args.preset:
             over["preset"] = args.preset
@@ -46,6 +53,8 @@ def _generate(args) -> int:
     if report["frames"]:
         print(f"wrote {report['frames']} samples to {args.out} "
               f"({report['skipped']} already complete)")
+        if report.get("dropped"):
+            print(f"{report['dropped']} frames were skipped (see the warnings and index.json)")
         print("stage            total [s]  median per frame [s]")
         for k, v in tot.items():
             print(f"  {k:<14} {v:9.2f}  {report['stage_median_s'][k]:12.3f}")
@@ -61,14 +70,25 @@ def _show(args) -> int:
     sid = args.sample or list_samples(args.dir)[0][1]
     s = read_sample(args.dir, sid)
     a = s["attrs"]
-    out = sample_figure(s, args.out, title=f"{args.dir} · sample {sid} · {a.get('scene_id')} ({a.get('district')}, {a.get('view')})")
+    out = sample_figure(s, args.out, tx=args.tx,
+                        title=f"{args.dir} · sample {sid} · {a.get('scene_id')} ({a.get('district')}, {a.get('view')})")
     print(f"wrote {out}")
+    return 0
+
+
+def _export_ply(args) -> int:
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+    from synthrm.radio.export import export_sample_ply
+
+    sid = args.sample or list_samples(args.dir)[0][1]
+    out = export_sample_ply(read_sample(args.dir, sid), args.out, tx=args.tx)
+    print(f"wrote {out} (sample {sid}, Tx {args.tx}; faces carry path_gain_db and a viridis colour)")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     from synthrm import __version__
-    from synthrm.config import VIEWS, preset_names
+    from synthrm.config import ANTENNA_NAMES, VIEWS, preset_names
 
     p = argparse.ArgumentParser(prog="synthrm", description="Vision-aligned radio data.")
     p.add_argument("--version", action="version", version=f"synthrm {__version__}")
@@ -80,14 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--resolution", help="image size WIDTHxHEIGHT, e.g. 256x192")
     g.add_argument("--seed", type=int, help="master seed (same seed, same dataset)")
     g.add_argument("--view", choices=VIEWS, help="camera pose sampler")
+    g.add_argument("--tx-per-frame", type=int, help="transmitters per frame (default 4)")
+    g.add_argument("--antenna", choices=ANTENNA_NAMES, help="transmit antenna (default siso)")
+    g.add_argument("--samples-per-tx", type=int, help="rays per transmitter (default 2000000; the seed: 2**31)")
+    g.add_argument("--max-depth", type=int, help="max interactions per path (default 5; the seed: 20)")
+    g.add_argument("--no-radio", action="store_true", help="optical data only (no ray tracing)")
     g.add_argument("--out", required=True, help="dataset folder (resumed if it exists)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_generate)
-    s = sub.add_parser("show", help="draw one sample's panels into a PNG")
-    s.add_argument("dir", help="dataset folder")
-    s.add_argument("--sample", help="sample id (default: the first)")
-    s.add_argument("--out", required=True, help="output PNG")
-    s.set_defaults(func=_show)
+    for name, what, out, func in (("show", "draw one sample's panels into a PNG", "PNG", _show),
+                                   ("export-ply", "write a sample's radio-textured mesh", ".ply", _export_ply)):
+        s = sub.add_parser(name, help=what)
+        s.add_argument("dir", help="dataset folder")
+        s.add_argument("--sample", help="sample id (default: the first)")
+        s.add_argument("--tx", type=int, default=0, help="transmitter of the radio panels / mesh (default 0)")
+        s.add_argument("--out", required=True, help=f"output {out}")
+        s.set_defaults(func=func)
     return p
 
 

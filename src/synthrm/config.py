@@ -166,14 +166,14 @@ class RenderConfig:
 class VASConfig:
     """Visible-Aligned-Surface reconstruction."""
 
-    cell: str = "pixel"
+    cell: str = "adaptive"
     """Receiver cell size: ``pixel`` (two triangles per pixel quad), ``stride`` (every
     ``stride``-th pixel) or ``adaptive`` (cells of about ``target_cell_m``)."""
     stride: int = 1
     """Pixel stride of the triangulation when ``cell='stride'``."""
-    target_cell_m: float = 2.0
+    target_cell_m: float = 4.0
     """Target receiver cell edge [m] when ``cell='adaptive'``."""
-    max_stride: int = 8
+    max_stride: int = 16
     """Largest stride the adaptive mode may use."""
     offset_m: float = 0.05
     """Offset of the measurement surface along the normal, towards the camera [m]."""
@@ -203,20 +203,65 @@ class RadioConfig:
     """Transmit power per transmitter [dBm]."""
     temperature_k: float = 293.0
     """Receiver noise temperature [K]."""
-    samples_per_tx: int = 10 ** 6
-    """Rays shot per transmitter (the seed uses 2**31)."""
+    samples_per_tx: int = 2 * 10 ** 6
+    """Rays shot per transmitter (the seed uses 2**31). See ``docs/radio.md`` for the
+    density / noise / time trade-off."""
     max_depth: int = 5
     """Maximum number of interactions per path (the seed uses 20)."""
     los: bool = True
+    """Line-of-sight paths."""
     specular_reflection: bool = True
+    """Specular reflections."""
     diffuse_reflection: bool = False
+    """Diffuse reflections (off in the seed's Table 4)."""
     refraction: bool = True
+    """Refraction (transmission through walls)."""
     diffraction: bool = True
+    """First-order diffraction on wedges (roof edges, building corners)."""
     edge_diffraction: bool = False
+    """Diffraction on free-floating edges (off in the seed's Table 4)."""
     diffraction_lit_region: bool = True
+    """Diffracted field also in the lit region."""
+    enabled: bool = True
+    """Compute radio maps (False: the optical dataset of the foundation only)."""
+    tx_per_frame: int = 4
+    """Transmitters per frame: each is a label (T, H, W); the others interfere in SINR."""
+    tx_placement: str = "random"
+    """``random``: sampled on the plane ``tx_height_m`` above ground outside every
+    footprint, within ``tx_radius_m`` of the view centre; ``camera``: Tx 0 rides on the
+    camera's own vehicle or drone (``camera_tx_offset_m``), the rest are random;
+    ``list``: the positions of ``tx_positions_m`` in every frame."""
+    tx_positions_m: list = field(default_factory=list)
+    """User transmitter positions [[x, y, z], ...] [m] for ``tx_placement: list``."""
+    tx_height_m: float = 1.6
+    """Height of the sampling plane above ground [m] (the seed's 1.6 m)."""
+    tx_radius_m: float = 120.0
+    """Random Tx lie within this horizontal distance of the view centre [m]."""
+    tx_clearance_m: float = 1.0
+    """Minimum horizontal distance of a random Tx from any building footprint [m]."""
+    camera_tx_offset_m: tuple[float, float, float] = (0.0, 0.0, 0.3)
+    """Offset of the camera-mounted Tx from the camera centre, world axes [m]."""
+    antenna: str = "siso"
+    """Transmit antenna: ``siso`` (isotropic), ``4x4`` or ``8x4`` (TR 38.901 elements)."""
+    orientation: str = "view"
+    """Array boresight (horizontal): ``view`` (towards the view centre) or ``random``."""
+    steering: str = "random"
+    """Beam steering (precoding): ``view`` (at the view centre), ``boresight``, or
+    ``random`` (within ``steering_max_deg`` of boresight in azimuth, a third of it in
+    elevation)."""
+    steering_max_deg: float = 60.0
+    """Largest random steering angle off boresight in azimuth [deg]."""
+    pattern_step_deg: float = 15.0
+    """Grid step of the antenna pattern feature vector [deg] (15: 13 x 24 = 312 values)."""
+    min_hit_faces: int = 4
+    """Noise control: each face averages the smallest same-surface window holding this
+    many ray-hit faces (1: keep every hit face's own value)."""
+    max_rings: int = 2
+    """Noise control: widest averaging window, in rings of neighbouring faces."""
 
     def __post_init__(self):
-        # ITU-R P.2040 material models in Sionna RT are valid from 1 to 100 GHz
+        # ITU-R P.2040 material models in Sionna RT are valid from 1 to 100 GHz at most;
+        # each material's own range is checked against the scene (``radio.check_frequency``)
         _require(1e9 <= self.frequency_hz <= 100e9,
                  f"radio.frequency_hz: must lie in the ITU material range [1e9, 1e11] Hz, got {self.frequency_hz:g}")
         _require(self.bandwidth_hz > 0, f"radio.bandwidth_hz: must be > 0 Hz, got {self.bandwidth_hz}")
@@ -225,6 +270,45 @@ class RadioConfig:
                  f"radio.samples_per_tx: must be an integer in [1, 2**31], got {self.samples_per_tx!r}")
         _require(isinstance(self.max_depth, int) and 0 <= self.max_depth <= 50,
                  f"radio.max_depth: must be an integer in [0, 50], got {self.max_depth!r}")
+        _require(isinstance(self.tx_per_frame, int) and 1 <= self.tx_per_frame <= 64,
+                 f"radio.tx_per_frame: must be an integer in [1, 64], got {self.tx_per_frame!r}")
+        _require(self.tx_placement in TX_PLACEMENTS,
+                 f"radio.tx_placement: must be one of {TX_PLACEMENTS}, got {self.tx_placement!r}")
+        _require(self.antenna in ANTENNA_NAMES, f"radio.antenna: must be one of {ANTENNA_NAMES}, got {self.antenna!r}")
+        _require(self.orientation in ("view", "random"),
+                 f"radio.orientation: must be view or random, got {self.orientation!r}")
+        _require(self.steering in ("view", "boresight", "random"),
+                 f"radio.steering: must be view, boresight or random, got {self.steering!r}")
+        _require(0 <= self.steering_max_deg <= 90, f"radio.steering_max_deg: must be in [0, 90], got {self.steering_max_deg}")
+        _require(self.tx_height_m > 0, f"radio.tx_height_m: must be > 0 m (above ground), got {self.tx_height_m}")
+        _require(self.tx_radius_m > 0, f"radio.tx_radius_m: must be > 0 m, got {self.tx_radius_m}")
+        _require(self.tx_clearance_m >= 0, f"radio.tx_clearance_m: must be >= 0 m, got {self.tx_clearance_m}")
+        _require(len(self.camera_tx_offset_m) == 3, f"radio.camera_tx_offset_m: expected [dx, dy, dz], got {self.camera_tx_offset_m!r}")
+        step = self.pattern_step_deg
+        _require(0 < step <= 90 and abs(180 / step - round(180 / step)) < 1e-9,
+                 f"radio.pattern_step_deg: must divide 180 and lie in (0, 90], got {step}")
+        _require(isinstance(self.min_hit_faces, int) and 1 <= self.min_hit_faces <= 1000,
+                 f"radio.min_hit_faces: must be an integer in [1, 1000], got {self.min_hit_faces!r}")
+        _require(isinstance(self.max_rings, int) and 0 <= self.max_rings <= 64,
+                 f"radio.max_rings: must be an integer in [0, 64], got {self.max_rings!r}")
+        pos = self.tx_positions_m
+        _require(isinstance(pos, (list, tuple)) and all(
+            isinstance(p, (list, tuple)) and len(p) == 3 and all(isinstance(c, (int, float)) for c in p) for p in pos),
+            f"radio.tx_positions_m: expected a list of [x, y, z] positions in metres, got {pos!r}")
+        self.tx_positions_m = [[float(c) for c in p] for p in pos]
+        if self.tx_placement == "list":
+            _require(len(pos) > 0, "radio.tx_positions_m: tx_placement is 'list' but no position is given; "
+                     "add [[x, y, z], ...] or use tx_placement: random")
+            for i, p in enumerate(self.tx_positions_m):
+                _require(p[2] > 0, f"radio.tx_positions_m[{i}] = {p}: z must be > 0 m (above the ground)")
+            self.tx_per_frame = len(pos)
+        elif pos:
+            raise ConfigError(f"radio.tx_positions_m: given, but tx_placement is {self.tx_placement!r}; "
+                              "set tx_placement: list to use them")
+
+
+TX_PLACEMENTS = ("random", "camera", "list")
+ANTENNA_NAMES = ("siso", "4x4", "8x4")
 
 
 @dataclass
@@ -245,6 +329,7 @@ class GenerateConfig:
     camera: CameraConfig = field(default_factory=CameraConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
     vas: VASConfig = field(default_factory=VASConfig)
+    radio: RadioConfig = field(default_factory=RadioConfig)
 
     def __post_init__(self):
         for n, lo in (("frames", 1), ("frames_per_scene", 1), ("shard_size", 1), ("seed", 0)):

@@ -1,4 +1,4 @@
-"""``synthrm generate``: scene -> camera pose -> render -> VAS -> HDF5 shard.
+"""``synthrm generate``: scene -> camera pose -> render -> VAS -> radio -> HDF5 shard.
 
 Stages are callables that fill one :class:`Frame` buffer. Frames are grouped into shards
 of ``shard_size``; a shard is the unit of atomic writing and of resume. Every random
@@ -32,6 +32,8 @@ from synthrm.dataset.hdf5 import (
     write_index,
 )
 from synthrm.errors import DatasetError, PoseError
+from synthrm.radio.frame import FrameRadio, FrameSkipped, compute_frame_radio
+from synthrm.radio.radio_map_solver import VASRadioSolver, check_frequency
 from synthrm.render.renderer import GBuffers, Renderer, linear_to_srgb8
 from synthrm.scene.city import city_surfaces, generate_city
 from synthrm.scene.layout import Layout
@@ -60,6 +62,7 @@ class Frame:
     gbuf: GBuffers | None = None
     rgb: np.ndarray | None = None
     vas: VASMesh | None = None
+    radio: "FrameRadio | None" = None
     timings: dict = field(default_factory=dict)
 
     @property
@@ -168,13 +171,41 @@ class VASStage:
         return fr
 
 
+class RadioStage:
+    """Place the frame's transmitters and ray-trace them onto its VAS (Sionna RT).
+
+    Runs in the radio (mono-polarized) variant: the pipeline renders a shard's frames
+    first and ray-traces them afterwards, so the variant switches once per shard.
+    """
+
+    def __init__(self, cfg: GenerateConfig, scenes: SceneStage, log=None):
+        self.cfg, self.scenes = cfg, scenes
+        self.log = log or (lambda m: print(m, file=sys.stderr))
+        self._solver: tuple[int, VASRadioSolver] | None = None
+
+    def solver(self, fr: Frame) -> VASRadioSolver:
+        if self._solver is None or self._solver[0] != fr.scene_index:
+            self._solver = (fr.scene_index, VASRadioSolver(fr.scene_dir / SCENE_XML, self.cfg.radio))
+        return self._solver[1]
+
+    def __call__(self, fr: Frame) -> Frame:
+        layout, _ = self.scenes.get(fr.scene_index)
+        fr.radio = compute_frame_radio(
+            self.solver(fr), layout, fr.vas, fr.gbuf.position[fr.gbuf.hit], fr.cam_to_world,
+            self.cfg.radio, derive_seed(fr.seed, 4), log=lambda m: self.log(f"frame {fr.sample_id}: {m}"))
+        return fr
+
+
 def sample_arrays(fr: Frame) -> dict[str, np.ndarray]:
     g = fr.gbuf
-    return {
+    out = {
         "rgb": fr.rgb, "depth": g.depth, "normal": g.normal, "semantic": g.semantic,
         "material": g.material, "roughness": g.roughness, "albedo": g.albedo,
         "K": fr.K.astype(np.float64), "cam_to_world": fr.cam_to_world.astype(np.float64),
     }
+    if fr.radio is not None:
+        out.update(fr.radio.arrays(fr.vas))
+    return out
 
 
 def _config_json(cfg: GenerateConfig) -> dict:
@@ -222,8 +253,11 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
     idx["shards"] = [s for s in idx["shards"] if s["file"] in done]
 
     scenes = SceneStage(cfg, root)
-    stages = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes)),
-              ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
+    optical = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes)),
+               ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
+    radio = [("radio", RadioStage(cfg, scenes, log))] if cfg.radio.enabled else []
+    if cfg.radio.enabled:
+        check_frequency(cfg.radio.frequency_hz, _materials_in_use(cfg))
     n_shards = -(-cfg.frames // cfg.shard_size)
     todo = [k for k in range(n_shards)
             if str(shard_path(root, k).relative_to(root)) not in done]
@@ -233,41 +267,73 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
     timings: dict[str, list[float]] = defaultdict(list)
     bar = _progress(cfg.frames - skipped, progress)
     file_attrs = {"config": _config_json(cfg), "seed": cfg.seed, "preset": cfg.preset}
-    # One variant switch for the whole run: every stage here is optical (Mitsuba reloads
-    # modules on each switch, ~0.15 s a round trip).
-    with rgb_scope():
-        _run_shards(cfg, root, idx, todo, stages, timings, bar, file_attrs)
+    for k in todo:
+        _run_shard(cfg, root, idx, k, optical, radio, timings, bar, file_attrs, log)
     bar.close()
     return {"frames": cfg.frames - skipped, "skipped": skipped,
+            "dropped": sum(len(s.get("dropped", [])) for s in idx["shards"]),
             "stage_total_s": {k: float(np.sum(v)) for k, v in timings.items()},
             "stage_median_s": {k: float(np.median(v)) for k, v in timings.items()}}
 
 
-def _run_shards(cfg, root, idx, todo, stages, timings, bar, file_attrs):
+def _materials_in_use(cfg: GenerateConfig) -> dict[str, list[str]]:
+    from synthrm.scene.classes import check_radio_materials
+
+    out: dict[str, list[str]] = {}
+    for cls, mat in check_radio_materials(cfg.city.radio_materials).items():
+        out.setdefault(mat, []).append(cls)
+    return out
+
+
+def _timed(timings, name, fn, fr):
+    t0 = time.perf_counter()
+    fn(fr)
+    timings[name].append(time.perf_counter() - t0)
+
+
+def _run_shard(cfg, root, idx, k, optical, radio, timings, bar, file_attrs, log):
+    """Render the shard's frames (one optical variant scope), ray-trace them (radio
+    variant), then write the shard atomically."""
     from synthrm import __version__
 
-    for k in todo:
-        path = shard_path(root, k)
-        with ShardWriter(path, file_attrs) as w:
-            for i in range(k * cfg.shard_size, min((k + 1) * cfg.shard_size, cfg.frames)):
-                fr = Frame(index=i, seed=derive_seed(cfg.seed, i, 0), scene_index=i // cfg.frames_per_scene)
-                for name, stage in stages:
-                    t0 = time.perf_counter()
-                    stage(fr)
-                    timings[name].append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                w.write(fr.sample_id, sample_arrays(fr), {
-                    "scene": f"{SCENES_DIR}/{fr.scene_id}/{SCENE_XML}", "scene_id": fr.scene_id,
-                    "district": cfg.city.district, "view": cfg.camera.view, "frame": i,
-                    "seed": fr.seed, "master_seed": cfg.seed, "synthrm_version": __version__,
-                    "config": _config_json(cfg), "vas_num_faces": fr.vas.num_faces,
-                })
-                timings["write"].append(time.perf_counter() - t0)
-                bar.update(1)
-        idx["shards"].append({"file": str(path.relative_to(root)), "samples": w.sample_ids,
-                              "sha256": sha256(path)})
-        idx["shards"].sort(key=lambda s: s["file"])
-        write_index(root, idx)
+    frames = []
+    with rgb_scope():  # Mitsuba reloads modules on each variant switch (~0.15 s)
+        for i in range(k * cfg.shard_size, min((k + 1) * cfg.shard_size, cfg.frames)):
+            fr = Frame(index=i, seed=derive_seed(cfg.seed, i, 0), scene_index=i // cfg.frames_per_scene)
+            for name, stage in optical:
+                _timed(timings, name, stage, fr)
+            frames.append(fr)
+    kept, dropped = [], []
+    for fr in frames:
+        try:
+            for name, stage in radio:
+                _timed(timings, name, stage, fr)
+            kept.append(fr)
+        except FrameSkipped as e:
+            log(f"warning: frame {fr.sample_id} skipped: {e}")
+            dropped.append({"frame": fr.index, "reason": str(e)})
+            bar.update(1)
+    path = shard_path(root, k)
+    with ShardWriter(path, file_attrs) as w:
+        for fr in kept:
+            t0 = time.perf_counter()
+            attrs = {
+                "scene": f"{SCENES_DIR}/{fr.scene_id}/{SCENE_XML}", "scene_id": fr.scene_id,
+                "district": cfg.city.district, "view": cfg.camera.view, "frame": fr.index,
+                "seed": fr.seed, "master_seed": cfg.seed, "synthrm_version": __version__,
+                "config": _config_json(cfg), "vas_num_faces": fr.vas.num_faces,
+            }
+            if fr.radio is not None:
+                attrs.update(fr.radio.attrs())
+            w.write(fr.sample_id, sample_arrays(fr), attrs)
+            timings["write"].append(time.perf_counter() - t0)
+            bar.update(1)
+    entry = {"file": str(path.relative_to(root)), "samples": w.sample_ids, "sha256": sha256(path)}
+    if dropped:
+        entry["dropped"] = dropped
+    idx["shards"].append(entry)
+    idx["shards"].sort(key=lambda s: s["file"])
+    write_index(root, idx)
 
 
 def _progress(total: int, enabled: bool):

@@ -20,15 +20,40 @@ def semantic_rgb(sem: np.ndarray) -> np.ndarray:
     return pal[sem]
 
 
-def sample_figure(sample: dict, out: str | Path, title: str = "") -> Path:
-    """Draw RGB | depth | normals | semantics of one sample into a PNG."""
+def project_points(points: np.ndarray, K: np.ndarray, cam_to_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World points (N, 3) [m] -> (pixel (u, v) (N, 2), in front of the camera (N,) bool)."""
+    w2c = np.linalg.inv(np.asarray(cam_to_world, np.float64))
+    pc = (w2c[:3, :3] @ np.asarray(points, np.float64).T + w2c[:3, 3:4]).T
+    front = pc[:, 2] > 1e-6
+    uv = (np.asarray(K, np.float64) @ pc.T).T
+    return uv[:, :2] / np.where(front, uv[:, 2], 1.0)[:, None], front
+
+
+def _mark_tx(ax, sample: dict, tx: int) -> None:
+    h, w = sample["depth"].shape
+    uv, front = project_points(sample["tx_position"][tx:tx + 1], sample["K"], sample["cam_to_world"])
+    u, v = uv[0]
+    if front[0] and 0 <= u < w and 0 <= v < h:
+        ax.plot(u, v, marker="^", ms=11, mfc="red", mec="white", mew=1.5)
+        ax.annotate(f"Tx {tx}", (u, v), xytext=(4, -8), textcoords="offset points", color="white", fontsize=8)
+    else:
+        side = "behind the camera" if not front[0] else "outside the view"
+        ax.text(0.02, 0.04, f"Tx {tx} {side}", transform=ax.transAxes, color="red", fontsize=8,
+                bbox={"facecolor": "white", "alpha": 0.7, "lw": 0})
+
+
+def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -> Path:
+    """Draw RGB | depth | normals | semantics (and, with radio labels, path gain | SINR of
+    transmitter ``tx`` with the Tx marked) of one sample into a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    fig, ax = plt.subplots(1, 4, figsize=(17, 3.8), constrained_layout=True)
+    radio = "path_gain_db" in sample
+    n = 6 if radio else 4
+    fig, ax = plt.subplots(1, n, figsize=(4.3 * n, 3.8), constrained_layout=True)
     ax[0].imshow(sample["rgb"])
     ax[0].set_title("RGB")
     d = sample["depth"]
@@ -45,6 +70,21 @@ def sample_figure(sample: dict, out: str | Path, title: str = "") -> Path:
     present = [i for i in np.unique(sem) if i in SEMANTIC_CLASSES]
     ax[3].legend(handles=[Patch(color=SEMANTIC_COLORS[i] / 255, label=SEMANTIC_CLASSES[i]) for i in present],
                  loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    if radio:
+        t = sample["path_gain_db"].shape[0]
+        if not 0 <= tx < t:
+            from synthrm.errors import DatasetError
+
+            raise DatasetError(f"--tx {tx}: the sample has transmitters 0..{t - 1}")
+        for a, key, label, cmap in ((ax[4], "path_gain_db", "path gain [dB]", "viridis"),
+                                    (ax[5], "sinr_db", "SINR [dB]", "magma")):
+            img = sample[key][tx]
+            fin = np.isfinite(img)
+            lo, hi = np.percentile(img[fin], [2, 98]) if fin.any() else (0, 1)
+            im = a.imshow(np.where(fin, img, np.nan), cmap=cmap, vmin=lo, vmax=hi)
+            fig.colorbar(im, ax=a, fraction=0.046)
+            a.set_title(f"Tx {tx}: {label} ({fin[np.isfinite(sample['depth'])].mean():.0%} of surface)")
+            _mark_tx(a, sample, tx)
     for a in ax:
         a.set_xticks([])
         a.set_yticks([])

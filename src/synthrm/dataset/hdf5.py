@@ -20,7 +20,7 @@ import numpy as np
 from synthrm.errors import DatasetError
 from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_CLASSES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_JSON = "index.json"
 SHARD_DIR = "shards"
 #: Arrays compressed with gzip and chunked per sample.

@@ -6,16 +6,20 @@ per frame covers all of its transmitters.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from synthrm._mitsuba import mi, sionna_rt
 from synthrm.config import RadioConfig
 from synthrm.errors import ConfigError
+from synthrm.radio.antenna import ANTENNAS, SPEED_OF_LIGHT
 from synthrm.vas.mesh import VASMesh
 
-SPEED_OF_LIGHT = 299_792_458.0
+if TYPE_CHECKING:
+    from synthrm.radio.transmitters import TxSet
 
 
 def friis_path_gain(distance_m: np.ndarray, frequency_hz: float) -> np.ndarray:
@@ -41,6 +45,23 @@ def vas_to_mitsuba_mesh(vas: VASMesh, name: str = "vas") -> "mi.Mesh":
     return m
 
 
+def check_frequency(frequency_hz: float, materials: dict[str, list[str]]) -> None:
+    """Raise :class:`ConfigError` if ``frequency_hz`` lies outside the ITU-R P.2040 range
+    of a material in use. ``materials``: {ITU name: [semantic classes using it]}."""
+    sionna_rt()
+    from sionna.rt.radio_materials.itu import ITU_MATERIALS_PROPERTIES
+
+    f_ghz = frequency_hz / 1e9
+    for mat, classes in materials.items():
+        ranges = list(ITU_MATERIALS_PROPERTIES.get(mat, {}))
+        if not any(lo <= f_ghz <= hi for lo, hi in ranges):
+            span = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in ranges)
+            raise ConfigError(
+                f"radio.frequency_hz = {frequency_hz:g} Hz is outside the ITU-R P.2040 range of {mat!r} "
+                f"(used by {', '.join(classes)}): {span} GHz; pick a frequency inside it or change "
+                "city.radio_materials")
+
+
 class VASRadioSolver:
     """Radio maps of a scene on VAS meshes.
 
@@ -57,28 +78,57 @@ class VASRadioSolver:
         self.scene.frequency = self.cfg.frequency_hz
         self.scene.bandwidth = self.cfg.bandwidth_hz
         self.scene.temperature = self.cfg.temperature_k
-        iso = rt.PlanarArray(num_rows=1, num_cols=1, pattern="iso", polarization="V")
-        self.scene.tx_array = iso
-        self.scene.rx_array = iso
+        self.scene.rx_array = rt.PlanarArray(num_rows=1, num_cols=1, pattern="iso", polarization="V")
+        self._arrays: dict[str, object] = {}
         self._solver = rt.RadioMapSolver()
+        self.last_map = None
+        """The ``MeshRadioMap`` of the last call (for checks against Sionna's own metrics)."""
+        self.last_solve_s = 0.0
+        """Seconds the last call spent inside Sionna's solver (incl. evaluating the map)."""
 
-    def path_gain(self, vas: VASMesh, tx_positions: np.ndarray, seed: int = 1) -> np.ndarray:
-        """Linear path gain (T, F) float64 from each Tx to each VAS face; 0 where no ray."""
+    def _array(self, antenna: str):
+        if antenna not in self._arrays:
+            spec = ANTENNAS[antenna]
+            self._arrays[antenna] = self.rt.PlanarArray(
+                num_rows=spec.rows, num_cols=spec.cols, vertical_spacing=0.5, horizontal_spacing=0.5,
+                pattern=spec.pattern, polarization="V")
+        return self._arrays[antenna]
+
+    def path_gain(self, vas: VASMesh, tx: "TxSet | np.ndarray", seed: int = 1) -> np.ndarray:
+        """Linear path gain (T, F) float64 from each Tx to each VAS face; 0 where no ray.
+
+        ``tx`` is a :class:`~synthrm.radio.transmitters.TxSet` or plain (T, 3) positions
+        [m] (isotropic SISO transmitters). One solver call covers all transmitters.
+        """
         if vas.num_faces == 0:
             raise ConfigError("radio: the visible surface is empty; nothing to compute")
-        tx = np.asarray(tx_positions, dtype=np.float64).reshape(-1, 3)
-        if not np.isfinite(tx).all():
-            raise ConfigError(f"radio: transmitter positions must be finite, got {tx.tolist()}")
+        if isinstance(tx, np.ndarray) or isinstance(tx, (list, tuple)):
+            pos = np.asarray(tx, dtype=np.float64).reshape(-1, 3)
+            orient, prec, antenna = np.zeros((len(pos), 3)), np.ones((len(pos), 1), complex), "siso"
+        else:
+            pos, orient, prec, antenna = tx.positions, tx.orientations, tx.precoding, tx.antenna
+        if not np.isfinite(pos).all():
+            raise ConfigError(f"radio: transmitter positions must be finite, got {pos.tolist()}")
+        self.scene.tx_array = self._array(antenna)
         for name in list(self.scene.transmitters):
             self.scene.remove(name)
-        for i, p in enumerate(tx):
-            self.scene.add(self.rt.Transmitter(name=f"tx{i}", position=mi.Point3f(*[float(v) for v in p]),
-                                               power_dbm=float(self.cfg.tx_power_dbm)))
+        for i, (p, o) in enumerate(zip(pos, orient)):
+            self.scene.add(self.rt.Transmitter(
+                name=f"tx{i}", position=mi.Point3f(*[float(v) for v in p]),
+                orientation=mi.Point3f(*[float(v) for v in o]), power_dbm=float(self.cfg.tx_power_dbm)))
+        prec = np.asarray(prec, np.complex128).reshape(len(pos), -1)
+        precoding_vec = (mi.TensorXf(np.ascontiguousarray(prec.real, np.float32)),
+                         mi.TensorXf(np.ascontiguousarray(prec.imag, np.float32)))
         c = self.cfg
+        t0 = time.perf_counter()
         rm = self._solver(self.scene, measurement_surface=vas_to_mitsuba_mesh(vas),
+                          precoding_vec=precoding_vec,
                           samples_per_tx=int(c.samples_per_tx), max_depth=int(c.max_depth), los=c.los,
                           specular_reflection=c.specular_reflection,
                           diffuse_reflection=c.diffuse_reflection, refraction=c.refraction,
                           diffraction=c.diffraction, edge_diffraction=c.edge_diffraction,
                           diffraction_lit_region=c.diffraction_lit_region, seed=int(seed))
-        return np.asarray(rm.path_gain.numpy(), dtype=np.float64).reshape(len(tx), vas.num_faces)
+        self.last_map = rm
+        out = np.asarray(rm.path_gain.numpy(), dtype=np.float64).reshape(len(pos), vas.num_faces)
+        self.last_solve_s = time.perf_counter() - t0
+        return out

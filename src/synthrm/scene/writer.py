@@ -3,8 +3,9 @@
 Layout of ``<scene_dir>/``::
 
     scene.xml        Mitsuba XML with itu-radio-material BSDFs (``sionna.rt.load_scene``)
-    render.xml       the same PLY meshes with visual BSDFs and a default sun + sky
-    meshes/<class>.ply   one binary PLY per semantic class
+    render.xml       the class meshes with visual BSDFs and a default sun + sky
+    meshes/<class>.ply   one binary PLY per semantic class (rendering, semantics)
+    meshes/radio_<material>.ply  the classes sharing a radio material, welded (radio)
     footprints.json  building footprints, heights, street axes
     scene.json       semantic class and materials of every mesh, seed, version
 """
@@ -61,6 +62,26 @@ def read_ply(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return v.copy(), rec["idx"].copy()
 
 
+def _concat_meshes(parts):
+    vs, fs, off = [], [], 0
+    for v, f in parts:
+        vs.append(np.asarray(v, np.float64))
+        fs.append(np.asarray(f, np.int64) + off)
+        off += len(v)
+    return np.concatenate(vs), np.concatenate(fs)
+
+
+def weld_vertices(vertices: np.ndarray, faces: np.ndarray, tol_m: float = 1e-4):
+    """Merge vertices closer than ``tol_m`` (on a grid of that size); drop faces that
+    collapse. Returns (vertices (V', 3) float64, faces (F', 3) int64)."""
+    v = np.asarray(vertices, np.float64)
+    key = np.round(v / tol_m).astype(np.int64)
+    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    f = inv.reshape(-1)[np.asarray(faces, np.int64)]
+    ok = (f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 0] != f[:, 2])
+    return v[first], f[ok]
+
+
 def _atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
@@ -90,23 +111,30 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple[np.ndarray, np.nd
             "thickness_m": THICKNESS_M[cls], "num_triangles": int(len(f)),
         })
 
-    # Sionna scene: one itu-radio-material per (material, thickness)
+    # Sionna scene: one welded mesh and one itu-radio-material per (material, thickness).
+    # Welding gives neighbouring faces shared edges: Sionna RT finds diffracting wedges
+    # (roof edges, building corners) only on edges two faces of one mesh share.
+    groups: dict[tuple[str, float], list[dict]] = {}
+    for s in shapes:
+        groups.setdefault((s["radio_material"], s["thickness_m"]), []).append(s)
     lines = ['<scene version="2.1.0">']
-    bsdfs = {}
-    for s in shapes:
-        key = (s["radio_material"], s["thickness_m"])
-        if key not in bsdfs:
-            bid = f"itu_{key[0]}" if not any(k[0] == key[0] for k in bsdfs) else f"itu_{key[0]}_{len(bsdfs)}"
-            bsdfs[key] = bid
-            lines += [f'  <bsdf type="itu-radio-material" id={quoteattr(bid)}>',
-                      f'    <string name="type" value={quoteattr(key[0])}/>',
-                      f'    <float name="thickness" value="{key[1]}"/>', "  </bsdf>"]
-    for s in shapes:
-        s["radio_bsdf"] = bsdfs[(s["radio_material"], s["thickness_m"])]
-        lines += [f'  <shape type="ply" id={quoteattr(s["id"])}>',
-                  f'    <string name="filename" value={quoteattr(s["file"])}/>',
+    radio_shapes = []
+    for n, ((mat, thick), members) in enumerate(groups.items()):
+        bid = f"itu_{mat}" if not any(k[0] == mat for k in list(groups)[:n]) else f"itu_{mat}_{n}"
+        v, f = weld_vertices(*_concat_meshes([surfaces[m["semantic"]] for m in members]))
+        fname = f"meshes/radio_{bid[4:]}.ply"
+        write_ply(out / fname, v, f)
+        for m in members:
+            m["radio_bsdf"] = bid
+        radio_shapes.append({"id": bid[4:], "file": fname, "radio_material": mat, "thickness_m": thick,
+                             "classes": [m["semantic"] for m in members], "num_triangles": int(len(f))})
+        lines += [f'  <bsdf type="itu-radio-material" id={quoteattr(bid)}>',
+                  f'    <string name="type" value={quoteattr(mat)}/>',
+                  f'    <float name="thickness" value="{thick}"/>', "  </bsdf>",
+                  f'  <shape type="ply" id={quoteattr(bid[4:])}>',
+                  f'    <string name="filename" value={quoteattr(fname)}/>',
                   '    <boolean name="face_normals" value="true"/>',
-                  f'    <ref id={quoteattr(s["radio_bsdf"])} name="bsdf"/>', "  </shape>"]
+                  f'    <ref id={quoteattr(bid)} name="bsdf"/>', "  </shape>"]
     lines.append("</scene>")
     _atomic_write_text(out / SCENE_XML, "\n".join(lines) + "\n")
 
@@ -129,7 +157,7 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple[np.ndarray, np.nd
 
     if footprints is not None:
         _atomic_write_text(out / FOOTPRINTS_JSON, json.dumps(footprints, indent=1))
-    info = {"synthrm_version": __version__, "shapes": shapes, **(meta or {})}
+    info = {"synthrm_version": __version__, "shapes": shapes, "radio_shapes": radio_shapes, **(meta or {})}
     _atomic_write_text(out / SCENE_JSON, json.dumps(info, indent=1))
     return out
 
