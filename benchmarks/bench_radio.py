@@ -3,6 +3,8 @@ density, and noise against a reference run with more rays.
 
     python benchmarks/bench_radio.py [--frames 4] [--preset city-mix] [--ref-factor 10]
                                      [--resolution 256x192] [--antenna siso] [--json out.json]
+                                     [--samples-per-tx N] [--max-rings R] [--min-hit-faces K]
+                                     [--target-cell-m M] [--max-depth D]
 
 For each frame: optical stages (pose + G-buffers, RGB, VAS), the radio stage (Tx
 placement, Sionna RT, noise control) and the write; the solver's own time; the fraction
@@ -48,12 +50,21 @@ def main() -> None:
     ap.add_argument("--resolution", default="256x192")
     ap.add_argument("--antenna", default="siso")
     ap.add_argument("--ref-factor", type=int, default=10)
+    ap.add_argument("--samples-per-tx", type=int, help="override radio.samples_per_tx")
+    ap.add_argument("--max-rings", type=int, help="override radio.max_rings")
+    ap.add_argument("--min-hit-faces", type=int, help="override radio.min_hit_faces")
+    ap.add_argument("--target-cell-m", type=float, help="override vas.target_cell_m")
+    ap.add_argument("--max-depth", type=int, help="override radio.max_depth")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the figures to this JSON file")
     a = ap.parse_args()
     n = a.frames
+    radio = {"antenna": a.antenna, **{k: v for k, v in (
+        ("samples_per_tx", a.samples_per_tx), ("max_rings", a.max_rings), ("min_hit_faces", a.min_hit_faces),
+        ("max_depth", a.max_depth)) if v is not None}}
+    vas = {"target_cell_m": a.target_cell_m} if a.target_cell_m else {}
     cfg = make_config(a.preset, {"camera": {"resolution": _resolution(a.resolution)}, "seed": a.seed,
-                                 "frames": n + 1, "frames_per_scene": n + 1, "radio": {"antenna": a.antenna}})
+                                 "frames": n + 1, "frames_per_scene": n + 1, "radio": radio, "vas": vas})
     rows = []
     with tempfile.TemporaryDirectory() as d:
         scenes = SceneStage(cfg, Path(d))

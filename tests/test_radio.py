@@ -279,3 +279,36 @@ def test_empty_view_is_skipped_not_a_nan_sample():
     vas = build_vas(np.full((4, 4), np.nan), np.eye(3), np.eye(4))
     with pytest.raises(FrameSkipped, match="sees no surface"):
         compute_frame_radio(None, None, vas, np.zeros((0, 3)), np.eye(4), RadioConfig(), 1)
+
+
+def test_transmitter_placements():
+    """Random: 1.6 m plane, clear of footprints, within the radius, seeded. Camera: Tx 0
+    rides on the camera. List: as given."""
+    from synthrm.radio.transmitters import place_transmitters
+    from synthrm.scene.city import generate_city
+    from synthrm.scene.layout import Layout
+
+    cfg = tiny_config(frames=1)
+    lay = Layout.from_json(generate_city(cfg.city, 5).footprints_json())
+    x0, y0, x1, y1 = lay.extent
+    center = np.array([(x0 + x1) / 2, (y0 + y1) / 2, 0.0])
+    c2w = np.eye(4)
+    c2w[:3, 3] = [center[0] - 30, center[1], 1.5]
+    rc = RadioConfig(tx_per_frame=16, tx_radius_m=60.0, antenna="4x4")
+    a = place_transmitters(lay, rc, np.random.default_rng(1), center, c2w)
+    b = place_transmitters(lay, rc, np.random.default_rng(1), center, c2w)
+    assert np.array_equal(a.positions, b.positions) and np.allclose(a.precoding, b.precoding)
+    assert np.allclose(a.positions[:, 2], 1.6)
+    assert np.all(np.linalg.norm(a.positions[:, :2] - center[:2], axis=1) <= 60.0)
+    assert all(lay.building_at(x, y, 0.0, margin_m=0.99) is None for x, y, _ in a.positions)
+    assert a.precoding.shape == (16, 16) and a.patterns.shape == (16, 312)
+    # orientation "view": the array faces the view centre
+    to_view = center[:2] - a.positions[:, :2]
+    assert np.allclose(a.orientations[:, 0], np.arctan2(to_view[:, 1], to_view[:, 0]))
+    cam = place_transmitters(lay, RadioConfig(tx_placement="camera", tx_per_frame=3), np.random.default_rng(2),
+                             center, c2w)
+    assert np.allclose(cam.positions[0], c2w[:3, 3] + [0, 0, 0.3]) and len(cam.positions) == 3
+    given = [[float(a.positions[0, 0]), float(a.positions[0, 1]), 3.0]]  # known to be outdoors
+    lst = place_transmitters(lay, RadioConfig(tx_placement="list", tx_positions_m=given), np.random.default_rng(3),
+                             center, c2w)
+    assert np.allclose(lst.positions, given)

@@ -6,6 +6,7 @@ active variant; the optical renderer then switches to an RGB variant in a scope.
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import synthrm._llvm as _llvm
 
@@ -13,6 +14,11 @@ _llvm.ensure_llvm_path()
 
 import drjit as dr  # noqa: E402
 import mitsuba as mi  # noqa: E402
+
+# Each variant switch re-imports Mitsuba's Python integrators, re-running their
+# @dr.syntax decorators; after ~1000 of them Dr.Jit warns of a decorator "in a loop".
+# It is one transform per module load, not per call: harmless here.
+warnings.filterwarnings("ignore", message="The AST-transforming decorator @drjit.syntax", category=RuntimeWarning)
 
 _RADIO_VARIANTS = ("cuda_ad_mono_polarized", "llvm_ad_mono_polarized")
 _backend: str | None = None
