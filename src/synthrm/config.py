@@ -90,6 +90,59 @@ DISTRICTS: dict[str, dict[str, Any]] = {
 
 
 @dataclass
+class ApartmentConfig:
+    """Procedural apartments (indoor presets)."""
+
+    area_m2: tuple[float, float] = (40.0, 250.0)
+    """Range of the floor area [m^2]; each apartment draws one."""
+    room_max_m2: float = 25.0
+    """Rooms are split until smaller than this [m^2]."""
+    room_min_m: float = 2.4
+    """Smallest room side [m]."""
+    height_m: float = 2.7
+    """Floor-to-ceiling height [m]."""
+    exterior_wall_thickness_m: float = 0.25
+    """Outer walls [m]."""
+    interior_wall_thickness_m: float = 0.1
+    """Partitions [m]."""
+    exterior_materials: tuple[str, ...] = ("concrete", "brick")
+    """ITU materials the outer walls draw from (one per apartment)."""
+    interior_materials: tuple[str, ...] = ("plasterboard", "brick", "wood", "concrete")
+    """ITU materials the partitions draw from (one per apartment)."""
+    floor_material: str = "concrete"
+    """Floor slab material (P.2040 ``floorboard`` is only defined from 50 GHz)."""
+    slab_thickness_m: float = 0.2
+    """Floor and ceiling slabs [m]."""
+    door_width_m: float = 0.9
+    door_height_m: float = 2.1
+    extra_door_probability: float = 0.3
+    """Chance that a wall beyond the spanning tree of rooms also gets a door."""
+    window_width_m: float = 1.2
+    window_height_m: float = 1.2
+    window_sill_m: float = 0.9
+    window_probability: float = 0.8
+    """Chance that a room's exterior wall gets a window."""
+    furniture_per_room: tuple[int, int] = (1, 4)
+    """Range of furniture pieces per room."""
+
+    def __post_init__(self):
+        from synthrm.scene.classes import MATERIAL_IDS
+
+        _range(self.area_m2, "apartment.area_m2")
+        _require(self.area_m2[0] >= 10, f"apartment.area_m2: the smallest area must be >= 10 m^2, got {self.area_m2[0]}")
+        _require(self.room_min_m >= 1.5, f"apartment.room_min_m: must be >= 1.5 m, got {self.room_min_m}")
+        _require(self.room_max_m2 >= 2 * self.room_min_m ** 2,
+                 f"apartment.room_max_m2: must be >= 2 * room_min_m^2 = {2 * self.room_min_m ** 2}, got {self.room_max_m2}")
+        _require(self.door_height_m < self.height_m > self.window_sill_m + self.window_height_m,
+                 "apartment: doors and windows must fit below the ceiling (height_m)")
+        for n in ("exterior_wall_thickness_m", "interior_wall_thickness_m", "slab_thickness_m", "door_width_m"):
+            _require(getattr(self, n) > 0, f"apartment.{n}: must be > 0 m, got {getattr(self, n)}")
+        for m in (*self.exterior_materials, *self.interior_materials, self.floor_material):
+            _require(m in MATERIAL_IDS and m not in ("none", "vacuum"), f"apartment: unknown ITU material {m!r}")
+        _range(self.furniture_per_room, "apartment.furniture_per_room")
+
+
+@dataclass
 class CameraConfig:
     """Camera model and pose sampling. Angles in degrees, lengths in metres."""
 

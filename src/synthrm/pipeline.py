@@ -277,11 +277,12 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
 
 
 def _materials_in_use(cfg: GenerateConfig) -> dict[str, list[str]]:
-    from synthrm.scene.classes import check_radio_materials
+    from synthrm.scene.classes import CITY_CLASSES, check_radio_materials
 
     out: dict[str, list[str]] = {}
     for cls, mat in check_radio_materials(cfg.city.radio_materials).items():
-        out.setdefault(mat, []).append(cls)
+        if cls in CITY_CLASSES:
+            out.setdefault(mat, []).append(cls)
     return out
 
 

@@ -7,9 +7,12 @@ import numpy as np
 
 from synthrm.scene.classes import SEMANTIC_CLASSES
 
-#: One colour per semantic id (sky, road, sidewalk, ground, facade, roof).
+#: One colour per semantic id (sky, road, sidewalk, ground, facade, roof, then indoor:
+#: wall, floor, ceiling, window, bed, table, shelf, sofa, cabinet, appliance).
 SEMANTIC_COLORS = np.array([
     [135, 206, 235], [60, 60, 60], [190, 180, 160], [90, 160, 60], [200, 120, 80], [150, 50, 50],
+    [230, 225, 200], [140, 90, 50], [245, 245, 240], [120, 190, 230], [220, 160, 200], [170, 110, 60],
+    [110, 80, 160], [60, 90, 170], [230, 200, 90], [160, 160, 170],
 ], np.uint8)
 
 

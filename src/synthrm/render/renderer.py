@@ -109,6 +109,10 @@ class Renderer:
             # Sun + sky (Mitsuba's sunsky takes the sun direction in the world frame, z up)
             d["sky"] = {"type": "sunsky",
                         "sun_direction": sun_direction(sun_elevation_deg, sun_azimuth_deg)}
+            # Indoor scenes list ceiling lights in scene.json: [[x, y, z, intensity [W/sr]], ...]
+            for k, (x, y, z, power) in enumerate(self.info.get("lights", [])):
+                d[f"light{k}"] = {"type": "point", "position": [x, y, z],
+                                  "intensity": {"type": "rgb", "value": [power] * 3}}
             self.scene = mi.load_dict(d, optimize=False)
             ids = dr.reinterpret_array(mi.UInt32, self.scene.shapes_dr()).numpy()
             # registry id -> row in the lookup tables below (0 = sky)

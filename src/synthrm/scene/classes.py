@@ -16,8 +16,21 @@ SEMANTIC_CLASSES: dict[int, str] = {
     3: "ground",
     4: "facade",
     5: "roof",
+    # indoor (apartments)
+    6: "wall",
+    7: "floor",
+    8: "ceiling",
+    9: "window",
+    10: "bed",
+    11: "table",
+    12: "shelf",
+    13: "sofa",
+    14: "cabinet",
+    15: "appliance",
 }
 SEMANTIC_IDS: dict[str, int] = {v: k for k, v in SEMANTIC_CLASSES.items()}
+#: The classes of a procedural city; the rest are indoor.
+CITY_CLASSES = ("road", "sidewalk", "ground", "facade", "roof")
 
 #: ITU-R P.2040 materials known to Sionna RT (``itu-radio-material`` type names), id ->
 #: name. Id 0 is reserved for "nothing hit". The ids are stable across releases.
@@ -49,6 +62,16 @@ DEFAULT_RADIO_MATERIALS: dict[str, str] = {
     "ground": "very_dry_ground",
     "facade": "concrete",
     "roof": "concrete",
+    "wall": "plasterboard",
+    "floor": "concrete",
+    "ceiling": "ceiling_board",
+    "window": "glass",
+    "bed": "wood",
+    "table": "wood",
+    "shelf": "chipboard",
+    "sofa": "wood",
+    "cabinet": "chipboard",
+    "appliance": "metal",
 }
 
 
@@ -68,11 +91,24 @@ VISUAL_MATERIALS: dict[str, VisualMaterial] = {
     "ground": VisualMaterial((0.16, 0.30, 0.10), 0.9),
     "facade": VisualMaterial((0.55, 0.50, 0.44), 0.5),
     "roof": VisualMaterial((0.30, 0.28, 0.28), 0.6),
+    "wall": VisualMaterial((0.80, 0.78, 0.72), 0.7),
+    "floor": VisualMaterial((0.45, 0.32, 0.20), 0.4),
+    "ceiling": VisualMaterial((0.90, 0.90, 0.88), 0.8),
+    "window": VisualMaterial((0.60, 0.75, 0.85), 0.05),
+    "bed": VisualMaterial((0.70, 0.60, 0.50), 0.8),
+    "table": VisualMaterial((0.50, 0.35, 0.20), 0.5),
+    "shelf": VisualMaterial((0.60, 0.50, 0.35), 0.6),
+    "sofa": VisualMaterial((0.30, 0.35, 0.55), 0.9),
+    "cabinet": VisualMaterial((0.75, 0.72, 0.65), 0.5),
+    "appliance": VisualMaterial((0.85, 0.85, 0.88), 0.2),
 }
 
 #: Radio material thickness [m] per semantic class, for ``itu-radio-material``.
 THICKNESS_M: dict[str, float] = {
     "road": 0.5, "sidewalk": 0.5, "ground": 0.5, "facade": 0.3, "roof": 0.3,
+    # indoor: walls carry their own thickness per shape; slabs and furniture panels
+    "wall": 0.1, "floor": 0.2, "ceiling": 0.02, "window": 0.01, "bed": 0.05, "table": 0.03,
+    "shelf": 0.02, "sofa": 0.05, "cabinet": 0.02, "appliance": 0.002,
 }
 
 

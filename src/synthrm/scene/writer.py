@@ -90,9 +90,11 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 def write_scene(out_dir: str | Path, surfaces: dict[str, tuple[np.ndarray, np.ndarray]],
                 radio_materials: dict[str, str] | None = None, meta: dict | None = None,
-                footprints: dict | None = None) -> Path:
-    """Write ``surfaces`` ({semantic class: (vertices, faces)}) as a scene folder.
+                footprints: dict | None = None, shape_info: dict[str, dict] | None = None) -> Path:
+    """Write ``surfaces`` ({shape id: (vertices, faces)}) as a scene folder.
 
+    A shape id is a semantic class name unless ``shape_info[id]`` gives its
+    ``semantic`` class (and optionally ``radio_material`` and ``thickness_m``).
     ``radio_materials`` overrides the class -> ITU material table. Returns the folder.
     ``scene.json`` is written last, so a folder without it is incomplete.
     """
@@ -102,13 +104,18 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple[np.ndarray, np.nd
     (out / "meshes").mkdir(parents=True, exist_ok=True)
     mats = {**DEFAULT_RADIO_MATERIALS, **(radio_materials or {})}
     shapes = []
-    for cls, (v, f) in surfaces.items():
-        fname = f"meshes/{cls}.ply"
+    for sid, (v, f) in surfaces.items():
+        info = (shape_info or {}).get(sid, {})
+        cls = info.get("semantic", sid)
+        mat = info.get("radio_material", mats.get(cls))
+        if cls not in SEMANTIC_IDS or mat not in MATERIAL_IDS:
+            raise ValueError(f"shape {sid!r}: unknown semantic class {cls!r} or radio material {mat!r}")
+        fname = f"meshes/{sid}.ply"
         write_ply(out / fname, v, f)
         shapes.append({
-            "id": cls, "file": fname, "semantic": cls, "semantic_id": SEMANTIC_IDS[cls],
-            "radio_material": mats[cls], "material_id": MATERIAL_IDS[mats[cls]],
-            "thickness_m": THICKNESS_M[cls], "num_triangles": int(len(f)),
+            "id": sid, "file": fname, "semantic": cls, "semantic_id": SEMANTIC_IDS[cls],
+            "radio_material": mat, "material_id": MATERIAL_IDS[mat],
+            "thickness_m": float(info.get("thickness_m", THICKNESS_M[cls])), "num_triangles": int(len(f)),
         })
 
     # Sionna scene: one welded mesh and one itu-radio-material per (material, thickness).
@@ -121,7 +128,7 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple[np.ndarray, np.nd
     radio_shapes = []
     for n, ((mat, thick), members) in enumerate(groups.items()):
         bid = f"itu_{mat}" if not any(k[0] == mat for k in list(groups)[:n]) else f"itu_{mat}_{n}"
-        v, f = weld_vertices(*_concat_meshes([surfaces[m["semantic"]] for m in members]))
+        v, f = weld_vertices(*_concat_meshes([surfaces[m["id"]] for m in members]))
         fname = f"meshes/radio_{bid[4:]}.ply"
         write_ply(out / fname, v, f)
         for m in members:
