@@ -94,14 +94,8 @@ class VASRadioSolver:
                 pattern=spec.pattern, polarization="V")
         return self._arrays[antenna]
 
-    def path_gain(self, vas: VASMesh, tx: "TxSet | np.ndarray", seed: int = 1) -> np.ndarray:
-        """Linear path gain (T, F) float64 from each Tx to each VAS face; 0 where no ray.
-
-        ``tx`` is a :class:`~synthrm.radio.transmitters.TxSet` or plain (T, 3) positions
-        [m] (isotropic SISO transmitters). One solver call covers all transmitters.
-        """
-        if vas.num_faces == 0:
-            raise ConfigError("radio: the visible surface is empty; nothing to compute")
+    def _set_transmitters(self, tx: "TxSet | np.ndarray") -> tuple[int, tuple]:
+        """Put the transmitters into the scene; returns (T, precoding_vec)."""
         if isinstance(tx, np.ndarray) or isinstance(tx, (list, tuple)):
             pos = np.asarray(tx, dtype=np.float64).reshape(-1, 3)
             orient, prec, antenna = np.zeros((len(pos), 3)), np.ones((len(pos), 1), complex), "siso"
@@ -117,18 +111,46 @@ class VASRadioSolver:
                 name=f"tx{i}", position=mi.Point3f(*[float(v) for v in p]),
                 orientation=mi.Point3f(*[float(v) for v in o]), power_dbm=float(self.cfg.tx_power_dbm)))
         prec = np.asarray(prec, np.complex128).reshape(len(pos), -1)
-        precoding_vec = (mi.TensorXf(np.ascontiguousarray(prec.real, np.float32)),
-                         mi.TensorXf(np.ascontiguousarray(prec.imag, np.float32)))
+        return len(pos), (mi.TensorXf(np.ascontiguousarray(prec.real, np.float32)),
+                          mi.TensorXf(np.ascontiguousarray(prec.imag, np.float32)))
+
+    def _solve(self, precoding_vec, seed: int, **where):
         c = self.cfg
         t0 = time.perf_counter()
-        rm = self._solver(self.scene, measurement_surface=vas_to_mitsuba_mesh(vas),
-                          precoding_vec=precoding_vec,
+        rm = self._solver(self.scene, precoding_vec=precoding_vec,
                           samples_per_tx=int(c.samples_per_tx), max_depth=int(c.max_depth), los=c.los,
                           specular_reflection=c.specular_reflection,
                           diffuse_reflection=c.diffuse_reflection, refraction=c.refraction,
                           diffraction=c.diffraction, edge_diffraction=c.edge_diffraction,
-                          diffraction_lit_region=c.diffraction_lit_region, seed=int(seed))
+                          diffraction_lit_region=c.diffraction_lit_region, seed=int(seed), **where)
         self.last_map = rm
-        out = np.asarray(rm.path_gain.numpy(), dtype=np.float64).reshape(len(pos), vas.num_faces)
+        out = np.asarray(rm.path_gain.numpy(), dtype=np.float64)
         self.last_solve_s = time.perf_counter() - t0
         return out
+
+    def path_gain(self, vas: VASMesh, tx: "TxSet | np.ndarray", seed: int = 1) -> np.ndarray:
+        """Linear path gain (T, F) float64 from each Tx to each VAS face; 0 where no ray.
+
+        ``tx`` is a :class:`~synthrm.radio.transmitters.TxSet` or plain (T, 3) positions
+        [m] (isotropic SISO transmitters). One solver call covers all transmitters.
+        """
+        if vas.num_faces == 0:
+            raise ConfigError("radio: the visible surface is empty; nothing to compute")
+        t, prec = self._set_transmitters(tx)
+        out = self._solve(prec, seed, measurement_surface=vas_to_mitsuba_mesh(vas))
+        return out.reshape(t, vas.num_faces)
+
+    def plane_path_gain(self, tx: "TxSet | np.ndarray", origin_xy: tuple[float, float], shape: tuple[int, int],
+                        height_m: float, cell_m: float = 0.1, seed: int = 1) -> np.ndarray:
+        """Linear path gain (T, NY, NX) on the horizontal plane z = ``height_m`` [m].
+
+        Cell (iy, ix) is centred at ``origin_xy + (ix + 0.5, iy + 0.5) * cell_m``; 0 where no
+        ray crossed it. One solver call covers all transmitters.
+        """
+        ny, nx = shape
+        t, prec = self._set_transmitters(tx)
+        cx, cy = origin_xy[0] + nx * cell_m / 2, origin_xy[1] + ny * cell_m / 2
+        out = self._solve(prec, seed, center=mi.Point3f(float(cx), float(cy), float(height_m)),
+                          orientation=mi.Point3f(0.0, 0.0, 0.0), size=mi.Point2f(nx * cell_m, ny * cell_m),
+                          cell_size=mi.Point2f(cell_m, cell_m))
+        return out.reshape(t, ny, nx)
