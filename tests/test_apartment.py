@@ -19,7 +19,8 @@ def test_rooms_partition_the_footprint_and_all_are_reachable(seed):
     rooms = [box(r.x0, r.y0, r.x1, r.y1) for r in a.rooms]
     assert unary_union(rooms).area == pytest.approx(area, rel=1e-9)
     assert sum(r.area for r in rooms) == pytest.approx(area, rel=1e-9)  # no overlap
-    assert all(min(r.x1 - r.x0, r.y1 - r.y0) >= cfg.room_min_m - 1e-9 for r in a.rooms)
+    assert all(min(r.x1 - r.x0, r.y1 - r.y0) >= cfg.room_min_m - 1e-9 for r in a.rooms if not r.corridor)
+    assert sum(r.corridor for r in a.rooms) <= int(area >= cfg.corridor_min_area_m2)
     # doors connect all rooms: flood fill over rooms whose shared wall holds a door
     def touches(r, lo, hi):
         return box(r.x0, r.y0, r.x1, r.y1).buffer(0.01).intersects(box(lo[0], lo[1], hi[0], hi[1]))

@@ -22,9 +22,41 @@ def _resolution(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _generate_indoor(args) -> int:
+    from synthrm.config import make_indoor_config
+    from synthrm.indoor import generate_indoor
+
+    if args.config:
+        raise ConfigError("--config: YAML configs are for the city presets so far; use flags for indoor presets")
+    over: dict = {}
+    for key, val in (("scenes", args.scenes), ("tx_per_scene", args.tx_per_scene), ("seed", args.seed),
+                     ("voxel_size_m", args.voxel_size)):
+        if val is not None:
+            over[key] = val
+    radio = {k: v for k, v in (("samples_per_tx", args.samples_per_tx), ("max_depth", args.max_depth)) if v is not None}
+    if radio:
+        over["radio"] = radio
+    cfg = make_indoor_config(args.preset, over)
+    report = generate_indoor(cfg, args.out, progress=not args.quiet)
+    if report["scenes"]:
+        print(f"wrote {report['scenes']} apartments x {cfg.tx_per_scene} Tx to {args.out} "
+              f"({report['skipped']} already complete)")
+        for k, v in report["stage_total_s"].items():
+            print(f"  {k:<8} {v:9.2f} s")
+    else:
+        print(f"{args.out}: all {report['skipped']} apartments already complete; nothing to do")
+    return 0
+
+
 def _generate(args) -> int:
-    from synthrm.config import load_config, make_config
+    from synthrm.config import INDOOR_PRESETS, load_config, make_config
     from synthrm.pipeline import generate
+
+    if args.preset in INDOOR_PRESETS:
+        return _generate_indoor(args)
+    for flag, val in (("--scenes", args.scenes), ("--tx-per-scene", args.tx_per_scene), ("--voxel-size", args.voxel_size)):
+        if val is not None:
+            raise ConfigError(f"{flag}: only for indoor presets ({', '.join(sorted(INDOOR_PRESETS))})")
 
     over: dict = {}
     if args.frames is not None:
@@ -65,11 +97,15 @@ def _generate(args) -> int:
 
 def _show(args) -> int:
     from synthrm.dataset.hdf5 import list_samples, read_sample
-    from synthrm.viz import sample_figure
+    from synthrm.viz import indoor_figure, sample_figure
 
     sid = args.sample or list_samples(args.dir)[0][1]
     s = read_sample(args.dir, sid)
     a = s["attrs"]
+    if "path_loss_db" in s:
+        out = indoor_figure(s, args.out, title=f"{args.dir} · {sid} ({a.get('split')})")
+        print(f"wrote {out}")
+        return 0
     out = sample_figure(s, args.out, tx=args.tx,
                         title=f"{args.dir} · sample {sid} · {a.get('scene_id')} ({a.get('district')}, {a.get('view')})")
     print(f"wrote {out}")
@@ -105,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--samples-per-tx", type=int, help="rays per transmitter (default 2000000; the seed: 2**31)")
     g.add_argument("--max-depth", type=int, help="max interactions per path (default 5; the seed: 20)")
     g.add_argument("--no-radio", action="store_true", help="optical data only (no ray tracing)")
+    g.add_argument("--scenes", type=int, help="indoor: apartments to generate (default 2)")
+    g.add_argument("--tx-per-scene", type=int, help="indoor: transmitters per apartment (default 5)")
+    g.add_argument("--voxel-size", type=float, help="indoor: voxel and ground-truth cell size [m] (default 0.1)")
     g.add_argument("--out", required=True, help="dataset folder (resumed if it exists)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_generate)

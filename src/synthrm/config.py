@@ -99,6 +99,8 @@ class ApartmentConfig:
     """Rooms are split until smaller than this [m^2]."""
     room_min_m: float = 2.4
     """Smallest room side [m]."""
+    corridor_min_area_m2: float = 80.0
+    """Apartments at least this large get a corridor along their long axis [m^2]."""
     height_m: float = 2.7
     """Floor-to-ceiling height [m]."""
     exterior_wall_thickness_m: float = 0.25
@@ -393,6 +395,96 @@ class GenerateConfig:
         return dataclasses.asdict(self)
 
 
+@dataclass
+class ScanConfig:
+    """Virtual RGB-D scanning of an apartment: a walk through its rooms at eye height."""
+
+    resolution: tuple[int, int] = (128, 96)
+    """Image size (W, H) [px]."""
+    fov_x_deg: float = 90.0
+    """Horizontal field of view [deg]."""
+    eye_height_m: float = 1.5
+    """Camera height above the floor [m]."""
+    headings: int = 6
+    """Viewing directions per room position (evenly spaced in azimuth)."""
+    pitches_deg: tuple[float, ...] = (10.0, -30.0)
+    """Camera pitches per heading [deg] (positive: up)."""
+    spp: int = 8
+    """Path-tracing samples per pixel of the RGB images."""
+    spot_spacing_m: float = 4.0
+    """Rooms longer than this are also scanned from a spot near each end [m]."""
+
+    def __post_init__(self):
+        w, h = self.resolution
+        _require(w >= 8 and h >= 8, f"scan.resolution: must be at least 8x8, got {w}x{h}")
+        _require(10 <= self.fov_x_deg <= 150, f"scan.fov_x_deg: must be in [10, 150], got {self.fov_x_deg}")
+        _require(isinstance(self.headings, int) and self.headings >= 1, f"scan.headings: must be >= 1, got {self.headings!r}")
+        _require(len(self.pitches_deg) >= 1 and all(-89 < p < 89 for p in self.pitches_deg),
+                 f"scan.pitches_deg: expected angles in (-89, 89), got {self.pitches_deg}")
+
+
+@dataclass
+class IndoorConfig:
+    """Everything ``synthrm generate --preset indoor-apartment`` needs (SenseRay-3D)."""
+
+    preset: str = "indoor-apartment"
+    """Name of the preset this config started from (recorded, informational)."""
+    scenes: int = 2
+    """Apartments to generate."""
+    tx_per_scene: int = 5
+    """Transmitters per apartment (one dataset entry each)."""
+    seed: int = 0
+    """Master seed: the same seed gives the same dataset."""
+    voxel_size_m: float = 0.1
+    """Voxel edge and ground-truth cell size [m] (the seed's 0.1 m)."""
+    heights_m: tuple[float, ...] = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
+    """Receiver planes above the floor [m] (the seed's 0.6-1.6 m every 0.1 m)."""
+    tx_height_m: tuple[float, float] = (0.8, 2.2)
+    """Range of transmitter heights above the floor [m]."""
+    tx_clearance_m: float = 0.3
+    """Minimum distance of a Tx from walls and furniture [m]."""
+    test_fraction: float = 0.25
+    """Share of apartments held out as the test split (unseen geometry and Tx)."""
+    val_tx_fraction: float = 0.2
+    """Share of the Tx of the other apartments held out as validation (seen geometry)."""
+    material_table: dict = field(default_factory=dict)
+    """Overrides of the semantic class -> ITU material lookup that gives voxels their
+    reflection / transmission channels (the seed's predefined table; defaults:
+    ``synthrm.scene.classes.DEFAULT_RADIO_MATERIALS``, e.g. wall -> plasterboard). The
+    voxels see semantics only: the true wall material of an apartment may differ, as in
+    the seed."""
+    apartment: ApartmentConfig = field(default_factory=ApartmentConfig)
+    scan: ScanConfig = field(default_factory=ScanConfig)
+    radio: RadioConfig = field(default_factory=lambda: RadioConfig(samples_per_tx=10 ** 6, max_depth=5,
+                                                                    diffraction=False))
+    """Sionna RT settings of the ground truth (omnidirectional, 3.5 GHz)."""
+
+    def __post_init__(self):
+        for n, lo in (("scenes", 1), ("tx_per_scene", 1), ("seed", 0)):
+            v = getattr(self, n)
+            _require(isinstance(v, int) and not isinstance(v, bool) and v >= lo, f"{n}: must be an integer >= {lo}, got {v!r}")
+        _require(isinstance(self.voxel_size_m, (int, float)) and 0.01 <= self.voxel_size_m <= 1.0,
+                 f"voxel_size_m: must be in [0.01, 1] m (and > 0), got {self.voxel_size_m!r}")
+        _require(len(self.heights_m) >= 1 and all(0 < z < self.apartment.height_m for z in self.heights_m),
+                 f"heights_m: must lie between floor and ceiling (0, {self.apartment.height_m}) m, got {self.heights_m}")
+        _range(self.tx_height_m, "tx_height_m")
+        _require(0 < self.tx_height_m[0] and self.tx_height_m[1] < self.apartment.height_m,
+                 f"tx_height_m: must lie between floor and ceiling, got {self.tx_height_m}")
+        _require(0 <= self.test_fraction < 1 and 0 <= self.val_tx_fraction < 1,
+                 "test_fraction and val_tx_fraction: must be in [0, 1)")
+        _require(self.radio.antenna == "siso", "radio.antenna: indoor ground truth is omnidirectional (siso)")
+        from synthrm.scene.classes import check_radio_materials
+
+        self.material_table = dict(self.material_table)
+        check_radio_materials(self.material_table)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+INDOOR_PRESETS: dict[str, dict] = {"indoor-apartment": {}}
+
+
 def _city_preset(district: str) -> dict:
     return {"city": {"district": district, **DISTRICTS[district]}}
 
@@ -405,7 +497,21 @@ PRESETS: dict[str, dict] = {
 
 
 def preset_names() -> list[str]:
-    return sorted(PRESETS)
+    return sorted(PRESETS) + sorted(INDOOR_PRESETS)
+
+
+def make_indoor_config(preset: str = "indoor-apartment", overrides: dict | None = None) -> IndoorConfig:
+    """Build a validated indoor config from a preset name and nested overrides."""
+    if preset not in INDOOR_PRESETS:
+        raise ConfigError(f"unknown indoor preset {preset!r}; choose one of {sorted(INDOOR_PRESETS)}")
+    base = {"preset": preset, **INDOOR_PRESETS[preset]}
+    over = dict(overrides or {})
+    radio = over.pop("radio", None)
+    cfg = _build(IndoorConfig, _merge(base, over), "")
+    if radio:
+        cfg.radio = _build(RadioConfig, {**dataclasses.asdict(cfg.radio), **radio}, "radio")
+        cfg.__post_init__()
+    return cfg
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -447,6 +553,8 @@ def _build(cls, data: Any, where: str):
 
 def make_config(preset: str = "city-mix", overrides: dict | None = None) -> GenerateConfig:
     """Build a validated config from a preset name and nested overrides."""
+    if preset in INDOOR_PRESETS:
+        raise ConfigError(f"{preset!r} is an indoor preset; use make_indoor_config")
     if preset not in PRESETS:
         close = difflib.get_close_matches(preset, PRESETS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -88,6 +88,13 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
             fig.colorbar(im, ax=a, fraction=0.046)
             a.set_title(f"Tx {tx}: {label} ({fin[np.isfinite(sample['depth'])].mean():.0%} of surface)")
             _mark_tx(a, sample, tx)
+    return _finish(fig, ax, out, title, 110)
+
+
+def _finish(fig, ax, out, title: str, dpi: int) -> Path:
+    """Drop the ticks, add the title, write the PNG, close the figure."""
+    import matplotlib.pyplot as plt
+
     for a in ax:
         a.set_xticks([])
         a.set_yticks([])
@@ -95,6 +102,43 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
         fig.suptitle(title)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=dpi)
     plt.close(fig)
     return out
+
+
+def indoor_figure(entry: dict, out: str | Path, title: str = "", z_m: float = 1.2) -> Path:
+    """One indoor entry: floor-plan slices at height ``z_m`` of occupancy, reflection,
+    transmission, Tx distance and FSPL, and the path loss at the lowest and highest
+    plane, with the Tx marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a = entry["attrs"]
+    v = a["voxel_size_m"]
+    o = np.asarray(a["grid_origin_m"])
+    k = int(np.clip((z_m - o[2]) / v, 0, entry["occupancy"].shape[2] - 1))
+    tx = entry["tx_position"]
+    txp = ((tx[0] - o[0]) / v - 0.5, (tx[1] - o[1]) / v - 0.5)
+    panels = [("occupancy", "occupancy", "gray_r"), ("reflection_db", "reflection [dB]", "viridis"),
+              ("transmission_db", "transmission [dB]", "viridis"), ("tx_distance_m", "Tx distance [m]", "cividis"),
+              ("fspl_db", "FSPL [dB]", "magma_r")]
+    heights = a["heights_m"]
+    fig, ax = plt.subplots(1, 7, figsize=(27, 4), constrained_layout=True)
+    for axis, (key, label, cmap) in zip(ax, panels):
+        im = axis.imshow(entry[key][:, :, k].T, origin="lower", cmap=cmap)
+        axis.set_title(f"{label}, z = {o[2] + (k + 0.5) * v:.2f} m")
+        fig.colorbar(im, ax=axis, fraction=0.046)
+    pl = entry["path_loss_db"]
+    lo, hi = np.nanpercentile(pl, [2, 98])
+    for axis, i in zip(ax[5:], (0, len(heights) - 1)):
+        im = axis.imshow(pl[i].T, origin="lower", cmap="viridis_r", vmin=lo, vmax=hi)
+        m = entry["fill_mask"][i].T
+        axis.contour(m, levels=[0.5], colors="white", linewidths=0.5)
+        axis.set_title(f"path loss [dB] at {heights[i]:.1f} m ({m.mean():.0%} filled)")
+        fig.colorbar(im, ax=axis, fraction=0.046)
+    for axis in ax:
+        axis.plot(*txp, marker="^", ms=10, mfc="red", mec="white")
+    return _finish(fig, ax, out, title, 100)

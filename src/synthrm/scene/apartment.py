@@ -1,7 +1,7 @@
 """Procedural apartments (the indoor half; seed ``004`` Section V-A).
 
 A rectangular footprint of the requested area is split (binary space partition) into
-rooms; adjacent rooms are connected by doors (a spanning tree of the room graph, so
+rooms, around a corridor along the long axis in larger apartments; adjacent rooms are connected by doors (a spanning tree of the room graph, so
 every room is reachable, plus a few extra doors); exterior walls get windows. Walls are
 solid boxes of their own thickness and ITU-R P.2040 material, with real openings;
 doors are openings, windows hold a glass pane. Floor and ceiling slabs close the
@@ -25,6 +25,7 @@ class Room:
     y0: float
     x1: float
     y1: float
+    corridor: bool = False
 
     @property
     def area_m2(self) -> float:
@@ -58,6 +59,48 @@ class Apartment:
         """One ceiling light per room, 0.2 m below the ceiling: [[x, y, z, W/sr], ...]."""
         return [[(r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2, self.height_m - 0.2, intensity_w_sr * max(1.0, r.area_m2 / 10)]
                 for r in self.rooms]
+
+    def surface_points(self, spacing_m: float = 0.03, classes: tuple[str, ...] | None = None,
+                       clear_m: float = 0.02) -> np.ndarray:
+        """(N, 3) points every ``spacing_m`` on the box faces that face free space inside
+        the apartment: the point ``clear_m`` in front of the face is in no solid (so a
+        wall hidden by furniture standing closer than ``clear_m`` does not count)."""
+        out = []
+        for sid, cls, _, lo, hi in self.boxes:
+            if classes is not None and cls not in classes:
+                continue
+            for axis in range(3):
+                for side, c in ((-1, lo[axis]), (1, hi[axis])):
+                    u, v = [a for a in range(3) if a != axis]
+                    gu = np.arange(lo[u] + spacing_m / 2, hi[u], spacing_m)
+                    gv = np.arange(lo[v] + spacing_m / 2, hi[v], spacing_m)
+                    if not len(gu) or not len(gv):
+                        continue
+                    U, V = np.meshgrid(gu, gv, indexing="ij")
+                    pts = np.empty((U.size, 3))
+                    pts[:, axis], pts[:, u], pts[:, v] = c, U.ravel(), V.ravel()
+                    probe = pts.copy()
+                    probe[:, axis] += side * clear_m
+                    out.append(pts[self.in_envelope(probe) & ~self.solid_mask(probe)])
+        return np.concatenate(out) if out else np.zeros((0, 3))
+
+    def solid_mask(self, points: np.ndarray, margin_m: float = 0.0) -> np.ndarray:
+        """(N,) bool: the point lies inside a wall, slab, window or furniture box."""
+        p = np.asarray(points, np.float64).reshape(-1, 3)
+        lo = np.array([b[3] for b in self.boxes]) - margin_m
+        hi = np.array([b[4] for b in self.boxes]) + margin_m
+        out = np.zeros(len(p), bool)
+        for i in range(0, len(p), 4096):
+            q = p[i:i + 4096, None, :]
+            out[i:i + 4096] = np.any(np.all((q >= lo) & (q <= hi), axis=-1), axis=1)
+        return out
+
+    def in_envelope(self, points: np.ndarray) -> np.ndarray:
+        """(N,) bool: inside the outer faces of the exterior walls, floor to ceiling."""
+        p = np.asarray(points, np.float64).reshape(-1, 3)
+        te = self.thickness.get("wall_exterior", 0.0)
+        return ((p[:, 0] > -te) & (p[:, 0] < self.width_m + te) & (p[:, 1] > -te) & (p[:, 1] < self.depth_m + te)
+                & (p[:, 2] > 0) & (p[:, 2] < self.height_m))
 
     def inside_interior(self, p: np.ndarray) -> bool:
         """True if p lies within the apartment's outer walls, between floor and ceiling."""
@@ -179,7 +222,22 @@ def generate_apartment(cfg: ApartmentConfig, seed: int) -> Apartment:
     w = round(float(np.sqrt(area * aspect)), 2)
     d = round(float(area / w), 2)
     rooms: list[Room] = []
-    _split(rng, Room(0.0, 0.0, w, d), cfg, rooms)
+    short = min(w, d)
+    cw = round(rng.uniform(1.2, 1.5), 2)
+    if area >= cfg.corridor_min_area_m2 and short >= 2 * cfg.room_min_m + cw:
+        # a corridor along the long axis, rooms on both sides
+        c0 = round(rng.uniform(cfg.room_min_m, short - cfg.room_min_m - cw), 2)
+        if w >= d:
+            bands = [Room(0.0, 0.0, w, c0), Room(0.0, c0 + cw, w, d)]
+            corridor = Room(0.0, c0, w, c0 + cw, corridor=True)
+        else:
+            bands = [Room(0.0, 0.0, c0, d), Room(c0 + cw, 0.0, w, d)]
+            corridor = Room(c0, 0.0, c0 + cw, d, corridor=True)
+        for b in bands:
+            _split(rng, b, cfg, rooms)
+        rooms.append(corridor)
+    else:
+        _split(rng, Room(0.0, 0.0, w, d), cfg, rooms)
     h = cfg.height_m
     ext_mat = cfg.exterior_materials[int(rng.integers(len(cfg.exterior_materials)))]
     int_mat = cfg.interior_materials[int(rng.integers(len(cfg.interior_materials)))]
@@ -192,7 +250,9 @@ def generate_apartment(cfg: ApartmentConfig, seed: int) -> Apartment:
             sw = _shared_wall(rooms[i], rooms[j])
             if sw is not None and sw[3] - sw[2] >= cfg.door_width_m + 0.4:
                 edges.append((i, j, sw))
-    order = rng.permutation(len(edges))
+    # corridor doors first: every room along the corridor opens onto it
+    order = sorted(rng.permutation(len(edges)), key=lambda k: not (rooms[edges[k][0]].corridor or
+                                                                   rooms[edges[k][1]].corridor))
     parent = list(range(len(rooms)))
 
     def find(a):
@@ -265,6 +325,8 @@ def generate_apartment(cfg: ApartmentConfig, seed: int) -> Apartment:
     placed = []
     kinds = list(FURNITURE)
     for r in rooms:
+        if r.corridor:
+            continue
         n = int(rng.integers(cfg.furniture_per_room[0], cfg.furniture_per_room[1] + 1))
         for _ in range(n):
             for _try in range(20):

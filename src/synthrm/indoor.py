@@ -1,0 +1,245 @@
+"""``synthrm generate --preset indoor-apartment``: apartment -> RGB-D scans -> voxels ->
+Sionna RT path-loss planes -> one HDF5 entry per transmitter (the SenseRay-3D seed).
+
+One shard per apartment (``shards/scene-NNNNN.h5``), written atomically: a run that dies
+leaves no half-written shard, and the same command resumes. Splits are by scene (the
+seed's Table II): ``test`` apartments are unseen geometry with unseen Tx; in the other
+apartments a share of the Tx is ``val`` (seen geometry, new Tx), the rest ``train``.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from synthrm._mitsuba import rgb_scope
+from synthrm.camera.pinhole import intrinsics, pose_from_angles
+from synthrm.config import IndoorConfig
+from synthrm.dataset.hdf5 import ShardWriter, read_index, sha256, write_index
+from synthrm.errors import ConfigError, DatasetError
+from synthrm.radio.planes import fill_missing, plane_stack
+from synthrm.radio.radio_map_solver import VASRadioSolver, check_frequency
+from synthrm.render.renderer import Renderer, linear_to_srgb8
+from synthrm.scene.apartment import Apartment, generate_apartment, random_free_points
+from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
+from synthrm.voxel import fuse_scans, voxel_features, voxelize
+
+INDOOR_SCHEMA_VERSION = 1
+
+
+def derive_seed(*keys: int) -> int:
+    from synthrm.pipeline import derive_seed as d
+
+    return d(*keys)
+
+
+def scan_poses(apt: Apartment, cfg: IndoorConfig, rng: np.random.Generator) -> list[np.ndarray]:
+    """Camera-to-world poses of the scan walk: in every room, at free spots (its centre,
+    and near both ends of a room longer than ``scan.spot_spacing_m``) at eye height,
+    ``headings`` x ``pitches`` views each."""
+    from shapely.geometry import Point, box
+    from shapely.ops import nearest_points
+
+    from synthrm.scene.apartment import free_floor
+
+    free = free_floor(apt, 0.3)
+    poses = []
+    for r in apt.rooms:
+        w, d = r.x1 - r.x0, r.y1 - r.y0
+        spots = [((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)]
+        if max(w, d) > cfg.scan.spot_spacing_m:  # long rooms: also a spot near each end
+            f = (0.25, 0.75)
+            spots += [(r.x0 + t * w, (r.y0 + r.y1) / 2) if w >= d else ((r.x0 + r.x1) / 2, r.y0 + t * d) for t in f]
+        room = box(r.x0, r.y0, r.x1, r.y1)
+        room_free = free.intersection(room)
+        if room_free.is_empty:
+            continue
+        for x, y in spots:
+            p = Point(x, y)
+            if not room_free.contains(p):
+                p = nearest_points(room_free, p)[0]
+            yaw0 = rng.uniform(0, 360)
+            for k in range(cfg.scan.headings):
+                for pitch in cfg.scan.pitches_deg:
+                    poses.append(pose_from_angles([p.x, p.y, cfg.scan.eye_height_m],
+                                                  yaw0 + 360.0 * k / cfg.scan.headings, -pitch))
+    return poses
+
+
+def build_scene(cfg: IndoorConfig, root: Path, index: int) -> tuple[str, Path, Apartment]:
+    """Make (or reuse) apartment ``index``; returns (scene id, folder, apartment)."""
+    sid = f"{cfg.preset}-{index:04d}"
+    d = root / "scenes" / sid
+    apt = generate_apartment(cfg.apartment, derive_seed(cfg.seed, index, 1))
+    if not (d / SCENE_JSON).is_file():
+        if d.exists():
+            shutil.rmtree(d)
+        tmp = d.with_name(d.name + ".tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        surf, info = apt.surfaces()
+        write_scene(tmp, surf, shape_info=info,
+                    meta={"scene_id": sid, "kind": "apartment", "seed": derive_seed(cfg.seed, index, 1),
+                          "width_m": apt.width_m, "depth_m": apt.depth_m, "height_m": apt.height_m,
+                          "rooms": [[r.x0, r.y0, r.x1, r.y1] for r in apt.rooms], "lights": apt.lights()})
+        tmp.rename(d)
+    return sid, d, apt
+
+
+def scan_scene(cfg: IndoorConfig, scene_dir: Path, apt: Apartment, seed: int) -> list[dict]:
+    """Render the scan walk: per view rgb (H, W, 3) uint8, depth, semantic, K, cam_to_world."""
+    w, h = cfg.scan.resolution
+    K = intrinsics(w, h, cfg.scan.fov_x_deg)
+    rng = np.random.default_rng(derive_seed(seed, 2))
+    scans = []
+    with rgb_scope():
+        renderer = Renderer(scene_dir)
+        for k, c2w in enumerate(scan_poses(apt, cfg, rng)):
+            g = renderer.gbuffers(K, c2w, w, h)
+            rgb = renderer.rgb(K, c2w, w, h, spp=cfg.scan.spp, max_depth=4, seed=(seed + k) & 0x7FFFFFFF)
+            scans.append({"rgb": linear_to_srgb8(rgb, 1.0), "depth": g.depth, "semantic": g.semantic,
+                          "K": K, "cam_to_world": c2w})
+    if not scans:
+        raise ConfigError(f"{scene_dir.name}: no free spot to scan from (the rooms are full of furniture)")
+    return scans
+
+
+def grid_frame(apt: Apartment, cfg: IndoorConfig) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """The voxel grid of an apartment: origin (3,) [m] and shape (X, Y, Z), covering its
+    outer walls from the floor up to and including the ceiling surface; ground-truth
+    cells share its x-y lattice."""
+    v = cfg.voxel_size_m
+    te = cfg.apartment.exterior_wall_thickness_m
+    origin = np.array([np.floor(-te / v) * v, np.floor(-te / v) * v, 0.0])
+    top = np.array([apt.width_m + te, apt.depth_m + te, apt.height_m + v / 2])  # the ceiling's voxels too
+    shape = tuple(int(x) for x in np.ceil((top - origin) / v - 1e-9))
+    return origin, shape
+
+
+def material_lookup(cfg: IndoorConfig) -> dict[int, str]:
+    """Semantic id -> ITU material for the voxel channels: the seed's predefined table
+    (``DEFAULT_RADIO_MATERIALS`` with ``cfg.material_table`` on top). It sees semantics
+    only, not the apartment's true materials."""
+    from synthrm.scene.classes import SEMANTIC_IDS, check_radio_materials
+
+    return {SEMANTIC_IDS[c]: m for c, m in check_radio_materials(cfg.material_table).items()}
+
+
+def check_tx(apt: Apartment, p: np.ndarray, what: str) -> None:
+    """Clear error for a Tx outside the apartment or inside a wall / furniture."""
+    if not apt.inside_interior(p):
+        raise ConfigError(f"{what} = {np.round(p, 2).tolist()} m: outside the apartment "
+                          f"(x in (0, {apt.width_m}), y in (0, {apt.depth_m}), z in (0, {apt.height_m}))")
+    hit = apt.inside_solid(p)
+    if hit is not None:
+        raise ConfigError(f"{what} = {np.round(p, 2).tolist()} m: inside {hit!r}; move it into free space")
+
+
+def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, log=None) -> dict:
+    """Generate (or resume) an indoor dataset in ``out``. Returns timings [s]."""
+    from synthrm import __version__
+    from synthrm.pipeline import _config_json, _diff, _progress
+
+    log = log or (lambda m: print(m, file=sys.stderr))
+    check_frequency(cfg.radio.frequency_hz, {"concrete": ["walls"], "glass": ["windows"]})
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    conf = _config_json(cfg)
+    if (root / "index.json").exists():
+        idx = read_index(root)
+        if idx.get("config") != conf:
+            diffs = _diff(idx.get("config") or {}, conf)
+            raise DatasetError(f"{root} holds a dataset made with a different config ({'; '.join(diffs[:3])}); "
+                               "use a new --out folder or the same settings to resume")
+    else:
+        idx = {"synthrm_version": __version__, "schema_version": INDOOR_SCHEMA_VERSION, "kind": "indoor",
+               "config": conf, "seed": cfg.seed, "shards": [], "splits": {}}
+        write_index(root, idx)
+    for tmp in (root / "shards").glob("*.tmp") if (root / "shards").exists() else []:
+        tmp.unlink()
+    done = {s["file"] for s in idx["shards"] if (root / s["file"]).is_file()}
+    n_test = int(round(cfg.test_fraction * cfg.scenes)) if cfg.scenes > 1 else 0
+    test_scenes = set(np.random.default_rng(derive_seed(cfg.seed, 7)).permutation(cfg.scenes)[:n_test].tolist())
+    timings: dict[str, list[float]] = defaultdict(list)
+    todo = [k for k in range(cfg.scenes) if f"shards/scene-{k:05d}.h5" not in done]
+    if len(todo) < cfg.scenes:
+        log(f"resuming: {cfg.scenes - len(todo)} apartments complete, {len(todo)} to generate")
+    bar = _progress(len(todo) * cfg.tx_per_scene, progress)
+    for k in todo:
+        _one_scene(cfg, root, idx, k, k in test_scenes, timings, bar)
+    bar.close()
+    return {"scenes": len(todo), "skipped": cfg.scenes - len(todo),
+            "stage_total_s": {k: float(np.sum(v)) for k, v in timings.items()}}
+
+
+def _one_scene(cfg, root, idx, k, is_test, timings, bar):
+    from synthrm import __version__
+    from synthrm.pipeline import _config_json
+
+    t = time.perf_counter()
+    sid, d, apt = build_scene(cfg, root, k)
+    timings["scene"].append(time.perf_counter() - t)
+    seed = derive_seed(cfg.seed, k, 0)
+    t = time.perf_counter()
+    scans = scan_scene(cfg, d, apt, seed)
+    timings["scan"].append(time.perf_counter() - t)
+    t = time.perf_counter()
+    pts, lab = fuse_scans(scans)
+    origin, shape = grid_frame(apt, cfg)
+    grid = voxelize(pts, lab, cfg.voxel_size_m, origin=origin, shape=shape)
+    mats = material_lookup(cfg)
+    timings["voxel"].append(time.perf_counter() - t)
+    rng = np.random.default_rng(derive_seed(seed, 5))
+    tx = random_free_points(apt, rng, cfg.tx_per_scene, 0.0, cfg.tx_clearance_m, min_spacing_m=0.5)
+    tx[:, 2] = rng.uniform(*cfg.tx_height_m, len(tx))
+    for i, p in enumerate(tx):
+        check_tx(apt, p, f"transmitter {i}")
+    t = time.perf_counter()
+    solver = VASRadioSolver(d / SCENE_XML, cfg.radio)
+    pg = plane_stack(solver, tx, (float(origin[0]), float(origin[1])), (shape[1], shape[0]),
+                     cfg.heights_m, cfg.voxel_size_m, seed=int(seed % (2 ** 31 - 1)) or 1)
+    timings["radio"].append(time.perf_counter() - t)
+    n_val = int(round(cfg.val_tx_fraction * len(tx))) if not is_test else 0
+    val = set(rng.permutation(len(tx))[:n_val].tolist())
+    path = root / "shards" / f"scene-{k:05d}.h5"
+    t = time.perf_counter()
+    ids, splits = [], {}
+    with ShardWriter(path, {"config": _config_json(cfg), "seed": cfg.seed, "preset": cfg.preset,
+                            "kind": "indoor"}) as w:
+        for i, p in enumerate(tx):
+            feats = voxel_features(grid, mats, p, cfg.radio.frequency_hz)
+            pl = -10 * np.log10(np.where(pg[i] > 0, pg[i], np.nan))  # (Hn, NY, NX) [dB]
+            filled, mask = zip(*(fill_missing(plane) for plane in pl))
+            split = "test" if is_test else ("val" if i in val else "train")
+            eid = f"{sid}-tx{i:02d}"
+            w.write(eid, {
+                "occupancy": feats["occupancy"], "reflection_db": feats["reflection_db"],
+                "transmission_db": feats["transmission_db"], "tx_distance_m": feats["tx_distance_m"],
+                "fspl_db": feats["fspl_db"], "tx_position": p.astype(np.float32),
+                "path_loss_db": np.stack(filled).transpose(0, 2, 1).astype(np.float32),
+                "fill_mask": np.stack(mask).transpose(0, 2, 1),
+                "semantic": grid.label.astype(np.int16),
+            }, {
+                "scene_id": sid, "scene": f"scenes/{sid}/{SCENE_XML}", "split": split, "tx_index": i,
+                "voxel_size_m": cfg.voxel_size_m, "grid_origin_m": origin.tolist(), "grid_shape": list(shape),
+                "heights_m": list(cfg.heights_m), "frequency_hz": cfg.radio.frequency_hz,
+                "samples_per_tx": cfg.radio.samples_per_tx, "max_depth": cfg.radio.max_depth,
+                "filled_fraction": float(np.mean(mask)), "num_scans": len(scans),
+                "seed": seed, "master_seed": cfg.seed, "synthrm_version": __version__,
+                "config": _config_json(cfg),
+            })
+            ids.append(eid)
+            splits[eid] = split
+            bar.update(1)
+    timings["write"].append(time.perf_counter() - t)
+    idx["shards"].append({"file": str(path.relative_to(root)), "samples": ids, "sha256": sha256(path)})
+    idx["shards"].sort(key=lambda s: s["file"])
+    idx.setdefault("splits", {}).update(splits)
+    write_index(root, idx)
+
+
+__all__ = ["generate_indoor", "scan_poses", "grid_frame", "build_scene", "scan_scene", "check_tx"]
