@@ -111,8 +111,9 @@ class ApartmentConfig:
     """ITU materials the outer walls draw from (one per apartment)."""
     interior_materials: tuple[str, ...] = ("plasterboard", "brick", "wood", "concrete")
     """ITU materials the partitions draw from (one per apartment)."""
-    floor_material: str = "concrete"
-    """Floor slab material (P.2040 ``floorboard`` is only defined from 50 GHz)."""
+    floor_materials: tuple[str, ...] = ("concrete", "marble", "wood")
+    """ITU materials the floor slab draws from (one per apartment; P.2040 ``floorboard``
+    is only defined from 50 GHz, so it is not a default at 3.5 GHz)."""
     slab_thickness_m: float = 0.2
     """Floor and ceiling slabs [m]."""
     door_width_m: float = 0.9
@@ -139,7 +140,7 @@ class ApartmentConfig:
                  "apartment: doors and windows must fit below the ceiling (height_m)")
         for n in ("exterior_wall_thickness_m", "interior_wall_thickness_m", "slab_thickness_m", "door_width_m"):
             _require(getattr(self, n) > 0, f"apartment.{n}: must be > 0 m, got {getattr(self, n)}")
-        for m in (*self.exterior_materials, *self.interior_materials, self.floor_material):
+        for m in (*self.exterior_materials, *self.interior_materials, *self.floor_materials):
             _require(m in MATERIAL_IDS and m not in ("none", "vacuum"), f"apartment: unknown ITU material {m!r}")
         _range(self.furniture_per_room, "apartment.furniture_per_room")
 
@@ -409,7 +410,7 @@ class ScanConfig:
     """Viewing directions per room position (evenly spaced in azimuth)."""
     pitches_deg: tuple[float, ...] = (10.0, -30.0)
     """Camera pitches per heading [deg] (positive: up)."""
-    spp: int = 8
+    spp: int = 4
     """Path-tracing samples per pixel of the RGB images."""
     spot_spacing_m: float = 4.0
     """Rooms longer than this are also scanned from a spot near each end [m]."""
@@ -455,9 +456,12 @@ class IndoorConfig:
     the seed."""
     apartment: ApartmentConfig = field(default_factory=ApartmentConfig)
     scan: ScanConfig = field(default_factory=ScanConfig)
-    radio: RadioConfig = field(default_factory=lambda: RadioConfig(samples_per_tx=10 ** 6, max_depth=5,
+    radio: RadioConfig = field(default_factory=lambda: RadioConfig(samples_per_tx=10 ** 6, max_depth=20,
                                                                     diffraction=False))
-    """Sionna RT settings of the ground truth (omnidirectional, 3.5 GHz)."""
+    """Sionna RT settings of the ground truth (omnidirectional, 3.5 GHz). Indoors the
+    interaction budget, not the ray count, limits coverage: in a 249 m^2 apartment at
+    1e6 rays, max_depth 5 / 10 / 20 left 40 / 13 / 1.6 % of a plane's cells unreached
+    (1e7 rays at depth 5: still 32 %)."""
 
     def __post_init__(self):
         for n, lo in (("scenes", 1), ("tx_per_scene", 1), ("seed", 0)):

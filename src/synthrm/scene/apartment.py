@@ -241,6 +241,7 @@ def generate_apartment(cfg: ApartmentConfig, seed: int) -> Apartment:
     h = cfg.height_m
     ext_mat = cfg.exterior_materials[int(rng.integers(len(cfg.exterior_materials)))]
     int_mat = cfg.interior_materials[int(rng.integers(len(cfg.interior_materials)))]
+    floor_mat = cfg.floor_materials[int(rng.integers(len(cfg.floor_materials)))]
     apt = Apartment(width_m=w, depth_m=d, height_m=h, rooms=rooms)
 
     # doors: a random spanning tree of the room adjacency graph, plus extra edges
@@ -317,7 +318,7 @@ def generate_apartment(cfg: ApartmentConfig, seed: int) -> Apartment:
 
     # floor and ceiling slabs
     s = cfg.slab_thickness_m
-    boxes.append(("floor", "floor", cfg.floor_material, np.array([-te, -te, -s]), np.array([w + te, d + te, 0.0])))
+    boxes.append(("floor", "floor", floor_mat, np.array([-te, -te, -s]), np.array([w + te, d + te, 0.0])))
     boxes.append(("ceiling", "ceiling", "ceiling_board", np.array([-te, -te, h]), np.array([w + te, d + te, h + s])))
 
     # furniture against walls, clear of doors and of each other
