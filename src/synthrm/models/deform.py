@@ -1,0 +1,86 @@
+"""Deformable convolution (DCNv1 / modulated DCNv2) in plain PyTorch.
+
+torchvision has no CPU build on the project's machines, so ``torchvision.ops.deform_conv2d``
+is not available; this is the same operator written with ``grid_sample``: every kernel tap
+k samples the input bilinearly at ``p0 + p_k + offset_k`` (zero outside the image), is
+multiplied by its mask (DCNv2) and contracted with the weights.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def deform_conv2d(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
+                  stride: int = 1, padding: int = 0, dilation: int = 1,
+                  mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Deformable 2D convolution.
+
+    Args:
+        x: (N, C, H, W) input.
+        offset: (N, 2 * kh * kw, Ho, Wo), (dy, dx) per kernel tap in row-major tap order
+            (torchvision's layout) [px].
+        weight: (Cout, C, kh, kw). bias: (Cout,) or None.
+        mask: optional (N, kh * kw, Ho, Wo) modulation (DCNv2).
+
+    Returns:
+        (N, Cout, Ho, Wo).
+    """
+    n, c, h, w = x.shape
+    cout, cin, kh, kw = weight.shape
+    if cin != c:
+        raise ValueError(f"weight expects {cin} input channels, x has {c}")
+    ho = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+    wo = (w + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+    k = kh * kw
+    if offset.shape != (n, 2 * k, ho, wo):
+        raise ValueError(f"offset must be {(n, 2 * k, ho, wo)}, got {tuple(offset.shape)}")
+    if mask is not None and mask.shape != (n, k, ho, wo):
+        raise ValueError(f"mask must be {(n, k, ho, wo)}, got {tuple(mask.shape)}")
+    dtype = x.dtype
+    oy = torch.arange(ho, device=x.device, dtype=dtype) * stride - padding
+    ox = torch.arange(wo, device=x.device, dtype=dtype) * stride - padding
+    base_y, base_x = torch.meshgrid(oy, ox, indexing="ij")
+    off = offset.view(n, k, 2, ho, wo)
+    samples = []
+    for t in range(k):
+        i, j = divmod(t, kw)
+        y = base_y + i * dilation + off[:, t, 0]
+        xx = base_x + j * dilation + off[:, t, 1]
+        grid = torch.stack([2 * xx / max(w - 1, 1) - 1, 2 * y / max(h - 1, 1) - 1], dim=-1)
+        s = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
+        if mask is not None:
+            s = s * mask[:, t:t + 1]
+        samples.append(s)
+    cols = torch.stack(samples, dim=2)  # (N, C, K, Ho, Wo)
+    out = torch.einsum("nckhw,ock->nohw", cols, weight.reshape(cout, c, k))
+    if bias is not None:
+        out = out + bias.view(1, -1, 1, 1)
+    return out
+
+
+class DeformConv2d(nn.Module):
+    """A deformable conv layer that predicts its own offsets (and masks, ``modulated``)
+    with a regular conv initialised to zero: it starts as a plain convolution."""
+
+    def __init__(self, in_ch: int, out_ch: int, kernel_size: int = 3, stride: int = 1, padding: int = 1,
+                 dilation: int = 1, modulated: bool = True):
+        super().__init__()
+        self.stride, self.padding, self.dilation, self.modulated = stride, padding, dilation, modulated
+        k = kernel_size * kernel_size
+        self.weight = nn.Parameter(torch.empty(out_ch, in_ch, kernel_size, kernel_size))
+        self.bias = nn.Parameter(torch.zeros(out_ch))
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        self.offset = nn.Conv2d(in_ch, (3 if modulated else 2) * k, kernel_size, stride, padding, dilation)
+        nn.init.zeros_(self.offset.weight)
+        nn.init.zeros_(self.offset.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        o = self.offset(x)
+        k = self.weight.shape[-1] * self.weight.shape[-2]
+        mask = 2 * torch.sigmoid(o[:, 2 * k:]) if self.modulated else None  # 1 at init
+        return deform_conv2d(x, o[:, :2 * k], self.weight, self.bias, self.stride, self.padding,
+                             self.dilation, mask)
