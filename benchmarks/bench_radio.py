@@ -71,7 +71,6 @@ def main() -> None:
         optical = [("pose+gbuffers", PoseStage(cfg, scenes)), ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
         radio = RadioStage(cfg, scenes, log=lambda m: print("  " + m))
         frames = []
-        t = time.perf_counter()
         with rgb_scope():
             for i in range(n + 1):  # frame 0 warms up (scene build, JIT)
                 fr = Frame(index=i, seed=derive_seed(cfg.seed, i, 0), scene_index=0)

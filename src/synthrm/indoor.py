@@ -21,6 +21,7 @@ from synthrm.camera.pinhole import intrinsics, pose_from_angles
 from synthrm.config import IndoorConfig
 from synthrm.dataset.hdf5 import ShardWriter, read_index, sha256, write_index
 from synthrm.errors import ConfigError, DatasetError
+from synthrm.pipeline import _config_json, _diff, _progress, derive_seed
 from synthrm.radio.planes import fill_missing, plane_stack
 from synthrm.radio.radio_map_solver import VASRadioSolver, check_frequency
 from synthrm.render.renderer import Renderer, linear_to_srgb8
@@ -29,12 +30,6 @@ from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
 from synthrm.voxel import fuse_scans, voxel_features, voxelize
 
 INDOOR_SCHEMA_VERSION = 1
-
-
-def derive_seed(*keys: int) -> int:
-    from synthrm.pipeline import derive_seed as d
-
-    return d(*keys)
 
 
 def scan_poses(apt: Apartment, cfg: IndoorConfig, rng: np.random.Generator) -> list[np.ndarray]:
@@ -142,7 +137,6 @@ def check_tx(apt: Apartment, p: np.ndarray, what: str) -> None:
 def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, log=None) -> dict:
     """Generate (or resume) an indoor dataset in ``out``. Returns timings [s]."""
     from synthrm import __version__
-    from synthrm.pipeline import _config_json, _diff, _progress
 
     log = log or (lambda m: print(m, file=sys.stderr))
     check_frequency(cfg.radio.frequency_hz, {"concrete": ["walls"], "glass": ["windows"]})
@@ -178,7 +172,6 @@ def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, l
 
 def _one_scene(cfg, root, idx, k, is_test, timings, bar):
     from synthrm import __version__
-    from synthrm.pipeline import _config_json
 
     t = time.perf_counter()
     sid, d, apt = build_scene(cfg, root, k)
