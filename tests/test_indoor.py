@@ -116,3 +116,10 @@ def test_cli_show_draws_an_indoor_entry(indoor_ds, tmp_path):
     png = tmp_path / "e.png"
     assert main(["show", str(root), "--out", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_frequency_outside_an_apartment_material_range_is_refused_up_front(tmp_path):
+    cfg = make_indoor_config(overrides={**TINY, "radio": {"frequency_hz": 50e9}})
+    with pytest.raises(ConfigError, match="range of 'brick'.*exterior walls"):
+        generate_indoor(cfg, tmp_path / "x", progress=False)
+    assert not (tmp_path / "x").exists()

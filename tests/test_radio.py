@@ -121,11 +121,10 @@ def city_frame(tmp_path_factory):
     return root, cfg, s
 
 
-def _line_of_sight(scene_xml, tx, points):
-    """(N,) bool: nothing of the scene lies between tx and each point."""
+def _line_of_sight(solver, tx, points):
+    """(N,) bool: nothing of the solver's scene lies between tx and each point."""
     from synthrm._mitsuba import mi
 
-    solver = VASRadioSolver(scene_xml, RadioConfig())
     d = points - tx
     dist = np.linalg.norm(d, axis=1)
     o = np.broadcast_to(tx, points.shape).astype(np.float32)
@@ -142,11 +141,12 @@ def test_city_los_matches_free_space_and_shadow_is_10db_lower(city_frame):
     pts = backproject(s["depth"], s["K"], s["cam_to_world"])
     hit = np.isfinite(s["depth"])
     gaps, los_dev = [], []
+    solver = VASRadioSolver(root / s["attrs"]["scene"], RadioConfig())
     for t, tx in enumerate(s["tx_position"]):
         pg = s["path_gain_db"][t]
         ok = hit & np.isfinite(pg)
         p, g = pts[ok], pg[ok].astype(np.float64)
-        los = _line_of_sight(root / s["attrs"]["scene"], tx, p)
+        los = _line_of_sight(solver, tx, p)
         dist = np.linalg.norm(p - tx, axis=1)
         if los.sum() > 20:
             los_dev.append(g[los] + fspl_db(dist[los], cfg.radio.frequency_hz))
@@ -243,18 +243,12 @@ def test_smoothing_keeps_dense_values_and_averages_sparse_ones():
 
 
 def test_transmitter_inside_a_building_is_a_clear_error(tmp_path):
-    from synthrm.pipeline import generate
+    from synthrm.pipeline import derive_seed, generate
     from synthrm.scene.city import generate_city
 
-    cfg = tiny_config(frames=1)
-    city = generate_city(cfg.city, 0)
-    b = city.buildings[0]
-    c = b.footprint.representative_point()
-    bad = tiny_config(frames=1, radio={"tx_placement": "list", "tx_positions_m": [[c.x, c.y, 1.6]]})
-    from synthrm.pipeline import derive_seed
-
     # the scene of frame 0 is generated with the derived seed; place the Tx in its building
-    city = generate_city(bad.city, derive_seed(bad.seed, 0, 1))
+    cfg = tiny_config(frames=1)
+    city = generate_city(cfg.city, derive_seed(cfg.seed, 0, 1))
     c = city.buildings[0].footprint.representative_point()
     bad = tiny_config(frames=1, radio={"tx_placement": "list", "tx_positions_m": [[c.x, c.y, 1.6], [0, 0, 1.6]]})
     with pytest.raises(ConfigError, match=r"tx_positions_m\[0\].*inside a building"):

@@ -25,7 +25,7 @@ from synthrm.pipeline import _config_json, _diff, _progress, derive_seed
 from synthrm.radio.planes import fill_missing, plane_stack
 from synthrm.radio.radio_map_solver import VASRadioSolver, check_frequency
 from synthrm.render.renderer import Renderer, linear_to_srgb8
-from synthrm.scene.apartment import Apartment, generate_apartment, random_free_points
+from synthrm.scene.apartment import Apartment, apartment_materials, generate_apartment, random_free_points
 from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
 from synthrm.voxel import fuse_scans, voxel_features, voxelize
 
@@ -139,7 +139,7 @@ def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, l
     from synthrm import __version__
 
     log = log or (lambda m: print(m, file=sys.stderr))
-    check_frequency(cfg.radio.frequency_hz, {"concrete": ["walls"], "glass": ["windows"]})
+    check_frequency(cfg.radio.frequency_hz, apartment_materials(cfg.apartment), "the apartment.* materials")
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     conf = _config_json(cfg)

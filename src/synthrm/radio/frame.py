@@ -46,8 +46,9 @@ class FrameRadio:
 
     def arrays(self, vas: VASMesh) -> dict[str, np.ndarray]:
         """The sample arrays: per-pixel labels (T, H, W), Tx metadata and the radio mesh."""
+        face_db = to_db(self.face_path_gain)
         return {
-            "path_gain_db": vas.face_to_pixel(to_db(self.face_path_gain)),
+            "path_gain_db": vas.face_to_pixel(face_db),
             "sinr_db": vas.face_to_pixel(to_db(self.face_sinr())),
             "path_gain_rings": _face_to_pixel_int(vas, self.face_rings),
             "tx_position": self.tx.positions.astype(np.float64),
@@ -57,7 +58,7 @@ class FrameRadio:
             "antenna_pattern": self.tx.patterns.astype(np.float32),
             "vas_vertices": vas.vertices.astype(np.float32),
             "vas_faces": vas.faces.astype(np.int32),
-            "vas_path_gain_db": to_db(self.face_path_gain),
+            "vas_path_gain_db": face_db,
         }
 
     def attrs(self) -> dict:

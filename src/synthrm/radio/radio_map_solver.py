@@ -45,7 +45,8 @@ def vas_to_mitsuba_mesh(vas: VASMesh, name: str = "vas") -> "mi.Mesh":
     return m
 
 
-def check_frequency(frequency_hz: float, materials: dict[str, list[str]]) -> None:
+def check_frequency(frequency_hz: float, materials: dict[str, list[str]],
+                    setting: str = "city.radio_materials") -> None:
     """Raise :class:`ConfigError` if ``frequency_hz`` lies outside the ITU-R P.2040 range
     of a material in use. ``materials``: {ITU name: [semantic classes using it]}."""
     sionna_rt()
@@ -58,8 +59,7 @@ def check_frequency(frequency_hz: float, materials: dict[str, list[str]]) -> Non
             span = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in ranges)
             raise ConfigError(
                 f"radio.frequency_hz = {frequency_hz:g} Hz is outside the ITU-R P.2040 range of {mat!r} "
-                f"(used by {', '.join(classes)}): {span} GHz; pick a frequency inside it or change "
-                "city.radio_materials")
+                f"(used by {', '.join(classes)}): {span} GHz; pick a frequency inside it or change {setting}")
 
 
 class VASRadioSolver:
@@ -96,7 +96,7 @@ class VASRadioSolver:
 
     def _set_transmitters(self, tx: "TxSet | np.ndarray") -> tuple[int, tuple]:
         """Put the transmitters into the scene; returns (T, precoding_vec)."""
-        if isinstance(tx, np.ndarray) or isinstance(tx, (list, tuple)):
+        if isinstance(tx, (np.ndarray, list, tuple)):
             pos = np.asarray(tx, dtype=np.float64).reshape(-1, 3)
             orient, prec, antenna = np.zeros((len(pos), 3)), np.ones((len(pos), 1), complex), "siso"
         else:

@@ -214,6 +214,18 @@ FURNITURE = {
 }
 
 
+def apartment_materials(cfg: ApartmentConfig) -> dict[str, list[str]]:
+    """Every ITU material an apartment of ``cfg`` may use: {material: [what uses it]}."""
+    uses = [("exterior walls", m) for m in cfg.exterior_materials]
+    uses += [("partitions", m) for m in cfg.interior_materials]
+    uses += [("floor", m) for m in cfg.floor_materials] + [("ceiling", "ceiling_board"), ("windows", "glass")]
+    uses += [(kind, mat) for kind, (_, mat) in FURNITURE.items()]
+    out: dict[str, list[str]] = {}
+    for what, mat in uses:
+        out.setdefault(mat, []).append(what)
+    return out
+
+
 def generate_apartment(cfg: ApartmentConfig, seed: int) -> Apartment:
     """A deterministic apartment from ``cfg`` and ``seed``."""
     rng = np.random.default_rng(seed)
