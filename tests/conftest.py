@@ -6,6 +6,12 @@ import pytest
 
 from synthrm.config import make_config
 
+#: Indoor overrides for tiny apartments (two 20-30 m^2 scenes, small scans, few rays).
+TINY_INDOOR = {"scenes": 2, "tx_per_scene": 2, "heights_m": [0.6, 1.6],
+               "apartment": {"area_m2": [20, 30], "room_max_m2": 14.0},
+               "scan": {"resolution": [48, 36], "headings": 4, "spp": 2},
+               "radio": {"samples_per_tx": 200000, "max_depth": 3}}
+
 TINY_CITY = {"blocks_x": 2, "blocks_y": 2, "block_size_m": [50, 70], "outskirts_m": 200.0}
 
 

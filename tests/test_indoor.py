@@ -12,10 +12,8 @@ from synthrm.errors import ConfigError
 from synthrm.indoor import build_scene, check_tx, generate_indoor, grid_frame, scan_scene
 from synthrm.voxel import fuse_scans, voxelize
 
-TINY = {"scenes": 2, "tx_per_scene": 2, "heights_m": [0.6, 1.6],
-        "apartment": {"area_m2": [20, 30], "room_max_m2": 14.0},
-        "scan": {"resolution": [48, 36], "headings": 4, "spp": 2},
-        "radio": {"samples_per_tx": 200000, "max_depth": 3}}
+from conftest import TINY_INDOOR as TINY
+
 
 
 @pytest.fixture(scope="module")

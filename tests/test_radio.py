@@ -308,3 +308,9 @@ def test_transmitter_placements():
     lst = place_transmitters(lay, RadioConfig(tx_placement="list", tx_positions_m=given), np.random.default_rng(3),
                              center, c2w)
     assert np.allclose(lst.positions, given)
+    # a view centre far outside the scene (camera looking at the horizon) still places
+    # transmitters, inside the scene (regression: 2000 failed draws)
+    far = np.array([x0 - 500.0, y1 + 400.0, 0.0])
+    out = place_transmitters(lay, RadioConfig(tx_per_frame=4), np.random.default_rng(4), far, c2w)
+    px, py = out.positions[:, 0], out.positions[:, 1]
+    assert np.all((px >= x0) & (px <= x1) & (py >= y0) & (py <= y1))

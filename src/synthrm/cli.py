@@ -1,4 +1,5 @@
-"""Command-line interface: ``synthrm generate``, ``synthrm show``, ``synthrm export-ply``.
+"""Command-line interface: ``synthrm generate``, ``show``, ``export-ply``, ``train``,
+``evaluate``, ``predict``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
@@ -122,6 +123,42 @@ def _export_ply(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    from synthrm.config import TrainConfig
+    from synthrm.models.train import train
+
+    over = {k: getattr(args, k) for k in ("model", "epochs", "batch_size", "lr", "weight_decay", "width", "inputs",
+                                         "val_fraction", "patience", "restart_epochs", "amp", "seed", "device",
+                                         "max_steps_per_epoch") if getattr(args, k) is not None}
+    if "batch_size" not in over and over.get("model") == "senseray3d":
+        over["batch_size"] = 1
+    r = train(TrainConfig(**over), args.data, args.out, resume=args.resume, progress=not args.quiet)
+    if r["best_epoch"] is not None:
+        print(f"{args.out}: {r['epochs_run']} epochs logged, best epoch {r['best_epoch']} "
+              f"(validation loss {r['best_val_loss']:.4g}){'; stopped early' if r['stopped_early'] else ''}; "
+              f"log {args.out}/log.csv, curves {args.out}/loss.png")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from synthrm.models.evaluate import EVAL_JSON, EVAL_MD, evaluate, results_table
+
+    res = None
+    for d in args.data:
+        res = evaluate(args.run, d, splits=args.split, progress=not args.quiet)
+    print(results_table(res), end="")
+    print(f"wrote {args.run}/{EVAL_JSON} and {args.run}/{EVAL_MD}")
+    return 0
+
+
+def _predict(args) -> int:
+    from synthrm.models.evaluate import predict_figure
+
+    out = predict_figure(args.run, args.data, args.out, sample=args.sample, tx=args.tx, height_m=args.height)
+    print(f"wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from synthrm import __version__
     from synthrm.config import ANTENNA_NAMES, VIEWS, preset_names
@@ -155,7 +192,49 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--tx", type=int, default=0, help="transmitter of the radio panels / mesh (default 0)")
         s.add_argument("--out", required=True, help=f"output {out}")
         s.set_defaults(func=func)
+    _learning_parsers(sub)
     return p
+
+
+def _learning_parsers(sub) -> None:
+    from synthrm.config import MODEL_NAMES, TrainConfig
+
+    d = TrainConfig()
+    t = sub.add_parser("train", help="train a model of the learning benchmark on a dataset")
+    t.add_argument("--model", required=True, choices=MODEL_NAMES)
+    t.add_argument("--data", required=True, help="dataset folder (city for the outdoor models, indoor for senseray3d)")
+    t.add_argument("--out", required=True, help="run folder (checkpoints, logs, curves)")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    for flag, typ, what in (("--epochs", int, f"epochs (default {d.epochs})"),
+                            ("--batch-size", int, f"examples per step (default {d.batch_size}; senseray3d 1)"),
+                            ("--lr", float, f"AdamW learning rate (default {d.lr})"),
+                            ("--weight-decay", float, f"AdamW weight decay (default {d.weight_decay})"),
+                            ("--width", int, "model size: U-Net/PMNet base channels (32), SwinUNETR feature_size (12)"),
+                            ("--val-fraction", float, f"outdoor: fraction of scenes for validation (default {d.val_fraction})"),
+                            ("--patience", int, f"early stopping patience in epochs, 0 = off (default {d.patience})"),
+                            ("--restart-epochs", int, f"cosine warm-restart period T_0 (default {d.restart_epochs})"),
+                            ("--seed", int, f"seed of init, split and shuffling (default {d.seed})"),
+                            ("--max-steps-per-epoch", int, "cap on steps per epoch (default: a full pass)")):
+        t.add_argument(flag, type=typ, help=what)
+    t.add_argument("--inputs", choices=("rgb", "rgbd"), help="outdoor image channels (default rgb)")
+    t.add_argument("--amp", choices=("auto", "on", "off"), help="mixed precision (default auto: on with CUDA)")
+    t.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=_train)
+    e = sub.add_parser("evaluate", help="score a run and the physics baselines on datasets")
+    e.add_argument("--run", required=True, help="run folder made by `synthrm train`")
+    e.add_argument("--data", required=True, nargs="+", help="dataset folder(s)")
+    e.add_argument("--split", nargs="+", help="indoor: splits to score (default: val and test)")
+    e.add_argument("--quiet", action="store_true", help="no progress bar")
+    e.set_defaults(func=_evaluate)
+    pr = sub.add_parser("predict", help="figure of input, truth, prediction and error for one example")
+    pr.add_argument("--run", required=True)
+    pr.add_argument("--data", required=True)
+    pr.add_argument("--sample", help="sample id / indoor entry id (default: the first)")
+    pr.add_argument("--tx", type=int, default=0, help="outdoor: transmitter index (default 0)")
+    pr.add_argument("--height", type=float, help="indoor: receiver height [m] (default 1.2)")
+    pr.add_argument("--out", required=True, help="output PNG")
+    pr.set_defaults(func=_predict)
 
 
 def main(argv: list[str] | None = None) -> int:

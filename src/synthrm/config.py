@@ -493,6 +493,66 @@ def _city_preset(district: str) -> dict:
     return {"city": {"district": district, **DISTRICTS[district]}}
 
 
+OUTDOOR_MODELS = ("radiounet-s", "pmnet-s", "unetdcn-s")
+"""The SynthRM seed's camera models (``synthrm.models.outdoor``)."""
+MODEL_NAMES = OUTDOOR_MODELS + ("senseray3d",)
+"""All models ``synthrm train`` knows."""
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run (``synthrm train`` flags)."""
+
+    model: str = "radiounet-s"
+    """One of ``MODEL_NAMES``."""
+    epochs: int = 20
+    """Epochs to train (a resumed run continues up to this number)."""
+    batch_size: int = 8
+    """Examples per step (SenseRay-3D volumes are large: 1-2 on a CPU)."""
+    lr: float = 1e-3
+    """AdamW learning rate at the start of each cosine cycle."""
+    weight_decay: float = 1e-4
+    """AdamW weight decay."""
+    width: int = 0
+    """Model size: base channels of the outdoor U-Nets / PMNet (default 32), SwinUNETR
+    ``feature_size`` (default 12). 0 = the default."""
+    inputs: str = "rgb"
+    """Outdoor image channels: ``rgb`` (the seed's) or ``rgbd`` (+ log depth)."""
+    val_fraction: float = 0.2
+    """Outdoor: fraction of the scenes held out for validation (whole scenes: unseen
+    geometry). Indoor uses the dataset's own ``val`` split."""
+    patience: int = 5
+    """Early stopping: epochs without a lower validation loss before stopping (0 = never)."""
+    restart_epochs: int = 10
+    """Cosine annealing with warm restarts: epochs of the first cycle (T_0)."""
+    amp: str = "auto"
+    """Mixed precision: ``auto`` (on for CUDA), ``on``, ``off``."""
+    seed: int = 0
+    """Seed of initialisation, split and shuffling (same seed, same run)."""
+    device: str = "auto"
+    """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
+    max_steps_per_epoch: int = 0
+    """Cap on optimiser steps per epoch (0 = a full pass); for quick runs and tests."""
+
+    def validate(self) -> "TrainConfig":
+        if self.model not in MODEL_NAMES:
+            raise ConfigError(f"model: unknown {self.model!r}; choose one of {', '.join(MODEL_NAMES)}")
+        for n, lo in (("epochs", 1), ("batch_size", 1), ("width", 0), ("patience", 0), ("restart_epochs", 1),
+                      ("seed", 0), ("max_steps_per_epoch", 0)):
+            if int(getattr(self, n)) < lo:
+                raise ConfigError(f"{n}: must be >= {lo}, got {getattr(self, n)}")
+        if not self.lr > 0 or self.weight_decay < 0:
+            raise ConfigError(f"lr must be > 0 and weight_decay >= 0, got {self.lr}, {self.weight_decay}")
+        if not 0 <= self.val_fraction < 1:
+            raise ConfigError(f"val_fraction: must be in [0, 1), got {self.val_fraction}")
+        for n, ok in (("inputs", ("rgb", "rgbd")), ("amp", ("auto", "on", "off")), ("device", ("auto", "cpu", "cuda"))):
+            if getattr(self, n) not in ok:
+                raise ConfigError(f"{n}: must be one of {ok}, got {getattr(self, n)!r}")
+        if self.model == "senseray3d" and self.width and self.width % 12:
+            raise ConfigError(f"width: SwinUNETR's feature_size must be a multiple of 12, got {self.width}")
+        return self
+
+
 PRESETS: dict[str, dict] = {
     "city-downtown": _city_preset("downtown"),
     "city-mix": _city_preset("mix"),

@@ -107,6 +107,13 @@ class SceneStage:
     def get(self, scene_index: int) -> tuple[Layout, Renderer]:
         return self._cache[scene_index]
 
+    def layout(self, scene_index: int) -> Layout:
+        """The scene's layout, from the cache or reloaded from disk: a shard's radio stage
+        runs after its optical stages, which may have moved on to the next scene."""
+        if scene_index in self._cache:
+            return self._cache[scene_index][0]
+        return Layout.load(self.root / SCENES_DIR / self.scene_id(scene_index))
+
 
 class PoseStage:
     """Sample a pose that is outside buildings and sees enough surface; keep its G-buffers."""
@@ -189,7 +196,7 @@ class RadioStage:
         return self._solver[1]
 
     def __call__(self, fr: Frame) -> Frame:
-        layout, _ = self.scenes.get(fr.scene_index)
+        layout = self.scenes.layout(fr.scene_index)
         fr.radio = compute_frame_radio(
             self.solver(fr), layout, fr.vas, fr.gbuf.position[fr.gbuf.hit], fr.cam_to_world,
             self.cfg.radio, derive_seed(fr.seed, 4), log=lambda m: self.log(f"frame {fr.sample_id}: {m}"))

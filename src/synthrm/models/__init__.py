@@ -1,5 +1,19 @@
-"""Neural models of the learning benchmark (issue 5, in progress) and physics baselines."""
-from synthrm.models.deform import DeformConv2d, deform_conv2d
-from synthrm.models.outdoor import MODELS, PMNetS, RadioUNetS, UNetDCNS
+"""The learning benchmark (issue 5): the SynthRM seed's outdoor models, SenseRay-3D, their
+training and evaluation, and the physics baselines.
 
-__all__ = ["DeformConv2d", "deform_conv2d", "MODELS", "RadioUNetS", "PMNetS", "UNetDCNS"]
+torch and MONAI are heavy: submodules load when first used (``synthrm.models.train``,
+``.evaluate``, ``.outdoor``, ``.senseray``, ``.data``, ``.baselines``, ``.deform``).
+"""
+import importlib
+
+_LAZY = {"DeformConv2d": "deform", "deform_conv2d": "deform", "MODELS": "outdoor", "RadioUNetS": "outdoor",
+         "PMNetS": "outdoor", "UNetDCNS": "outdoor", "SenseRay3D": "senseray", "train": "train",
+         "build_model": "train", "load_model": "train", "evaluate": "evaluate", "predict_figure": "evaluate"}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"synthrm.models.{_LAZY[name]}"), name)
+    raise AttributeError(name)

@@ -41,31 +41,36 @@ class LogDistance:
 
 def multi_wall_db(occupancy: np.ndarray, transmission_db: np.ndarray, origin_m: np.ndarray,
                   voxel_size_m: float, tx_m: np.ndarray, rx_m: np.ndarray, frequency_hz: float = 3.5e9,
-                  step_fraction: float = 0.25) -> np.ndarray:
+                  step_fraction: float = 0.25, chunk: int = 2048) -> np.ndarray:
     """Multi-wall path loss [dB] (M,) from ``tx_m`` (3,) to receivers ``rx_m`` (M, 3).
 
     The straight line is marched in steps of ``step_fraction`` voxels; every run of
     consecutive occupied voxels is one wall, costing the largest ``-transmission_db`` of
-    its voxels. Receivers and Tx in walls are not special-cased.
+    its voxels. Receivers and Tx in walls are not special-cased. Receivers are processed
+    ``chunk`` at a time (memory ~ chunk x steps).
     """
     occ = np.asarray(occupancy) > 0
     tdb = np.asarray(transmission_db, np.float64)
     tx = np.asarray(tx_m, np.float64).reshape(3)
     rx = np.asarray(rx_m, np.float64).reshape(-1, 3)
     d = np.linalg.norm(rx - tx, axis=1)
-    steps = max(2, int(np.ceil(d.max() / (voxel_size_m * step_fraction))) + 1)
+    steps = max(2, int(np.ceil(d.max(initial=0.0) / (voxel_size_m * step_fraction))) + 1)
     t = np.linspace(0, 1, steps)
-    pts = tx[None, None] + t[None, :, None] * (rx - tx)[:, None, :]  # (M, S, 3)
-    idx = np.floor((pts - np.asarray(origin_m)) / voxel_size_m).astype(np.int64)
-    inside = np.all((idx >= 0) & (idx < np.asarray(occ.shape)), axis=-1)
-    idx = np.clip(idx, 0, np.asarray(occ.shape) - 1)
-    o = occ[idx[..., 0], idx[..., 1], idx[..., 2]] & inside
-    loss = np.where(o, -tdb[idx[..., 0], idx[..., 1], idx[..., 2]], 0.0)
-    # one wall per run of occupied samples: its largest loss
-    start = o & ~np.concatenate([np.zeros((len(o), 1), bool), o[:, :-1]], axis=1)
-    run = np.cumsum(start, axis=1) * o
+    shape = np.asarray(occ.shape)
     total = np.zeros(len(rx))
-    for m in range(len(rx)):
-        if run[m].max():
-            total[m] = sum(loss[m][run[m] == r].max() for r in range(1, run[m].max() + 1))
+    for a in range(0, len(rx), chunk):
+        r = rx[a:a + chunk]
+        pts = tx[None, None] + t[None, :, None] * (r - tx)[:, None, :]  # (m, S, 3)
+        idx = np.floor((pts - np.asarray(origin_m)) / voxel_size_m).astype(np.int64)
+        inside = np.all((idx >= 0) & (idx < shape), axis=-1)
+        idx = np.clip(idx, 0, shape - 1)
+        o = occ[idx[..., 0], idx[..., 1], idx[..., 2]] & inside
+        loss = np.where(o, -tdb[idx[..., 0], idx[..., 1], idx[..., 2]], 0.0)
+        # one wall per run of occupied samples: its largest loss
+        start = o & ~np.concatenate([np.zeros((len(o), 1), bool), o[:, :-1]], axis=1)
+        run = np.cumsum(start, axis=1) * o
+        acc = np.zeros((len(o), int(run.max(initial=0)) + 1))
+        rows = np.broadcast_to(np.arange(len(o))[:, None], run.shape)
+        np.maximum.at(acc, (rows[o], run[o]), loss[o])
+        total[a:a + chunk] = acc[:, 1:].sum(1)
     return fspl_db(np.maximum(d, 0.01), frequency_hz) + total

@@ -8,7 +8,8 @@ normalised path-gain map (B, 1, H, W). H and W must be multiples of 16.
   dense layer and added at the bottleneck (late fusion).
 * ``PMNetS``: residual encoder with dilated convolutions and an ASPP head, decoder with
   skips; the Tx vector is broadcast to image size and concatenated to the input
-  channels (early fusion).
+  channels (early fusion; by default after a dense projection to 16 values, see
+  ``_tx_embed``; ``tx_channels=0`` broadcasts the raw vector).
 * ``UNetDCNS``: U-Net whose encoder blocks end in a deformable convolution
   (:class:`synthrm.models.deform.DeformConv2d`); early fusion like PMNet-S.
 """
@@ -91,17 +92,28 @@ def _broadcast(img: torch.Tensor, tx: torch.Tensor) -> torch.Tensor:
     return torch.cat([img, tx[:, :, None, None].expand(-1, -1, *img.shape[-2:])], dim=1)
 
 
+def _tx_embed(tx_dim: int, tx_channels: int) -> nn.Module:
+    """Dense projection of the Tx vector to ``tx_channels`` before it is broadcast (0 = the
+    raw vector). A first convolution over constant channels is linear in them, so this
+    keeps early fusion's expressiveness while the full-resolution input has 3 + 16
+    channels instead of 3 + 315 (10x less compute in the first layer on a CPU)."""
+    if tx_channels == 0:
+        return nn.Identity()
+    return nn.Sequential(nn.Linear(tx_dim, tx_channels), nn.ReLU(inplace=True), nn.Linear(tx_channels, tx_channels))
+
+
 class UNetDCNS(nn.Module):
     """Deformable-convolution U-Net with early fusion (broadcast Tx channels)."""
 
-    def __init__(self, in_ch: int = 3, tx_dim: int = 315, widths=(32, 64, 128, 256, 256)):
+    def __init__(self, in_ch: int = 3, tx_dim: int = 315, widths=(32, 64, 128, 256, 256), tx_channels: int = 16):
         super().__init__()
         self.in_ch, self.tx_dim = in_ch, tx_dim
-        self.unet = _UNet(in_ch + tx_dim, widths, deform=True)
+        self.embed = _tx_embed(tx_dim, tx_channels)
+        self.unet = _UNet(in_ch + (tx_channels or tx_dim), widths, deform=True)
 
     def forward(self, img: torch.Tensor, tx: torch.Tensor) -> torch.Tensor:
         _check(img, tx, self.in_ch, self.tx_dim)
-        return self.unet(_broadcast(img, tx))
+        return self.unet(_broadcast(img, self.embed(tx)))
 
 
 class _ASPP(nn.Module):
@@ -136,11 +148,12 @@ class PMNetS(nn.Module):
     """PMNet: residual encoder (stride 16, then dilated), ASPP, decoder with skips; early
     fusion of the broadcast Tx vector."""
 
-    def __init__(self, in_ch: int = 3, tx_dim: int = 315, width: int = 32):
+    def __init__(self, in_ch: int = 3, tx_dim: int = 315, width: int = 32, tx_channels: int = 16):
         super().__init__()
         self.in_ch, self.tx_dim = in_ch, tx_dim
         w = width
-        self.stem = nn.Sequential(nn.Conv2d(in_ch + tx_dim, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(inplace=True))
+        self.embed = _tx_embed(tx_dim, tx_channels)
+        self.stem = nn.Sequential(nn.Conv2d(in_ch + (tx_channels or tx_dim), w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(inplace=True))
         self.enc = nn.ModuleList([_Res(w, 2 * w, 2), _Res(2 * w, 4 * w, 2), _Res(4 * w, 8 * w, 2),
                                   _Res(8 * w, 8 * w, 2), _Res(8 * w, 8 * w, 1, dilation=2)])
         self.aspp = _ASPP(8 * w)
@@ -154,7 +167,7 @@ class PMNetS(nn.Module):
 
     def forward(self, img: torch.Tensor, tx: torch.Tensor) -> torch.Tensor:
         _check(img, tx, self.in_ch, self.tx_dim)
-        x = self.stem(_broadcast(img, tx))
+        x = self.stem(_broadcast(img, self.embed(tx)))
         skips = [x]
         for blk in self.enc:
             x = blk(x)

@@ -72,8 +72,10 @@ def sample_tx_positions(layout: Layout, cfg: RadioConfig, rng: np.random.Generat
                         center_xy: np.ndarray, n: int) -> np.ndarray:
     """(n, 3) positions on the plane ``cfg.tx_height_m`` above ground, uniform in the disc
     of radius ``cfg.tx_radius_m`` around ``center_xy``, clear of every footprint by
-    ``cfg.tx_clearance_m`` and inside the scene."""
+    ``cfg.tx_clearance_m`` and inside the scene. A centre outside the scene (a view of the
+    horizon) is first moved to the nearest point of the scene's extent."""
     x0, y0, x1, y1 = layout.extent
+    center_xy = np.array([np.clip(center_xy[0], x0, x1), np.clip(center_xy[1], y0, y1)])
     out = []
     for k in range(n):
         for _ in range(MAX_TRIES):

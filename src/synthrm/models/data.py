@@ -1,0 +1,256 @@
+"""Training examples from a synthrm dataset folder, for the learning benchmark.
+
+* :class:`OutdoorExamples`: one example per (city sample, transmitter): the camera image
+  (RGB, optionally + depth), the transmitter vector and the normalised path-gain map.
+* :class:`IndoorExamples`: one example per indoor entry (apartment x Tx): the four voxel
+  channels of SenseRay-3D, centre-padded to a fixed size, and the path loss on the
+  receiver planes.
+
+Both load the arrays they need once (datasets this machine makes fit in memory) and check
+them: a non-finite model input is a :class:`DatasetError` naming the sample.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
+from synthrm.errors import DatasetError
+from synthrm.metrics import DEFAULT_RANGE_DB, normalise
+from synthrm.radio.radio_map_solver import fspl_db
+from synthrm.vas.backproject import backproject
+
+#: Scale of the Tx position relative to the camera in the Tx vector [m].
+TX_POSITION_SCALE_M = 100.0
+#: The antenna-pattern features enter the Tx vector as (gain_dbi - lo) / span.
+PATTERN_FLOOR_DBI, PATTERN_SPAN_DB = -40.0, 60.0
+#: Dynamic range used to normalise indoor path loss [dB] (metrics' PSNR / SSIM / NMSE).
+INDOOR_RANGE_DB = (40.0, 160.0)
+#: Scales of the indoor voxel channels: reflection / transmission [dB] and distance [m].
+VOXEL_DB_SCALE, VOXEL_DISTANCE_SCALE_M = 20.0, 10.0
+#: The indoor network predicts (path loss - FSPL) / RESIDUAL_SCALE_DB.
+RESIDUAL_SCALE_DB = 10.0
+
+
+def dataset_kind(root: str | Path) -> str:
+    """``"indoor"`` (voxel entries) or ``"city"`` (camera samples)."""
+    return "indoor" if read_index(root).get("kind") == "indoor" else "city"
+
+
+def tx_vectors(tx_position: np.ndarray, antenna_pattern: np.ndarray, cam_to_world: np.ndarray) -> np.ndarray:
+    """The models' Tx vectors (T, 3 + P) float32: the Tx position in the camera frame
+    (OpenCV axes) / 100 m, then the pattern gain [dBi] mapped by (g + 40) / 60."""
+    rel = (np.asarray(tx_position) - cam_to_world[:3, 3]) @ cam_to_world[:3, :3]  # R^T (p - c)
+    pat = (np.asarray(antenna_pattern, np.float64) - PATTERN_FLOOR_DBI) / PATTERN_SPAN_DB
+    return np.concatenate([rel / TX_POSITION_SCALE_M, pat], axis=1).astype(np.float32)
+
+
+def _check_finite(name: str, a: np.ndarray, where: str) -> None:
+    if not np.all(np.isfinite(a)):
+        raise DatasetError(f"{where}: {name} holds {int((~np.isfinite(a)).sum())} NaN/inf values; "
+                           f"the sample is corrupt: regenerate it (`synthrm generate` on the folder)")
+
+
+@dataclass
+class OutdoorItem:
+    image: np.ndarray      # (C, H, W) float32
+    tx: np.ndarray         # (D,) float32
+    path_gain_db: np.ndarray  # (H, W) float32, NaN = no label
+    distance_m: np.ndarray  # (H, W) float32 Tx -> surface distance, NaN on sky
+    sample_id: str
+    tx_index: int
+    district: str
+    scene_id: str
+
+
+class OutdoorExamples(Dataset):
+    """(sample, Tx) examples of a city dataset.
+
+    An item is a dict: ``image`` (C, H, W) float32 (RGB in [0, 1]; with ``inputs="rgbd"``
+    a 4th channel log(1 + depth [m]) / log(1001), 0 on sky), ``tx`` (3 + P,) float32 (see
+    :func:`tx_vectors`), ``target`` (1, H, W) float32 normalised path gain (range
+    ``DEFAULT_RANGE_DB``), ``valid`` (1, H, W) bool, ``path_gain_db`` (H, W),
+    ``distance_m`` (H, W) [m] and the ids. ``samples`` restricts to those sample ids.
+    """
+
+    def __init__(self, root: str | Path, inputs: str = "rgb", samples: list[str] | None = None):
+        if inputs not in ("rgb", "rgbd"):
+            raise ValueError(f"inputs must be 'rgb' or 'rgbd', got {inputs!r}")
+        self.root, self.inputs = Path(root), inputs
+        if dataset_kind(root) != "city":
+            raise DatasetError(f"{root}: holds indoor voxel entries; the outdoor models (radiounet-s, pmnet-s, "
+                               f"unetdcn-s) need a city dataset (`synthrm generate --preset city-mix ...`)")
+        ids = [sid for _, sid in list_samples(root)]
+        if samples is not None:
+            ids = [s for s in ids if s in set(samples)]
+        if not ids:
+            raise DatasetError(f"{root}: no samples to learn from")
+        self.items: list[OutdoorItem] = []
+        for sid in ids:
+            try:
+                s = read_sample(root, sid, ["rgb", "depth", "K", "cam_to_world", "path_gain_db", "tx_position",
+                                            "antenna_pattern"])
+            except KeyError:
+                raise DatasetError(f"{root}: sample {sid} has no radio labels (made with --no-radio?); "
+                                   f"regenerate with the ray tracer on") from None
+            where = f"{root} sample {sid}"
+            _check_finite("rgb", s["rgb"], where)
+            _check_finite("tx_position", s["tx_position"], where)
+            _check_finite("antenna_pattern", s["antenna_pattern"], where)
+            img = s["rgb"].astype(np.float32).transpose(2, 0, 1) / 255.0
+            if inputs == "rgbd":
+                d = np.nan_to_num(s["depth"], nan=0.0)
+                img = np.concatenate([img, (np.log1p(d) / np.log(1001.0))[None].astype(np.float32)])
+            txv = tx_vectors(s["tx_position"], s["antenna_pattern"], s["cam_to_world"])
+            pts = backproject(s["depth"], s["K"], s["cam_to_world"])
+            for t in range(len(txv)):
+                dist = np.linalg.norm(pts - s["tx_position"][t], axis=-1).astype(np.float32)
+                self.items.append(OutdoorItem(img, txv[t], s["path_gain_db"][t].astype(np.float32), dist, sid, t,
+                                              str(s["attrs"].get("district", "")), str(s["attrs"].get("scene_id", ""))))
+        h, w = self.items[0].path_gain_db.shape
+        if h % 16 or w % 16:
+            raise DatasetError(f"{root}: images are {w}x{h}; the models need both sides multiples of 16 "
+                               f"(generate with e.g. --resolution 128x96 or 256x192)")
+
+    @property
+    def in_ch(self) -> int:
+        return 4 if self.inputs == "rgbd" else 3
+
+    @property
+    def tx_dim(self) -> int:
+        return int(self.items[0].tx.shape[0])
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict:
+        it = self.items[i]
+        pg = torch.from_numpy(it.path_gain_db)
+        valid = torch.isfinite(pg)
+        target = torch.where(valid, normalise(pg, DEFAULT_RANGE_DB).float(), torch.zeros(()))
+        return {"image": torch.from_numpy(it.image), "tx": torch.from_numpy(it.tx), "target": target[None],
+                "valid": valid[None], "path_gain_db": pg, "distance_m": torch.from_numpy(it.distance_m),
+                "index": i}
+
+
+def plane_points(origin_m: np.ndarray, shape_xy: tuple[int, int], voxel_size_m: float, heights_m) -> np.ndarray:
+    """Ground-truth receiver positions (Hn, X, Y, 3) [m]: cell centres of the voxel grid's
+    x-y lattice at each height."""
+    cx = origin_m[0] + (np.arange(shape_xy[0]) + 0.5) * voxel_size_m
+    cy = origin_m[1] + (np.arange(shape_xy[1]) + 0.5) * voxel_size_m
+    return np.stack(np.meshgrid(np.asarray(heights_m, np.float64), cx, cy, indexing="ij"), -1)[..., [1, 2, 0]]
+
+
+def round_up(n: int, m: int) -> int:
+    return -(-int(n) // m) * m
+
+
+@dataclass
+class IndoorItem:
+    x: np.ndarray            # (4, X, Y, Z) float32 model input, unpadded
+    path_loss_db: np.ndarray  # (Hn, X, Y) float32
+    valid: np.ndarray         # (Hn, X, Y) bool: simulated (not filled), in free space
+    fspl_db: np.ndarray       # (Hn, X, Y) float32 at the receivers
+    distance_m: np.ndarray    # (Hn, X, Y) float32
+    entry: str
+    scene_id: str
+    split: str
+    origin_m: np.ndarray      # (3,) corner of voxel (0, 0, 0) [m]
+    tx_m: np.ndarray          # (3,) [m]
+
+
+class IndoorExamples(Dataset):
+    """SenseRay-3D examples: one per indoor entry, restricted to ``splits``.
+
+    An item is a dict: ``x`` (4, *pad) float32 voxel channels (occupancy, reflection / 20 dB,
+    transmission / 20 dB, Tx distance / 10 m), centre-padded with zeros to ``pad_shape``;
+    ``path_loss_db``, ``fspl_db``, ``distance_m`` (Hn, pad_x, pad_y) padded with NaN;
+    ``valid`` (Hn, pad_x, pad_y) bool (simulated, not interpolated, and not inside an
+    occupied voxel); ``offset`` (3,) int the padding before the data in x, y, z;
+    ``z_index`` / ``z_weight`` (Hn,) where each receiver height falls between voxel centres
+    of the padded grid.
+    """
+
+    def __init__(self, root: str | Path, splits: tuple[str, ...] = ("train",), pad_shape: tuple[int, int, int] | None = None):
+        self.root = Path(root)
+        idx = read_index(root)
+        if idx.get("kind") != "indoor":
+            raise DatasetError(f"{root}: holds city camera samples; senseray3d needs an indoor voxel dataset "
+                               f"(`synthrm generate --preset indoor-apartment ...`)")
+        split_of = idx.get("splits", {})
+        entries = [sid for _, sid in list_samples(root) if split_of.get(sid) in splits]
+        if not entries:
+            raise DatasetError(f"{root}: no entries in split(s) {list(splits)} (splits present: "
+                               f"{sorted(set(split_of.values()))})")
+        self.items: list[IndoorItem] = []
+        shapes, meta = [], None
+        for eid in entries:
+            s = read_sample(root, eid, ["occupancy", "reflection_db", "transmission_db", "tx_distance_m",
+                                        "tx_position", "path_loss_db", "fill_mask"])
+            a = s["attrs"]
+            where = f"{root} entry {eid}"
+            for k in ("occupancy", "reflection_db", "transmission_db", "tx_distance_m", "tx_position"):
+                _check_finite(k, s[k], where)
+            m = (float(a["voxel_size_m"]), tuple(a["heights_m"]), float(a["frequency_hz"]), float(a["grid_origin_m"][2]))
+            if meta is None:
+                meta = m
+            elif m != meta:
+                raise DatasetError(f"{where}: voxel size / heights / frequency differ from the other entries "
+                                   f"({m} vs {meta}); train on entries made with one config")
+            vs, heights, f, oz = m
+            origin = np.asarray(a["grid_origin_m"], np.float64)
+            x = np.stack([s["occupancy"], s["reflection_db"] / VOXEL_DB_SCALE, s["transmission_db"] / VOXEL_DB_SCALE,
+                          s["tx_distance_m"] / VOXEL_DISTANCE_SCALE_M]).astype(np.float32)
+            X, Y, Z = x.shape[1:]
+            pts = plane_points(origin, (X, Y), vs, heights)
+            dist = np.linalg.norm(pts - s["tx_position"].astype(np.float64), axis=-1)
+            kz = np.clip(np.floor((np.asarray(heights) - oz) / vs).astype(int), 0, Z - 1)
+            occ = s["occupancy"][:, :, kz].transpose(2, 0, 1) > 0  # (Hn, X, Y)
+            pl = s["path_loss_db"].astype(np.float32)
+            valid = np.isfinite(pl) & ~s["fill_mask"].astype(bool) & ~occ
+            self.items.append(IndoorItem(x, pl, valid, fspl_db(np.maximum(dist, 0.01), f).astype(np.float32),
+                                         dist.astype(np.float32), eid, str(a["scene_id"]), str(a["split"]),
+                                         origin, s["tx_position"].astype(np.float64)))
+            shapes.append((X, Y, Z))
+        self.voxel_size_m, self.heights_m, self.frequency_hz, self.origin_z_m = meta
+        need = tuple(max(s[i] for s in shapes) for i in range(3))
+        self.pad_shape = tuple(pad_shape) if pad_shape is not None else tuple(round_up(n, 32) for n in need)
+        if any(p < n or p % 32 for p, n in zip(self.pad_shape, need)):
+            raise DatasetError(f"{root}: grids up to {need} voxels do not fit the model's input size {self.pad_shape} "
+                               f"(multiples of 32); retrain on this data or regenerate with the run's voxel size")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def receivers_m(self, i: int) -> np.ndarray:
+        """Receiver positions (Hn, X, Y, 3) [m] of item ``i`` (unpadded)."""
+        it = self.items[i]
+        return plane_points(it.origin_m, it.x.shape[1:3], self.voxel_size_m, self.heights_m)
+
+    def z_sampling(self, offset_z: int) -> tuple[np.ndarray, np.ndarray]:
+        """Voxel-centre index below each height in the padded grid, and the linear weight of the next."""
+        zf = (np.asarray(self.heights_m) - self.origin_z_m) / self.voxel_size_m - 0.5 + offset_z
+        k0 = np.clip(np.floor(zf).astype(int), 0, self.pad_shape[2] - 2)
+        return k0, (zf - k0).astype(np.float32)
+
+    def __getitem__(self, i: int) -> dict:
+        it = self.items[i]
+        X, Y, Z = it.x.shape[1:]
+        off = [(p - n) // 2 for p, n in zip(self.pad_shape, (X, Y, Z))]
+        x = np.zeros((4, *self.pad_shape), np.float32)
+        x[:, off[0]:off[0] + X, off[1]:off[1] + Y, off[2]:off[2] + Z] = it.x
+        planes = {}
+        for k in ("path_loss_db", "fspl_db", "distance_m"):
+            a = np.full((len(self.heights_m), *self.pad_shape[:2]), np.nan, np.float32)
+            a[:, off[0]:off[0] + X, off[1]:off[1] + Y] = getattr(it, k)
+            planes[k] = torch.from_numpy(a)
+        valid = np.zeros((len(self.heights_m), *self.pad_shape[:2]), bool)
+        valid[:, off[0]:off[0] + X, off[1]:off[1] + Y] = it.valid
+        k0, w = self.z_sampling(off[2])
+        return {"x": torch.from_numpy(x), "valid": torch.from_numpy(valid), **planes,
+                "offset": torch.tensor(off), "z_index": torch.from_numpy(k0), "z_weight": torch.from_numpy(w),
+                "index": i}

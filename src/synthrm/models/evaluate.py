@@ -1,0 +1,286 @@
+"""Evaluation of a trained run against the physics baselines: ``synthrm evaluate`` and
+``synthrm predict``.
+
+Every method is scored with :func:`synthrm.metrics.radio_metrics` on the same valid
+entries: outdoor, labelled pixels grouped by district (the SynthRM seed's Table 2);
+indoor, simulated receiver cells in free space grouped by split (SenseRay-3D's Table III),
+plus MAE per receiver height (their Figure 10). Baselines: free-space loss (Friis), the
+log-distance fit of the run's training data, and for indoor the multi-wall model on the
+voxel materials.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from synthrm.errors import DatasetError
+from synthrm.metrics import radio_metrics
+from synthrm.models.baselines import LogDistance, multi_wall_db
+from synthrm.models.data import INDOOR_RANGE_DB, IndoorExamples, OutdoorExamples, dataset_kind
+from synthrm.models.train import RunError, indoor_pred_db, load_model
+from synthrm.radio.radio_map_solver import fspl_db
+
+EVAL_JSON, EVAL_MD = "evaluation.json", "evaluation.md"
+METRIC_COLUMNS = (("nmse_db", "NMSE [dB]"), ("mae_db", "MAE [dB]"), ("rmse_db", "RMSE [dB]"),
+                  ("psnr_db", "PSNR [dB]"), ("ssim", "SSIM"))
+
+
+def _check_kind(meta: dict, data) -> str:
+    kind = dataset_kind(data)
+    if kind != meta["kind"]:
+        raise RunError(f"{data}: holds {kind} data but the run's model ({meta['model']}) was trained on "
+                       f"{meta['kind']} data; evaluate it on a {meta['kind']} dataset")
+    return kind
+
+
+def _same_data(meta: dict, data) -> bool:
+    return Path(data).resolve() == Path(meta["data"])
+
+
+def outdoor_predictions(model, ds, range_db: tuple[float, float], batch_size: int = 8,
+                        progress: bool = False) -> tuple[np.ndarray, float]:
+    """Predicted path gain [dB] (N, H, W) for every example of ``ds`` (the model's
+    normalised output mapped back through ``range_db``); and the median inference time
+    per example [s] (batches of ``batch_size``)."""
+    from tqdm.auto import tqdm
+
+    lo, hi = range_db
+    out, times = [], []
+    with torch.no_grad():
+        for b in tqdm(DataLoader(ds, batch_size=batch_size), desc="predict", disable=not progress, leave=False):
+            t = time.perf_counter()
+            y = model(b["image"], b["tx"])[:, 0]
+            times.append((time.perf_counter() - t) / len(y))
+            out.append((lo + y * (hi - lo)).numpy())
+    return np.concatenate(out).astype(np.float32), float(np.median(times))
+
+
+def evaluate_outdoor(model, meta: dict, data, progress: bool = False) -> dict:
+    ld = LogDistance(meta["log_distance"]["pl0_db"], meta["log_distance"]["n"])
+    samples = meta["val_samples"] if _same_data(meta, data) else None
+    ds = OutdoorExamples(data, inputs=meta["inputs"], samples=samples)
+    if ds.tx_dim != meta["tx_dim"]:
+        raise RunError(f"{data}: Tx vectors have {ds.tx_dim} values, the run's model takes {meta['tx_dim']} "
+                       f"(another antenna pattern grid); evaluate on data made with the same pattern_step_deg")
+    pred, latency = outdoor_predictions(model, ds, tuple(meta["range_db"]), progress=progress)
+    truth = np.stack([it.path_gain_db for it in ds.items])
+    dist = np.stack([it.distance_m for it in ds.items])
+    valid = np.isfinite(truth) & np.isfinite(dist)
+    d = np.maximum(np.nan_to_num(dist, nan=1.0), 0.01)  # sky pixels are invalid anyway
+    methods = {meta["model"]: pred, "free-space (Friis)": -fspl_db(d, _frequency(data)), "log-distance": -ld(d)}
+    groups = defaultdict(list)
+    for i, it in enumerate(ds.items):
+        groups[(it.district or "all") + (" (val)" if samples is not None else "")].append(i)
+    res = {}
+    for g, ix in groups.items():
+        res[g] = {m: {**radio_metrics(p[ix], truth[ix], valid[ix]), "examples": len(ix)} for m, p in methods.items()}
+    return {"groups": res, "latency_s_per_example": latency, "examples": len(ds)}
+
+
+def _frequency(data) -> float:
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+
+    _, sid = list_samples(data)[0]
+    return float(read_sample(data, sid, ["K"])["attrs"].get("frequency_hz", 3.5e9))
+
+
+def evaluate_indoor(model, meta: dict, data, splits: list[str] | None = None, progress: bool = False) -> dict:
+    from tqdm.auto import tqdm
+
+    from synthrm.dataset.hdf5 import read_index
+
+    ld = LogDistance(meta["log_distance"]["pl0_db"], meta["log_distance"]["n"])
+    present = set(read_index(data).get("splits", {}).values())
+    if splits is None:
+        splits = [s for s in ("val", "test") if s in present] or sorted(present)
+    out = {"groups": {}, "per_height_mae_db": {}, "heights_m": meta["heights_m"]}
+    lat = []
+    for split in splits:
+        ds = IndoorExamples(data, (split,), pad_shape=tuple(meta["pad_shape"]))
+        if (ds.voxel_size_m, list(ds.heights_m)) != (meta["voxel_size_m"], list(meta["heights_m"])):
+            raise RunError(f"{data}: voxel size {ds.voxel_size_m} m / heights {list(ds.heights_m)} differ from the "
+                           f"run's ({meta['voxel_size_m']} m, {meta['heights_m']}); evaluate on data made alike")
+        preds, truth, valid, base = [], [], [], defaultdict(list)
+        with torch.no_grad():
+            for i in tqdm(range(len(ds)), desc=f"evaluate {split}", disable=not progress, leave=False):
+                b = {k: (v[None] if isinstance(v, torch.Tensor) else v) for k, v in ds[i].items()}
+                t = time.perf_counter()
+                p = indoor_pred_db(model, b, torch.device("cpu"))[0].numpy()
+                lat.append(time.perf_counter() - t)
+                it = ds.items[i]
+                X, Y = it.path_loss_db.shape[1:]
+                off = b["offset"][0].tolist()
+                preds.append(p[:, off[0]:off[0] + X, off[1]:off[1] + Y])
+                truth.append(it.path_loss_db)
+                valid.append(it.valid)
+                base["free-space (Friis)"].append(it.fspl_db)
+                base["log-distance"].append(ld(it.distance_m))
+                rx = ds.receivers_m(i).reshape(-1, 3)
+                mw = multi_wall_db(it.x[0], it.x[2] * 20.0, it.origin_m, ds.voxel_size_m, it.tx_m, rx, ds.frequency_hz)
+                base["multi-wall (P.1238 style)"].append(mw.reshape(it.path_loss_db.shape))
+        methods = {meta["model"]: preds, **base}
+        res, per_h = {}, {}
+        for m, arrs in methods.items():
+            # entries differ in X, Y: score on the flattened valid cells, SSIM per plane
+            flat_p = np.concatenate([a.reshape(len(a), -1) for a in arrs], axis=1)
+            flat_t = np.concatenate([a.reshape(len(a), -1) for a in truth], axis=1)
+            flat_v = np.concatenate([a.reshape(len(a), -1) for a in valid], axis=1)
+            r = radio_metrics(flat_p, flat_t, flat_v, range_db=INDOOR_RANGE_DB, with_ssim=False)
+            ss = [radio_metrics(a, t, v, range_db=INDOOR_RANGE_DB)["ssim"] for a, t, v in zip(arrs, truth, valid)
+                  if v.any()]
+            r["ssim"] = float(np.nanmean(ss)) if ss else float("nan")
+            r["examples"] = len(arrs)
+            res[m] = r
+            err = np.abs(flat_p - flat_t)
+            per_h[m] = [float(err[h][flat_v[h]].mean()) if flat_v[h].any() else float("nan")
+                        for h in range(len(flat_v))]
+        out["groups"][split] = res
+        out["per_height_mae_db"][split] = per_h
+    out["latency_s_per_example"] = float(np.median(lat)) if lat else float("nan")
+    return out
+
+
+def results_table(results: dict) -> str:
+    """Markdown table of an ``evaluation.json``: one row per (data, group, method)."""
+    head = "| data | group | method | examples | " + " | ".join(c for _, c in METRIC_COLUMNS) + " |"
+    rows = [head, "|" + "---|" * (4 + len(METRIC_COLUMNS))]
+    for data, r in results["data"].items():
+        for g, methods in r["groups"].items():
+            for m, v in methods.items():
+                cells = [f"{v.get(k, float('nan')):.3f}" if k == "ssim" else f"{v.get(k, float('nan')):.2f}"
+                         for k, _ in METRIC_COLUMNS]
+                rows.append(f"| {data} | {g} | {m} | {v.get('examples', '')} | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def height_figure(results: dict, out: Path) -> Path | None:
+    """MAE [dB] vs receiver height per method (SenseRay-3D's Figure 10)."""
+    items = [(d, s, ph) for d, r in results["data"].items() for s, ph in r.get("per_height_mae_db", {}).items()]
+    if not items:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(items), figsize=(4.2 * len(items), 3.4), squeeze=False)
+    for ax, (d, s, ph) in zip(axes[0], items):
+        hs = results["data"][d]["heights_m"]
+        for m, v in ph.items():
+            ax.plot(hs, v, "o-", label=m, ms=3)
+        ax.set_xlabel("receiver height [m]")
+        ax.set_ylabel("MAE [dB]")
+        ax.set_title(f"{d} · {s}")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def evaluate(run: str | Path, data: str | Path, splits: list[str] | None = None, progress: bool = True) -> dict:
+    """Score the run's best model and the baselines on ``data``; merge the result into
+    ``RUN/evaluation.json`` and rewrite ``RUN/evaluation.md`` (and, indoor,
+    ``RUN/error_vs_height.png``). Returns the full evaluation dict."""
+    from synthrm import __version__
+
+    run = Path(run)
+    model, meta = load_model(run)
+    kind = _check_kind(meta, data)
+    if kind == "indoor":
+        r = evaluate_indoor(model, meta, data, splits, progress)
+    else:
+        if splits:
+            raise RunError("--split is for indoor datasets; a city dataset is grouped by district")
+        r = evaluate_outdoor(model, meta, data, progress)
+    r["path"] = str(Path(data).resolve())
+    p = run / EVAL_JSON
+    allres = json.loads(p.read_text()) if p.is_file() else {"model": meta["model"], "data": {}}
+    allres["synthrm_version"] = __version__
+    allres["data"][Path(data).resolve().name] = r
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_text(json.dumps(allres, indent=1))
+    tmp.replace(p)
+    (run / EVAL_MD).write_text(f"# {run.name}: {meta['model']}\n\n" + results_table(allres))
+    height_figure(allres, run / "error_vs_height.png")
+    return allres
+
+
+def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: str | None = None, tx: int = 0,
+                   height_m: float | None = None) -> Path:
+    """Input | truth | prediction | error of one example into a PNG. Outdoor: ``sample``
+    and ``tx``; indoor: entry ``sample`` at the plane nearest ``height_m`` (default 1.2 m)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model, meta = load_model(run)
+    kind = _check_kind(meta, data)
+    fig, ax = plt.subplots(1, 4, figsize=(15, 3.6))
+    if kind == "city":
+        ds = OutdoorExamples(data, inputs=meta["inputs"], samples=[sample] if sample else None)
+        ids = [i for i, it in enumerate(ds.items) if it.tx_index == tx]
+        if not ids:
+            raise DatasetError(f"{data}: sample {sample or ds.items[0].sample_id} has no transmitter {tx}")
+        i = ids[0]
+        b = ds[i]
+        with torch.no_grad():
+            y = model(b["image"][None], b["tx"][None])[0, 0].numpy()
+        lo, hi = meta["range_db"]
+        pred = lo + y * (hi - lo)
+        truth = ds.items[i].path_gain_db
+        pred = np.where(np.isfinite(ds.items[i].distance_m), pred, np.nan)  # nothing on sky
+        ax[0].imshow(b["image"][:3].permute(1, 2, 0).numpy())
+        ax[0].set_title(f"RGB · sample {ds.items[i].sample_id}")
+        unit, label = "path gain [dB]", f"Tx {tx}"
+    else:
+        ds = IndoorExamples(data, ("train", "val", "test"), pad_shape=tuple(meta["pad_shape"]))
+        ids = [i for i, it in enumerate(ds.items) if sample in (None, it.entry)]
+        if not ids:
+            raise DatasetError(f"{data}: no entry {sample!r}")
+        i = ids[0]
+        it = ds.items[i]
+        b = {k: (v[None] if isinstance(v, torch.Tensor) else v) for k, v in ds[i].items()}
+        with torch.no_grad():
+            p = indoor_pred_db(model, b, torch.device("cpu"))[0].numpy()
+        X, Y = it.path_loss_db.shape[1:]
+        off = b["offset"][0].tolist()
+        h = int(np.argmin(np.abs(np.asarray(ds.heights_m) - (1.2 if height_m is None else height_m))))
+        pred = p[h, off[0]:off[0] + X, off[1]:off[1] + Y].T
+        truth = np.where(it.valid[h], it.path_loss_db[h], np.nan).T
+        kz = int((ds.heights_m[h] - ds.origin_z_m) / ds.voxel_size_m)
+        ax[0].imshow(it.x[0][:, :, kz].T, origin="lower", cmap="gray_r")
+        ax[0].set_title(f"occupancy at {ds.heights_m[h]:.1f} m · {it.entry}")
+        unit, label = "path loss [dB]", f"split {it.split}"
+    kw = {"origin": "lower"} if kind == "indoor" else {}
+    fin = truth[np.isfinite(truth)]
+    vmin, vmax = (np.percentile(fin, 1), np.percentile(fin, 99)) if fin.size else (None, None)
+    for a, img, t in ((ax[1], truth, f"truth ({label})"), (ax[2], pred, f"prediction ({meta['model']})")):
+        im = a.imshow(img, cmap="viridis", vmin=vmin, vmax=vmax, **kw)
+        a.set_title(t)
+        fig.colorbar(im, ax=a, fraction=0.046, label=unit)
+    err = pred - truth
+    lim = float(np.nanpercentile(np.abs(err), 99)) if np.isfinite(err).any() else 1.0
+    im = ax[3].imshow(err, cmap="RdBu_r", vmin=-lim, vmax=lim, **kw)
+    ax[3].set_title(f"error, MAE {np.nanmean(np.abs(err)):.2f} dB")
+    fig.colorbar(im, ax=ax[3], fraction=0.046, label="prediction - truth [dB]")
+    for a in ax:
+        a.set_xticks([])
+        a.set_yticks([])
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+__all__ = ["evaluate", "predict_figure", "results_table", "evaluate_outdoor", "evaluate_indoor"]

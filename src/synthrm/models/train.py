@@ -1,0 +1,353 @@
+"""Training of the learning benchmark's models: ``synthrm train``.
+
+A run folder holds everything needed to continue, evaluate and reproduce it::
+
+    RUN/run.json     model, its arguments, the training config, data folder, example ids of
+                     the train / validation parts, normalisation, baseline fits, version
+    RUN/last.pt      model + optimiser + scheduler + history after the last epoch (resume)
+    RUN/best.pt      model weights of the epoch with the lowest validation loss
+    RUN/log.csv      one row per epoch (also RUN/log.json), RUN/loss.png the curves
+
+Losses: outdoor models, MSE of the normalised path gain over labelled pixels (RadioUNet's
+loss); SenseRay-3D, RMSE [dB] of path loss over valid receiver cells (the seed's masked
+RMSE). AdamW, cosine annealing with warm restarts (per epoch, fractional per step), early
+stopping on the validation loss, mixed precision on CUDA (``amp``).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from synthrm.config import MODEL_NAMES, OUTDOOR_MODELS, TrainConfig
+from synthrm.errors import ConfigError, SynthrmError
+from synthrm.metrics import DEFAULT_RANGE_DB
+
+RUN_JSON, LAST, BEST = "run.json", "last.pt", "best.pt"
+
+
+class RunError(SynthrmError):
+    """A run folder that is missing, incomplete or does not match the request."""
+
+
+def build_model(name: str, width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> torch.nn.Module:
+    """A fresh model by name (``width`` 0 = its default size)."""
+    from synthrm.models.outdoor import MODELS
+    from synthrm.models.senseray import SenseRay3D
+
+    if name == "senseray3d":
+        return SenseRay3D(feature_size=width or 12)
+    w = width or 32
+    if name == "pmnet-s":
+        return MODELS[name](in_ch=in_ch, tx_dim=tx_dim, width=w)
+    if name in MODELS:
+        return MODELS[name](in_ch=in_ch, tx_dim=tx_dim, widths=(w, 2 * w, 4 * w, 8 * w, 8 * w))
+    raise ConfigError(f"model: unknown {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+
+
+def pick_device(cfg: TrainConfig) -> torch.device:
+    if cfg.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device: cuda requested but torch sees no CUDA device; use --device cpu")
+    if cfg.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(cfg.device)
+
+
+def autocast(cfg: TrainConfig, device: torch.device):
+    on = cfg.amp == "on" or (cfg.amp == "auto" and device.type == "cuda")
+    dtype = torch.bfloat16 if device.type == "cpu" or torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast(device.type, dtype=dtype, enabled=on)
+
+
+# ----------------------------------------------------------------------------- data
+
+def load_examples(data: str | Path, cfg: TrainConfig):
+    """(train Subset/dataset, val dataset, meta) for the config's model."""
+    from synthrm.models.data import IndoorExamples, OutdoorExamples, dataset_kind
+
+    kind = dataset_kind(data)
+    if cfg.model == "senseray3d":
+        if kind != "indoor":
+            raise RunError(f"{data}: holds city camera samples; senseray3d needs an indoor voxel dataset "
+                           f"(`synthrm generate --preset indoor-apartment ...`), or pick an outdoor model")
+        train = IndoorExamples(data, ("train",))
+        try:
+            val = IndoorExamples(data, ("val",), pad_shape=train.pad_shape)
+        except SynthrmError:
+            print(f"warning: {data} has no 'val' entries; validating on the training entries", file=sys.stderr)
+            val = train
+        meta = {"kind": "indoor", "pad_shape": list(train.pad_shape), "heights_m": list(train.heights_m),
+                "voxel_size_m": train.voxel_size_m, "frequency_hz": train.frequency_hz,
+                "train_examples": [it.entry for it in train.items], "val_examples": [it.entry for it in val.items]}
+        return train, val, meta
+    if kind != "city":
+        raise RunError(f"{data}: holds indoor voxel entries; {cfg.model} is an outdoor camera model "
+                       f"(use --model senseray3d, or a city dataset)")
+    full = OutdoorExamples(data, inputs=cfg.inputs)
+    groups = sorted({it.scene_id for it in full.items})
+    key = "scene_id"
+    if len(groups) < 2:
+        groups, key = sorted({it.sample_id for it in full.items}), "sample_id"
+    rng = np.random.default_rng(cfg.seed)
+    n_val = int(round(cfg.val_fraction * len(groups))) if len(groups) > 1 else 0
+    if cfg.val_fraction > 0 and len(groups) > 1:
+        n_val = max(1, n_val)
+    val_groups = set(rng.permutation(groups)[:n_val].tolist())
+    tr = [i for i, it in enumerate(full.items) if getattr(it, key) not in val_groups]
+    va = [i for i, it in enumerate(full.items) if getattr(it, key) in val_groups] or tr
+    meta = {"kind": "city", "inputs": cfg.inputs, "in_ch": full.in_ch, "tx_dim": full.tx_dim,
+            "range_db": list(DEFAULT_RANGE_DB), "split_by": key,
+            "train_samples": sorted({full.items[i].sample_id for i in tr}),
+            "val_samples": sorted({full.items[i].sample_id for i in va})}
+    return Subset(full, tr), Subset(full, va), meta
+
+
+def _items(ds):
+    if isinstance(ds, Subset):
+        return [ds.dataset.items[i] for i in ds.indices]
+    return ds.items
+
+
+def fit_log_distance(train, kind: str, seed: int, max_points: int = 200_000) -> dict:
+    """Log-distance baseline fitted on the training examples' labelled points."""
+    from synthrm.models.baselines import LogDistance
+
+    d, pl = [], []
+    for it in _items(train):
+        if kind == "indoor":
+            d.append(it.distance_m[it.valid])
+            pl.append(it.path_loss_db[it.valid])
+        else:
+            ok = np.isfinite(it.path_gain_db) & np.isfinite(it.distance_m)
+            d.append(it.distance_m[ok])
+            pl.append(-it.path_gain_db[ok])
+    d, pl = np.concatenate(d), np.concatenate(pl)
+    if len(d) > max_points:
+        keep = np.random.default_rng(seed).choice(len(d), max_points, replace=False)
+        d, pl = d[keep], pl[keep]
+    ld = LogDistance.fit(d, pl)
+    return {"pl0_db": ld.pl0_db, "n": ld.n, "points": int(len(d))}
+
+
+# ----------------------------------------------------------------------------- steps
+
+def outdoor_loss(model, batch, device):
+    pred = model(batch["image"].to(device), batch["tx"].to(device)).float()
+    v = batch["valid"].to(device)
+    if not v.any():
+        return pred.sum() * 0.0
+    return torch.nn.functional.mse_loss(pred[v], batch["target"].to(device)[v])
+
+
+def indoor_pred_db(model, batch, device):
+    fspl = torch.nan_to_num(batch["fspl_db"].to(device), nan=0.0)
+    return model.path_loss_db(batch["x"].to(device), fspl, batch["z_index"].to(device),
+                              batch["z_weight"].to(device)).float()
+
+
+def indoor_loss(model, batch, device):
+    pred = indoor_pred_db(model, batch, device)
+    v = batch["valid"].to(device)
+    if not v.any():
+        return pred.sum() * 0.0
+    return torch.sqrt(torch.mean((pred[v] - batch["path_loss_db"].to(device)[v]) ** 2) + 1e-12)
+
+
+def _batch_mae_db(model, batch, device, kind, meta) -> tuple[float, int]:
+    if kind == "indoor":
+        err = (indoor_pred_db(model, batch, device) - batch["path_loss_db"].to(device))
+        v = batch["valid"].to(device)
+    else:
+        lo, hi = meta["range_db"]
+        pred_db = lo + model(batch["image"].to(device), batch["tx"].to(device)).float()[:, 0] * (hi - lo)
+        err = pred_db - batch["path_gain_db"].to(device)
+        v = batch["valid"].to(device)[:, 0]
+    return float(err[v].abs().sum()), int(v.sum())
+
+
+# ----------------------------------------------------------------------------- run folder
+
+def _save(path: Path, obj) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+
+
+def read_run(run: str | Path) -> dict:
+    p = Path(run) / RUN_JSON
+    if not p.is_file():
+        raise RunError(f"{run}: not a training run (no {RUN_JSON}); train one with `synthrm train --out {run}`")
+    return json.loads(p.read_text())
+
+
+def write_log(run: Path, history: list[dict]) -> None:
+    if not history:
+        return
+    with open(run / "log.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(history[0]))
+        w.writeheader()
+        w.writerows(history)
+    (run / "log.json").write_text(json.dumps(history, indent=1))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ep = [h["epoch"] for h in history]
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
+    ax[0].plot(ep, [h["train_loss"] for h in history], "o-", label="train")
+    ax[0].plot(ep, [h["val_loss"] for h in history], "s-", label="validation")
+    ax[0].set_xlabel("epoch")
+    ax[0].set_ylabel("loss")
+    ax[0].set_yscale("log")
+    ax[0].legend()
+    ax[1].plot(ep, [h["val_mae_db"] for h in history], "s-", color="C2")
+    ax[1].set_xlabel("epoch")
+    ax[1].set_ylabel("validation MAE [dB]")
+    fig.suptitle(f"{run.name}: {history[-1].get('model', '')}")
+    fig.tight_layout()
+    fig.savefig(run / "loss.png", dpi=110)
+    plt.close(fig)
+
+
+def train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool = False,
+          progress: bool = True, log=None) -> dict:
+    """Train ``cfg.model`` on dataset ``data`` into run folder ``out``; returns the run's
+    summary (best epoch, best validation loss, epochs run, stopped early)."""
+    from tqdm.auto import tqdm
+
+    from synthrm import __version__
+
+    log = log or (lambda m: print(m, file=sys.stderr))
+    cfg.validate()
+    run = Path(out)
+    state = None
+    if (run / LAST).exists():
+        if not resume:
+            raise RunError(f"{run}: holds a run already; pass --resume to continue it, or choose a new --out")
+        old = read_run(run)
+        mine = {k: v for k, v in asdict(cfg).items() if k not in ("epochs", "device")}
+        theirs = {k: v for k, v in old["train_config"].items() if k not in ("epochs", "device")}
+        if mine != theirs:
+            diff = {k: (theirs.get(k), v) for k, v in mine.items() if theirs.get(k) != v}
+            raise RunError(f"{run}: --resume with different settings {diff} (was, now); use the run's settings "
+                           f"or a new --out")
+        state = torch.load(run / LAST, map_location="cpu", weights_only=False)
+    device = pick_device(cfg)
+    torch.manual_seed(cfg.seed)
+    train_ds, val_ds, meta = load_examples(data, cfg)
+    kind = meta["kind"]
+    model = build_model(cfg.model, cfg.width, meta.get("in_ch", 3), meta.get("tx_dim", 315)).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=cfg.restart_epochs)
+    history, best, bad, start = [], math.inf, 0, 1
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        history, best, bad, start = state["history"], state["best_val"], state["bad_epochs"], state["epoch"] + 1
+        if state.get("stopped_early"):
+            log(f"{run}: stopped early at epoch {state['epoch']} already; nothing to resume")
+            start = cfg.epochs + 1
+    else:
+        run.mkdir(parents=True, exist_ok=True)
+        meta.update({"synthrm_version": __version__, "data": str(Path(data).resolve()), "model": cfg.model,
+                     "model_kwargs": {"name": cfg.model, "width": cfg.width, "in_ch": meta.get("in_ch", 3),
+                                      "tx_dim": meta.get("tx_dim", 315)},
+                     "train_config": asdict(cfg), "log_distance": fit_log_distance(train_ds, kind, cfg.seed),
+                     "parameters": int(sum(p.numel() for p in model.parameters()))})
+        (run / RUN_JSON).write_text(json.dumps(meta, indent=1))
+    loss_fn = indoor_loss if kind == "indoor" else outdoor_loss
+    val_loader = DataLoader(val_ds, batch_size=cfg.batch_size, shuffle=False)
+    steps = len(train_ds) // cfg.batch_size + (len(train_ds) % cfg.batch_size > 0)
+    if cfg.max_steps_per_epoch:
+        steps = min(steps, cfg.max_steps_per_epoch)
+    stopped = bool(state and state.get("stopped_early"))
+    for epoch in range(start, cfg.epochs + 1):
+        t0 = time.perf_counter()
+        g = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        loader = DataLoader(train_ds, batch_size=cfg.batch_size, shuffle=True, generator=g)
+        model.train()
+        tot, n = 0.0, 0
+        bar = tqdm(total=steps, desc=f"{cfg.model} epoch {epoch}/{cfg.epochs}", unit="step",
+                   disable=not progress, leave=False)
+        for i, batch in enumerate(loader):
+            if i >= steps:
+                break
+            with autocast(cfg, device):
+                loss = loss_fn(model, batch, device)
+            if not torch.isfinite(loss):
+                raise RunError(f"{run}: the loss became {float(loss)} at epoch {epoch}, step {i}; lower --lr "
+                               f"(now {cfg.lr}) or check the data with `synthrm show`")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step(epoch - 1 + (i + 1) / steps)
+            val = float(loss.detach())
+            tot += val * len(batch["index"])
+            n += len(batch["index"])
+            bar.set_postfix(loss=f"{val:.4g}")
+            bar.update(1)
+        bar.close()
+        model.eval()
+        vtot, vn, abs_err, cnt = 0.0, 0, 0.0, 0
+        with torch.no_grad():
+            for batch in val_loader:
+                vtot += float(loss_fn(model, batch, device)) * len(batch["index"])
+                vn += len(batch["index"])
+                e, c = _batch_mae_db(model, batch, device, kind, meta)
+                abs_err, cnt = abs_err + e, cnt + c
+        rec = {"epoch": epoch, "model": cfg.model, "train_loss": tot / max(n, 1), "val_loss": vtot / max(vn, 1),
+               "val_mae_db": abs_err / max(cnt, 1), "lr": opt.param_groups[0]["lr"],
+               "seconds": time.perf_counter() - t0}
+        history.append(rec)
+        improved = rec["val_loss"] < best
+        if improved:
+            best, bad = rec["val_loss"], 0
+            _save(run / BEST, {"model": model.state_dict(), "epoch": epoch, "val_loss": best})
+        else:
+            bad += 1
+        stopped = bool(cfg.patience and bad >= cfg.patience and epoch < cfg.epochs)
+        _save(run / LAST, {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                           "epoch": epoch, "best_val": best, "bad_epochs": bad, "history": history,
+                           "stopped_early": stopped})
+        write_log(run, history)
+        log(f"epoch {epoch}: train {rec['train_loss']:.4g}  val {rec['val_loss']:.4g}  "
+            f"val MAE {rec['val_mae_db']:.2f} dB  ({rec['seconds']:.1f} s){'  *' if improved else ''}")
+        if stopped:
+            log(f"early stop: no better validation loss for {bad} epochs")
+            break
+    best_ep = min(history, key=lambda h: h["val_loss"]) if history else None
+    return {"epochs_run": len(history), "best_epoch": best_ep["epoch"] if best_ep else None,
+            "best_val_loss": best_ep["val_loss"] if best_ep else None, "stopped_early": stopped,
+            "history": history}
+
+
+def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
+    """The best model of a run (eval mode) and its ``run.json``."""
+    meta = read_run(run)
+    p = Path(run) / BEST
+    if not p.is_file():
+        raise RunError(f"{p}: checkpoint missing; the run has not finished an epoch (continue it with "
+                       f"`synthrm train ... --out {run} --resume`)")
+    try:
+        ck = torch.load(p, map_location=device, weights_only=False)
+    except Exception as e:  # noqa: BLE001 - any unpickling failure means a corrupt file
+        raise RunError(f"{p}: unreadable checkpoint ({type(e).__name__}: {e}); retrain or restore it") from None
+    kw = meta["model_kwargs"]
+    model = build_model(kw["name"], kw["width"], kw["in_ch"], kw["tx_dim"])
+    model.load_state_dict(ck["model"])
+    return model.to(device).eval(), meta
+
+
+__all__ = ["TrainConfig", "train", "build_model", "load_model", "read_run", "RunError", "MODEL_NAMES",
+           "OUTDOOR_MODELS", "fit_log_distance", "load_examples"]
+
