@@ -17,9 +17,11 @@ $S generate --preset indoor-apartment --scenes 10 --voxel-size 0.2 --seed 0 --ou
 r() { [ -f "$D/runs/$1/last.pt" ] && echo --resume || true; }
 $S train --model radiounet-s --data "$D/mix_train" --out "$D/runs/radiounet-s" --width 16 --epochs 15 --restart-epochs 15 --patience 4 --quiet $(r radiounet-s)
 $S train --model pmnet-s --data "$D/mix_train" --out "$D/runs/pmnet-s" --width 16 --epochs 10 --restart-epochs 10 --patience 4 --quiet $(r pmnet-s)
-$S train --model unetdcn-s --data "$D/mix_train" --out "$D/runs/unetdcn-s" --width 16 --epochs 6 --restart-epochs 6 --patience 3 --quiet $(r unetdcn-s)
+$S train --model unetdcn-s --data "$D/mix_train" --out "$D/runs/unetdcn-s" --width 16 --epochs 5 --restart-epochs 5 --patience 3 --quiet $(r unetdcn-s)
+# the physics-informed variant: RGB + depth + free-space map, residual over free space
+$S train --model radiounet-s --inputs rgbd-fspl --data "$D/mix_train" --out "$D/runs/radiounet-s-fspl" --width 16 --epochs 10 --restart-epochs 10 --patience 4 --quiet $(r radiounet-s-fspl)
 $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 --epochs 4 --restart-epochs 4 --patience 2 --quiet $(r senseray3d)
-for m in radiounet-s pmnet-s unetdcn-s; do
+for m in radiounet-s pmnet-s unetdcn-s radiounet-s-fspl; do
   $S evaluate --run "$D/runs/$m" --data "$D/mix_train" "$D/mix_test" "$D/margin_test" "$D/downtown_test" --quiet
 done
 $S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet

@@ -169,3 +169,19 @@ def test_learning_errors_are_clear(tiny_dataset, indoor_small, tmp_path):
         f["samples"][sid]["tx_position"][0, 0] = np.nan
     with pytest.raises(DatasetError, match=f"sample {sid}: tx_position holds 1 NaN"):
         OutdoorExamples(bad)
+
+
+def test_fspl_residual_inputs_start_from_free_space(tiny_dataset, tmp_path):
+    """With ``inputs="rgbd-fspl"`` the network's output is a residual over the free-space
+    map: a network that outputs zero scores exactly the Friis baseline."""
+    root, _ = tiny_dataset
+    run = tmp_path / "run"
+    train(_quick("radiounet-s", inputs="rgbd-fspl", epochs=1), root, run, progress=False)
+    ck = torch.load(run / "best.pt", weights_only=False)
+    for k in ("unet.head.weight", "unet.head.bias"):
+        ck["model"][k].zero_()
+    torch.save(ck, run / "best.pt")
+    (g, methods), = evaluate(run, root, progress=False)["data"][root.name]["groups"].items()
+    for k in ("mae_db", "rmse_db"):
+        assert methods["radiounet-s (rgbd-fspl)"][k] == pytest.approx(methods["free-space (Friis)"][k], abs=0.02)
+    assert json.loads((run / "run.json").read_text())["in_ch"] == 5

@@ -216,7 +216,9 @@ def _learning_parsers(sub) -> None:
                             ("--seed", int, f"seed of init, split and shuffling (default {d.seed})"),
                             ("--max-steps-per-epoch", int, "cap on steps per epoch (default: a full pass)")):
         t.add_argument(flag, type=typ, help=what)
-    t.add_argument("--inputs", choices=("rgb", "rgbd"), help="outdoor image channels (default rgb)")
+    t.add_argument("--inputs", choices=("rgb", "rgbd", "rgbd-fspl"),
+                   help="outdoor image channels: rgb (default, the seed's), rgbd (+ log depth), rgbd-fspl "
+                        "(+ free-space map; the network learns a residual over it)")
     t.add_argument("--amp", choices=("auto", "on", "off"), help="mixed precision (default auto: on with CUDA)")
     t.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto")
     t.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -517,7 +517,9 @@ class TrainConfig:
     """Model size: base channels of the outdoor U-Nets / PMNet (default 32), SwinUNETR
     ``feature_size`` (default 12). 0 = the default."""
     inputs: str = "rgb"
-    """Outdoor image channels: ``rgb`` (the seed's) or ``rgbd`` (+ log depth)."""
+    """Outdoor image channels: ``rgb`` (the seed's), ``rgbd`` (+ log depth) or ``rgbd-fspl``
+    (+ the free-space map from depth and the Tx position; the network predicts a residual
+    over it, like SenseRay-3D indoors)."""
     val_fraction: float = 0.2
     """Outdoor: fraction of the scenes held out for validation (whole scenes: unseen
     geometry). Indoor uses the dataset's own ``val`` split."""
@@ -545,7 +547,7 @@ class TrainConfig:
             raise ConfigError(f"lr must be > 0 and weight_decay >= 0, got {self.lr}, {self.weight_decay}")
         if not 0 <= self.val_fraction < 1:
             raise ConfigError(f"val_fraction: must be in [0, 1), got {self.val_fraction}")
-        for n, ok in (("inputs", ("rgb", "rgbd")), ("amp", ("auto", "on", "off")), ("device", ("auto", "cpu", "cuda"))):
+        for n, ok in (("inputs", ("rgb", "rgbd", "rgbd-fspl")), ("amp", ("auto", "on", "off")), ("device", ("auto", "cpu", "cuda"))):
             if getattr(self, n) not in ok:
                 raise ConfigError(f"{n}: must be one of {ok}, got {getattr(self, n)!r}")
         if self.model == "senseray3d" and self.width and self.width % 12:

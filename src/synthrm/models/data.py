@@ -24,6 +24,9 @@ from synthrm.metrics import DEFAULT_RANGE_DB, normalise
 from synthrm.radio.radio_map_solver import fspl_db
 from synthrm.vas.backproject import backproject
 
+#: Image inputs of the outdoor models: the seed's RGB; + log depth; + the free-space map
+#: (the network then predicts a residual over it).
+OUTDOOR_INPUTS = ("rgb", "rgbd", "rgbd-fspl")
 #: Scale of the Tx position relative to the camera in the Tx vector [m].
 TX_POSITION_SCALE_M = 100.0
 #: The antenna-pattern features enter the Tx vector as (gain_dbi - lo) / span.
@@ -71,15 +74,19 @@ class OutdoorExamples(Dataset):
     """(sample, Tx) examples of a city dataset.
 
     An item is a dict: ``image`` (C, H, W) float32 (RGB in [0, 1]; with ``inputs="rgbd"``
-    a 4th channel log(1 + depth [m]) / log(1001), 0 on sky), ``tx`` (3 + P,) float32 (see
-    :func:`tx_vectors`), ``target`` (1, H, W) float32 normalised path gain (range
-    ``DEFAULT_RANGE_DB``), ``valid`` (1, H, W) bool, ``path_gain_db`` (H, W),
-    ``distance_m`` (H, W) [m] and the ids. ``samples`` restricts to those sample ids.
+    a 4th channel log(1 + depth [m]) / log(1001), 0 on sky; with ``"rgbd-fspl"`` also a 5th,
+    the normalised free-space path gain of the pixel's surface point, 0 on sky), ``tx``
+    (3 + P,) float32 (see :func:`tx_vectors`), ``target`` (1, H, W) float32 normalised path
+    gain (range ``DEFAULT_RANGE_DB``), ``base`` (1, H, W) float32 the map the network's
+    output is added to (zeros; with ``"rgbd-fspl"`` the FSPL channel, so the network learns
+    a residual over free space, SenseRay-3D's eq. 18 carried outdoors), ``valid`` (1, H, W)
+    bool, ``path_gain_db`` (H, W), ``distance_m`` (H, W) [m] and the ids. ``samples``
+    restricts to those sample ids.
     """
 
     def __init__(self, root: str | Path, inputs: str = "rgb", samples: list[str] | None = None):
-        if inputs not in ("rgb", "rgbd"):
-            raise ValueError(f"inputs must be 'rgb' or 'rgbd', got {inputs!r}")
+        if inputs not in OUTDOOR_INPUTS:
+            raise ValueError(f"inputs must be one of {OUTDOOR_INPUTS}, got {inputs!r}")
         self.root, self.inputs = Path(root), inputs
         if dataset_kind(root) != "city":
             raise DatasetError(f"{root}: holds indoor voxel entries; the outdoor models (radiounet-s, pmnet-s, "
@@ -102,14 +109,19 @@ class OutdoorExamples(Dataset):
             _check_finite("tx_position", s["tx_position"], where)
             _check_finite("antenna_pattern", s["antenna_pattern"], where)
             img = s["rgb"].astype(np.float32).transpose(2, 0, 1) / 255.0
-            if inputs == "rgbd":
+            if inputs != "rgb":
                 d = np.nan_to_num(s["depth"], nan=0.0)
                 img = np.concatenate([img, (np.log1p(d) / np.log(1001.0))[None].astype(np.float32)])
             txv = tx_vectors(s["tx_position"], s["antenna_pattern"], s["cam_to_world"])
             pts = backproject(s["depth"], s["K"], s["cam_to_world"])
+            freq = float(s["attrs"].get("frequency_hz", 3.5e9))
             for t in range(len(txv)):
                 dist = np.linalg.norm(pts - s["tx_position"][t], axis=-1).astype(np.float32)
-                self.items.append(OutdoorItem(img, txv[t], s["path_gain_db"][t].astype(np.float32), dist, sid, t,
+                im = img
+                if inputs == "rgbd-fspl":
+                    fs = normalise(-fspl_db(np.maximum(np.nan_to_num(dist, nan=1.0), 0.01), freq)).numpy()
+                    im = np.concatenate([img, np.where(np.isfinite(dist), fs, 0.0)[None].astype(np.float32)])
+                self.items.append(OutdoorItem(im, txv[t], s["path_gain_db"][t].astype(np.float32), dist, sid, t,
                                               str(s["attrs"].get("district", "")), str(s["attrs"].get("scene_id", ""))))
         h, w = self.items[0].path_gain_db.shape
         if h % 16 or w % 16:
@@ -118,7 +130,7 @@ class OutdoorExamples(Dataset):
 
     @property
     def in_ch(self) -> int:
-        return 4 if self.inputs == "rgbd" else 3
+        return {"rgb": 3, "rgbd": 4, "rgbd-fspl": 5}[self.inputs]
 
     @property
     def tx_dim(self) -> int:
@@ -132,7 +144,9 @@ class OutdoorExamples(Dataset):
         pg = torch.from_numpy(it.path_gain_db)
         valid = torch.isfinite(pg)
         target = torch.where(valid, normalise(pg, DEFAULT_RANGE_DB).float(), torch.zeros(()))
-        return {"image": torch.from_numpy(it.image), "tx": torch.from_numpy(it.tx), "target": target[None],
+        image = torch.from_numpy(it.image)
+        base = image[4:5] if self.inputs == "rgbd-fspl" else torch.zeros((1, *image.shape[1:]))
+        return {"image": image, "tx": torch.from_numpy(it.tx), "target": target[None], "base": base,
                 "valid": valid[None], "path_gain_db": pg, "distance_m": torch.from_numpy(it.distance_m),
                 "index": i}
 
@@ -169,13 +183,15 @@ class IndoorExamples(Dataset):
     An item is a dict: ``x`` (4, *pad) float32 voxel channels (occupancy, reflection / 20 dB,
     transmission / 20 dB, Tx distance / 10 m), centre-padded with zeros to ``pad_shape``;
     ``path_loss_db``, ``fspl_db``, ``distance_m`` (Hn, pad_x, pad_y) padded with NaN;
-    ``valid`` (Hn, pad_x, pad_y) bool (simulated, not interpolated, and not inside an
+    ``pad_shape`` is the smallest multiple of 32 holding every grid, or the given
+    ``pad_shape`` where that is larger. ``valid`` (Hn, pad_x, pad_y) bool (simulated, not interpolated, and not inside an
     occupied voxel); ``offset`` (3,) int the padding before the data in x, y, z;
     ``z_index`` / ``z_weight`` (Hn,) where each receiver height falls between voxel centres
     of the padded grid.
     """
 
-    def __init__(self, root: str | Path, splits: tuple[str, ...] = ("train",), pad_shape: tuple[int, int, int] | None = None):
+    def __init__(self, root: str | Path, splits: tuple[str, ...] = ("train",),
+                 pad_shape: tuple[int, int, int] | None = None):
         self.root = Path(root)
         idx = read_index(root)
         if idx.get("kind") != "indoor":
@@ -217,11 +233,10 @@ class IndoorExamples(Dataset):
                                          origin, s["tx_position"].astype(np.float64)))
             shapes.append((X, Y, Z))
         self.voxel_size_m, self.heights_m, self.frequency_hz, self.origin_z_m = meta
-        need = tuple(max(s[i] for s in shapes) for i in range(3))
-        self.pad_shape = tuple(pad_shape) if pad_shape is not None else tuple(round_up(n, 32) for n in need)
-        if any(p < n or p % 32 for p, n in zip(self.pad_shape, need)):
-            raise DatasetError(f"{root}: grids up to {need} voxels do not fit the model's input size {self.pad_shape} "
-                               f"(multiples of 32); retrain on this data or regenerate with the run's voxel size")
+        need = tuple(round_up(max(s[i] for s in shapes), 32) for i in range(3))
+        # at least the given size (a run's training size), larger where a grid needs it:
+        # SwinUNETR takes any multiple of 32, only a batch needs one size
+        self.pad_shape = tuple(max(a, b) for a, b in zip(need, pad_shape or need))
 
     def __len__(self) -> int:
         return len(self.items)

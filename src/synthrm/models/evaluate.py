@@ -23,7 +23,7 @@ from synthrm.errors import DatasetError
 from synthrm.metrics import radio_metrics
 from synthrm.models.baselines import LogDistance, multi_wall_db
 from synthrm.models.data import INDOOR_RANGE_DB, IndoorExamples, OutdoorExamples, dataset_kind
-from synthrm.models.train import RunError, indoor_pred_db, load_model
+from synthrm.models.train import RunError, indoor_pred_db, load_model, outdoor_pred
 from synthrm.radio.radio_map_solver import fspl_db
 
 EVAL_JSON, EVAL_MD = "evaluation.json", "evaluation.md"
@@ -37,6 +37,12 @@ def _check_kind(meta: dict, data) -> str:
         raise RunError(f"{data}: holds {kind} data but the run's model ({meta['model']}) was trained on "
                        f"{meta['kind']} data; evaluate it on a {meta['kind']} dataset")
     return kind
+
+
+def method_label(meta: dict) -> str:
+    """The model's row name in the tables: its name, plus its inputs when not the seed's RGB."""
+    inp = meta.get("inputs", "rgb")
+    return meta["model"] + ("" if meta["kind"] == "indoor" or inp == "rgb" else f" ({inp})")
 
 
 def _same_data(meta: dict, data) -> bool:
@@ -55,7 +61,7 @@ def outdoor_predictions(model, ds, range_db: tuple[float, float], batch_size: in
     with torch.no_grad():
         for b in tqdm(DataLoader(ds, batch_size=batch_size), desc="predict", disable=not progress, leave=False):
             t = time.perf_counter()
-            y = model(b["image"], b["tx"])[:, 0]
+            y = outdoor_pred(model, b, torch.device("cpu"))[:, 0]
             times.append((time.perf_counter() - t) / len(y))
             out.append((lo + y * (hi - lo)).numpy())
     return np.concatenate(out).astype(np.float32), float(np.median(times))
@@ -73,7 +79,7 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False) -> dict:
     dist = np.stack([it.distance_m for it in ds.items])
     valid = np.isfinite(truth) & np.isfinite(dist)
     d = np.maximum(np.nan_to_num(dist, nan=1.0), 0.01)  # sky pixels are invalid anyway
-    methods = {meta["model"]: pred, "free-space (Friis)": -fspl_db(d, _frequency(data)), "log-distance": -ld(d)}
+    methods = {method_label(meta): pred, "free-space (Friis)": -fspl_db(d, _frequency(data)), "log-distance": -ld(d)}
     groups = defaultdict(list)
     for i, it in enumerate(ds.items):
         groups[(it.district or "all") + (" (val)" if samples is not None else "")].append(i)
@@ -233,7 +239,8 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
         i = ids[0]
         b = ds[i]
         with torch.no_grad():
-            y = model(b["image"][None], b["tx"][None])[0, 0].numpy()
+            y = outdoor_pred(model, {k: v[None] for k, v in b.items() if isinstance(v, torch.Tensor)},
+                             torch.device("cpu"))[0, 0].numpy()
         lo, hi = meta["range_db"]
         pred = lo + y * (hi - lo)
         truth = ds.items[i].path_gain_db

@@ -139,8 +139,14 @@ def fit_log_distance(train, kind: str, seed: int, max_points: int = 200_000) -> 
 
 # ----------------------------------------------------------------------------- steps
 
+def outdoor_pred(model, batch, device) -> torch.Tensor:
+    """Normalised path gain (B, 1, H, W): the network's output plus the item's ``base``
+    (zeros, or the FSPL map for ``inputs="rgbd-fspl"``)."""
+    return model(batch["image"].to(device), batch["tx"].to(device)).float() + batch["base"].to(device)
+
+
 def outdoor_loss(model, batch, device):
-    pred = model(batch["image"].to(device), batch["tx"].to(device)).float()
+    pred = outdoor_pred(model, batch, device)
     v = batch["valid"].to(device)
     if not v.any():
         return pred.sum() * 0.0
@@ -167,7 +173,7 @@ def _batch_mae_db(model, batch, device, kind, meta) -> tuple[float, int]:
         v = batch["valid"].to(device)
     else:
         lo, hi = meta["range_db"]
-        pred_db = lo + model(batch["image"].to(device), batch["tx"].to(device)).float()[:, 0] * (hi - lo)
+        pred_db = lo + outdoor_pred(model, batch, device)[:, 0] * (hi - lo)
         err = pred_db - batch["path_gain_db"].to(device)
         v = batch["valid"].to(device)[:, 0]
     return float(err[v].abs().sum()), int(v.sum())

@@ -1,0 +1,12 @@
+"""Dataset analysis (issue 6, in progress): per-sample signal statistics and the
+semantic-radio point-biserial correlation of the SynthRM seed (section 5.3, eq. 3)."""
+from synthrm.analysis.correlation import (
+    CONCEPTS,
+    concept_correlations,
+    point_biserial,
+    semantic_masks,
+)
+from synthrm.analysis.stats import bimodality_coefficient, signal_stats
+
+__all__ = ["CONCEPTS", "concept_correlations", "point_biserial", "semantic_masks", "signal_stats",
+           "bimodality_coefficient"]
