@@ -65,3 +65,19 @@ def test_signal_stats_and_bimodality():
     two = np.concatenate([rng.normal(-110, 3, 400), rng.normal(-70, 3, 400)])
     one = rng.normal(-90, 5, 800)
     assert bimodality_coefficient(two) > 5 / 9 > bimodality_coefficient(one)
+
+
+def test_dataset_analysis_rows_and_table(tiny_dataset):
+    from synthrm.analysis.dataset import analyse_dataset, correlation_table
+
+    root, cfg = tiny_dataset
+    res = analyse_dataset([root])
+    n_maps = sum(int(np.isfinite(read_sample(root, sid, ["path_gain_db"])["path_gain_db"][t]).any())
+                 for _, sid in list_samples(root) for t in range(cfg.radio.tx_per_frame))
+    assert len(res["rows"]) == n_maps
+    summ = res["districts"]["mix"]
+    assert summ["maps"] == n_maps
+    b = summ["concepts"]["building"]
+    assert b["defined"] + b["undefined"] == n_maps
+    tab = correlation_table(res)
+    assert tab.splitlines()[0] == "| concept | mix |" and "| building |" in tab
