@@ -159,6 +159,14 @@ def _predict(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from synthrm.export import export_dataset
+
+    out = export_dataset(args.dir, args.format, args.out)
+    print(f"wrote {args.format} export of {args.dir} to {args.out} ({out})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from synthrm import __version__
     from synthrm.config import ANTENNA_NAMES, VIEWS, preset_names
@@ -192,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--tx", type=int, default=0, help="transmitter of the radio panels / mesh (default 0)")
         s.add_argument("--out", required=True, help=f"output {out}")
         s.set_defaults(func=func)
+    x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
+    x.add_argument("dir", help="dataset folder (city)")
+    x.add_argument("--format", required=True, choices=("nerfstudio", "colmap", "ply"))
+    x.add_argument("--out", required=True, help="output folder")
+    x.set_defaults(func=_export)
     _learning_parsers(sub)
     return p
 
