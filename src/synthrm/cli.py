@@ -167,6 +167,14 @@ def _export(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from synthrm.analysis.report import write_report
+
+    p = write_report(args.dirs, args.out, runs=args.runs or [])
+    print(f"wrote {p} (open it in a browser; figures and analysis.json beside it)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from synthrm import __version__
     from synthrm.config import ANTENNA_NAMES, VIEWS, preset_names
@@ -205,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", required=True, choices=("nerfstudio", "colmap", "ply"))
     x.add_argument("--out", required=True, help="output folder")
     x.set_defaults(func=_export)
+    rp = sub.add_parser("report", help="static HTML report of city datasets (statistics, correlation, samples)")
+    rp.add_argument("dirs", nargs="+", help="dataset folder(s)")
+    rp.add_argument("--out", required=True, help="output folder (index.html)")
+    rp.add_argument("--runs", nargs="+", help="run folders whose evaluation tables to include")
+    rp.set_defaults(func=_report)
     _learning_parsers(sub)
     return p
 

@@ -1,0 +1,114 @@
+"""``synthrm report``: a static HTML page (no server) describing datasets: the dataset
+card, signal statistics, transmitter map, concept correlations, sample panels and, when
+runs are given, their benchmark tables."""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from synthrm.analysis.dataset import analyse_dataset
+from synthrm.analysis.figures import correlation_cdf_figure, statistics_figure, tx_map_figure
+from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
+from synthrm.errors import DatasetError
+
+CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1500px;color:#222}
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}
+th{background:#eee}td:first-child,th:first-child{text-align:left}img{max-width:100%;margin:.4em 0}
+.muted{color:#666;font-size:90%}"""
+
+
+def _table(head: list[str], rows: list[list]) -> str:
+    h = "".join(f"<th>{html.escape(str(c))}</th>" for c in head)
+    b = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><tr>{h}</tr>{b}</table>"
+
+
+def _size_mb(root: Path) -> float:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2 ** 20
+
+
+def dataset_card(root: str | Path) -> list:
+    root = Path(root)
+    idx = read_index(root)
+    if idx.get("kind") == "indoor":
+        raise DatasetError(f"{root}: an indoor dataset; the report covers city datasets so far")
+    ids = list_samples(root)
+    cfg = idx.get("config", {})
+    radio = cfg.get("radio", {})
+    cam = cfg.get("camera", {})
+    dropped = sum(len(s.get("dropped", [])) for s in idx["shards"])
+    return [root.name, cfg.get("preset", ""), len(ids), dropped, "x".join(map(str, cam.get("resolution", []))),
+            cam.get("view", ""), radio.get("tx_per_frame", ""), radio.get("antenna", ""),
+            f"{radio.get('samples_per_tx', 0):.0e}", radio.get("max_depth", ""), idx.get("seed", ""),
+            idx.get("synthrm_version", ""), f"{_size_mb(root):.1f}"]
+
+
+CARD_HEAD = ["dataset", "preset", "samples", "dropped frames", "resolution", "view", "Tx / frame", "antenna",
+             "rays / Tx", "max depth", "seed", "synthrm", "size [MiB]"]
+
+
+def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path] = (), panels: int = 2) -> Path:
+    """Write ``out/index.html`` (and its PNGs) for city datasets ``roots``; ``runs``: run
+    folders whose ``evaluation.md`` tables are appended. Returns the HTML path."""
+    from synthrm import __version__
+    from synthrm.analysis.dataset import correlation_table
+    from synthrm.viz import sample_figure
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    roots = [Path(r) for r in roots]
+    cards = [dataset_card(r) for r in roots]
+    res = analyse_dataset(roots)
+    statistics_figure(res, out / "statistics.png")
+    correlation_cdf_figure(res, out / "correlation_cdf.png")
+    parts = [f"<h1>synthrm dataset report</h1><p class=muted>synthrm {__version__} · "
+             f"{', '.join(html.escape(r.name) for r in roots)}</p>",
+             "<h2>Dataset card</h2>", _table(CARD_HEAD, cards)]
+    parts += ["<h2>Signal statistics</h2><p>Per transmitter map: mean, max and standard deviation of "
+              "path gain over the labelled pixels (seed Figure 9).</p><img src='statistics.png' alt='statistics'>",
+              _table(["district", "maps", "mean [dB]", "max [dB]", "std [dB]", "Pmax bimodality coeff."],
+                     [[d, s["maps"], f"{s['mean_db']['mean']:.1f}", f"{s['max_db']['mean']:.1f}",
+                       f"{s['std_db']['mean']:.1f}",
+                       "n/a" if s["max_db_bimodality"] is None else f"{s['max_db_bimodality']:.3f}"]
+                      for d, s in res["districts"].items()]),
+              "<p class=muted>Sarle's coefficient above 5/9 = 0.556 suggests a bimodal distribution.</p>"]
+    parts.append("<h2>Transmitters</h2>")
+    for r in roots:
+        p = tx_map_figure(r, res, out / f"tx_map_{r.name}.png")
+        parts.append(f"<img src='{p.name}' alt='tx map {html.escape(r.name)}' style='max-width:600px'>")
+    concepts = ("road", "building", "roof", "ground", "sidewalk")
+    mats = sorted({k[2:] for row in res["rows"] for k in row if k.startswith("r_material:")})
+    tab = correlation_table(res, concepts + tuple(mats)).splitlines()
+    parts += ["<h2>Semantic-radio correlation</h2><p>Mean point-biserial r (eq. 3) of each concept's mask with "
+              "the path-gain map, over maps where it is defined (count in brackets; a concept absent from or "
+              "covering the whole labelled view is undefined, not 0).</p>",
+              _table([c.strip() for c in tab[0].strip("|").split("|")],
+                     [[c.strip() for c in ln.strip("|").split("|")] for ln in tab[2:]]),
+              "<img src='correlation_cdf.png' alt='correlation CDFs'>"]
+    parts.append("<h2>Samples</h2>")
+    for r in roots:
+        for _, sid in list_samples(r)[:panels]:
+            p = sample_figure(read_sample(r, sid), out / f"sample_{r.name}_{sid}.png", title=f"{r.name} · {sid}")
+            parts.append(f"<img src='{p.name}' alt='sample {sid}'>")
+    if runs:
+        parts.append("<h2>Benchmark</h2>")
+        for run in runs:
+            p = Path(run) / "evaluation.json"
+            if not p.is_file():
+                parts.append(f"<p>{html.escape(str(run))}: not evaluated yet</p>")
+                continue
+            from synthrm.models.evaluate import METRIC_COLUMNS
+
+            ev = json.loads(p.read_text())
+            rows = [[d, g, m, v.get("examples", "")] + [f"{v.get(k, float('nan')):.3f}" if k == "ssim"
+                                                        else f"{v.get(k, float('nan')):.2f}" for k, _ in METRIC_COLUMNS]
+                    for d, r in ev["data"].items() for g, ms in r["groups"].items() for m, v in ms.items()]
+            parts += [f"<h3>{html.escape(Path(run).name)}</h3>",
+                      _table(["data", "group", "method", "examples"] + [c for _, c in METRIC_COLUMNS], rows)]
+    doc = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>synthrm report</title>"
+           f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
+    p = out / "index.html"
+    p.write_text(doc)
+    (out / "analysis.json").write_text(json.dumps(res, indent=1))
+    return p
