@@ -175,3 +175,26 @@ def test_report_page(tiny_dataset, tmp_path):
 
     a = np.asarray(Image.open(shot).convert("L"), np.float64)
     assert a.std() > 10  # figures drawn, not a blank page
+
+
+def test_line_of_sight_and_tx_context_on_a_known_layout():
+    from shapely.geometry import Polygon
+
+    from synthrm.analysis.geometry import height_map, line_of_sight, tx_context
+    from synthrm.scene.city import Building, Street
+    from synthrm.scene.layout import Layout
+
+    # a 20 m box at x 40..60, y 60..80; streets along y = 50 and x = 20
+    lay = Layout((0, 0, 100, 100), [Building(Polygon([(40, 60), (60, 60), (60, 80), (40, 80)]), 20.0, "rect")],
+                 [Street((0, 50), (100, 50), 10.0), Street((20, 0), (20, 100), 10.0)], 3.0)
+    hm = height_map(lay)
+    tx = np.array([50.0, 55.0, 1.6])
+    pts = np.array([[50, 90, 1.0],    # behind the box: blocked
+                    [50, 90, 200.0],  # high above it: clear
+                    [90, 55, 1.0],    # along the street: clear
+                    [50, 60, 5.0],    # on the facade facing the Tx: clear (its own surface)
+                    [np.nan] * 3])
+    assert line_of_sight(pts, tx, hm).tolist() == [False, True, True, True, False]
+    assert tx_context(lay, (20, 50)) == "crossing"
+    assert tx_context(lay, (80, 5)) == "open"
+    assert tx_context(lay, (62, 70)) == "near building"

@@ -8,36 +8,62 @@ from pathlib import Path
 import numpy as np
 
 from synthrm.analysis.correlation import CONCEPTS, concept_correlations, semantic_masks
+from synthrm.analysis.geometry import CONTEXTS
 from synthrm.analysis.stats import bimodality_coefficient, signal_stats
 from synthrm.dataset.hdf5 import list_samples, read_sample
 from synthrm.errors import DatasetError
 
 
-def analyse_dataset(roots: list[str | Path]) -> dict:
+def analyse_dataset(roots: list[str | Path], los_stride: int = 2, progress: bool = False) -> dict:
     """Rows and summaries over city datasets ``roots``.
 
-    Returns ``{"rows": [...], "districts": {district: summary}, "undefined": {...}}``: a row
-    holds dataset, sample, tx, district, scene_id, tx_position, ``mean_db``, ``max_db``,
-    ``std_db``, ``labelled_fraction`` and ``r_<concept>`` (None where undefined); a
-    district summary holds the number of maps, per concept the mean and median r over
-    the maps where it is defined and how many were undefined, and the bimodality
-    coefficient of the per-map maxima.
+    Returns ``{"rows": [...], "districts": {district: summary}}``: a row holds dataset,
+    sample, tx, district, scene_id, tx_position, ``mean_db``, ``max_db``, ``std_db``,
+    ``labelled_fraction``, the LoS split (``los_fraction`` of labelled pixels whose
+    segment to the Tx clears the buildings, ``los_mean_db``, ``nlos_mean_db``), the Tx's
+    urban ``tx_context`` and ``r_<concept>`` (None where undefined); a district summary
+    holds the number of maps, per concept the mean and median r over the maps where it
+    is defined and how many were undefined, Tx contexts, the LoS summary and the
+    bimodality coefficient of the per-map maxima. The LoS split uses every
+    ``los_stride``-th pixel in each direction (1 m steps along each segment).
     """
+    from synthrm.analysis.geometry import height_map, line_of_sight, tx_context
+    from synthrm.scene.layout import Layout
+    from synthrm.vas.backproject import backproject
+
+    from tqdm.auto import tqdm
+
     rows = []
     for root in roots:
-        for _, sid in list_samples(root):
+        scenes: dict[str, tuple] = {}
+        for _, sid in tqdm(list_samples(root), desc=f"analyse {Path(root).name}", disable=not progress, leave=False):
             try:
-                s = read_sample(root, sid, ["semantic", "material", "path_gain_db", "tx_position"])
+                s = read_sample(root, sid, ["semantic", "material", "path_gain_db", "tx_position", "depth", "K",
+                                            "cam_to_world"])
             except KeyError:
                 raise DatasetError(f"{root}: sample {sid} has no radio labels; analysis needs them "
                                    f"(generate without --no-radio)") from None
             masks = semantic_masks(s["semantic"], s["material"])
+            scene_id = str(s["attrs"].get("scene_id", ""))
+            if scene_id not in scenes:
+                lay = Layout.load(Path(root) / "scenes" / scene_id)
+                scenes[scene_id] = (lay, height_map(lay))
+            lay, hmap = scenes[scene_id]
+            pts = backproject(s["depth"], s["K"], s["cam_to_world"])[::los_stride, ::los_stride]
             for t, pg in enumerate(s["path_gain_db"]):
                 if not np.isfinite(pg).any():
                     continue  # a Tx that reached no visible face: nothing to describe
+                sub = pg[::los_stride, ::los_stride]
+                lab = np.isfinite(sub)
+                los = line_of_sight(pts[lab], s["tx_position"][t], hmap, step_m=1.0)
+                v = sub[lab]
                 row = {"dataset": Path(root).name, "sample": sid, "tx": t,
-                       "district": str(s["attrs"].get("district", "")), "scene_id": str(s["attrs"].get("scene_id", "")),
-                       "tx_position": [float(v) for v in s["tx_position"][t]], **signal_stats(pg)}
+                       "district": str(s["attrs"].get("district", "")), "scene_id": scene_id,
+                       "tx_position": [float(x) for x in s["tx_position"][t]], **signal_stats(pg),
+                       "los_fraction": float(los.mean()),
+                       "los_mean_db": float(v[los].mean()) if los.any() else None,
+                       "nlos_mean_db": float(v[~los].mean()) if (~los).any() else None,
+                       "tx_context": tx_context(lay, s["tx_position"][t][:2])}
                 for name, r in concept_correlations(pg, masks).items():
                     row[f"r_{name}"] = r.r
                 rows.append(row)
@@ -57,6 +83,11 @@ def analyse_dataset(roots: list[str | Path]) -> dict:
             summ["concepts"][name] = {"mean_r": float(ok.mean()) if ok.size else None,
                                       "median_r": float(np.median(ok)) if ok.size else None,
                                       "defined": int(ok.size), "undefined": int(len(vals) - ok.size)}
+        summ["tx_contexts"] = {c: sum(r["tx_context"] == c for r in rs) for c in CONTEXTS}
+        los_gap = [r["los_mean_db"] - r["nlos_mean_db"] for r in rs
+                   if r["los_mean_db"] is not None and r["nlos_mean_db"] is not None]
+        summ["los_fraction_mean"] = float(np.mean([r["los_fraction"] for r in rs]))
+        summ["los_minus_nlos_db_median"] = float(np.median(los_gap)) if los_gap else None
         mx = np.array([r["max_db"] for r in rs])
         summ["max_db_bimodality"] = bimodality_coefficient(mx) if mx.size >= 4 else None
         for k in ("mean_db", "max_db", "std_db"):

@@ -59,7 +59,7 @@ def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path
     out.mkdir(parents=True, exist_ok=True)
     roots = [Path(r) for r in roots]
     cards = [dataset_card(r) for r in roots]
-    res = analyse_dataset(roots)
+    res = analyse_dataset(roots, progress=True)
     statistics_figure(res, out / "statistics.png")
     correlation_cdf_figure(res, out / "correlation_cdf.png")
     parts = [f"<h1>synthrm dataset report</h1><p class=muted>synthrm {__version__} · "
@@ -73,7 +73,16 @@ def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path
                        "n/a" if s["max_db_bimodality"] is None else f"{s['max_db_bimodality']:.3f}"]
                       for d, s in res["districts"].items()]),
               "<p class=muted>Sarle's coefficient above 5/9 = 0.556 suggests a bimodal distribution.</p>"]
+    parts += ["<h2>Line of sight</h2><p>A labelled pixel is LoS when the segment from the Tx to its surface "
+              "point clears every building (footprints extruded, 1 m grid).</p>",
+              _table(["district", "LoS fraction (mean)", "LoS - NLoS mean path gain, median [dB]"],
+                     [[d, f"{s['los_fraction_mean']:.2f}", "n/a" if s["los_minus_nlos_db_median"] is None
+                       else f"{s['los_minus_nlos_db_median']:.1f}"] for d, s in res["districts"].items()])]
     parts.append("<h2>Transmitters</h2>")
+    from synthrm.analysis.geometry import CONTEXTS
+
+    parts.append(_table(["district"] + list(CONTEXTS),
+                        [[d] + [s["tx_contexts"][c] for c in CONTEXTS] for d, s in res["districts"].items()]))
     for r in roots:
         p = tx_map_figure(r, res, out / f"tx_map_{r.name}.png")
         parts.append(f"<img src='{p.name}' alt='tx map {html.escape(r.name)}' style='max-width:600px'>")
