@@ -160,6 +160,13 @@ def test_learning_errors_are_clear(tiny_dataset, indoor_small, tmp_path):
     (tmp_path / "r/best.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(RunError, match="unreadable checkpoint"):
         load_model(tmp_path / "r")
+    # optical-only data cannot train a radio model
+    from conftest import tiny_config
+    from synthrm.pipeline import generate
+
+    generate(tiny_config(seed=3, frames=1, radio={"enabled": False}), tmp_path / "optical", progress=False)
+    with pytest.raises(DatasetError, match="has no radio labels .made with --no-radio"):
+        OutdoorExamples(tmp_path / "optical")
     # NaN in an input array names the sample
     bad = tmp_path / "bad"
     shutil.copytree(root, bad)

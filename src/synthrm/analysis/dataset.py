@@ -10,7 +10,7 @@ import numpy as np
 from synthrm.analysis.correlation import CONCEPTS, concept_correlations, semantic_masks
 from synthrm.analysis.geometry import CONTEXTS
 from synthrm.analysis.stats import bimodality_coefficient, signal_stats
-from synthrm.dataset.hdf5 import list_samples, read_sample
+from synthrm.dataset.hdf5 import list_samples, read_radio_sample
 from synthrm.errors import DatasetError
 
 
@@ -37,12 +37,8 @@ def analyse_dataset(roots: list[str | Path], los_stride: int = 2, progress: bool
     for root in roots:
         scenes: dict[str, tuple] = {}
         for _, sid in tqdm(list_samples(root), desc=f"analyse {Path(root).name}", disable=not progress, leave=False):
-            try:
-                s = read_sample(root, sid, ["semantic", "material", "path_gain_db", "tx_position", "depth", "K",
-                                            "cam_to_world"])
-            except KeyError:
-                raise DatasetError(f"{root}: sample {sid} has no radio labels; analysis needs them "
-                                   f"(generate without --no-radio)") from None
+            s = read_radio_sample(root, sid, ["semantic", "material", "path_gain_db", "tx_position", "depth", "K",
+                                              "cam_to_world"])
             masks = semantic_masks(s["semantic"], s["material"])
             scene_id = str(s["attrs"].get("scene_id", ""))
             if scene_id not in scenes:

@@ -163,6 +163,16 @@ def read_sample(root: str | Path, sample_id: str, keys: list[str] | None = None)
     return out
 
 
+def read_radio_sample(root: str | Path, sample_id: str, keys: list[str]) -> dict:
+    """:func:`read_sample` for a consumer that needs radio labels: a sample made without
+    the ray tracer (no ``path_gain_db`` ...) is a DatasetError saying so."""
+    try:
+        return read_sample(root, sample_id, keys)
+    except KeyError:
+        raise DatasetError(f"{root}: sample {sample_id} has no radio labels (made with --no-radio?); "
+                           f"regenerate it with the ray tracer on") from None
+
+
 def _decode(v):
     if isinstance(v, bytes):
         v = v.decode()

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
+from synthrm.dataset.hdf5 import list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
 from synthrm.metrics import DEFAULT_RANGE_DB, normalise
 from synthrm.radio.radio_map_solver import fspl_db
@@ -98,12 +98,8 @@ class OutdoorExamples(Dataset):
             raise DatasetError(f"{root}: no samples to learn from")
         self.items: list[OutdoorItem] = []
         for sid in ids:
-            try:
-                s = read_sample(root, sid, ["rgb", "depth", "K", "cam_to_world", "path_gain_db", "tx_position",
-                                            "antenna_pattern"])
-            except KeyError:
-                raise DatasetError(f"{root}: sample {sid} has no radio labels (made with --no-radio?); "
-                                   f"regenerate with the ray tracer on") from None
+            s = read_radio_sample(root, sid, ["rgb", "depth", "K", "cam_to_world", "path_gain_db", "tx_position",
+                                              "antenna_pattern"])
             where = f"{root} sample {sid}"
             _check_finite("rgb", s["rgb"], where)
             _check_finite("tx_position", s["tx_position"], where)
