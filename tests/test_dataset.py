@@ -95,3 +95,23 @@ def test_corrupt_shard_and_missing_dataset_errors(tiny_dataset, tmp_path):
         read_sample(copy, "000000")
     with pytest.raises(DatasetError, match="not found"):
         read_sample(copy, "999999")
+
+
+def test_optional_hdr_and_log_depth(tmp_path):
+    """render.hdr / render.log_depth add float16 linear radiance that tone-maps to the 8-bit
+    image and a log depth that inverts to the z-depth; off by default."""
+    from synthrm.render.renderer import linear_to_srgb8
+
+    cfg = tiny_config(seed=11, frames=1, render={"hdr": True, "log_depth": True, "exposure": 1.5},
+                      radio={"enabled": False})
+    generate(cfg, tmp_path / "hdr", progress=False)
+    s = read_sample(tmp_path / "hdr", "000000")
+    assert s["rgb_linear"].dtype == np.float16 and s["rgb_linear"].shape == s["rgb"].shape
+    assert s["rgb_linear"].max() > 0
+    diff = np.abs(linear_to_srgb8(s["rgb_linear"].astype(np.float32), 1.5).astype(int) - s["rgb"].astype(int))
+    assert diff.max() <= 2  # float16 rounding of the radiance
+    d = s["depth"]
+    np.testing.assert_allclose(np.expm1(s["depth_log"][np.isfinite(d)]), d[np.isfinite(d)], rtol=1e-5)
+    assert np.array_equal(np.isnan(s["depth_log"]), np.isnan(d))
+    with pytest.raises(ValueError, match="render.hdr: must be true or false"):
+        tiny_config(render={"hdr": "yes"})

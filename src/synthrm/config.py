@@ -210,12 +210,18 @@ class RenderConfig:
     """Sun azimuth, counter-clockwise from +x [deg]."""
     exposure: float = 1.0
     """Linear scale applied before tone mapping to 8 bit sRGB."""
+    hdr: bool = False
+    """Also store the linear HDR radiance ``rgb_linear`` (H, W, 3) float16 beside ``rgb``."""
+    log_depth: bool = False
+    """Also store ``depth_log`` = ln(1 + depth [m]) (H, W) float32 (NaN on sky)."""
 
     def __post_init__(self):
         _require(isinstance(self.spp, int) and 1 <= self.spp <= 4096, f"render.spp: must be an integer in [1, 4096], got {self.spp!r}")
         _require(isinstance(self.max_depth, int) and 1 <= self.max_depth <= 64, f"render.max_depth: must be in [1, 64], got {self.max_depth!r}")
         _require(0 < self.sun_elevation_deg <= 90, f"render.sun_elevation_deg: must be in (0, 90], got {self.sun_elevation_deg}")
         _require(self.exposure > 0, f"render.exposure: must be > 0, got {self.exposure}")
+        for n in ("hdr", "log_depth"):
+            _require(isinstance(getattr(self, n), bool), f"render.{n}: must be true or false, got {getattr(self, n)!r}")
 
 
 @dataclass

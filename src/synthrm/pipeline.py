@@ -61,6 +61,7 @@ class Frame:
     cam_to_world: np.ndarray | None = None
     gbuf: GBuffers | None = None
     rgb: np.ndarray | None = None
+    rgb_linear: np.ndarray | None = None
     vas: VASMesh | None = None
     radio: "FrameRadio | None" = None
     timings: dict = field(default_factory=dict)
@@ -161,6 +162,8 @@ class RGBStage:
         lin = renderer.rgb(fr.K, fr.cam_to_world, w, h, spp=r.spp, max_depth=r.max_depth,
                            seed=derive_seed(fr.seed, 3) & 0x7FFFFFFF)
         fr.rgb = linear_to_srgb8(lin, r.exposure)
+        if r.hdr:
+            fr.rgb_linear = lin.astype(np.float16)
         return fr
 
 
@@ -203,13 +206,17 @@ class RadioStage:
         return fr
 
 
-def sample_arrays(fr: Frame) -> dict[str, np.ndarray]:
+def sample_arrays(fr: Frame, log_depth: bool = False) -> dict[str, np.ndarray]:
     g = fr.gbuf
     out = {
         "rgb": fr.rgb, "depth": g.depth, "normal": g.normal, "semantic": g.semantic,
         "material": g.material, "roughness": g.roughness, "albedo": g.albedo,
         "K": fr.K.astype(np.float64), "cam_to_world": fr.cam_to_world.astype(np.float64),
     }
+    if fr.rgb_linear is not None:
+        out["rgb_linear"] = fr.rgb_linear
+    if log_depth:
+        out["depth_log"] = np.log1p(g.depth).astype(np.float32)
     if fr.radio is not None:
         out.update(fr.radio.arrays(fr.vas))
     return out
@@ -333,7 +340,7 @@ def _run_shard(cfg, root, idx, k, optical, radio, timings, bar, file_attrs, log)
             }
             if fr.radio is not None:
                 attrs.update(fr.radio.attrs())
-            w.write(fr.sample_id, sample_arrays(fr), attrs)
+            w.write(fr.sample_id, sample_arrays(fr, cfg.render.log_depth), attrs)
             timings["write"].append(time.perf_counter() - t0)
             bar.update(1)
     entry = {"file": str(path.relative_to(root)), "samples": w.sample_ids, "sha256": sha256(path)}
