@@ -7,8 +7,8 @@ torch and MONAI are heavy: submodules load when first used (``synthrm.models.tra
 import importlib
 
 _LAZY = {"DeformConv2d": "deform", "deform_conv2d": "deform", "MODELS": "outdoor", "RadioUNetS": "outdoor",
-         "PMNetS": "outdoor", "UNetDCNS": "outdoor", "SenseRay3D": "senseray", "train": "train",
-         "build_model": "train", "load_model": "train", "evaluate": "evaluate", "predict_figure": "evaluate"}
+         "PMNetS": "outdoor", "UNetDCNS": "outdoor", "SenseRay3D": "senseray",
+         "build_model": "train", "load_model": "train", "predict_figure": "evaluate"}
 
 __all__ = sorted(_LAZY)
 

@@ -64,6 +64,7 @@ class OutdoorItem:
     tx: np.ndarray         # (D,) float32
     path_gain_db: np.ndarray  # (H, W) float32, NaN = no label
     distance_m: np.ndarray  # (H, W) float32 Tx -> surface distance, NaN on sky
+    frequency_hz: float
     sample_id: str
     tx_index: int
     district: str
@@ -93,7 +94,8 @@ class OutdoorExamples(Dataset):
                                f"unetdcn-s) need a city dataset (`synthrm generate --preset city-mix ...`)")
         ids = [sid for _, sid in list_samples(root)]
         if samples is not None:
-            ids = [s for s in ids if s in set(samples)]
+            keep = set(samples)
+            ids = [s for s in ids if s in keep]
         if not ids:
             raise DatasetError(f"{root}: no samples to learn from")
         self.items: list[OutdoorItem] = []
@@ -117,7 +119,7 @@ class OutdoorExamples(Dataset):
                 if inputs == "rgbd-fspl":
                     fs = normalise(-fspl_db(np.maximum(np.nan_to_num(dist, nan=1.0), 0.01), freq)).numpy()
                     im = np.concatenate([img, np.where(np.isfinite(dist), fs, 0.0)[None].astype(np.float32)])
-                self.items.append(OutdoorItem(im, txv[t], s["path_gain_db"][t].astype(np.float32), dist, sid, t,
+                self.items.append(OutdoorItem(im, txv[t], s["path_gain_db"][t].astype(np.float32), dist, freq, sid, t,
                                               str(s["attrs"].get("district", "")), str(s["attrs"].get("scene_id", ""))))
         h, w = self.items[0].path_gain_db.shape
         if h % 16 or w % 16:

@@ -79,7 +79,8 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False) -> dict:
     dist = np.stack([it.distance_m for it in ds.items])
     valid = np.isfinite(truth) & np.isfinite(dist)
     d = np.maximum(np.nan_to_num(dist, nan=1.0), 0.01)  # sky pixels are invalid anyway
-    methods = {method_label(meta): pred, "free-space (Friis)": -fspl_db(d, _frequency(data)), "log-distance": -ld(d)}
+    freq = np.array([it.frequency_hz for it in ds.items])[:, None, None]
+    methods = {method_label(meta): pred, "free-space (Friis)": -fspl_db(d, freq), "log-distance": -ld(d)}
     groups = defaultdict(list)
     for i, it in enumerate(ds.items):
         groups[(it.district or "all") + (" (val)" if samples is not None else "")].append(i)
@@ -87,13 +88,6 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False) -> dict:
     for g, ix in groups.items():
         res[g] = {m: {**radio_metrics(p[ix], truth[ix], valid[ix]), "examples": len(ix)} for m, p in methods.items()}
     return {"groups": res, "latency_s_per_example": latency, "examples": len(ds)}
-
-
-def _frequency(data) -> float:
-    from synthrm.dataset.hdf5 import list_samples, read_sample
-
-    _, sid = list_samples(data)[0]
-    return float(read_sample(data, sid, ["K"])["attrs"].get("frequency_hz", 3.5e9))
 
 
 def evaluate_indoor(model, meta: dict, data, splits: list[str] | None = None, progress: bool = False) -> dict:
