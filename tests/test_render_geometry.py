@@ -17,10 +17,10 @@ def _scene_triangles(root: Path, scene_xml: str):
     scene_dir = (root / scene_xml).parent
     info = read_scene_info(scene_dir)
     per = {}
-    for s in info["shapes"]:
+    for s in info["shapes"]:  # several shapes may share a class (facade styles, markings)
         v, f = read_ply(scene_dir / s["file"])
-        per[(s["semantic_id"], s["material_id"])] = v.astype(np.float64)[f]
-    return per
+        per.setdefault((s["semantic_id"], s["material_id"]), []).append(v.astype(np.float64)[f])
+    return {k: np.concatenate(v) for k, v in per.items()}
 
 
 def test_backprojected_pixels_lie_on_triangles_of_their_class(tiny_dataset):

@@ -1,5 +1,5 @@
-"""Command-line interface: ``synthrm generate``, ``show``, ``export-ply``, ``train``,
-``evaluate``, ``predict``.
+"""Command-line interface: ``synthrm generate``, ``orchestrate``, ``show``, ``export-ply``,
+``export``, ``report``, ``train``, ``evaluate``, ``predict``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
@@ -29,6 +29,9 @@ def _generate_indoor(args) -> int:
 
     if args.config:
         raise ConfigError("--config: YAML configs are for the city presets so far; use flags for indoor presets")
+    for flag, val in (("--variations", args.variations), ("--plan", args.plan)):
+        if val is not None:
+            raise ConfigError(f"{flag}: only for the city presets")
     over: dict = {}
     for key, val in (("scenes", args.scenes), ("tx_per_scene", args.tx_per_scene), ("seed", args.seed),
                      ("voxel_size_m", args.voxel_size)):
@@ -68,6 +71,12 @@ def _generate(args) -> int:
         over.setdefault("camera", {})["resolution"] = _resolution(args.resolution)
     if args.view is not None:
         over.setdefault("camera", {})["view"] = args.view
+    if args.variations is not None:
+        from synthrm.config import variation_preset
+
+        over["variations"] = variation_preset(args.variations)
+    if args.plan is not None:
+        over["plan"] = args.plan
     radio = {k: v for k, v in (("tx_per_frame", args.tx_per_frame), ("antenna", args.antenna),
                                ("samples_per_tx", args.samples_per_tx), ("max_depth", args.max_depth))
              if v is not None}
@@ -75,7 +84,17 @@ def _generate(args) -> int:
         radio["enabled"] = False
     if radio:
         over["radio"] = radio
-    if args.config:
+    if args.plan is not None and not args.config:
+        # the plan's own settings are the base (its city, seed and view); flags override them
+        from synthrm.config import _merge
+        from synthrm.orchestrate import read_plan
+
+        plan = read_plan(args.plan)
+        base = {k: v for k, v in plan["config"].items() if k not in ("preset",)}
+        n = len(plan["selected"])
+        over = _merge(base, {**over, "frames": over.get("frames", n), "frames_per_scene": n})
+        cfg = make_config(args.preset or plan["config"].get("preset", "city-mix"), over)
+    elif args.config:
         if args.preset:
             over["preset"] = args.preset
         cfg = load_config(args.config, over)
@@ -96,10 +115,63 @@ def _generate(args) -> int:
     return 0
 
 
+def _orchestrate(args) -> int:
+    from pathlib import Path
+
+    from synthrm.config import INDOOR_PRESETS, load_config, make_config
+    from synthrm.orchestrate import orchestrate, write_plan
+
+    if args.scene in INDOOR_PRESETS:
+        raise ConfigError(f"--scene: orchestration is for the city presets, not {args.scene!r}")
+    over: dict = {}
+    if args.seed is not None:
+        over["seed"] = args.seed
+    if args.resolution is not None:
+        over.setdefault("camera", {})["resolution"] = _resolution(args.resolution)
+    if args.view is not None:
+        over.setdefault("camera", {})["view"] = args.view
+    if args.config:
+        over["preset"] = args.scene
+        cfg = load_config(args.config, over)
+    else:
+        cfg = make_config(args.scene, over)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    plan = orchestrate(cfg, out.parent, candidates=args.candidates, k=args.views, seed=cfg.seed,
+                       progress=not args.quiet)
+    write_plan(out, plan)
+    m = plan["metrics"]
+    print(f"wrote {out}: {len(plan['selected'])} of {len(plan['candidates'])} views, "
+          f"{len(plan['communities'])} perception communities")
+    for k, v in m.items():
+        if isinstance(v, (int, float)):
+            print(f"  {k:<40} {v:10.4g}")
+    print(f"generate them with: synthrm generate --plan {out} --out DIR; draw the graph with: "
+          f"synthrm show {out} --out graph.png")
+    return 0
+
+
+def _show_plan(args) -> int:
+    from pathlib import Path
+
+    from synthrm.orchestrate import plan_figure, read_plan
+    from synthrm.scene.layout import Layout
+
+    plan = read_plan(args.dir)
+    scene = Path(args.dir).parent / plan["scene_dir"]
+    if not scene.is_dir():
+        raise SynthrmError(f"{scene}: the plan's scene folder is missing; re-run `synthrm orchestrate`")
+    out = plan_figure(plan, Layout.load(scene), args.out)
+    print(f"wrote {out}")
+    return 0
+
+
 def _show(args) -> int:
     from synthrm.dataset.hdf5 import list_samples, read_sample
     from synthrm.viz import indoor_figure, sample_figure
 
+    if str(args.dir).endswith(".json"):
+        return _show_plan(args)
     sid = args.sample or list_samples(args.dir)[0][1]
     s = read_sample(args.dir, sid)
     a = s["attrs"]
@@ -194,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--samples-per-tx", type=int, help="rays per transmitter (default: city 2000000, indoor 1000000; the seed: 2**31)")
     g.add_argument("--max-depth", type=int, help="max interactions per path (default: city 5, indoor 20; the seed: 20)")
     g.add_argument("--no-radio", action="store_true", help="optical data only (no ray tracing)")
+    g.add_argument("--variations", choices=("none", "default", "all"),
+                   help="environmental variations of the images: none (default; fixed sun), default "
+                        "(daylight hours, some fog and blur, sensor noise), all (noon to midnight, more fog and blur)")
+    g.add_argument("--plan", help="views from `synthrm orchestrate` (plan.json) instead of random poses")
     g.add_argument("--scenes", type=int, help="indoor: apartments to generate (default 2)")
     g.add_argument("--tx-per-scene", type=int, help="indoor: transmitters per apartment (default 5)")
     g.add_argument("--voxel-size", type=float, help="indoor: voxel and ground-truth cell size [m] (default 0.1)")
@@ -203,11 +279,23 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what, out, func in (("show", "draw one sample's panels into a PNG", "PNG", _show),
                                    ("export-ply", "write a sample's radio-textured mesh", ".ply", _export_ply)):
         s = sub.add_parser(name, help=what)
-        s.add_argument("dir", help="dataset folder")
+        s.add_argument("dir", help="dataset folder" + (" (or a plan.json: its sensing graph over the city map)"
+                                                       if name == "show" else ""))
         s.add_argument("--sample", help="sample id (default: the first)")
         s.add_argument("--tx", type=int, default=0, help="transmitter of the radio panels / mesh (default 0)")
         s.add_argument("--out", required=True, help=f"output {out}")
         s.set_defaults(func=func)
+    o = sub.add_parser("orchestrate", help="choose the views to simulate from a sensing graph (SIFT overlap, Louvain)")
+    o.add_argument("--scene", required=True, help="city preset whose scene 0 to plan for (with --seed, --config)")
+    o.add_argument("--config", help="YAML config (its city and camera settings)")
+    o.add_argument("--candidates", type=int, default=60, help="candidate poses to render and match (default 60)")
+    o.add_argument("--views", type=int, default=12, help="views to select (default 12)")
+    o.add_argument("--seed", type=int, help="master seed (the city and the candidates)")
+    o.add_argument("--view", choices=VIEWS, help="camera pose sampler")
+    o.add_argument("--resolution", help="candidate image size WIDTHxHEIGHT (default: the preset's)")
+    o.add_argument("--out", required=True, help="plan JSON; the scene folder goes beside it")
+    o.add_argument("--quiet", action="store_true", help="no progress bar")
+    o.set_defaults(func=_orchestrate)
     x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
     x.add_argument("dir", help="dataset folder (city)")
     x.add_argument("--format", required=True, choices=("nerfstudio", "colmap", "ply"))

@@ -31,11 +31,13 @@ from synthrm.dataset.hdf5 import (
     shard_path,
     write_index,
 )
-from synthrm.errors import DatasetError, PoseError
+from synthrm.errors import ConfigError, DatasetError, PoseError
 from synthrm.radio.frame import FrameRadio, FrameSkipped, compute_frame_radio
 from synthrm.radio.radio_map_solver import VASRadioSolver, check_frequency
-from synthrm.render.renderer import GBuffers, Renderer, linear_to_srgb8
-from synthrm.scene.city import city_surfaces, generate_city
+from synthrm.render.renderer import GBuffers, Renderer
+from synthrm.render.variations import Variation, render_variation, sample_variation
+from synthrm.scene.appearance import city_scene
+from synthrm.scene.city import generate_city
 from synthrm.scene.layout import Layout
 from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
 from synthrm.vas.mesh import VASMesh, build_vas
@@ -62,6 +64,9 @@ class Frame:
     gbuf: GBuffers | None = None
     rgb: np.ndarray | None = None
     rgb_linear: np.ndarray | None = None
+    variation: Variation | None = None
+    community: int | None = None
+    """Perception community of the view (frames from an orchestration plan)."""
     vas: VASMesh | None = None
     radio: "FrameRadio | None" = None
     timings: dict = field(default_factory=dict)
@@ -93,10 +98,16 @@ class SceneStage:
                 tmp = fr.scene_dir.with_name(fr.scene_dir.name + ".tmp")
                 if tmp.exists():
                     shutil.rmtree(tmp)
-                write_scene(tmp, city_surfaces(city), radio_materials=self.cfg.city.radio_materials,
-                            footprints=city.footprints_json(),
+                c = self.cfg.city
+                parts = city_scene(city, textures=c.textures, glass_windows=c.glass_windows,
+                                   street_objects_mode=c.street_objects, facade_styles=c.facade_styles,
+                                   tree_spacing_m=c.tree_spacing_m, lamp_spacing_m=c.lamp_spacing_m)
+                write_scene(tmp, parts.surfaces, radio_materials=c.radio_materials,
+                            footprints=city.footprints_json(), shape_info=parts.shape_info,
+                            textures=parts.textures,
                             meta={"scene_id": fr.scene_id, "seed": seed, "kind": "city",
-                                  "district": city.district, "config": self.cfg.city.__dict__})
+                                  "district": city.district, "config": c.__dict__,
+                                  "street_lights": parts.street_lights})
                 tmp.rename(fr.scene_dir)
             self._cache.clear()  # one renderer at a time: frames of a scene are consecutive
             r = self.cfg.render
@@ -117,16 +128,26 @@ class SceneStage:
 
 
 class PoseStage:
-    """Sample a pose that is outside buildings and sees enough surface; keep its G-buffers."""
+    """Sample a pose that is outside buildings and sees enough surface (or take the plan's
+    view); keep its G-buffers."""
 
-    def __init__(self, cfg: GenerateConfig, scenes: SceneStage):
+    def __init__(self, cfg: GenerateConfig, scenes: SceneStage, plan_views: list | None = None):
         self.cfg, self.scenes = cfg, scenes
+        self.plan_views = plan_views
 
     def __call__(self, fr: Frame) -> Frame:
         cam = self.cfg.camera
         w, h = cam.resolution
         layout, renderer = self.scenes.get(fr.scene_index)
         fr.K = intrinsics(w, h, cam.fov_x_deg)
+        if self.plan_views is not None:
+            c2w, fr.community = self.plan_views[fr.index]
+            fr.cam_to_world = np.asarray(c2w, np.float64)
+            fr.gbuf = renderer.gbuffers(fr.K, fr.cam_to_world, w, h)
+            if not fr.gbuf.hit.any():
+                raise PoseError(f"frame {fr.sample_id}: plan view {fr.index} sees nothing; "
+                                "re-run `synthrm orchestrate` for this config")
+            return fr
         rng = np.random.default_rng(derive_seed(fr.seed, 2))
         kept = {}
 
@@ -150,7 +171,8 @@ class PoseStage:
 
 
 class RGBStage:
-    """Path-trace the colour image (8-bit sRGB)."""
+    """Draw the frame's environmental variation and path-trace the colour image under it
+    (8-bit sRGB; optionally the linear radiance)."""
 
     def __init__(self, cfg: GenerateConfig, scenes: SceneStage):
         self.cfg, self.scenes = cfg, scenes
@@ -159,9 +181,12 @@ class RGBStage:
         r = self.cfg.render
         w, h = self.cfg.camera.resolution
         _, renderer = self.scenes.get(fr.scene_index)
-        lin = renderer.rgb(fr.K, fr.cam_to_world, w, h, spp=r.spp, max_depth=r.max_depth,
-                           seed=derive_seed(fr.seed, 3) & 0x7FFFFFFF)
-        fr.rgb = linear_to_srgb8(lin, r.exposure)
+        fr.variation = sample_variation(self.cfg.variations, r, fr.cam_to_world, self.cfg.camera.view,
+                                        np.random.default_rng(derive_seed(fr.seed, 5)))
+        rng_m = np.linalg.norm(fr.gbuf.position - fr.cam_to_world[:3, 3].astype(np.float32), axis=-1)
+        fr.rgb, lin = render_variation(renderer, fr.K, fr.cam_to_world, w, h, r, fr.variation, rng_m,
+                                       seed=derive_seed(fr.seed, 3) & 0x7FFFFFFF,
+                                       noise_seed=derive_seed(fr.seed, 6))
         if r.hdr:
             fr.rgb_linear = lin.astype(np.float16)
         return fr
@@ -266,8 +291,9 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
     done = {s["file"] for s in idx["shards"] if (root / s["file"]).is_file()}
     idx["shards"] = [s for s in idx["shards"] if s["file"] in done]
 
+    plan_views = load_plan_views(cfg) if cfg.plan else None
     scenes = SceneStage(cfg, root)
-    optical = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes)),
+    optical = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes, plan_views)),
                ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
     radio = [("radio", RadioStage(cfg, scenes, log))] if cfg.radio.enabled else []
     if cfg.radio.enabled:
@@ -288,6 +314,33 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
             "dropped": sum(len(s.get("dropped", [])) for s in idx["shards"]),
             "stage_total_s": {k: float(np.sum(v)) for k, v in timings.items()},
             "stage_median_s": {k: float(np.median(v)) for k, v in timings.items()}}
+
+
+def load_plan_views(cfg: GenerateConfig) -> list:
+    """The (cam_to_world (4, 4), community) of each frame from ``cfg.plan``; checks that the
+    plan was made for this city (preset, seed, city settings, camera view) and that
+    ``cfg.frames`` and ``frames_per_scene`` cover its views."""
+    from synthrm.orchestrate import plan_poses, read_plan
+
+    plan = read_plan(cfg.plan)
+    pc = plan["config"]
+    mine = _config_json(cfg)
+    diffs = []
+    # the poses are world-space: resolution and field of view may differ, the city may not
+    for key in ("seed", "preset"):
+        if pc.get(key) != mine.get(key):
+            diffs.append(f"{key}: {pc.get(key)!r} in the plan, {mine.get(key)!r} now")
+    diffs += _diff(pc.get("city", {}), mine["city"], "city.")
+    if pc.get("camera", {}).get("view") != cfg.camera.view:
+        diffs.append(f"camera.view: {pc.get('camera', {}).get('view')!r} in the plan, {cfg.camera.view!r} now")
+    if diffs:
+        raise ConfigError(f"{cfg.plan}: the plan was made for another scene or camera ({'; '.join(diffs[:3])}); "
+                          "generate with the plan's settings or re-run `synthrm orchestrate`")
+    views = plan_poses(plan)
+    if cfg.frames != len(views) or cfg.frames_per_scene < len(views):
+        raise ConfigError(f"{cfg.plan}: the plan selects {len(views)} views, all in one city; set frames to "
+                          f"{len(views)} and frames_per_scene >= {len(views)} (the CLI does this with --plan)")
+    return views
 
 
 def _materials_in_use(cfg: GenerateConfig) -> dict[str, list[str]]:
@@ -338,6 +391,10 @@ def _run_shard(cfg, root, idx, k, optical, radio, timings, bar, file_attrs, log)
                 "seed": fr.seed, "master_seed": cfg.seed, "synthrm_version": __version__,
                 "config": _config_json(cfg), "vas_num_faces": fr.vas.num_faces,
             }
+            if fr.variation is not None:
+                attrs["variation"] = fr.variation.to_json()
+            if fr.community is not None:
+                attrs["community"] = int(fr.community)
             if fr.radio is not None:
                 attrs.update(fr.radio.attrs())
             w.write(fr.sample_id, sample_arrays(fr, cfg.render.log_depth), attrs)

@@ -20,8 +20,10 @@ import numpy as np
 from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_IDS
 
 #: Concepts of the seed's Table 3 and the semantic classes that make them.
-CONCEPTS = {"road": ("road",), "building": ("facade",), "roof": ("roof",), "ground": ("ground",),
+CONCEPTS = {"road": ("road",), "building": ("facade", "window"), "roof": ("roof",), "ground": ("ground",),
             "sidewalk": ("sidewalk",)}
+#: Concepts of optional scene content (glass windows, street objects): a mask only where present.
+EXTRA_CONCEPTS = {"window": ("window",), "vegetation": ("vegetation",), "pole": ("pole",)}
 
 
 @dataclass
@@ -56,10 +58,15 @@ def point_biserial(values: np.ndarray, mask: np.ndarray, valid: np.ndarray | Non
 
 
 def semantic_masks(semantic: np.ndarray, material: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Concept masks (H, W) bool from our buffers: the ``CONCEPTS`` and, with the material
+    """Concept masks (H, W) bool from our buffers: the ``CONCEPTS``, the ``EXTRA_CONCEPTS``
+    present in the view and, with the material
     buffer, one mask per radio material present (``material:<name>``)."""
     sem = np.asarray(semantic)
     out = {c: np.isin(sem, [SEMANTIC_IDS[k] for k in classes]) for c, classes in CONCEPTS.items()}
+    for c, classes in EXTRA_CONCEPTS.items():
+        m = np.isin(sem, [SEMANTIC_IDS[k] for k in classes])
+        if m.any():
+            out[c] = m
     if material is not None:
         mat = np.asarray(material)
         for mid in np.unique(mat):

@@ -6,7 +6,11 @@ renders, for a pinhole camera (K, cam_to_world in OpenCV axes):
 * :meth:`Renderer.gbuffers`: exact per-pixel-centre geometry (one unjittered sample per
   pixel, box filter): z-depth [m], world position, world geometric normal, semantic id,
   material id, roughness and diffuse albedo;
-* :meth:`Renderer.rgb`: a path-traced image lit by a sun and sky.
+* :meth:`Renderer.rgb`: a path-traced image lit by a sun and sky, or by any
+  :class:`Lighting` (time of day, night sky, street lights, lit windows).
+
+Textured scenes (``visual`` entries in ``scene.json``) give the albedo and roughness
+buffers the texel each pixel sees.
 """
 from __future__ import annotations
 
@@ -78,10 +82,65 @@ def _sensor_dict(K: np.ndarray, cam_to_world: np.ndarray, width: int, height: in
     }
 
 
+def _lookup(tex: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """Nearest texel of a wrapping texture (H, W[, C]) at texture coordinates (N, 2)
+    (Mitsuba's convention: v indexes rows from row 0)."""
+    h, w = tex.shape[:2]
+    col = np.floor(np.mod(uv[:, 0], 1.0) * w).astype(np.int64) % w
+    row = np.floor(np.mod(uv[:, 1], 1.0) * h).astype(np.int64) % h
+    return tex[row, col]
+
+
 def sun_direction(elevation_deg: float, azimuth_deg: float) -> list[float]:
     """Unit vector towards the sun in the world frame (z up)."""
     e, a = math.radians(elevation_deg), math.radians(azimuth_deg)
     return [math.cos(e) * math.cos(a), math.cos(e) * math.sin(a), math.sin(e)]
+
+
+@dataclass(frozen=True)
+class Lighting:
+    """Illumination of one render. The defaults are the daylight of ``RenderConfig``."""
+
+    sun_elevation_deg: float = 50.0
+    """Sun elevation above the horizon [deg] (clamped to >= 0.5 for the sky model)."""
+    sun_azimuth_deg: float = 135.0
+    """Sun azimuth, counter-clockwise from +x (east) [deg]."""
+    sun_scale: float = 1.0
+    """Scale of the sun disc radiance of Mitsuba's ``sunsky`` (0: no sun)."""
+    sky_scale: float = 1.0
+    """Scale of the sky radiance of ``sunsky`` (0 with ``sun_scale`` 0: no sun and sky)."""
+    turbidity: float = 3.0
+    """Atmospheric turbidity of the sky model (2: clear .. 10: hazy)."""
+    night_sky: float = 0.0
+    """Constant radiance of a night sky (moon and city glow), linear RGB units; only
+    without sun and sky (Mitsuba takes one environment emitter)."""
+    street_light_intensity: float = 0.0
+    """Intensity of each street light head (spot, pointing down) [W/sr]; 0: off."""
+    window_radiance: float = 0.0
+    """Scale of the lit-window emission of the facades; 0: off."""
+    light_centre_m: tuple[float, float] | None = None
+    """Only the ``max_street_lights`` street lights nearest this point (x, y) [m] are on
+    (the path tracer samples lights uniformly: far ones only add noise); None: all."""
+    max_street_lights: int = 8
+
+
+DAYLIGHT = Lighting()
+
+
+def _srgb8_to_linear(img: np.ndarray) -> np.ndarray:
+    c = np.asarray(img, np.float32) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def _read_png(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    from synthrm.errors import DatasetError
+
+    try:
+        return np.asarray(Image.open(path))
+    except (OSError, ValueError) as e:
+        raise DatasetError(f"{path}: texture missing or unreadable ({e}); regenerate the scene folder") from None
 
 
 class Renderer:
@@ -89,31 +148,21 @@ class Renderer:
 
     def __init__(self, scene_dir: str | Path, sun_elevation_deg: float = 50.0,
                  sun_azimuth_deg: float = 135.0):
+        from synthrm.errors import DatasetError
+
         self.scene_dir = Path(scene_dir)
         self.info = read_scene_info(self.scene_dir)
         self._shapes = self.info["shapes"]
+        self.daylight = Lighting(sun_elevation_deg, sun_azimuth_deg)
+        self._tex: dict[str, np.ndarray] = {}
         with rgb_scope():
-            d = {"type": "scene"}
+            self._shape_objs: dict[str, object] = {}
             for s in self._shapes:
-                vm = VISUAL_MATERIALS[s["semantic"]]
                 path = self.scene_dir / s["file"]
                 if not path.is_file():
-                    from synthrm.errors import DatasetError
                     raise DatasetError(f"{path}: mesh file missing from scene folder {self.scene_dir}")
-                d[s["id"]] = {
-                    "type": "ply", "filename": str(path), "face_normals": True,
-                    "bsdf": {"type": "principled",
-                             "base_color": {"type": "rgb", "value": list(vm.albedo)},
-                             "roughness": vm.roughness},
-                }
-            # Sun + sky (Mitsuba's sunsky takes the sun direction in the world frame, z up)
-            d["sky"] = {"type": "sunsky",
-                        "sun_direction": sun_direction(sun_elevation_deg, sun_azimuth_deg)}
-            # Indoor scenes list ceiling lights in scene.json: [[x, y, z, intensity [W/sr]], ...]
-            for k, (x, y, z, power) in enumerate(self.info.get("lights", [])):
-                d[f"light{k}"] = {"type": "point", "position": [x, y, z],
-                                  "intensity": {"type": "rgb", "value": [power] * 3}}
-            self.scene = mi.load_dict(d, optimize=False)
+                self._shape_objs[s["id"]] = mi.load_dict(self._shape_dict(s))
+            self.scene = self._load_scene(self.daylight)
             ids = dr.reinterpret_array(mi.UInt32, self.scene.shapes_dr()).numpy()
             # registry id -> row in the lookup tables below (0 = sky)
             by_name = {s["id"]: i + 1 for i, s in enumerate(self._shapes)}
@@ -125,14 +174,128 @@ class Renderer:
         self._mat = np.zeros(n, np.uint8)
         self._rough = np.full(n, np.nan, np.float32)
         self._alb = np.full((n, 3), np.nan, np.float32)
+        self._alb_tex: dict[int, np.ndarray] = {}
+        self._rough_tex: dict[int, np.ndarray] = {}
         for i, s in enumerate(self._shapes, start=1):
             self._sem[i] = s["semantic_id"]
             self._mat[i] = s["material_id"]
             vm = VISUAL_MATERIALS[SEMANTIC_CLASSES[s["semantic_id"]]]
-            self._rough[i] = vm.roughness
-            self._alb[i] = vm.albedo
+            vis = s.get("visual", {})
+            self._rough[i] = vis.get("roughness", vm.roughness)
+            self._alb[i] = vis.get("albedo", vm.albedo)
+            if "texture" in vis:
+                self._alb_tex[i] = self._texture(vis["texture"])
+            if "roughness_texture" in vis:
+                self._rough_tex[i] = self._texture(vis["roughness_texture"], raw=True)
         self._aov = None
         self._path: dict[int, object] = {}
+        self._scenes: dict[Lighting, object] = {self.daylight: self.scene}
+        self._night_shapes: dict[float, dict[str, object]] = {}
+
+    @property
+    def textured(self) -> bool:
+        """True when the scene carries texture images (procedural appearance)."""
+        return bool(self._alb_tex)
+
+    def _texture(self, rel: str, raw: bool = False) -> np.ndarray:
+        """A texture image as float32 (H, W, 3) linear albedo or (H, W) raw value in [0, 1]."""
+        key = f"{rel}|{raw}"
+        if key not in self._tex:
+            img = _read_png(self.scene_dir / rel)
+            if raw:
+                img = (img[..., 0] if img.ndim == 3 else img).astype(np.float32) / 255.0
+            else:
+                img = _srgb8_to_linear(img[..., :3])
+            self._tex[key] = img
+        return self._tex[key]
+
+    def _shape_dict(self, s: dict, emission: float = 0.0) -> dict:
+        vm = VISUAL_MATERIALS[s["semantic"]]
+        vis = s.get("visual", {})
+        bsdf = {"type": "principled", "base_color": {"type": "rgb", "value": list(vis.get("albedo", vm.albedo))},
+                "roughness": vis.get("roughness", vm.roughness)}
+        if "texture" in vis:
+            bsdf["base_color"] = {"type": "bitmap", "bitmap": mi.Bitmap(self._texture(vis["texture"])),
+                                  "raw": True, "wrap_mode": "repeat"}
+        if "roughness_texture" in vis:
+            bsdf["roughness"] = {"type": "bitmap", "bitmap": mi.Bitmap(self._texture(vis["roughness_texture"], True)),
+                                 "raw": True, "wrap_mode": "repeat"}
+        d = {"type": "ply", "filename": str(self.scene_dir / s["file"]), "face_normals": True, "bsdf": bsdf}
+        if emission > 0 and "night_emission" in vis:
+            d["emitter"] = {"type": "area", "radiance": {
+                "type": "bitmap", "bitmap": mi.Bitmap(self._texture(vis["night_emission"]) * np.float32(emission)),
+                "raw": True, "wrap_mode": "repeat"}}
+        return d
+
+    def _load_scene(self, light: Lighting, with_shapes: bool = True):
+        """A Mitsuba scene of the (already loaded) shapes under ``light``."""
+        shapes = dict(self._shape_objs) if with_shapes else {}
+        if with_shapes and light.window_radiance > 0:
+            night = self._night_shapes.get(light.window_radiance)
+            if night is None:
+                night = self._night_shapes[light.window_radiance] = {
+                    s["id"]: mi.load_dict(self._shape_dict(s, light.window_radiance))
+                    for s in self._shapes if "night_emission" in s.get("visual", {})}
+            shapes.update(night)
+        d = {"type": "scene", **shapes}
+        if light.sun_scale > 0 or light.sky_scale > 0:
+            # Mitsuba's sunsky takes the sun direction in the world frame, z up
+            d["sky"] = {"type": "sunsky", "turbidity": float(light.turbidity),
+                        "sun_scale": float(light.sun_scale), "sky_scale": float(light.sky_scale),
+                        "sun_direction": sun_direction(max(light.sun_elevation_deg, 0.5), light.sun_azimuth_deg)}
+        if light.night_sky > 0 and "sky" not in d:  # Mitsuba takes one environment emitter
+            d["night_sky"] = {"type": "constant", "radiance": {
+                "type": "rgb", "value": [0.6 * light.night_sky, 0.75 * light.night_sky, light.night_sky]}}
+        # Indoor scenes list ceiling lights in scene.json: [[x, y, z, intensity [W/sr]], ...]
+        for k, (x, y, z, power) in enumerate(self.info.get("lights", [])):
+            d[f"light{k}"] = {"type": "point", "position": [x, y, z],
+                              "intensity": {"type": "rgb", "value": [power] * 3}}
+        if light.street_light_intensity > 0:
+            lamps = np.asarray(self.info.get("street_lights", []), float).reshape(-1, 3)
+            if light.light_centre_m is not None and len(lamps) > light.max_street_lights:
+                dist = np.hypot(*(lamps[:, :2] - np.asarray(light.light_centre_m)).T)
+                lamps = lamps[np.sort(np.argsort(dist, kind="stable")[:light.max_street_lights])]
+            for k, (x, y, z) in enumerate(lamps):
+                d[f"street_light{k}"] = {
+                    "type": "spot", "cutoff_angle": 75.0, "beam_width": 55.0,
+                    "to_world": mi.ScalarTransform4f().look_at(origin=[x, y, z], target=[x, y, 0.0], up=[1, 0, 0]),
+                    "intensity": {"type": "rgb", "value": [light.street_light_intensity * c for c in (1.0, 0.82, 0.55)]}}
+        return mi.load_dict(d, optimize=False)
+
+    def horizon_radiance(self, light: Lighting | None = None) -> np.ndarray:
+        """Mean sky radiance (3,) linear RGB just above the horizon (0-6 deg elevation, all
+        azimuths) under ``light``: the airlight of fog."""
+        light = light or self.daylight
+        key = ("horizon", light)
+        if key not in self._scenes:
+            with rgb_scope():
+                sky = self._load_scene(light, with_shapes=False)
+                acc = np.zeros(3)
+                for k in range(4):
+                    a = math.radians(90.0 * k)
+                    c2w = np.eye(4)  # OpenCV axes: x right, y down, z forward
+                    fwd = np.array([math.cos(a), math.sin(a), math.tan(math.radians(3.0))])
+                    fwd /= np.linalg.norm(fwd)
+                    right = np.cross(fwd, [0.0, 0.0, 1.0])
+                    right /= np.linalg.norm(right)
+                    c2w[:3, 0], c2w[:3, 1], c2w[:3, 2] = right, np.cross(fwd, right), fwd
+                    c2w[:3, 3] = [0.0, 0.0, 1.0]
+                    sensor = mi.load_dict(_sensor_dict(np.array([[16.0, 0, 16], [0, 16.0, 2], [0, 0, 1]]), c2w, 32, 4,
+                                                       {"type": "independent", "sample_count": 16}))
+                    img = mi.render(sky, sensor=sensor, integrator=mi.load_dict({"type": "path", "max_depth": 2}), spp=16)
+                    acc += np.array(img, np.float64)[..., :3].reshape(-1, 3).mean(0)
+            self._scenes[key] = (acc / 4).astype(np.float32)
+        return self._scenes[key]
+
+    def scene_for(self, light: Lighting | None):
+        """The Mitsuba scene lit by ``light`` (None: the renderer's daylight); cached."""
+        light = light or self.daylight
+        if light not in self._scenes:
+            if len(self._scenes) > 6:
+                self._scenes = {self.daylight: self.scene}
+            with rgb_scope():
+                self._scenes[light] = self._load_scene(light)
+        return self._scenes[light]
 
     # ------------------------------------------------------------------ geometry
     def gbuffers(self, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int) -> GBuffers:
@@ -140,7 +303,7 @@ class Renderer:
         with rgb_scope():
             if self._aov is None:
                 self._aov = mi.load_dict({"type": "aov",
-                                          "aovs": "dd.y:depth,pp:position,ng:geo_normal,si:shape_index"})
+                                          "aovs": "dd.y:depth,pp:position,ng:geo_normal,si:shape_index,uv:uv"})
             sensor = mi.load_dict(_sensor_dict(K, cam_to_world, width, height,
                                                {"type": "stratified", "sample_count": 1, "jitter": False}))
             img = np.array(mi.render(self.scene, sensor=sensor, integrator=self._aov, spp=1))
@@ -159,21 +322,33 @@ class Renderer:
         flip = np.sum(view * nrm, axis=-1) > 0  # geometric normals point out of solids
         nrm = np.where(flip[..., None], -nrm, nrm)
         nrm = np.where(hit[..., None], nrm, 0.0).astype(np.float32)
+        albedo, rough = self._alb[row], self._rough[row]
+        uv = img[..., 8:10]
+        for r, tex in self._alb_tex.items():
+            m = row == r
+            if m.any():
+                albedo[m] = _lookup(tex, uv[m])
+        for r, tex in self._rough_tex.items():
+            m = row == r
+            if m.any():
+                rough[m] = _lookup(tex, uv[m])
         return GBuffers(depth=np.where(hit, z, np.nan).astype(np.float32), position=pos,
                         normal=nrm, semantic=self._sem[row], material=self._mat[row],
-                        roughness=self._rough[row], albedo=self._alb[row], backfacing=flip & hit)
+                        roughness=rough, albedo=albedo, backfacing=flip & hit)
 
     # ------------------------------------------------------------------ colour
     def rgb(self, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int,
-            spp: int = 16, max_depth: int = 4, seed: int = 0) -> np.ndarray:
-        """Path-traced linear RGB (H, W, 3) float32 (radiance, sun + sky)."""
+            spp: int = 16, max_depth: int = 4, seed: int = 0, lighting: Lighting | None = None) -> np.ndarray:
+        """Path-traced linear RGB (H, W, 3) float32 radiance under ``lighting`` (default:
+        the renderer's sun + sky)."""
+        scene = self.scene_for(lighting)
         with rgb_scope():
             integ = self._path.get(int(max_depth))
             if integ is None:
                 integ = self._path[int(max_depth)] = mi.load_dict({"type": "path", "max_depth": int(max_depth)})
             sensor = mi.load_dict(_sensor_dict(K, cam_to_world, width, height,
                                                {"type": "independent", "sample_count": int(spp)}))
-            img = mi.render(self.scene, sensor=sensor, integrator=integ, spp=int(spp),
+            img = mi.render(scene, sensor=sensor, integrator=integ, spp=int(spp),
                             seed=int(seed) & 0xFFFFFFFF)
             return np.array(img, dtype=np.float32)[..., :3]
 

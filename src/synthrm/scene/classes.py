@@ -27,10 +27,13 @@ SEMANTIC_CLASSES: dict[int, str] = {
     13: "sofa",
     14: "cabinet",
     15: "appliance",
+    # city street objects (optional: ``city.street_objects``)
+    16: "vegetation",
+    17: "pole",
 }
 SEMANTIC_IDS: dict[str, int] = {v: k for k, v in SEMANTIC_CLASSES.items()}
 #: The classes of a procedural city; the rest are indoor.
-CITY_CLASSES = ("road", "sidewalk", "ground", "facade", "roof")
+CITY_CLASSES = ("road", "sidewalk", "ground", "facade", "roof", "window", "vegetation", "pole")
 
 #: ITU-R P.2040 materials known to Sionna RT (``itu-radio-material`` type names), id ->
 #: name. Id 0 is reserved for "nothing hit". The ids are stable across releases.
@@ -72,6 +75,9 @@ DEFAULT_RADIO_MATERIALS: dict[str, str] = {
     "sofa": "wood",
     "cabinet": "chipboard",
     "appliance": "metal",
+    # P.2040 has no foliage model; a thin wood shell stands in for a tree (radio mode only)
+    "vegetation": "wood",
+    "pole": "metal",
 }
 
 
@@ -101,6 +107,8 @@ VISUAL_MATERIALS: dict[str, VisualMaterial] = {
     "sofa": VisualMaterial((0.30, 0.35, 0.55), 0.9),
     "cabinet": VisualMaterial((0.75, 0.72, 0.65), 0.5),
     "appliance": VisualMaterial((0.85, 0.85, 0.88), 0.2),
+    "vegetation": VisualMaterial((0.10, 0.22, 0.06), 0.9),
+    "pole": VisualMaterial((0.25, 0.26, 0.27), 0.4),
 }
 
 #: Radio material thickness [m] per semantic class, for ``itu-radio-material``.
@@ -109,6 +117,7 @@ THICKNESS_M: dict[str, float] = {
     # indoor: walls carry their own thickness per shape; slabs and furniture panels
     "wall": 0.1, "floor": 0.2, "ceiling": 0.02, "window": 0.01, "bed": 0.05, "table": 0.03,
     "shelf": 0.02, "sofa": 0.05, "cabinet": 0.02, "appliance": 0.002,
+    "vegetation": 0.05, "pole": 0.005,
 }
 
 

@@ -30,15 +30,23 @@ SCENE_XML = "scene.xml"
 RENDER_XML = "render.xml"
 SCENE_JSON = "scene.json"
 FOOTPRINTS_JSON = "footprints.json"
+TEXTURE_DIR = "textures"
 
 
-def write_ply(path: str | Path, vertices: np.ndarray, faces: np.ndarray) -> None:
-    """Write a binary little-endian PLY: vertices (V, 3) float32, faces (F, 3) int32."""
-    v = np.ascontiguousarray(vertices, dtype="<f4")
+def write_ply(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
+              uv: np.ndarray | None = None) -> None:
+    """Write a binary little-endian PLY: vertices (V, 3) float32, faces (F, 3) int32 and,
+    optionally, texture coordinates ``uv`` (V, 2) float32 (properties ``u``, ``v``)."""
+    v = np.asarray(vertices, dtype="<f4")
+    props = "property float x\nproperty float y\nproperty float z\n"
+    if uv is not None:
+        v = np.hstack([v, np.asarray(uv, dtype="<f4")])
+        props += "property float u\nproperty float v\n"
+    v = np.ascontiguousarray(v, dtype="<f4")
     f = np.ascontiguousarray(faces, dtype="<i4")
     header = (
         "ply\nformat binary_little_endian 1.0\n"
-        f"element vertex {len(v)}\nproperty float x\nproperty float y\nproperty float z\n"
+        f"element vertex {len(v)}\n{props}"
         f"element face {len(f)}\nproperty list uchar int vertex_indices\nend_header\n"
     ).encode()
     rec = np.empty(len(f), dtype=[("n", "u1"), ("idx", "<i4", (3,))])
@@ -57,14 +65,15 @@ def read_ply(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     header = data[:end].decode().splitlines()
     nv = int(next(l for l in header if l.startswith("element vertex")).split()[-1])
     nf = int(next(l for l in header if l.startswith("element face")).split()[-1])
-    v = np.frombuffer(data, "<f4", nv * 3, end).reshape(nv, 3)
-    rec = np.frombuffer(data, [("n", "u1"), ("idx", "<i4", (3,))], nf, end + nv * 12)
+    nprop = sum(1 for l in header if l.startswith("property float"))  # x y z [u v]
+    v = np.frombuffer(data, "<f4", nv * nprop, end).reshape(nv, nprop)[:, :3]
+    rec = np.frombuffer(data, [("n", "u1"), ("idx", "<i4", (3,))], nf, end + nv * 4 * nprop)
     return v.copy(), rec["idx"].copy()
 
 
 def _concat_meshes(parts):
     vs, fs, off = [], [], 0
-    for v, f in parts:
+    for v, f, *_ in parts:
         vs.append(np.asarray(v, np.float64))
         fs.append(np.asarray(f, np.int64) + off)
         off += len(v)
@@ -88,41 +97,66 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_scene(out_dir: str | Path, surfaces: dict[str, tuple[np.ndarray, np.ndarray]],
+def write_scene(out_dir: str | Path, surfaces: dict[str, tuple],
                 radio_materials: dict[str, str] | None = None, meta: dict | None = None,
-                footprints: dict | None = None, shape_info: dict[str, dict] | None = None) -> Path:
-    """Write ``surfaces`` ({shape id: (vertices, faces)}) as a scene folder.
+                footprints: dict | None = None, shape_info: dict[str, dict] | None = None,
+                textures: dict[str, np.ndarray] | None = None) -> Path:
+    """Write ``surfaces`` ({shape id: (vertices, faces[, uv])}) as a scene folder.
 
     A shape id is a semantic class name unless ``shape_info[id]`` gives its
-    ``semantic`` class (and optionally ``radio_material`` and ``thickness_m``).
-    ``radio_materials`` overrides the class -> ITU material table. Returns the folder.
-    ``scene.json`` is written last, so a folder without it is incomplete.
+    ``semantic`` class (and optionally ``radio_material``, ``thickness_m``, ``radio``
+    (False: visible to the camera only, left out of the radio scene) and ``visual``:
+    ``{"texture", "roughness_texture", "night_emission"}`` naming images of ``textures``
+    or ``{"albedo", "roughness"}``). ``textures`` ({name: (H, W[, 3]) uint8, sRGB for
+    colour}) go to ``textures/<name>.png``. ``radio_materials`` overrides the class ->
+    ITU material table. Returns the folder. ``scene.json`` is written last, so a folder
+    without it is incomplete.
     """
     from synthrm import __version__
 
     out = Path(out_dir)
     (out / "meshes").mkdir(parents=True, exist_ok=True)
+    if textures:
+        from PIL import Image
+
+        (out / TEXTURE_DIR).mkdir(exist_ok=True)
+        for name, img in textures.items():
+            Image.fromarray(np.asarray(img, np.uint8)).save(out / TEXTURE_DIR / f"{name}.png")
     mats = {**DEFAULT_RADIO_MATERIALS, **(radio_materials or {})}
     shapes = []
-    for sid, (v, f) in surfaces.items():
+    for sid, (v, f, *uv) in surfaces.items():
         info = (shape_info or {}).get(sid, {})
         cls = info.get("semantic", sid)
         mat = info.get("radio_material", mats.get(cls))
         if cls not in SEMANTIC_IDS or mat not in MATERIAL_IDS:
             raise ValueError(f"shape {sid!r}: unknown semantic class {cls!r} or radio material {mat!r}")
         fname = f"meshes/{sid}.ply"
-        write_ply(out / fname, v, f)
-        shapes.append({
+        write_ply(out / fname, v, f, uv[0] if uv else None)
+        entry = {
             "id": sid, "file": fname, "semantic": cls, "semantic_id": SEMANTIC_IDS[cls],
             "radio_material": mat, "material_id": MATERIAL_IDS[mat],
             "thickness_m": float(info.get("thickness_m", THICKNESS_M[cls])), "num_triangles": int(len(f)),
-        })
+            "radio": bool(info.get("radio", True)),
+        }
+        visual = dict(info.get("visual", {}))
+        for key in ("texture", "roughness_texture", "night_emission"):
+            if key in visual:
+                if not textures or visual[key] not in textures:
+                    raise ValueError(f"shape {sid!r}: visual {key} {visual[key]!r} is not among the textures")
+                if not uv:
+                    raise ValueError(f"shape {sid!r}: a texture needs texture coordinates (uv)")
+                visual[key] = f"{TEXTURE_DIR}/{visual[key]}.png"
+        if visual:
+            entry["visual"] = visual
+        shapes.append(entry)
 
     # Sionna scene: one welded mesh and one itu-radio-material per (material, thickness).
     # Welding gives neighbouring faces shared edges: Sionna RT finds diffracting wedges
     # (roof edges, building corners) only on edges two faces of one mesh share.
     groups: dict[tuple[str, float], list[dict]] = {}
     for s in shapes:
+        if not s["radio"]:
+            continue
         groups.setdefault((s["radio_material"], s["thickness_m"]), []).append(s)
     lines = ['<scene version="2.1.0">']
     radio_shapes = []
@@ -149,14 +183,23 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple[np.ndarray, np.nd
     lines = ['<scene version="3.0.0">']
     for s in shapes:
         vm = VISUAL_MATERIALS[s["semantic"]]
-        rgb = ", ".join(f"{c:.4f}" for c in vm.albedo)
+        vis = s.get("visual", {})
+        rgb = ", ".join(f"{c:.4f}" for c in vis.get("albedo", vm.albedo))
         lines += [f'  <shape type="ply" id={quoteattr(s["id"])}>',
                   f'    <string name="filename" value={quoteattr(s["file"])}/>',
                   '    <boolean name="face_normals" value="true"/>',
-                  '    <bsdf type="principled">',
-                  f'      <rgb name="base_color" value="{rgb}"/>',
-                  f'      <float name="roughness" value="{vm.roughness}"/>',
-                  "    </bsdf>", "  </shape>"]
+                  '    <bsdf type="principled">']
+        if "texture" in vis:
+            lines += [f'      <texture type="bitmap" name="base_color"><string name="filename" '
+                      f'value={quoteattr(vis["texture"])}/></texture>']
+        else:
+            lines += [f'      <rgb name="base_color" value="{rgb}"/>']
+        if "roughness_texture" in vis:
+            lines += [f'      <texture type="bitmap" name="roughness"><string name="filename" '
+                      f'value={quoteattr(vis["roughness_texture"])}/><boolean name="raw" value="true"/></texture>']
+        else:
+            lines += [f'      <float name="roughness" value="{vis.get("roughness", vm.roughness)}"/>']
+        lines += ["    </bsdf>", "  </shape>"]
     lines += ['  <emitter type="sunsky">',
               '    <vector name="sun_direction" value="0.4545, 0.4545, 0.766"/>',
               "  </emitter>", "</scene>"]
