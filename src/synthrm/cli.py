@@ -138,7 +138,7 @@ def _orchestrate(args) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     plan = orchestrate(cfg, out.parent, candidates=args.candidates, k=args.views, seed=cfg.seed,
-                       progress=not args.quiet)
+                       progress=not args.quiet, track_length=args.track_length)
     write_plan(out, plan)
     m = plan["metrics"]
     print(f"wrote {out}: {len(plan['selected'])} of {len(plan['candidates'])} views, "
@@ -290,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--config", help="YAML config (its city and camera settings)")
     o.add_argument("--candidates", type=int, default=60, help="candidate poses to render and match (default 60)")
     o.add_argument("--views", type=int, default=12, help="views to select (default 12)")
+    o.add_argument("--track-length", type=int, default=4,
+                   help="candidates come in short tracks of this many views, like a capture (default 4; 1: independent)")
     o.add_argument("--seed", type=int, help="master seed (the city and the candidates)")
     o.add_argument("--view", choices=VIEWS, help="camera pose sampler")
     o.add_argument("--resolution", help="candidate image size WIDTHxHEIGHT (default: the preset's)")

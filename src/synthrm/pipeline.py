@@ -135,6 +135,19 @@ class PoseStage:
         self.cfg, self.scenes = cfg, scenes
         self.plan_views = plan_views
 
+    def check(self, renderer: Renderer, K: np.ndarray, c2w: np.ndarray) -> tuple[str | None, GBuffers]:
+        """(None, G-buffers) for an acceptable pose, else (the reason, G-buffers)."""
+        cam = self.cfg.camera
+        w, h = cam.resolution
+        g = renderer.gbuffers(K, c2w, w, h)
+        if g.backfacing.mean() > 0.01:
+            return "inside a wall (sees the back of surfaces)", g
+        if g.hit.mean() < cam.min_coverage:
+            return f"sees almost nothing (< {cam.min_coverage:.0%} of pixels hit a surface)", g
+        if np.nanmin(g.depth) < cam.min_clearance_m:
+            return f"closer than {cam.min_clearance_m} m to a surface", g
+        return None, g
+
     def __call__(self, fr: Frame) -> Frame:
         cam = self.cfg.camera
         w, h = cam.resolution
@@ -152,15 +165,9 @@ class PoseStage:
         kept = {}
 
         def check(c2w):
-            g = renderer.gbuffers(fr.K, c2w, w, h)
-            if g.backfacing.mean() > 0.01:
-                return "inside a wall (sees the back of surfaces)"
-            if g.hit.mean() < cam.min_coverage:
-                return f"sees almost nothing (< {cam.min_coverage:.0%} of pixels hit a surface)"
-            if np.nanmin(g.depth) < cam.min_clearance_m:
-                return f"closer than {cam.min_clearance_m} m to a surface"
+            why, g = self.check(renderer, fr.K, c2w)
             kept["g"] = g
-            return None
+            return why
 
         try:
             fr.cam_to_world = sample_pose(layout, cam, rng, check)

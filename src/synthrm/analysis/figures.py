@@ -75,6 +75,20 @@ def correlation_cdf_figure(result: dict, out: str | Path, concepts=tuple(CONCEPT
     return _save(fig, out)
 
 
+def draw_footprints(ax, layout, color: str = "0.75", edgecolor: str = "0.4") -> None:
+    """Fill the building footprints of a :class:`~synthrm.scene.layout.Layout` on a map
+    axis (x, y [m]) and fit the axis to the layout's extent, equal aspect."""
+    for b in layout.buildings:
+        x, y = b.footprint.exterior.xy
+        ax.fill(x, y, color=color, ec=edgecolor, lw=0.5)
+    x0, y0, x1, y1 = layout.extent
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x [m]")
+    ax.set_ylabel("y [m]")
+
+
 def tx_map_figure(root: str | Path, result: dict, out: str | Path, scene_id: str | None = None) -> Path:
     """Building footprints of one scene (default: the one with most maps) with every
     transmitter placed in it, coloured by the map's mean path gain."""
@@ -87,18 +101,10 @@ def tx_map_figure(root: str | Path, result: dict, out: str | Path, scene_id: str
         scene_id = max(set(ids), key=ids.count)
     lay = Layout.load(Path(root) / "scenes" / scene_id)
     fig, ax = plt.subplots(figsize=(6.4, 6))
-    for b in lay.buildings:
-        x, y = b.footprint.exterior.xy
-        ax.fill(x, y, color="0.75", ec="0.4", lw=0.5)
+    draw_footprints(ax, lay)
     pts = np.array([r["tx_position"] for r in rows if r["scene_id"] == scene_id])
     mu = np.array([r["mean_db"] for r in rows if r["scene_id"] == scene_id])
     sc = ax.scatter(pts[:, 0], pts[:, 1], c=mu, cmap="viridis", s=30, marker="^", edgecolors="k", lw=0.4)
     fig.colorbar(sc, ax=ax, fraction=0.046, label="mean path gain of the Tx's map [dB]")
-    x0, y0, x1, y1 = lay.extent
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x [m]")
-    ax.set_ylabel("y [m]")
     ax.set_title(f"{Path(root).name} · {scene_id}: {len(pts)} transmitters")
     return _save(fig, out)

@@ -1,0 +1,297 @@
+"""The orchestration plan: candidates -> sensing graph -> communities -> selected views,
+with coverage metrics against random choices, stored as JSON.
+
+Plan keys (``read_plan`` checks them): ``synthrm_version``, ``config`` (the full
+``GenerateConfig``), ``seed``, ``preset``, ``scene_id``, ``scene_dir`` (relative to the
+dataset root), ``resolution`` [W, H], ``settings`` (the orchestration options),
+``candidates`` (per view: ``index``, ``cam_to_world`` 4x4, ``community``), ``selected``
+(candidate indices in the order they were picked), ``communities`` (lists of candidate
+indices), ``metrics``, ``edges`` (every pair with a SIFT or geometric overlap: ``i``,
+``j``, ``sift``, ``geo``) and ``timings_s``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from synthrm.errors import ConfigError, DatasetError
+
+PLAN_KEYS = ("synthrm_version", "config", "seed", "preset", "scene_id", "scene_dir", "resolution",
+             "candidates", "selected", "communities", "metrics", "edges")
+GRAPHS = ("sift", "geometry")
+
+
+def _check_args(candidates, k, min_per_community, random_trials, graph):
+    def is_int(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if not is_int(candidates) or candidates < 2:
+        raise ConfigError(f"candidates: need at least 2 candidate views to build a sensing graph, got {candidates!r}")
+    if not is_int(k) or k < 1:
+        raise ConfigError(f"k: must be an integer >= 1 (views to select), got {k!r}")
+    if k > candidates:
+        raise ConfigError(f"k: cannot select {k} views out of {candidates} candidates; "
+                          f"raise candidates to at least {k} or lower k")
+    if not is_int(min_per_community) or min_per_community < 0:
+        raise ConfigError(f"min_per_community: must be an integer >= 0, got {min_per_community!r}")
+    if not is_int(random_trials) or random_trials < 1:
+        raise ConfigError(f"random_trials: must be an integer >= 1, got {random_trials!r}")
+    if graph not in GRAPHS:
+        raise ConfigError(f"graph: must be one of {GRAPHS}, got {graph!r}")
+
+
+def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: int | None = None,
+                progress: bool = True, *, min_per_community: int = 2, min_weight: float = 0.0,
+                cell_m: float = 1.0, graph: str = "sift", random_trials: int = 16, spp: int | None = None,
+                select_options: dict | None = None, track_length: int = 4, sift_blur_sigma: float = 0.8) -> dict:
+    """Plan which ``k`` of ``candidates`` views of scene 0 to simulate.
+
+    Renders the candidates (:func:`~synthrm.orchestrate.candidates.render_candidates`),
+    measures their SIFT and geometric overlap, builds the sensing graph and its Louvain
+    communities, selects ``k`` views (:func:`~synthrm.orchestrate.select.select_views`)
+    and compares their coverage with ``random_trials`` random k-subsets of the same
+    candidates.
+
+    Parameters
+    ----------
+    cfg : GenerateConfig
+    root : path
+        Dataset folder; the scene is made or reused in ``root/scenes/``.
+    candidates : int
+        Candidate views to render (>= 2).
+    k : int
+        Views to select, 1 <= k <= candidates.
+    seed : int, optional
+        Seed of candidate poses, Louvain, tie-breaking and the random baseline (default
+        ``cfg.seed``; ``cfg.seed`` alone picks the city).
+    progress : bool
+        tqdm bar on stderr while rendering.
+    min_per_community : int
+        Views each community receives first.
+    min_weight : float
+        Overlap above which a pair is a graph edge.
+    cell_m : float
+        Surface cell edge of the geometric overlap and coverage [m].
+    graph : str
+        Edge weights of the sensing graph: ``sift`` (camera-only, the default) or
+        ``geometry`` (the exact overlap: an oracle for comparison).
+    random_trials : int
+        Random k-subsets of the baseline.
+    spp : int, optional
+        Samples per pixel of the candidate images (default ``cfg.render.spp``).
+    select_options : dict, optional
+        Extra keyword arguments of ``select_views`` (weights, canyon margin).
+    track_length : int
+        Candidates come in tracks of this many views (see ``render_candidates``): SIFT
+        links views of a track and tracks that cross; with independent random views
+        (1) it finds almost no verified matches (wide baselines, repeated windows).
+    sift_blur_sigma : float
+        Gaussian blur before SIFT [px]: keeps keypoints off the path-tracing noise.
+
+    Returns
+    -------
+    dict
+        The plan (see the module docstring); ``write_plan`` stores it.
+    """
+    from synthrm import __version__
+    from synthrm.orchestrate.candidates import render_candidates, scene_paths
+    from synthrm.orchestrate.graph import communities as louvain
+    from synthrm.orchestrate.graph import community_labels, sensing_graph
+    from synthrm.orchestrate.overlap import compare_overlaps, geometric_overlap, sift_overlap, surface_cells
+    from synthrm.orchestrate.select import (
+        canyon_coverage,
+        facade_area,
+        facade_coverage,
+        objective_value,
+        random_subsets,
+        select_views,
+    )
+    from synthrm.pipeline import derive_seed
+    from synthrm.scene.layout import Layout
+
+    _check_args(candidates, k, min_per_community, random_trials, graph)
+    seed = cfg.seed if seed is None else int(seed)
+    opts = dict(select_options or {})
+    root = Path(root)
+    t: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    cands = render_candidates(cfg, root, candidates, seed, progress=progress, spp=spp, track_length=track_length)
+    t["render"] = time.perf_counter() - t0
+    scene_id, scene_dir = scene_paths(cfg, root)
+    layout = Layout.load(scene_dir)
+
+    t0 = time.perf_counter()
+    sift = sift_overlap([c.rgb for c in cands], blur_sigma=sift_blur_sigma)
+    t["sift"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cells = surface_cells(cands, cell_m)
+    geo = geometric_overlap(cells)
+    t["geometry"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    G = sensing_graph(sift if graph == "sift" else geo, min_weight)
+    comms = louvain(G, seed)
+    labels = community_labels(comms, len(cands))
+    t["graph"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    selected = select_views(cells, comms, k, min_per_community, seed, layout=layout, **opts)
+    t["select"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    obj = {n: opts[n] for n in ("facade_weight", "other_weight", "side_weight", "margin_m", "min_side_area_m2")
+           if n in opts}
+    canyon_opts = {n: opts[n] for n in ("margin_m",) if n in opts}
+    if "min_side_area_m2" in opts:
+        canyon_opts["min_area_m2"] = opts["min_side_area_m2"]
+    rand = random_subsets(len(cands), k, random_trials, derive_seed(seed, 7))
+    fac_sel = facade_coverage(cells, selected)
+    fac_rand = np.array([facade_coverage(cells, r) for r in rand])
+    can_sel = canyon_coverage(cells, selected, layout, **canyon_opts)
+    can_rand = [canyon_coverage(cells, r, layout, **canyon_opts) for r in rand]
+    obj_sel = objective_value(cells, selected, layout=layout, **obj)
+    obj_rand = np.array([objective_value(cells, r, layout=layout, **obj) for r in rand])
+    total = facade_area(layout)
+
+    def stats(v):
+        v = np.asarray([x for x in v if x is not None], np.float64)
+        return {"mean": float(v.mean()), "median": float(np.median(v))} if v.size else {"mean": None, "median": None}
+
+    def ratio(a, b):
+        return float(a / b) if b else None
+
+    frac = [r["fraction"] for r in can_rand]
+    both = [r["both_fraction"] for r in can_rand]
+    metrics = {
+        "facade_area_m2": total,
+        "facade_coverage_m2": {
+            "selected": fac_sel, "random": stats(fac_rand), "random_trials": int(random_trials),
+            "ratio_to_random_mean": ratio(fac_sel, fac_rand.mean()),
+            "ratio_to_random_median": ratio(fac_sel, np.median(fac_rand)),
+            "all_candidates": facade_coverage(cells, range(len(cands))),
+        },
+        "facade_coverage_fraction": {"selected": ratio(fac_sel, total),
+                                     "random_mean": ratio(fac_rand.mean(), total)},
+        "canyon": {"selected": can_sel, "random_fraction": stats(frac), "random_both_fraction": stats(both),
+                   "all_candidates": canyon_coverage(cells, range(len(cands)), layout, **canyon_opts)},
+        "objective": {"selected": obj_sel, "random": stats(obj_rand)},
+        "communities": len(comms),
+        "community_sizes": [len(c) for c in comms],
+        "graph_edges": G.number_of_edges(),
+        "sift_vs_geometry": compare_overlaps(sift, geo, min_weight),
+    }
+    t["metrics"] = time.perf_counter() - t0
+
+    iu, ju = np.triu_indices(len(cands), 1)
+    keep = (sift[iu, ju] > 0) | (geo[iu, ju] > 0)
+    edges = [{"i": int(i), "j": int(j), "sift": round(float(sift[i, j]), 6), "geo": round(float(geo[i, j]), 6)}
+             for i, j in zip(iu[keep], ju[keep])]
+    try:
+        scene_rel = str(scene_dir.relative_to(root))
+    except ValueError:
+        scene_rel = str(scene_dir)
+    return {
+        "synthrm_version": __version__,
+        "config": json.loads(json.dumps(cfg.to_dict())),
+        "seed": seed, "preset": cfg.preset, "scene_id": scene_id, "scene_dir": scene_rel,
+        "resolution": list(cfg.camera.resolution),
+        "settings": {"candidates": int(candidates), "k": int(k), "min_per_community": int(min_per_community),
+                     "min_weight": float(min_weight), "cell_m": float(cell_m), "graph": graph,
+                     "random_trials": int(random_trials), "spp": spp or cfg.render.spp,
+                     "track_length": int(track_length), "sift_blur_sigma": float(sift_blur_sigma),
+                     "select_options": opts},
+        "candidates": [{"index": c.index, "cam_to_world": np.round(c.cam_to_world, 9).tolist(),
+                        "community": int(labels[c.index])} for c in cands],
+        "selected": [int(v) for v in selected],
+        "communities": [sorted(int(i) for i in c) for c in comms],
+        "metrics": metrics,
+        "edges": edges,
+        "timings_s": t,
+    }
+
+
+def write_plan(path: str | Path, plan: dict) -> Path:
+    """Write a plan as JSON (atomically: a temporary file renamed over ``path``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(plan, indent=1))
+    os.replace(tmp, path)
+    return path
+
+
+def read_plan(path: str | Path) -> dict:
+    """Read and check a plan written by :func:`write_plan`.
+
+    Raises
+    ------
+    DatasetError
+        The file is missing, is not valid JSON (e.g. truncated), misses keys, or holds
+        inconsistent candidates / selection; the message names the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such plan file; make one with synthrm.orchestrate.orchestrate + write_plan")
+    try:
+        plan = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DatasetError(f"{path}: not a valid plan file (corrupt or truncated JSON: {e}); "
+                           "write the plan again") from None
+    if not isinstance(plan, dict):
+        raise DatasetError(f"{path}: not a plan file (expected a JSON object, got {type(plan).__name__})")
+    missing = [key for key in PLAN_KEYS if key not in plan]
+    if missing:
+        raise DatasetError(f"{path}: plan file misses keys {missing}; write the plan again")
+    cands = plan["candidates"]
+    try:
+        n = len(cands)
+        for i, c in enumerate(cands):
+            m = np.asarray(c["cam_to_world"], np.float64)
+            if m.shape != (4, 4) or not np.all(np.isfinite(m)) or int(c["index"]) != i:
+                raise ValueError(f"candidate {i}: bad index or cam_to_world of shape {m.shape}")
+            int(c["community"])
+        sel = [int(v) for v in plan["selected"]]
+    except (TypeError, KeyError, ValueError) as e:
+        raise DatasetError(f"{path}: malformed candidates or selection ({e}); write the plan again") from None
+    bad = [v for v in sel if not 0 <= v < n]
+    if bad or len(set(sel)) != len(sel):
+        raise DatasetError(f"{path}: selected views {sel} must be distinct candidate indices in [0, {n - 1}]")
+    return plan
+
+
+def plan_poses(plan: dict) -> list[tuple[np.ndarray, int]]:
+    """The selected views of a plan, in order: (cam_to_world (4, 4) float64, community)."""
+    c = plan["candidates"]
+    return [(np.asarray(c[v]["cam_to_world"], np.float64), int(c[v]["community"])) for v in plan["selected"]]
+
+
+def summary(plan: dict) -> str:
+    """A few lines of a plan's metrics for a terminal."""
+    m = plan["metrics"]
+    f, cy = m["facade_coverage_m2"], m["canyon"]
+
+    def pct(x):
+        return "n/a" if x is None else f"{x:.0%}"
+
+    def times(x):
+        return "n/a" if x is None else f"x{x:.2f}"
+
+    lines = [
+        f"{plan['scene_id']}: {len(plan['selected'])} of {len(plan['candidates'])} views, "
+        f"{m['communities']} communities, {m['graph_edges']} graph edges",
+        f"facade coverage: {f['selected']:.0f} m^2 selected vs {f['random']['mean']:.0f} m^2 random mean "
+        f"({times(f['ratio_to_random_mean'])}); all candidates {f['all_candidates']:.0f} of "
+        f"{m['facade_area_m2']:.0f} m^2",
+        f"canyon sides seen: {pct(cy['selected']['fraction'])} selected vs {pct(cy['random_fraction']['mean'])} "
+        f"random mean; both sides: {pct(cy['selected']['both_fraction'])} vs {pct(cy['random_both_fraction']['mean'])}",
+    ]
+    s = m["sift_vs_geometry"]
+    r = "n/a" if s["pearson_r"] is None else f"Pearson {s['pearson_r']:.2f}, Spearman {s['spearman_r']:.2f}"
+    lines.append(f"SIFT vs geometry over {s['pairs']} pairs: {r}; SIFT edges {s['sift_edges']}, "
+                 f"with geometric overlap {pct(s['sift_edges_with_geo_overlap'])}")
+    return "\n".join(lines)
