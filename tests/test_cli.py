@@ -10,6 +10,8 @@ import pytest
 
 from synthrm.cli import main
 from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
+
+from conftest import assert_same_samples
 from synthrm.pipeline import RGBStage, generate
 
 from conftest import tiny_config
@@ -123,15 +125,11 @@ def test_killed_process_resumes(tmp_path):
     assert 1 <= len(done) <= 4  # killed somewhere after the second shard appeared
     assert main(["generate", "--out", str(out), *args]) == 0
     _assert_same(ref, out)
+    from synthrm.dataset.validate import validate_dataset
+
+    rep = validate_dataset(out)
+    assert rep.ok, rep.text()
 
 
 def _assert_same(a: Path, b: Path):
-    ia, ib = list_samples(a), list_samples(b)
-    assert ia == ib and len(ia) == 4
-    for _, sid in ia:
-        x, y = read_sample(a, sid), read_sample(b, sid)
-        for k in ("rgb", "depth", "semantic", "material", "tx_position", "antenna_pattern"):
-            assert np.array_equal(x[k], y[k], equal_nan=k == "depth"), (sid, k)
-        # the solver sums ray contributions with parallel atomics: equal up to float order
-        assert np.array_equal(np.isnan(x["path_gain_db"]), np.isnan(y["path_gain_db"])), sid
-        assert np.allclose(x["path_gain_db"], y["path_gain_db"], atol=0.01, equal_nan=True), sid
+    assert_same_samples(a, b, n=4)

@@ -1,5 +1,5 @@
-"""Command-line interface: ``synthrm generate``, ``orchestrate``, ``show``, ``export-ply``,
-``export``, ``report``, ``train``, ``evaluate``, ``predict``.
+"""Command-line interface: ``synthrm generate``, ``validate``, ``orchestrate``, ``show``,
+``export-ply``, ``export``, ``report``, ``train``, ``evaluate``, ``predict``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
@@ -29,7 +29,8 @@ def _generate_indoor(args) -> int:
 
     if args.config:
         raise ConfigError("--config: YAML configs are for the city presets so far; use flags for indoor presets")
-    for flag, val in (("--variations", args.variations), ("--plan", args.plan)):
+    for flag, val in (("--variations", args.variations), ("--plan", args.plan), ("--ray-address", args.ray_address),
+                      ("--ray-local", args.ray_local)):
         if val is not None:
             raise ConfigError(f"{flag}: only for the city presets")
     over: dict = {}
@@ -100,7 +101,12 @@ def _generate(args) -> int:
         cfg = load_config(args.config, over)
     else:
         cfg = make_config(args.preset or "city-mix", over)
-    report = generate(cfg, args.out, progress=not args.quiet)
+    if args.ray_address is not None and args.ray_local is not None:
+        raise ConfigError("--ray-address and --ray-local: give one of them")
+    ray = dict(executor="ray", ray_address=args.ray_address, ray_local_workers=args.ray_local or 0,
+               cpus_per_task=args.ray_cpus_per_task, gpus_per_task=args.ray_gpus_per_task,
+               max_retries=args.max_retries) if (args.ray_address or args.ray_local) else {}
+    report = generate(cfg, args.out, progress=not args.quiet, **ray)
     tot = report["stage_total_s"]
     if report["frames"]:
         print(f"wrote {report['frames']} samples to {args.out} "
@@ -113,6 +119,14 @@ def _generate(args) -> int:
     else:
         print(f"{args.out}: all {report['skipped']} samples already complete; nothing to do")
     return 0
+
+
+def _validate(args) -> int:
+    from synthrm.dataset.validate import validate_dataset
+
+    rep = validate_dataset(args.dir)
+    print(rep.text(), end="")
+    return 0 if rep.ok else 1
 
 
 def _orchestrate(args) -> int:
@@ -270,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="environmental variations of the images: none (default; fixed sun), default "
                         "(daylight hours, some fog and blur, sensor noise), all (noon to midnight, more fog and blur)")
     g.add_argument("--plan", help="views from `synthrm orchestrate` (plan.json) instead of random poses")
+    g.add_argument("--ray-address", help="run the shards as tasks on this Ray cluster (an address or `auto`)")
+    g.add_argument("--ray-local", type=int, help="run the shards on a local Ray with N worker CPUs")
+    g.add_argument("--ray-cpus-per-task", type=float, default=1.0, help="CPUs each shard task declares (default 1)")
+    g.add_argument("--ray-gpus-per-task", type=float, default=0.0,
+                   help="GPUs each shard task declares (default 0; e.g. 1 to ray-trace with CUDA)")
+    g.add_argument("--max-retries", type=int, default=3, help="Ray: retries of a shard whose worker died (default 3)")
     g.add_argument("--scenes", type=int, help="indoor: apartments to generate (default 2)")
     g.add_argument("--tx-per-scene", type=int, help="indoor: transmitters per apartment (default 5)")
     g.add_argument("--voxel-size", type=float, help="indoor: voxel and ground-truth cell size [m] (default 0.1)")
@@ -298,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--out", required=True, help="plan JSON; the scene folder goes beside it")
     o.add_argument("--quiet", action="store_true", help="no progress bar")
     o.set_defaults(func=_orchestrate)
+    v = sub.add_parser("validate", help="check every shard against the index and the schema (exit 1 on problems)")
+    v.add_argument("dir", help="dataset folder")
+    v.set_defaults(func=_validate)
     x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
     x.add_argument("dir", help="dataset folder (city)")
     x.add_argument("--format", required=True, choices=("nerfstudio", "colmap", "ply"))

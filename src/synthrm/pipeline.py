@@ -8,6 +8,7 @@ index), so a frame does not depend on which frames were generated before it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -95,7 +96,8 @@ class SceneStage:
                     shutil.rmtree(fr.scene_dir)
                 seed = derive_seed(self.cfg.seed, fr.scene_index, 1)
                 city = generate_city(self.cfg.city, seed)
-                tmp = fr.scene_dir.with_name(fr.scene_dir.name + ".tmp")
+                # a name of this process's own: parallel units may build the same scene
+                tmp = fr.scene_dir.with_name(f"{fr.scene_dir.name}.{os.getpid()}.tmp")
                 if tmp.exists():
                     shutil.rmtree(tmp)
                 c = self.cfg.city
@@ -108,7 +110,12 @@ class SceneStage:
                             meta={"scene_id": fr.scene_id, "seed": seed, "kind": "city",
                                   "district": city.district, "config": c.__dict__,
                                   "street_lights": parts.street_lights})
-                tmp.rename(fr.scene_dir)
+                try:
+                    tmp.rename(fr.scene_dir)
+                except OSError:  # another unit finished the same (deterministic) scene first
+                    if not (fr.scene_dir / SCENE_JSON).is_file():
+                        raise
+                    shutil.rmtree(tmp)
             self._cache.clear()  # one renderer at a time: frames of a scene are consecutive
             r = self.cfg.render
             self._cache[fr.scene_index] = (
@@ -281,28 +288,108 @@ def _diff(a: dict, b: dict, prefix="") -> list[str]:
     return out
 
 
-def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=None) -> dict:
-    """Generate (or resume) a dataset in ``out``. Returns per-stage timings [s]."""
+class UnitRunner:
+    """Runs work units (shards) of one generation in this process, keeping the stages (and
+    their scene, renderer and solver caches) between units. A unit renders its frames,
+    ray-traces them and writes its shard atomically; the caller owns ``index.json``."""
+
+    def __init__(self, cfg: GenerateConfig, root: str | Path, log=None):
+        self.cfg, self.root = cfg, Path(root)
+        self.log = log or (lambda m: print(m, file=sys.stderr))
+        plan_views = load_plan_views(cfg) if cfg.plan else None
+        scenes = SceneStage(cfg, self.root)
+        self.optical = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes, plan_views)),
+                        ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
+        self.radio = [("radio", RadioStage(cfg, scenes, self.log))] if cfg.radio.enabled else []
+        self.file_attrs = {"config": _config_json(cfg), "seed": cfg.seed, "preset": cfg.preset}
+
+    def __call__(self, k: int, on_frame=None) -> dict:
+        """Generate shard ``k``. Returns {"entry": index entry, "timings": {stage: [s, ...]},
+        "frames": frames done}; ``on_frame()`` is called once per frame done."""
+        timings: dict[str, list[float]] = defaultdict(list)
+        entry = _run_shard(self.cfg, self.root, k, self.optical, self.radio, timings,
+                           on_frame or (lambda: None), self.file_attrs, self.log)
+        n = min(self.cfg.shard_size, self.cfg.frames - k * self.cfg.shard_size)
+        return {"entry": entry, "timings": dict(timings), "frames": n}
+
+
+def run_unit(cfg_dict: dict, root: str, k: int, threads: int = 0) -> dict:
+    """One work unit in a fresh process (a Ray task): rebuild the config, run shard ``k``.
+    ``threads`` > 0 caps Dr.Jit's CPU threads (the task's declared CPUs)."""
+    from synthrm.config import make_config
+
+    if threads > 0:
+        from synthrm._mitsuba import dr
+
+        dr.set_thread_count(int(threads))
+    cfg = make_config(cfg_dict["preset"], cfg_dict)
+    _fault_injection(k)
+    return UnitRunner(cfg, root)(k)
+
+
+def _fault_injection(k: int) -> None:
+    """Test hook for the executor's retries: with ``SYNTHRM_FAULT_KILL_ONCE=DIR:K`` the
+    first attempt of shard K kills its worker process (leaving DIR/shard-K behind)."""
+    spec = os.environ.get("SYNTHRM_FAULT_KILL_ONCE")
+    if not spec:
+        return
+    d, shard = spec.rsplit(":", 1)
+    mark = Path(d) / f"shard-{int(shard)}"
+    if int(shard) == k and not mark.exists():
+        mark.touch()
+        os._exit(1)
+
+
+def _verified_shards(root: Path, idx: dict, log) -> list[dict]:
+    """The index's shards whose file exists with the recorded SHA-256; a shard that fails
+    (truncated, altered) is deleted so that it is generated again."""
+    ok = []
+    for s in idx["shards"]:
+        p = root / s["file"]
+        if not p.is_file():
+            log(f"shard {s['file']} is missing; it will be generated again")
+            continue
+        if s.get("sha256") and sha256(p) != s["sha256"]:
+            log(f"shard {s['file']} does not match its checksum (truncated or altered); generating it again")
+            p.unlink()
+            continue
+        ok.append(s)
+    return ok
+
+
+def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=None,
+             executor: str = "local", ray_address: str | None = None, ray_local_workers: int = 0,
+             cpus_per_task: float = 1.0, gpus_per_task: float = 0.0, max_retries: int = 3) -> dict:
+    """Generate (or resume) a dataset in ``out``. Returns per-stage timings [s].
+
+    The work units are the shards (``shard_size`` frames each, seeded by frame index, so a
+    unit does not depend on the others). ``executor``: ``local`` (this process) or
+    ``ray`` (one Ray task per shard on the cluster at ``ray_address``, ``auto``, or a
+    local Ray with ``ray_local_workers`` CPUs; a task whose worker dies is retried up to
+    ``max_retries`` times). Either way a shard appears only when complete and the index
+    lists only verified shards; a rerun keeps them and regenerates the rest (and any
+    shard whose checksum no longer matches).
+    """
     from synthrm import __version__
 
     log = log or (lambda m: print(m, file=sys.stderr))
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"executor: must be local or ray, got {executor!r}")
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     idx = _check_resume(root, cfg)
     for tmp in list((root / SHARD_DIR).glob("*.tmp")) if (root / SHARD_DIR).exists() else []:
         tmp.unlink()  # leftovers of an interrupted run
+    for tmp in list((root / SCENES_DIR).glob("*.tmp")) if (root / SCENES_DIR).exists() else []:
+        shutil.rmtree(tmp, ignore_errors=True)
     if idx is None:
         idx = {"synthrm_version": __version__, "schema_version": SCHEMA_VERSION,
                "config": _config_json(cfg), "seed": cfg.seed, "shards": []}
         write_index(root, idx)
-    done = {s["file"] for s in idx["shards"] if (root / s["file"]).is_file()}
-    idx["shards"] = [s for s in idx["shards"] if s["file"] in done]
-
-    plan_views = load_plan_views(cfg) if cfg.plan else None
-    scenes = SceneStage(cfg, root)
-    optical = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes, plan_views)),
-               ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
-    radio = [("radio", RadioStage(cfg, scenes, log))] if cfg.radio.enabled else []
+    idx["shards"] = _verified_shards(root, idx, log)
+    done = {s["file"] for s in idx["shards"]}
+    if cfg.plan:
+        load_plan_views(cfg)  # fail early on a plan for another city
     if cfg.radio.enabled:
         check_frequency(cfg.radio.frequency_hz, _materials_in_use(cfg))
     n_shards = -(-cfg.frames // cfg.shard_size)
@@ -313,9 +400,24 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
         log(f"resuming: {skipped} complete samples kept, {cfg.frames - skipped} to generate")
     timings: dict[str, list[float]] = defaultdict(list)
     bar = _progress(cfg.frames - skipped, progress)
-    file_attrs = {"config": _config_json(cfg), "seed": cfg.seed, "preset": cfg.preset}
-    for k in todo:
-        _run_shard(cfg, root, idx, k, optical, radio, timings, bar, file_attrs, log)
+
+    def finished(res: dict) -> None:
+        idx["shards"].append(res["entry"])
+        idx["shards"].sort(key=lambda s: s["file"])
+        write_index(root, idx)
+        for k, v in res["timings"].items():
+            timings[k] += v
+
+    if executor == "local" or not todo:
+        runner = UnitRunner(cfg, root, log)
+        for k in todo:
+            finished(runner(k, on_frame=lambda: bar.update(1)))
+    else:
+        from synthrm.executor import run_ray
+
+        run_ray(cfg, root, todo, finished=lambda res: (finished(res), bar.update(res["frames"])),
+                address=ray_address, local_workers=ray_local_workers, cpus_per_task=cpus_per_task,
+                gpus_per_task=gpus_per_task, max_retries=max_retries, log=log)
     bar.close()
     return {"frames": cfg.frames - skipped, "skipped": skipped,
             "dropped": sum(len(s.get("dropped", [])) for s in idx["shards"]),
@@ -366,9 +468,9 @@ def _timed(timings, name, fn, fr):
     timings[name].append(time.perf_counter() - t0)
 
 
-def _run_shard(cfg, root, idx, k, optical, radio, timings, bar, file_attrs, log):
-    """Render the shard's frames (one optical variant scope), ray-trace them (radio
-    variant), then write the shard atomically."""
+def _run_shard(cfg, root, k, optical, radio, timings, on_frame, file_attrs, log) -> dict:
+    """Render shard ``k``'s frames (one optical variant scope), ray-trace them (radio
+    variant), then write the shard atomically. Returns its index entry."""
     from synthrm import __version__
 
     frames = []
@@ -387,7 +489,7 @@ def _run_shard(cfg, root, idx, k, optical, radio, timings, bar, file_attrs, log)
         except FrameSkipped as e:
             log(f"warning: frame {fr.sample_id} skipped: {e}")
             dropped.append({"frame": fr.index, "reason": str(e)})
-            bar.update(1)
+            on_frame()
     path = shard_path(root, k)
     with ShardWriter(path, file_attrs) as w:
         for fr in kept:
@@ -406,13 +508,11 @@ def _run_shard(cfg, root, idx, k, optical, radio, timings, bar, file_attrs, log)
                 attrs.update(fr.radio.attrs())
             w.write(fr.sample_id, sample_arrays(fr, cfg.render.log_depth), attrs)
             timings["write"].append(time.perf_counter() - t0)
-            bar.update(1)
+            on_frame()
     entry = {"file": str(path.relative_to(root)), "samples": w.sample_ids, "sha256": sha256(path)}
     if dropped:
         entry["dropped"] = dropped
-    idx["shards"].append(entry)
-    idx["shards"].sort(key=lambda s: s["file"])
-    write_index(root, idx)
+    return entry
 
 
 def _progress(total: int, enabled: bool):

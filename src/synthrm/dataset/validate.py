@@ -1,0 +1,169 @@
+"""``synthrm validate DIR``: check every shard of a dataset against its index and schema.
+
+Reports, per problem, the file and what is wrong: a shard listed but missing, a shard
+whose SHA-256 differs from the index (truncated, altered), a file HDF5 cannot open, a
+sample listed but absent or incomplete, a sample missing a required array or with the
+wrong shape or dtype, a sample id that appears twice, a frame neither written nor
+recorded as dropped, a shard file the index does not list, leftovers of an interrupted
+run. Rerunning ``synthrm generate`` with the same settings regenerates exactly the
+shards that are missing or fail their checksum and leaves the healthy ones alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from synthrm.dataset.hdf5 import INDEX_JSON, SHARD_DIR, read_index, sha256
+from synthrm.errors import DatasetError
+
+#: City samples: array -> (dtype kind, rank, shape from (H, W, T)); radio arrays only with radio.
+CITY_ARRAYS = {
+    "rgb": ("u", lambda h, w, t: (h, w, 3)), "depth": ("f", lambda h, w, t: (h, w)),
+    "normal": ("f", lambda h, w, t: (h, w, 3)), "semantic": ("u", lambda h, w, t: (h, w)),
+    "material": ("u", lambda h, w, t: (h, w)), "roughness": ("f", lambda h, w, t: (h, w)),
+    "albedo": ("f", lambda h, w, t: (h, w, 3)), "K": ("f", lambda h, w, t: (3, 3)),
+    "cam_to_world": ("f", lambda h, w, t: (4, 4)),
+}
+RADIO_ARRAYS = {
+    "path_gain_db": ("f", lambda h, w, t: (t, h, w)), "sinr_db": ("f", lambda h, w, t: (t, h, w)),
+    "tx_position": ("f", lambda h, w, t: (t, 3)),
+}
+
+
+@dataclass
+class ValidationReport:
+    """Outcome of :func:`validate_dataset`."""
+
+    root: Path
+    problems: list[str] = field(default_factory=list)
+    """One line per problem, naming the file (and sample)."""
+    shards: int = 0
+    """Shards listed in the index."""
+    shards_ok: int = 0
+    samples_ok: int = 0
+    bad_shards: list[str] = field(default_factory=list)
+    """Shard files (relative to root) that are missing or corrupt."""
+    missing_frames: list[int] = field(default_factory=list)
+    """Frames neither in a healthy shard nor recorded as dropped."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def text(self) -> str:
+        head = (f"{self.root}: {self.shards_ok}/{self.shards} shards and {self.samples_ok} samples valid")
+        if self.ok:
+            return head + "; no problems found\n"
+        lines = [head + f"; {len(self.problems)} problem(s):"] + [f"  - {p}" for p in self.problems]
+        if self.bad_shards or self.missing_frames:
+            lines.append("  fix: rerun the same `synthrm generate` command on this folder; it regenerates "
+                         "the missing and corrupt shards and keeps the healthy ones")
+        return "\n".join(lines) + "\n"
+
+
+def _check_sample(g, sid: str, shape: tuple[int, int] | None, radio: bool, t: int | None) -> list[str]:
+    out = []
+    if not g.attrs.get("complete", False):
+        return [f"sample {sid} is incomplete (no `complete` attribute)"]
+    if shape is None:
+        return out
+    w, h = shape
+    need = dict(CITY_ARRAYS, **(RADIO_ARRAYS if radio else {}))
+    for name, (kind, shp) in need.items():
+        if name not in g:
+            out.append(f"sample {sid} misses the array {name!r}")
+            continue
+        d = g[name]
+        tt = t if t is not None else (d.shape[0] if name in RADIO_ARRAYS else 0)
+        want = shp(h, w, tt)
+        if d.dtype.kind != kind or tuple(d.shape) != want:
+            out.append(f"sample {sid}: {name} is {d.dtype} {tuple(d.shape)}, expected kind {kind!r} {want}")
+    return out
+
+
+def validate_dataset(root: str | Path) -> ValidationReport:
+    """Check a dataset folder (see the module docstring). Never modifies it."""
+    root = Path(root)
+    rep = ValidationReport(root)
+    try:
+        idx = read_index(root)
+    except DatasetError as e:
+        rep.problems.append(str(e))
+        return rep
+    cfg = idx.get("config") or {}
+    city = idx.get("kind") != "indoor"
+    shape = tuple(cfg.get("camera", {}).get("resolution", ())) if city else None
+    shape = shape if shape and len(shape) == 2 else None
+    radio = bool(cfg.get("radio", {}).get("enabled", False)) if city else False
+    t = cfg.get("radio", {}).get("tx_per_frame") if city else None
+    if cfg.get("radio", {}).get("tx_placement") == "list":
+        t = None  # the list's length
+    seen: dict[str, str] = {}
+    covered: set[int] = set()
+    listed = set()
+    for s in idx.get("shards", []):
+        rep.shards += 1
+        rel = s.get("file", "?")
+        listed.add(rel)
+        p = root / rel
+        if not p.is_file():
+            rep.problems.append(f"{rel}: listed in {INDEX_JSON} but missing")
+            rep.bad_shards.append(rel)
+            continue
+        if s.get("sha256") and sha256(p) != s["sha256"]:
+            rep.problems.append(f"{rel}: SHA-256 differs from {INDEX_JSON} (truncated or altered)")
+            rep.bad_shards.append(rel)
+            continue
+        try:
+            f = h5py.File(p, "r")
+        except OSError as e:
+            rep.problems.append(f"{rel}: not a readable HDF5 file ({e})")
+            rep.bad_shards.append(rel)
+            continue
+        bad = []
+        with f:
+            grp = f.get("samples")
+            names = set(grp.keys()) if grp is not None else set()
+            for sid in s.get("samples", []):
+                if sid in seen:
+                    bad.append(f"sample {sid} is also in {seen[sid]} (duplicate)")
+                seen[sid] = rel
+                if sid not in names:
+                    bad.append(f"sample {sid} is listed but absent")
+                    continue
+                errs = _check_sample(grp[sid], sid, shape, radio, t)
+                bad += errs
+                if not errs:
+                    rep.samples_ok += 1
+                    if city and sid.isdigit():
+                        covered.add(int(sid))
+            for extra in sorted(names - set(s.get("samples", []))):
+                bad.append(f"sample {extra} is in the file but not in {INDEX_JSON}")
+        for d in s.get("dropped", []):
+            covered.add(int(d["frame"]))
+        if bad:
+            rep.problems += [f"{rel}: {b}" for b in bad]
+            rep.bad_shards.append(rel)
+        else:
+            rep.shards_ok += 1
+    if city and isinstance(cfg.get("frames"), int):
+        rep.missing_frames = sorted(set(range(cfg["frames"])) - covered)
+        if rep.missing_frames:
+            m = rep.missing_frames
+            rep.problems.append(f"{len(m)} of {cfg['frames']} frames neither written nor recorded as dropped "
+                                f"(first: {m[:8]}); the run is incomplete")
+    sd = root / SHARD_DIR
+    if sd.is_dir():
+        for p in sorted(sd.iterdir()):
+            rel = str(p.relative_to(root))
+            if p.suffix == ".tmp":
+                rep.problems.append(f"{rel}: leftover of an interrupted run (removed by the next `synthrm generate`)")
+            elif rel not in listed:
+                rep.problems.append(f"{rel}: a shard file that {INDEX_JSON} does not list")
+    return rep
+
+
+__all__ = ["validate_dataset", "ValidationReport"]
