@@ -200,19 +200,19 @@ def _pixel_faces(h, w, r0, c0, r1, c1) -> np.ndarray:
     """(H, W) face index covering each pixel centre, -1 elsewhere. Where quads share a
     pixel, the earliest quad (coarsest level first) wins."""
     pix, face, prio = [], [], []
-    one = (r1 - r0 == 1) & (c1 - c0 == 1)
-    q1 = np.nonzero(one)[0]
-    # unit quads: tl, tr, br lie on the upper triangle (2q), bl on the lower (2q + 1)
-    for dr, dc, lower in ((0, 0, 0), (0, 1, 0), (1, 1, 0), (1, 0, 1)):
-        pix.append((r0[q1] + dr) * w + c0[q1] + dc)
-        face.append(2 * q1 + lower)
-        prio.append(q1)
-    for q in np.nonzero(~one)[0]:
-        yy, xx = np.mgrid[r0[q]:r1[q] + 1, c0[q]:c1[q] + 1]
-        upper = (xx - c0[q]) * (r1[q] - r0[q]) >= (yy - r0[q]) * (c1[q] - c0[q])
+    # quads of one size share their pixel offsets and triangle split: one batch per size
+    # (pixel (y, x) of quad q lies on its upper triangle 2q when
+    # (x - c0) (r1 - r0) >= (y - r0) (c1 - c0), else on the lower one, 2q + 1)
+    dims = np.stack([r1 - r0, c1 - c0], 1)
+    for a, b in np.unique(dims, axis=0):
+        qs = np.nonzero((dims[:, 0] == a) & (dims[:, 1] == b))[0]
+        oy, ox = np.mgrid[0:a + 1, 0:b + 1]
+        upper = (ox * a >= oy * b)[None]
+        yy, xx = r0[qs, None, None] + oy[None], c0[qs, None, None] + ox[None]
+        q3 = qs[:, None, None]
         pix.append((yy * w + xx).ravel())
-        face.append(np.where(upper, 2 * q, 2 * q + 1).ravel())
-        prio.append(np.full(yy.size, q))
+        face.append(np.where(upper, 2 * q3, 2 * q3 + 1).ravel())
+        prio.append(np.broadcast_to(q3, yy.shape).ravel())
     pix, face, prio = (np.concatenate(x) for x in (pix, face, prio))
     order = np.lexsort((prio, pix))
     first = np.unique(pix[order], return_index=True)[1]
