@@ -1,4 +1,5 @@
-"""Command-line interface: ``synthrm generate``, ``validate``, ``orchestrate``, ``show``,
+"""Command-line interface: ``synthrm generate``, ``validate``, ``validate-physics``,
+``config show``, ``orchestrate``, ``show``,
 ``export-ply``, ``export``, ``report``, ``train``, ``evaluate``, ``predict``.
 
 Thin: parses arguments into a config and calls the library. Every
@@ -119,6 +120,57 @@ def _generate(args) -> int:
     else:
         print(f"{args.out}: all {report['skipped']} samples already complete; nothing to do")
     return 0
+
+
+def _config_show(args) -> int:
+    import dataclasses
+
+    import yaml
+
+    from synthrm.config import INDOOR_PRESETS, load_config, make_config, make_indoor_config, variation_preset
+
+    preset = args.preset or "city-mix"
+    if preset in INDOOR_PRESETS:
+        if args.config or args.variations:
+            raise ConfigError("--config/--variations: only for the city presets")
+        cfg = make_indoor_config(preset)
+    else:
+        over = {"variations": variation_preset(args.variations)} if args.variations else {}
+        if args.config:
+            if args.preset:
+                over["preset"] = args.preset
+            cfg = load_config(args.config, over)
+        else:
+            cfg = make_config(preset, over)
+
+    def plain(x):
+        if isinstance(x, dict):
+            return {k: plain(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [plain(v) for v in x]
+        return x
+    print(f"# the full effective config of preset {cfg.preset!r}"
+          + (f" with {args.config}" if args.config else "") + "; every key can go in a YAML --config")
+    print(yaml.safe_dump(plain(dataclasses.asdict(cfg)), sort_keys=False, default_flow_style=None, width=100), end="")
+    return 0
+
+
+def _validate_physics(args) -> int:
+    import json
+
+    from synthrm.radio.validation import physics_table, run_physics_checks
+
+    checks = run_physics_checks(full=args.full)
+    print(physics_table(checks), end="")
+    for c in checks:
+        if c.detail:
+            print(f"  {c.name}: {c.detail}")
+    bad = [c.name for c in checks if not c.passed]
+    print(f"{len(checks) - len(bad)}/{len(checks)} checks within tolerance" + (f"; FAILED: {', '.join(bad)}" if bad else ""))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump([c.to_json() for c in checks], f, indent=1)
+    return 1 if bad else 0
 
 
 def _validate(args) -> int:
@@ -318,6 +370,18 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--out", required=True, help="plan JSON; the scene folder goes beside it")
     o.add_argument("--quiet", action="store_true", help="no progress bar")
     o.set_defaults(func=_orchestrate)
+    c = sub.add_parser("config", help="configuration tools")
+    csub = c.add_subparsers(dest="config_cmd", required=True)
+    cs = csub.add_parser("show", help="print the full effective config (YAML) of a preset")
+    cs.add_argument("--preset", help=f"named preset: {', '.join(preset_names())} (default city-mix)")
+    cs.add_argument("--config", help="YAML config file to apply on top of the preset")
+    cs.add_argument("--variations", choices=("none", "default", "all"), help="a variations preset to apply")
+    cs.set_defaults(func=_config_show)
+    vp = sub.add_parser("validate-physics", help="check the ray tracer against Friis, two-ray, Fresnel, slab, "
+                                                  "knife-edge, reciprocity and energy conservation (exit 1 on a failure)")
+    vp.add_argument("--full", action="store_true", help="10x the rays of the test size")
+    vp.add_argument("--json", help="also write the checks to this JSON file")
+    vp.set_defaults(func=_validate_physics)
     v = sub.add_parser("validate", help="check every shard against the index and the schema (exit 1 on problems)")
     v.add_argument("dir", help="dataset folder")
     v.set_defaults(func=_validate)

@@ -716,6 +716,18 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _nested_match(cls, key: str, hints: dict, where: str) -> str | None:
+    """The dotted path of a field of a nested section that ``key`` is (close to)."""
+    for f in dataclasses.fields(cls):
+        t = hints.get(f.name)
+        if dataclasses.is_dataclass(t):
+            sub = [g.name for g in dataclasses.fields(t)]
+            m = difflib.get_close_matches(key, sub, n=1, cutoff=0.8)
+            if m:
+                return f"{where + '.' if where else ''}{f.name}.{m[0]}"
+    return None
+
+
 def _build(cls, data: Any, where: str):
     if not isinstance(data, dict):
         raise ConfigError(f"{where or 'config'}: expected a mapping, got {type(data).__name__}")
@@ -726,7 +738,9 @@ def _build(cls, data: Any, where: str):
         path = f"{where}.{key}" if where else str(key)
         if key not in names:
             close = difflib.get_close_matches(str(key), names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {names}"
+            nested = _nested_match(cls, str(key), hints, where)
+            hint = (f"; did you mean {close[0]!r}?" if close else
+                    f"; did you mean {nested!r} (it belongs in that section)?" if nested else f"; known keys: {names}")
             raise ConfigError(f"unknown config key {path!r}{hint}")
         t = hints[key]
         if dataclasses.is_dataclass(t):

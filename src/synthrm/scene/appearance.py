@@ -266,7 +266,8 @@ def _box(cx, cy, z0, z1, hx, hy):
     return v, f
 
 
-def _icosphere(subdiv: int = 1):
+def icosphere(subdiv: int = 1):
+    """Unit sphere: vertices (V, 3) float64, faces (F, 3) int64 wound outwards (20 x 4^subdiv faces)."""
     t = (1 + 5 ** 0.5) / 2
     v = [[-1, t, 0], [1, t, 0], [-1, -t, 0], [1, -t, 0], [0, -1, t], [0, 1, t], [0, -1, -t], [0, 1, -t],
          [t, 0, -1], [t, 0, 1], [-t, 0, -1], [-t, 0, 1]]
@@ -349,7 +350,7 @@ def street_objects(city: City, rng: np.random.Generator, tree_spacing_m: float =
     """
     sw = city.sidewalk_width_m
     trees, poles, lamps = [], [], []
-    ico_v, ico_f = _icosphere(1)
+    ico_v, ico_f = icosphere(1)
     for x, y, to_axis in _street_points_by_width(city, tree_spacing_m, lambda s: s.width_m / 2 + sw / 2, rng):
         if rng.random() > 0.75 or city.building_at(x, y, 1.0, margin_m=2.5) is not None:
             continue
