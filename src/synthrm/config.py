@@ -753,8 +753,11 @@ def _build(cls, data: Any, where: str):
             kwargs[key] = value
     try:
         return cls(**kwargs)
-    except TypeError as e:  # wrong value types that the checks did not catch
-        raise ConfigError(f"{where or 'config'}: {e}") from None
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, OverflowError) as e:  # wrong value types the checks did not catch
+        raise ConfigError(f"{where or 'config'}: invalid value ({e}); see `synthrm config show` for the expected "
+                          "types") from None
 
 
 def make_config(preset: str = "city-mix", overrides: dict | None = None) -> GenerateConfig:
@@ -785,4 +788,7 @@ def load_config(path: str | Path, overrides: dict | None = None) -> GenerateConf
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(p)!r}: expected a mapping at the top level")
     preset = data.pop("preset", "city-mix")
-    return make_config(preset, _merge(data, overrides or {}))
+    try:
+        return make_config(preset, _merge(data, overrides or {}))
+    except ConfigError as e:
+        raise ConfigError(f"config file {str(p)!r}: {e}") from None

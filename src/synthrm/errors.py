@@ -15,3 +15,8 @@ class PoseError(SynthrmError):
 
 class DatasetError(SynthrmError):
     """A dataset folder or shard that cannot be read or written."""
+
+
+class SceneError(SynthrmError, ValueError):
+    """A scene that cannot be used: a missing, unreadable or invalid mesh, an unknown
+    semantic class or material."""

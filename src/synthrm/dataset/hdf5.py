@@ -73,6 +73,13 @@ class ShardWriter:
         return self
 
     def write(self, sample_id: str, arrays: dict[str, np.ndarray], attrs: dict) -> None:
+        try:
+            self._write(sample_id, arrays, attrs)
+        except OSError as e:  # disk full, quota, I/O error: the shard is abandoned in __exit__
+            raise DatasetError(f"{self.path}: writing sample {sample_id} failed ({e}); free disk space and rerun "
+                               "`synthrm generate`: complete shards are kept, this one is written again") from e
+
+    def _write(self, sample_id: str, arrays: dict[str, np.ndarray], attrs: dict) -> None:
         g = self.f["samples"].create_group(sample_id)
         for k, a in arrays.items():
             a = np.asarray(a)
@@ -87,10 +94,15 @@ class ShardWriter:
         self.sample_ids.append(sample_id)
 
     def __exit__(self, exc_type, exc, tb):
-        self.f.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
+        try:
+            self.f.close()
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+        except OSError as e:
+            self.tmp.unlink(missing_ok=True)
+            raise DatasetError(f"{self.path}: finishing the shard failed ({e}); free disk space and rerun "
+                               "`synthrm generate`") from e
+        if exc_type is not None:
             self.tmp.unlink(missing_ok=True)
         return False
 

@@ -74,7 +74,14 @@ class VASRadioSolver:
         self.cfg = cfg or RadioConfig()
         rt = sionna_rt()
         self.rt = rt
-        self.scene = rt.load_scene(str(scene_xml)) if scene_xml else rt.load_scene()
+        try:
+            self.scene = rt.load_scene(str(scene_xml)) if scene_xml else rt.load_scene()
+        except Exception as e:  # Mitsuba's parser: RuntimeError; Sionna: ValueError, TypeError
+            from synthrm.errors import DatasetError
+
+            msg = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+            raise DatasetError(f"{scene_xml}: Sionna RT cannot load this scene ({msg[:300]}); check that every "
+                               "PLY it names exists and every itu-radio-material type is a known ITU material") from None
         self.scene.frequency = self.cfg.frequency_hz
         self.scene.bandwidth = self.cfg.bandwidth_hz
         self.scene.temperature = self.cfg.temperature_k

@@ -161,7 +161,12 @@ class Renderer:
                 path = self.scene_dir / s["file"]
                 if not path.is_file():
                     raise DatasetError(f"{path}: mesh file missing from scene folder {self.scene_dir}")
-                self._shape_objs[s["id"]] = mi.load_dict(self._shape_dict(s))
+                try:
+                    self._shape_objs[s["id"]] = mi.load_dict(self._shape_dict(s))
+                except RuntimeError as e:
+                    msg = str(e).strip().splitlines()[-1] if str(e).strip() else "RuntimeError"
+                    raise DatasetError(f"{path}: Mitsuba cannot load this mesh ({msg[:300]}); regenerate the "
+                                       "scene folder") from None
             self.scene = self._load_scene(self.daylight)
             ids = dr.reinterpret_array(mi.UInt32, self.scene.shapes_dr()).numpy()
             # registry id -> row in the lookup tables below (0 = sky)

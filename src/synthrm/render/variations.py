@@ -190,10 +190,10 @@ def add_sensor_noise(exposed: np.ndarray, gain: float, full_well_e: float, read_
 
 
 def render_variation(renderer: Renderer, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int,
-                     render: RenderConfig, var: Variation, range_m: np.ndarray, seed: int,
+                     render: RenderConfig, var: Variation, range_m: np.ndarray | None, seed: int,
                      noise_seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Render one frame under ``var``. ``range_m`` (H, W): distance of each pixel's surface
-    from the camera centre [m] (NaN on sky). Returns (rgb (H, W, 3) uint8 sRGB, linear
+    from the camera centre [m] (NaN on sky); needed with fog only. Returns (rgb (H, W, 3) uint8 sRGB, linear
     (H, W, 3) float32 radiance with blur and fog, before exposure and noise); sets
     ``var.exposure`` and ``var.fog_airlight``."""
     from synthrm.render.renderer import linear_to_srgb8

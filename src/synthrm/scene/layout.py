@@ -40,4 +40,14 @@ class Layout:
     def load(cls, scene_dir: str | Path) -> "Layout":
         from synthrm.scene.writer import FOOTPRINTS_JSON
 
-        return cls.from_json(json.loads((Path(scene_dir) / FOOTPRINTS_JSON).read_text()))
+        from synthrm.errors import DatasetError
+
+        p = Path(scene_dir) / FOOTPRINTS_JSON
+        try:
+            return cls.from_json(json.loads(p.read_text()))
+        except FileNotFoundError:
+            raise DatasetError(f"{p}: missing; {scene_dir} is not a complete city scene folder "
+                               "(delete it and rerun `synthrm generate`)") from None
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            raise DatasetError(f"{p}: corrupt ({type(e).__name__}: {e}); delete the scene folder and rerun "
+                               "`synthrm generate`") from None

@@ -60,7 +60,20 @@ def write_ply(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
 
 def read_ply(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Read a PLY written by :func:`write_ply`: (vertices (V,3) float32, faces (F,3) int32)."""
-    data = Path(path).read_bytes()
+    from synthrm.errors import DatasetError
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise DatasetError(f"{path}: cannot read the mesh ({e.strerror}); regenerate the scene folder") from None
+    try:
+        return _parse_ply(data)
+    except (ValueError, StopIteration, IndexError, UnicodeDecodeError) as e:
+        raise DatasetError(f"{path}: not a PLY file synthrm wrote, or truncated ({type(e).__name__}); "
+                           "regenerate the scene folder") from None
+
+
+def _parse_ply(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     end = data.index(b"end_header\n") + len(b"end_header\n")
     header = data[:end].decode().splitlines()
     nv = int(next(l for l in header if l.startswith("element vertex")).split()[-1])
@@ -91,6 +104,37 @@ def weld_vertices(vertices: np.ndarray, faces: np.ndarray, tol_m: float = 1e-4):
     return v[first], f[ok]
 
 
+def check_mesh(name: str, vertices, faces) -> None:
+    """Raise :class:`~synthrm.errors.SceneError` naming ``name`` for a mesh the ray tracer
+    and renderer cannot use: non-finite vertex coordinates, face indices out of range,
+    degenerate (zero-area) faces, or non-manifold edges (shared by more than two faces)."""
+    from synthrm.errors import SceneError
+
+    v = np.asarray(vertices, np.float64)
+    f = np.asarray(faces)
+    if v.ndim != 2 or v.shape[1] != 3 or f.ndim != 2 or f.shape[1] != 3:
+        raise SceneError(f"{name}: expected vertices (V, 3) and triangles (F, 3), got {v.shape} and {f.shape}")
+    if len(f) == 0:
+        raise SceneError(f"{name}: the mesh has no triangles")
+    bad = ~np.isfinite(v).all(1)
+    if bad.any():
+        raise SceneError(f"{name}: {int(bad.sum())} vertices have NaN or infinite coordinates "
+                         f"(first: vertex {int(np.argmax(bad))}); fix the geometry")
+    if not np.issubdtype(f.dtype, np.integer) or f.min() < 0 or f.max() >= len(v):
+        raise SceneError(f"{name}: face indices must be integers in [0, {len(v) - 1}]")
+    t = v[f]
+    area = 0.5 * np.linalg.norm(np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]), axis=1)
+    deg = area <= 1e-14
+    if deg.any():
+        raise SceneError(f"{name}: {int(deg.sum())} degenerate (zero-area) triangles (first: face "
+                         f"{int(np.argmax(deg))}); remove them before writing the scene")
+    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    _, counts = np.unique(e, axis=0, return_counts=True)
+    if (counts > 2).any():
+        raise SceneError(f"{name}: {int((counts > 2).sum())} non-manifold edges (shared by more than two "
+                         "triangles); split the mesh so that every edge borders at most two triangles")
+
+
 def _atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
@@ -114,6 +158,10 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple],
     """
     from synthrm import __version__
 
+    if not surfaces:
+        from synthrm.errors import SceneError
+
+        raise SceneError(f"{out_dir}: the scene has no surfaces; nothing to render or ray-trace")
     out = Path(out_dir)
     (out / "meshes").mkdir(parents=True, exist_ok=True)
     if textures:
@@ -129,7 +177,11 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple],
         cls = info.get("semantic", sid)
         mat = info.get("radio_material", mats.get(cls))
         if cls not in SEMANTIC_IDS or mat not in MATERIAL_IDS:
-            raise ValueError(f"shape {sid!r}: unknown semantic class {cls!r} or radio material {mat!r}")
+            from synthrm.errors import SceneError
+
+            raise SceneError(f"shape {sid!r}: unknown semantic class {cls!r} or radio material {mat!r}; "
+                             f"known classes {sorted(SEMANTIC_IDS)}, materials {sorted(MATERIAL_IDS)}")
+        check_mesh(f"shape {sid!r}", v, f)
         fname = f"meshes/{sid}.ply"
         write_ply(out / fname, v, f, uv[0] if uv else None)
         entry = {
@@ -142,9 +194,13 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple],
         for key in ("texture", "roughness_texture", "night_emission"):
             if key in visual:
                 if not textures or visual[key] not in textures:
-                    raise ValueError(f"shape {sid!r}: visual {key} {visual[key]!r} is not among the textures")
+                    from synthrm.errors import SceneError
+
+                    raise SceneError(f"shape {sid!r}: visual {key} {visual[key]!r} is not among the textures")
                 if not uv:
-                    raise ValueError(f"shape {sid!r}: a texture needs texture coordinates (uv)")
+                    from synthrm.errors import SceneError
+
+                    raise SceneError(f"shape {sid!r}: a texture needs texture coordinates (uv)")
                 visual[key] = f"{TEXTURE_DIR}/{visual[key]}.png"
         if visual:
             entry["visual"] = visual
