@@ -24,6 +24,18 @@ def _resolution(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _scene_camera_overrides(args) -> dict:
+    """Config overrides from the shared flags --seed, --resolution and --view."""
+    over: dict = {}
+    if args.seed is not None:
+        over["seed"] = args.seed
+    if args.resolution is not None:
+        over.setdefault("camera", {})["resolution"] = _resolution(args.resolution)
+    if args.view is not None:
+        over.setdefault("camera", {})["view"] = args.view
+    return over
+
+
 def _generate_indoor(args) -> int:
     from synthrm.config import make_indoor_config
     from synthrm.indoor import generate_indoor
@@ -64,15 +76,9 @@ def _generate(args) -> int:
         if val is not None:
             raise ConfigError(f"{flag}: only for indoor presets ({', '.join(sorted(INDOOR_PRESETS))})")
 
-    over: dict = {}
+    over = _scene_camera_overrides(args)
     if args.frames is not None:
         over["frames"] = args.frames
-    if args.seed is not None:
-        over["seed"] = args.seed
-    if args.resolution is not None:
-        over.setdefault("camera", {})["resolution"] = _resolution(args.resolution)
-    if args.view is not None:
-        over.setdefault("camera", {})["view"] = args.view
     if args.variations is not None:
         from synthrm.config import variation_preset
 
@@ -189,13 +195,7 @@ def _orchestrate(args) -> int:
 
     if args.scene in INDOOR_PRESETS:
         raise ConfigError(f"--scene: orchestration is for the city presets, not {args.scene!r}")
-    over: dict = {}
-    if args.seed is not None:
-        over["seed"] = args.seed
-    if args.resolution is not None:
-        over.setdefault("camera", {})["resolution"] = _resolution(args.resolution)
-    if args.view is not None:
-        over.setdefault("camera", {})["view"] = args.view
+    over = _scene_camera_overrides(args)
     if args.config:
         over["preset"] = args.scene
         cfg = load_config(args.config, over)
