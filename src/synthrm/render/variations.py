@@ -18,7 +18,8 @@ Models (all in linear radiance, before tone mapping):
 * **motion blur**: a box shutter of ``shutter_s``; the camera moves at ``velocity`` [m/s]
   and the image is the mean of ``blur_subframes`` renders along the path.
 * **exposure**: ``render.exposure`` times an auto-exposure gain (log-average luminance to
-  a daylight key, clipped to ``[1 / 2, max_gain]``) when enabled.
+  a daylight key, without pushing the 99th-percentile luminance over 0.9, clipped to
+  ``[1 / 2, max_gain]``) when enabled.
 * **sensor noise**: electrons ``n ~ Poisson(x full_well / gain)`` plus Gaussian read
   noise, back to ``x = n gain / full_well``; higher gain, fewer photons, more noise.
 """
@@ -36,6 +37,8 @@ KOSCHMIEDER = 3.912
 """-ln(0.02): a black object at the visibility distance keeps 2 % contrast."""
 AUTO_EXPOSURE_KEY = 0.12
 """Target log-average luminance of the exposed linear image (about a clear noon view)."""
+AE_HIGHLIGHT = 0.9
+"""Auto-exposure keeps the 99th-percentile luminance of the exposed image below this."""
 NIGHT_SKY = 0.004
 """Night sky radiance (moon and city glow), linear RGB units of the sunsky model."""
 STREET_LIGHT_W_SR = 20.0
@@ -174,10 +177,14 @@ def apply_fog(linear: np.ndarray, range_m: np.ndarray, visibility_m: float,
 
 
 def auto_exposure_gain(linear: np.ndarray, max_gain: float) -> float:
-    """Gain that brings the log-average luminance of ``linear`` (H, W, 3) to the daylight key."""
+    """Gain that brings the log-average luminance of ``linear`` (H, W, 3) to the daylight
+    key, but no further than keeps the 99th-percentile luminance below AE_HIGHLIGHT
+    (a dark street canyon under a bright sky keeps its sky); clipped to [1/2, max_gain]."""
     lum = linear @ np.array([0.2126, 0.7152, 0.0722], np.float32)
     key = float(np.exp(np.mean(np.log(np.maximum(lum, 0.0) + 1e-4))))
-    return float(np.clip(AUTO_EXPOSURE_KEY / key, 0.5, max_gain))
+    highlight = float(np.percentile(lum, 99))
+    gain = min(AUTO_EXPOSURE_KEY / key, AE_HIGHLIGHT / max(highlight, 1e-6))
+    return float(np.clip(gain, 0.5, max_gain))
 
 
 def add_sensor_noise(exposed: np.ndarray, gain: float, full_well_e: float, read_noise_e: float,
