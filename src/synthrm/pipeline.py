@@ -294,10 +294,11 @@ class UnitRunner:
     their scene, renderer and solver caches) between units. A unit renders its frames,
     ray-traces them and writes its shard atomically; the caller owns ``index.json``."""
 
-    def __init__(self, cfg: GenerateConfig, root: str | Path, log=None):
+    def __init__(self, cfg: GenerateConfig, root: str | Path, log=None, plan_views: list | None = None):
         self.cfg, self.root = cfg, Path(root)
         self.log = log or (lambda m: print(m, file=sys.stderr))
-        plan_views = load_plan_views(cfg) if cfg.plan else None
+        if plan_views is None and cfg.plan:
+            plan_views = load_plan_views(cfg)
         scenes = SceneStage(cfg, self.root)
         self.optical = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes, plan_views)),
                         ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
@@ -389,8 +390,7 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
         write_index(root, idx)
     idx["shards"] = _verified_shards(root, idx, log)
     done = {s["file"] for s in idx["shards"]}
-    if cfg.plan:
-        load_plan_views(cfg)  # fail early on a plan for another city
+    plan_views = load_plan_views(cfg) if cfg.plan else None  # fails early on a plan for another city
     if cfg.radio.enabled:
         check_frequency(cfg.radio.frequency_hz, _materials_in_use(cfg))
     n_shards = -(-cfg.frames // cfg.shard_size)
@@ -410,7 +410,7 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
             timings[k] += v
 
     if executor == "local" or not todo:
-        runner = UnitRunner(cfg, root, log)
+        runner = UnitRunner(cfg, root, log, plan_views)
         for k in todo:
             finished(runner(k, on_frame=lambda: bar.update(1)))
     else:

@@ -195,6 +195,7 @@ class Renderer:
         self._aov = None
         self._path: dict[int, object] = {}
         self._scenes: dict[Lighting, object] = {self.daylight: self.scene}
+        self._horizon: dict[Lighting, np.ndarray] = {}
         self._night_shapes: dict[float, dict[str, object]] = {}
 
     @property
@@ -271,8 +272,7 @@ class Renderer:
         """Mean sky radiance (3,) linear RGB just above the horizon (0-6 deg elevation, all
         azimuths) under ``light``: the airlight of fog."""
         light = light or self.daylight
-        key = ("horizon", light)
-        if key not in self._scenes:
+        if light not in self._horizon:
             with rgb_scope():
                 sky = self._load_scene(light, with_shapes=False)
                 acc = np.zeros(3)
@@ -289,8 +289,8 @@ class Renderer:
                                                        {"type": "independent", "sample_count": 16}))
                     img = mi.render(sky, sensor=sensor, integrator=mi.load_dict({"type": "path", "max_depth": 2}), spp=16)
                     acc += np.array(img, np.float64)[..., :3].reshape(-1, 3).mean(0)
-            self._scenes[key] = (acc / 4).astype(np.float32)
-        return self._scenes[key]
+            self._horizon[light] = (acc / 4).astype(np.float32)
+        return self._horizon[light]
 
     def scene_for(self, light: Lighting | None):
         """The Mitsuba scene lit by ``light`` (None: the renderer's daylight); cached."""

@@ -163,18 +163,12 @@ def facade_style(district: str, rng: np.random.Generator) -> FacadeStyle:
         shade=rng.beta(0.6, 2.0, (FACADE_TILE, FACADE_TILE)))
 
 
-def facade_window_mask() -> tuple[np.ndarray, np.ndarray]:
-    """Pixel-centre coordinates within a bay / floor: (fraction across (P,), fraction up (P,))."""
-    f = (np.arange(FACADE_PX) + 0.5) / FACADE_PX
-    return f, f
-
-
 def facade_textures(style: FacadeStyle, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Images of one facade style, rows = height (v), columns = along the wall (u):
     albedo (H, W, 3) uint8 sRGB, roughness (H, W) uint8 (value / 255), and night emission
     (H, W, 3) uint8 sRGB (lit windows; 0 elsewhere)."""
     n = FACADE_TILE * FACADE_PX
-    fu, fv = facade_window_mask()
+    fu = fv = (np.arange(FACADE_PX) + 0.5) / FACADE_PX  # pixel centres across a bay / up a floor
     across = (np.abs(fu - 0.5) < style.window_width / 2)
     up = (fv >= style.sill) & (fv < style.sill + style.window_height)
     win_cell = up[:, None] & across[None, :]  # (P, P) one bay x floor
@@ -432,16 +426,11 @@ def city_scene(city: City, textures: bool = True, glass_windows: bool = False,
             w, win = _facade_walls(poly, z0, z1, bm, fm, styles[k], cut_windows=glass_windows)
             walls[k] += w
             windows[k] += win or []
-    if not textures:
-        v, f, _ = _concat_uv([p for ws in walls + windows for p in ws])
-        if len(f):
-            parts.surfaces["facade"] = (v, f)
-        if glass_windows:  # windows as their own class even without textures
-            v, f, _ = _concat_uv([p for ws in windows for p in ws])
-            v2, f2, _ = _concat_uv([p for ws in walls for p in ws])
-            parts.surfaces["facade"] = (v2, f2)
+    if not textures:  # one flat-coloured shape per class (windows only with glass_windows)
+        for sid, pieces in (("facade", walls), ("window", windows)):
+            v, f, _ = _concat_uv([p for ps in pieces for p in ps])
             if len(f):
-                parts.surfaces["window"] = (v, f)
+                parts.surfaces[sid] = (v, f)
     else:
         for k, st in enumerate(styles):
             if walls[k]:
@@ -456,11 +445,10 @@ def city_scene(city: City, textures: bool = True, glass_windows: bool = False,
             if windows[k]:
                 sid = f"window_{k}"
                 parts.surfaces[sid] = _concat_uv(windows[k])
-                parts.textures[sid] = parts.textures[f"facade_{k}"]  # same grid: the glass part
+                # the facade's own textures: the cut follows their window grid
                 parts.shape_info[sid] = {"semantic": "window", "visual": {
                     "texture": f"facade_{k}", "roughness_texture": f"facade_{k}_roughness",
                     "night_emission": f"facade_{k}_night"}}
-        parts.textures = {k: v for k, v in parts.textures.items() if not k.startswith("window_")}
 
     if textures:
         v, f = lane_markings(city)
