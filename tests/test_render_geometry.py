@@ -86,3 +86,27 @@ def test_rgb_shows_sky_and_lit_ground(tiny_dataset):
     assert rgb.shape == (48, 64, 3) and s["rgb"].dtype == np.uint8
     assert rgb[s["semantic"] > 0].mean() > 20  # lit surfaces are not black
     assert rgb.std() > 5
+
+
+def test_nested_rgb_scopes_switch_the_variant_once():
+    """Stages that open their own RGB scope inside the shard's scope must not switch the
+    variant again (each round trip re-imports Mitsuba's integrators: ~0.1 s a frame)."""
+    from synthrm._mitsuba import mi, radio_variant, rgb_scope, rgb_variant, sionna_rt
+
+    sionna_rt()
+    changes = []
+
+    def cb(*args):
+        changes.append(mi.variant())
+
+    mi.detail.add_variant_callback(cb)
+    try:
+        with rgb_scope():
+            for _ in range(3):
+                with rgb_scope():
+                    assert mi.variant() == rgb_variant()
+                assert mi.variant() == rgb_variant()
+        assert mi.variant() == radio_variant()
+    finally:
+        mi.detail.remove_variant_callback(cb)
+    assert changes == [rgb_variant(), radio_variant()]

@@ -6,6 +6,7 @@ active variant; the optical renderer then switches to an RGB variant in a scope.
 from __future__ import annotations
 
 import contextlib
+import sys
 import warnings
 
 import synthrm._llvm as _llvm
@@ -64,10 +65,10 @@ def rgb_scope():
     none of them, so the callback is detached while the RGB variant is active; the
     radio variant comes back with the very classes it had.
     """
-    rt = sionna_rt()  # sionna must be imported under the radio variant first
-    if mi.variant() == rgb_variant():
-        yield mi
+    if mi.variant() == rgb_variant() and "sionna.rt" in sys.modules:
+        yield mi  # already inside an RGB scope: switching again would cost two reloads
         return
+    rt = sionna_rt()  # sionna must be imported under the radio variant first
     cb = getattr(rt, "sionna_rt_variant_cb", None)
     if cb is not None:
         mi.detail.remove_variant_callback(cb)
