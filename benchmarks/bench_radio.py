@@ -10,7 +10,9 @@ For each frame: optical stages (pose + G-buffers, RGB, VAS), the radio stage (Tx
 placement, Sionna RT, noise control) and the write; the solver's own time; the fraction
 of non-sky pixels with a finite path gain (all Tx pooled, and per Tx); and the RMSE [dB]
 of path_gain_db against the same frame, Tx and noise control at ``ref-factor`` x the rays,
-over pixels finite in both. Prints medians over frames (the machines are shared and
+over pixels finite in both; and the share of the pixels the reference labels that carry
+a label at the default budget (``--ref-factor 100`` shows how far more rays get: see
+docs/radio.md). Prints medians over frames (the machines are shared and
 noisy: compare ratios, not seconds).
 """
 from __future__ import annotations
@@ -112,6 +114,7 @@ def main() -> None:
                     "density": float(np.isfinite(pg)[:, nonsky].mean()),
                     "density_per_tx": [round(float(x), 4) for x in np.isfinite(pg)[:, nonsky].mean(1)],
                     "ref_density": float(np.isfinite(pr)[:, nonsky].mean()),
+                    "density_of_ref": float(np.isfinite(pg)[np.isfinite(pr) & nonsky].mean()),
                     "rmse_db": float(np.sqrt(np.mean((pg[both] - pr[both]) ** 2))),
                     "median_abs_db": float(np.median(np.abs(pg[both] - pr[both]))),
                     "faces": fr.vas.num_faces,
@@ -133,7 +136,8 @@ def main() -> None:
     print("  density by class   " + ", ".join(
         f"{c} {np.median([r['density_by_class'][c] for r in rows if c in r['density_by_class']]):.3f}" for c in cls))
     print(f"  density            {med['density']:.3f} of non-sky pixels (reference {med['ref_density']:.3f}); "
-          f"frames >= 0.98: {sum(r['density'] >= 0.98 for r in rows)}/{n}")
+          f"frames >= 0.98: {sum(r['density'] >= 0.98 for r in rows)}/{n}; "
+          f"{med['density_of_ref']:.3f} of the pixels the reference labels")
     print(f"  RMSE vs {a.ref_factor}x rays  {med['rmse_db']:.2f} dB (median |err| {med['median_abs_db']:.2f} dB); "
           f"frames <= 2 dB: {sum(r['rmse_db'] <= 2 for r in rows)}/{n}")
     if a.json:
