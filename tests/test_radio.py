@@ -314,3 +314,29 @@ def test_transmitter_placements():
     out = place_transmitters(lay, RadioConfig(tx_per_frame=4), np.random.default_rng(4), far, c2w)
     px, py = out.positions[:, 0], out.positions[:, 1]
     assert np.all((px >= x0) & (px <= x1) & (py >= y0) & (py <= y1))
+
+
+def test_transmitters_keep_out_of_radio_street_objects():
+    """With trees and street lights in the radio scene, a listed Tx inside one is a clear
+    error and sampled Tx keep the clearance from them; camera-only objects do not count."""
+    from synthrm.radio.transmitters import check_tx_positions, sample_tx_positions
+    from synthrm.scene.appearance import city_scene
+    from synthrm.scene.city import generate_city
+    from synthrm.scene.layout import Layout
+
+    cfg = tiny_config(frames=1)
+    city = generate_city(cfg.city, 5)
+    parts = city_scene(city, textures=False, street_objects_mode="radio")
+    lay = Layout.from_json({**city.footprints_json(), "obstacles": parts.obstacles})
+    assert len(lay.obstacles) >= 4
+    trunks = lay.obstacles[(lay.obstacles[:, 2] == 0) & (lay.obstacles[:, 5] > 1.6)]
+    x, y = (trunks[0, :2] + trunks[0, 3:5]) / 2
+    with pytest.raises(ConfigError, match=r"tx_positions_m\[0\].*inside a street object"):
+        check_tx_positions(lay, np.array([[x, y, 1.6]]))
+    check_tx_positions(lay, np.array([[x, y, trunks[0, 5] + 8.0]]))  # above every object
+    rc = RadioConfig(tx_radius_m=6.0, tx_clearance_m=1.0)
+    pos = sample_tx_positions(lay, rc, np.random.default_rng(0), np.array([x, y]), 200)
+    assert all(lay.obstacle_at(*p, margin_m=0.99) is None for p in pos)
+    # the same objects as camera-only scenery: no keep-out
+    visual = city_scene(city, textures=False, street_objects_mode="visual")
+    assert visual.obstacles == [] and "vegetation" in visual.surfaces

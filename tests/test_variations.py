@@ -196,6 +196,9 @@ def test_textures_windows_and_street_objects(tmp_path):
     radio_classes = {c for r in info["radio_shapes"] for c in r["classes"]}
     assert "road" in radio_classes and "lane_markings" not in {r["id"] for r in info["radio_shapes"]}
     assert len(info["street_lights"]) > 0
+    from synthrm.scene.layout import Layout
+
+    assert len(Layout.load(scene).obstacles) > 0  # radio street objects: transmitters keep out
     for s in shapes.values():
         for key in ("texture", "roughness_texture", "night_emission"):
             if key in s.get("visual", {}):

@@ -105,7 +105,8 @@ class SceneStage:
                                    street_objects_mode=c.street_objects, facade_styles=c.facade_styles,
                                    tree_spacing_m=c.tree_spacing_m, lamp_spacing_m=c.lamp_spacing_m)
                 write_scene(tmp, parts.surfaces, radio_materials=c.radio_materials,
-                            footprints=city.footprints_json(), shape_info=parts.shape_info,
+                            footprints={**city.footprints_json(), "obstacles": parts.obstacles},
+                            shape_info=parts.shape_info,
                             textures=parts.textures,
                             meta={"scene_id": fr.scene_id, "seed": seed, "kind": "city",
                                   "district": city.district, "config": c.__dict__,

@@ -66,13 +66,19 @@ def check_tx_positions(layout: Layout, positions: np.ndarray, what: str = "radio
             c = b.footprint.centroid
             raise ConfigError(f"{where}: inside a building (footprint centred at ({c.x:.1f}, {c.y:.1f}) m, "
                               f"{b.height_m:.1f} m tall); move it outside every footprint or above the roof")
+        k = layout.obstacle_at(*p)
+        if k is not None:
+            box = ", ".join(f"{v:.2f}" for v in layout.obstacles[k])
+            raise ConfigError(f"{where}: inside a street object of the radio scene (tree or street light, box "
+                              f"[{box}] m); move it out of the box or set city.street_objects to visual or none")
 
 
 def sample_tx_positions(layout: Layout, cfg: RadioConfig, rng: np.random.Generator,
                         center_xy: np.ndarray, n: int) -> np.ndarray:
     """(n, 3) positions on the plane ``cfg.tx_height_m`` above ground, uniform in the disc
     of radius ``cfg.tx_radius_m`` around ``center_xy``, clear of every footprint by
-    ``cfg.tx_clearance_m`` and inside the scene. A centre outside the scene (a view of the
+    ``cfg.tx_clearance_m`` and of every street object of the radio scene, and inside the
+    scene. A centre outside the scene (a view of the
     horizon) is first moved to the nearest point of the scene's extent."""
     x0, y0, x1, y1 = layout.extent
     center_xy = np.array([np.clip(center_xy[0], x0, x1), np.clip(center_xy[1], y0, y1)])
@@ -83,12 +89,13 @@ def sample_tx_positions(layout: Layout, cfg: RadioConfig, rng: np.random.Generat
             a = rng.uniform(0, 2 * np.pi)
             x, y = center_xy[0] + r * np.cos(a), center_xy[1] + r * np.sin(a)
             if x0 <= x <= x1 and y0 <= y <= y1 and \
-                    layout.building_at(x, y, 0.0, margin_m=cfg.tx_clearance_m) is None:
+                    layout.building_at(x, y, 0.0, margin_m=cfg.tx_clearance_m) is None and \
+                    layout.obstacle_at(x, y, cfg.tx_height_m, margin_m=cfg.tx_clearance_m) is None:
                 out.append([x, y, cfg.tx_height_m])
                 break
         else:
             raise ConfigError(
-                f"radio: could not place transmitter {k} outside the buildings within {cfg.tx_radius_m} m "
+                f"radio: could not place transmitter {k} outside the buildings and street objects within {cfg.tx_radius_m} m "
                 f"of ({center_xy[0]:.0f}, {center_xy[1]:.0f}) after {MAX_TRIES} draws; "
                 "increase radio.tx_radius_m or lower radio.tx_clearance_m")
     return np.asarray(out, np.float64).reshape(n, 3)

@@ -103,6 +103,9 @@ class SceneParts:
     """{name: (H, W, 3) or (H, W) uint8 image}; written to ``textures/<name>.png``."""
     street_lights: list[list[float]] = field(default_factory=list)
     """Lamp head positions [[x, y, z], ...] [m] (night lighting)."""
+    obstacles: list[list[float]] = field(default_factory=list)
+    """Bounding boxes [[xmin, ymin, zmin, xmax, ymax, zmax], ...] [m] of the street objects
+    the radio scene holds (trunks, crowns, poles, lamp arms): transmitters keep out."""
 
 
 # --------------------------------------------------------------------------- images
@@ -339,7 +342,8 @@ def street_objects(city: City, rng: np.random.Generator, tree_spacing_m: float =
                    lamp_spacing_m: float = 30.0):
     """Trees on the sidewalks and street lights at the curb.
 
-    Returns (trees (V, 3), (F, 3)), (poles (V, 3), (F, 3)), lamp head positions (L, 3) [m].
+    Returns (trees (V, 3), (F, 3)), (poles (V, 3), (F, 3)), lamp head positions (L, 3) [m]
+    and the bounding box of every part (N, 6) [xmin, ymin, zmin, xmax, ymax, zmax] [m].
     Objects within 2.5 m of a building are left out.
     """
     sw = city.sidewalk_width_m
@@ -361,7 +365,8 @@ def street_objects(city: City, rng: np.random.Generator, tree_spacing_m: float =
         hx, hy = (0.75 + 0.1, 0.06) if abs(to_axis[0]) > abs(to_axis[1]) else (0.06, 0.75 + 0.1)
         poles.append(_box(mid[0], mid[1], 6.85, 7.0, hx, hy))
         lamps.append([float(tip[0]), float(tip[1]), 6.75])
-    return _concat(trees), _concat(poles), np.asarray(lamps, float).reshape(-1, 3)
+    boxes = np.array([np.concatenate([v.min(0), v.max(0)]) for v, _ in trees + poles]).reshape(-1, 6)
+    return _concat(trees), _concat(poles), np.asarray(lamps, float).reshape(-1, 3), boxes
 
 
 def _street_points_by_width(city: City, spacing_m: float, lateral_fn, rng):
@@ -458,10 +463,12 @@ def city_scene(city: City, textures: bool = True, glass_windows: bool = False,
                                                  "visual": {"albedo": [0.75, 0.75, 0.72], "roughness": 0.6}}
 
     obj_rng = np.random.default_rng(np.random.SeedSequence([int(city.seed), 0x1A4B]))
-    (tv, tf), (pv, pf), lamps = street_objects(city, obj_rng, tree_spacing_m, lamp_spacing_m)
+    (tv, tf), (pv, pf), lamps, boxes = street_objects(city, obj_rng, tree_spacing_m, lamp_spacing_m)
     parts.street_lights = lamps.round(4).tolist()
     if street_objects_mode != "none":
         radio = street_objects_mode == "radio"
+        if radio:
+            parts.obstacles = boxes.round(4).tolist()
         if len(tf):
             parts.surfaces["vegetation"] = (tv, tf)
             parts.shape_info["vegetation"] = {"semantic": "vegetation", "radio": radio}

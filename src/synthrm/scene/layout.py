@@ -6,9 +6,10 @@ the meshes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from shapely.geometry import Polygon
 
 from synthrm.scene.city import Building, Street, building_at
@@ -21,10 +22,20 @@ class Layout:
     buildings: list[Building]
     streets: list[Street]
     sidewalk_width_m: float = 3.0
+    obstacles: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
+    """(N, 6) float64 boxes [xmin, ymin, zmin, xmax, ymax, zmax] [m] of street objects in
+    the radio scene (trees, street lights); empty when they are camera-only or absent."""
 
     def building_at(self, x: float, y: float, z: float = 0.0, margin_m: float = 0.0):
         """The building whose volume (grown by ``margin_m``) holds (x, y, z), or None."""
         return building_at(self.buildings, x, y, z, margin_m)
+
+    def obstacle_at(self, x: float, y: float, z: float, margin_m: float = 0.0) -> int | None:
+        """Index of the street-object box (grown by ``margin_m``) holding (x, y, z), or None."""
+        b = self.obstacles
+        inside = np.all((b[:, :3] - margin_m <= (x, y, z)) & ((x, y, z) <= b[:, 3:] + margin_m), axis=1)
+        hit = np.flatnonzero(inside)
+        return int(hit[0]) if len(hit) else None
 
     @classmethod
     def from_json(cls, d: dict) -> "Layout":
@@ -34,7 +45,8 @@ class Layout:
             bs.append(Building(Polygon(b["footprint"]), float(b["height_m"]), b["kind"],
                                b.get("podium_height_m"), tower))
         st = [Street(tuple(s["start"]), tuple(s["end"]), float(s["width_m"])) for s in d["streets"]]
-        return cls(tuple(d["extent_m"]), bs, st, float(d.get("sidewalk_width_m", 3.0)))
+        obs = np.asarray(d.get("obstacles", []), np.float64).reshape(-1, 6)
+        return cls(tuple(d["extent_m"]), bs, st, float(d.get("sidewalk_width_m", 3.0)), obs)
 
     @classmethod
     def load(cls, scene_dir: str | Path) -> "Layout":
