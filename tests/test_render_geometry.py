@@ -110,3 +110,32 @@ def test_nested_rgb_scopes_switch_the_variant_once():
     finally:
         mi.detail.remove_variant_callback(cb)
     assert changes == [rgb_variant(), radio_variant()]
+
+
+def test_far_ground_fills_the_band_below_the_horizon(tiny_dataset):
+    """Past the city's ground the images show a far ground, not black; the G-buffers
+    still count those pixels as background (sky)."""
+    from synthrm.render.renderer import Renderer
+
+    root, _ = tiny_dataset
+    s = read_sample(root, list_samples(root)[0][1])
+    scene_dir = (root / s["attrs"]["scene"]).parent
+    r = Renderer(scene_dir)
+    w, h = 64, 48
+    K = intrinsics(w, h, 70.0)
+    b = r._shape_objs["ground"].bbox()
+    c2w = pose_from_angles([(b.min.x + b.max.x) / 2, (b.min.y + b.max.y) / 2, 100.0], 30.0, 5.0)
+    g = r.gbuffers(K, c2w, w, h)
+    rgb = r.rgb(K, c2w, w, h, spp=8)
+    jj, ii = np.mgrid[0:h, 0:w]
+    rays = np.stack([ii + 0.5, jj + 0.5, np.ones_like(ii, float)], -1) @ np.linalg.inv(K).T @ c2w[:3, :3].T
+    dz = rays[..., 2] / np.linalg.norm(rays, axis=-1)
+    below, above = ~g.hit & (dz < -0.02), dz > 0.02
+    assert below.sum() > 20 and not g.hit[above].any()
+    assert np.isnan(g.depth[below]).all() and (g.semantic[below] == 0).all()
+    lum = rgb.mean(-1)
+    assert lum[below].mean() > 0.25 * lum[g.hit].mean()  # was black (0) before the far ground
+    # fog takes the far ground's range there: the ray's distance down to z = -0.05 m
+    t = r.far_ground_range(K, c2w, w, h)
+    np.testing.assert_allclose(t[below], (100.0 + 0.05) / -dz[below], rtol=1e-5)
+    assert np.isnan(t[above]).all()

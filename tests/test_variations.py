@@ -84,7 +84,13 @@ def test_fog_is_koschmieder_and_lowers_contrast_with_depth(variants):
     u, vv = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
     rays = np.stack([(u - K[0, 2]) / K[0, 0], (vv - K[1, 2]) / K[1, 1], np.ones_like(u)], -1)
     rng_m = fog["depth"] * np.linalg.norm(rays, axis=-1)
-    expected = apply_fog(noon["rgb_linear"].astype(np.float32), rng_m, v["fog_visibility_m"], air)
+    # background below the horizon is the far ground (5 cm below z = 0): fogged at its range
+    d = rays @ c2w[:3, :3].T
+    d /= np.linalg.norm(d, axis=-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        t_far = np.where(d[..., 2] < 0, (-0.05 - c2w[2, 3]) / d[..., 2], np.nan)
+    expected = apply_fog(noon["rgb_linear"].astype(np.float32), np.where(np.isfinite(rng_m), rng_m, t_far),
+                         v["fog_visibility_m"], air)
     np.testing.assert_allclose(fog["rgb_linear"].astype(np.float32), expected, rtol=2e-3, atol=2e-3)
     # contrast to the airlight falls with depth, as exp(-3.912 d / V)
     hit = np.isfinite(rng_m)
@@ -96,7 +102,7 @@ def test_fog_is_koschmieder_and_lowers_contrast_with_depth(variants):
     ratio_far = c_fog[far].sum() / c_noon[far].sum()
     assert ratio_far < ratio_near < 1.0
     # sky pixels are pure airlight
-    sky = ~hit
+    sky = ~hit & ~np.isfinite(t_far)
     if sky.any():
         np.testing.assert_allclose(fog["rgb_linear"][sky].astype(np.float32), np.broadcast_to(air, (sky.sum(), 3)),
                                    rtol=1e-2, atol=1e-3)

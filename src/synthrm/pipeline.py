@@ -198,8 +198,10 @@ class RGBStage:
         _, renderer = self.scenes.get(fr.scene_index)
         fr.variation = sample_variation(self.cfg.variations, r, fr.cam_to_world, self.cfg.camera.view,
                                         np.random.default_rng(derive_seed(fr.seed, 5)))
-        rng_m = (np.linalg.norm(fr.gbuf.position - fr.cam_to_world[:3, 3].astype(np.float32), axis=-1)
-                 if fr.variation.fog_visibility_m is not None else None)  # only fog needs the range
+        rng_m = None
+        if fr.variation.fog_visibility_m is not None:  # only fog needs the range
+            rng_m = np.linalg.norm(fr.gbuf.position - fr.cam_to_world[:3, 3].astype(np.float32), axis=-1)
+            rng_m = np.where(fr.gbuf.hit, rng_m, renderer.far_ground_range(fr.K, fr.cam_to_world, w, h))
         fr.rgb, lin = render_variation(renderer, fr.K, fr.cam_to_world, w, h, r, fr.variation, rng_m,
                                        seed=derive_seed(fr.seed, 3) & 0x7FFFFFFF,
                                        noise_seed=derive_seed(fr.seed, 6))

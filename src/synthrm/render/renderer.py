@@ -28,6 +28,10 @@ from synthrm.scene.writer import read_scene_info
 
 NEAR_CLIP_M = 0.01
 FAR_CLIP_M = 1e5
+FAR_GROUND_M = 50_000.0
+"""Reach [m] of the camera-only ground a city's images show beyond the scene's own ground."""
+FAR_GROUND_ID = "far_ground"
+FAR_GROUND_Z_M = -0.05
 
 
 @dataclass
@@ -167,13 +171,17 @@ class Renderer:
                     msg = str(e).strip().splitlines()[-1] if str(e).strip() else "RuntimeError"
                     raise DatasetError(f"{path}: Mitsuba cannot load this mesh ({msg[:300]}); regenerate the "
                                        "scene folder") from None
+            self._far_rect: tuple[float, float, float, float] | None = None
+            far = self._far_ground()
+            if far is not None:
+                self._shape_objs[FAR_GROUND_ID] = far
             self.scene = self._load_scene(self.daylight)
             ids = dr.reinterpret_array(mi.UInt32, self.scene.shapes_dr()).numpy()
-            # registry id -> row in the lookup tables below (0 = sky)
+            # registry id -> row in the lookup tables below (0 = sky, and the far ground)
             by_name = {s["id"]: i + 1 for i, s in enumerate(self._shapes)}
             self._reg = np.zeros(int(ids.max()) + 2, np.int64)
             for rid, shape in zip(ids, self.scene.shapes()):
-                self._reg[rid] = by_name[shape.id()]
+                self._reg[rid] = by_name.get(shape.id(), 0)
         n = len(self._shapes) + 1
         self._sem = np.zeros(n, np.uint8)
         self._mat = np.zeros(n, np.uint8)
@@ -232,6 +240,68 @@ class Renderer:
                 "type": "bitmap", "bitmap": mi.Bitmap(self._texture(vis["night_emission"]) * np.float32(emission)),
                 "raw": True, "wrap_mode": "repeat"}}
         return d
+
+    def _far_ground(self):
+        """A city's ground continued as a flat ring out to ``FAR_GROUND_M`` around the
+        scene's flat surfaces, in the images only: without it, UAV views show a black band
+        between the scene's edge and the horizon (the sky has nothing below the horizon).
+        Its colour and roughness are the means of the ground's texture (at that distance a
+        pixel covers many texels). The G-buffers count it as background (semantic 0, depth
+        NaN), as before; the radio scene never holds it. None for scenes without ground."""
+        if self.info.get("kind") != "city":
+            return None
+        flat = [s for s in self._shapes if s["semantic"] in ("ground", "road", "sidewalk")]
+        ground = next((s for s in flat if s["semantic"] == "ground"), None)
+        if ground is None:
+            return None
+        boxes = [self._shape_objs[s["id"]].bbox() for s in flat]
+        x0, y0 = min(b.min.x for b in boxes), min(b.min.y for b in boxes)
+        x1, y1 = max(b.max.x for b in boxes), max(b.max.y for b in boxes)
+        # 5 cm below the scene and 1 m under its edge: a ray that reaches the scene's own
+        # ground hits it first, so the G-buffers are those of the scene alone
+        r, e, z = FAR_GROUND_M, 1.0, FAR_GROUND_Z_M
+        x0, y0, x1, y1 = x0 + e, y0 + e, x1 - e, y1 - e
+        self._far_rect = (x0 - r, y0 - r, x1 + r, y1 + r)
+        v = np.array([[x0, y0, z], [x1, y0, z], [x1, y1, z], [x0, y1, z],
+                      [x0 - r, y0 - r, z], [x1 + r, y0 - r, z], [x1 + r, y1 + r, z], [x0 - r, y1 + r, z]], np.float32)
+        f = np.array([[4, 5, 1], [4, 1, 0], [5, 6, 2], [5, 2, 1], [6, 7, 3], [6, 3, 2], [7, 4, 0], [7, 0, 3]],
+                     np.uint32)  # four trapezoids around the inner rectangle, facing up
+        mesh = mi.Mesh(FAR_GROUND_ID, vertex_count=8, face_count=8, has_vertex_normals=False,
+                       has_vertex_texcoords=False)
+        p = mi.traverse(mesh)
+        p["vertex_positions"] = mi.Float(v.ravel())
+        p["faces"] = mi.UInt32(f.ravel())
+        p.update()
+        vm = VISUAL_MATERIALS["ground"]
+        vis = ground.get("visual", {})
+        albedo = (self._texture(vis["texture"]).reshape(-1, 3).mean(0).tolist() if "texture" in vis
+                  else list(vis.get("albedo", vm.albedo)))
+        rough = (float(self._texture(vis["roughness_texture"], True).mean()) if "roughness_texture" in vis
+                 else vis.get("roughness", vm.roughness))
+        mesh.set_bsdf(mi.load_dict({"type": "principled", "base_color": {"type": "rgb", "value": albedo},
+                                    "roughness": rough}))
+        return mesh
+
+    def far_ground_range(self, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int) -> np.ndarray:
+        """(H, W) float32 distance [m] from the camera centre to the far ground along each
+        pixel-centre ray (fog needs it for background pixels below the horizon); NaN where
+        the ray rises, misses it, or the scene has none. Where the scene is hit first the
+        value is meaningless: take the G-buffer's range there."""
+        from synthrm.vas.backproject import pixel_rays
+
+        out = np.full((height, width), np.nan, np.float32)
+        if self._far_rect is None:
+            return out
+        d = pixel_rays(K, width, height) @ np.asarray(cam_to_world, np.float64)[:3, :3].T
+        d /= np.linalg.norm(d, axis=-1, keepdims=True)
+        o = np.asarray(cam_to_world, np.float64)[:3, 3]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (FAR_GROUND_Z_M - o[2]) / d[..., 2]
+        x, y = o[0] + t * d[..., 0], o[1] + t * d[..., 1]
+        x0, y0, x1, y1 = self._far_rect
+        ok = (d[..., 2] < 0) & (t > 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        out[ok] = t[ok]
+        return out
 
     def _load_scene(self, light: Lighting, with_shapes: bool = True):
         """A Mitsuba scene of the (already loaded) shapes under ``light``."""
