@@ -139,3 +139,27 @@ def test_far_ground_fills_the_band_below_the_horizon(tiny_dataset):
     t = r.far_ground_range(K, c2w, w, h)
     np.testing.assert_allclose(t[below], (100.0 + 0.05) / -dz[below], rtol=1e-5)
     assert np.isnan(t[above]).all()
+
+
+def test_uav_looking_out_over_the_outskirts_is_resampled(tiny_dataset):
+    """A pose that sees only open ground (a UAV at the city's edge looking outwards) is
+    rejected with its reason; a view over the city passes; 0 turns the check off."""
+    import dataclasses
+
+    from synthrm.pipeline import PoseStage
+    from synthrm.render.renderer import Renderer
+    from synthrm.scene.layout import Layout
+
+    root, cfg = tiny_dataset
+    s = read_sample(root, list_samples(root)[0][1])
+    scene_dir = (root / s["attrs"]["scene"]).parent
+    r, lay = Renderer(scene_dir), Layout.load(scene_dir)
+    x0, y0, x1, y1 = lay.extent
+    K = intrinsics(64, 48, cfg.camera.fov_x_deg)
+    out = pose_from_angles([x0 - 10.0, (y0 + y1) / 2, 40.0], 180.0, 30.0)
+    over = pose_from_angles([(x0 + x1) / 2, (y0 + y1) / 2, 60.0], 0.0, 60.0)
+    why, g = PoseStage(cfg, None).check(r, K, out)
+    assert why is not None and "open ground" in why and g.hit.mean() > 0.5
+    assert PoseStage(cfg, None).check(r, K, over)[0] is None
+    off = dataclasses.replace(cfg, camera=dataclasses.replace(cfg.camera, min_built_fraction=0.0))
+    assert PoseStage(off, None).check(r, K, out)[0] is None

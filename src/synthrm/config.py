@@ -193,6 +193,10 @@ class CameraConfig:
     """Street-level heading deviation from the street direction [deg]."""
     min_coverage: float = 0.3
     """Smallest fraction of pixels that must see a surface (else the pose is resampled)."""
+    min_built_fraction: float = 0.05
+    """Smallest fraction of pixels that must see something other than open ground (roads,
+    sidewalks, buildings, street objects): a UAV at the city's edge looking out over the
+    outskirts is resampled. 0 turns the check off."""
     min_clearance_m: float = 1.0
     """Smallest allowed distance from the camera to any visible surface [m]."""
     max_attempts: int = 50
@@ -214,6 +218,8 @@ class CameraConfig:
         _require(self.uav_altitude_m[0] > 0, "camera.uav_altitude_m: must be > 0 m")
         _require(-90 <= self.uav_pitch_deg[0] and self.uav_pitch_deg[1] <= 90, "camera.uav_pitch_deg: must lie in [-90, 90]")
         _require(0 <= self.min_coverage <= 1, f"camera.min_coverage: must be in [0, 1], got {self.min_coverage}")
+        _require(0 <= self.min_built_fraction <= 1,
+                 f"camera.min_built_fraction: must be in [0, 1], got {self.min_built_fraction}")
         _require(self.max_attempts >= 1, f"camera.max_attempts: must be >= 1, got {self.max_attempts}")
 
 

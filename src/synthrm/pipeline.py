@@ -39,6 +39,7 @@ from synthrm.render.renderer import GBuffers, Renderer
 from synthrm.render.variations import Variation, render_variation, sample_variation
 from synthrm.scene.appearance import city_scene
 from synthrm.scene.city import generate_city
+from synthrm.scene.classes import SEMANTIC_IDS
 from synthrm.scene.layout import Layout
 from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
 from synthrm.vas.mesh import VASMesh, build_vas
@@ -152,6 +153,8 @@ class PoseStage:
             return "inside a wall (sees the back of surfaces)", g
         if g.hit.mean() < cam.min_coverage:
             return f"sees almost nothing (< {cam.min_coverage:.0%} of pixels hit a surface)", g
+        if (g.hit & (g.semantic != SEMANTIC_IDS["ground"])).mean() < cam.min_built_fraction:
+            return f"sees only open ground (< {cam.min_built_fraction:.0%} of pixels on streets or buildings)", g
         if np.nanmin(g.depth) < cam.min_clearance_m:
             return f"closer than {cam.min_clearance_m} m to a surface", g
         return None, g

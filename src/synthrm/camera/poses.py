@@ -72,5 +72,5 @@ def sample_pose(layout: Layout, cfg: CameraConfig, rng: np.random.Generator,
         return c2w
     detail = ", ".join(f"{n}x {r}" for r, n in reasons.most_common())
     raise PoseError(f"could not place a {cfg.view} camera in {cfg.max_attempts} attempts "
-                    f"({detail}); widen the pose ranges, lower camera.min_coverage or raise "
+                    f"({detail}); widen the pose ranges, lower camera.min_coverage or camera.min_built_fraction, or raise "
                     "camera.max_attempts")
