@@ -56,6 +56,22 @@ def sionna_rt():
     return rt
 
 
+def mesh_from_arrays(name: str, vertices, faces) -> mi.Mesh:
+    """An ``mi.Mesh`` in the active variant from (V, 3) vertices [m] and (F, 3) vertex
+    indices (no normals, no texture coordinates)."""
+    import numpy as np
+
+    v = np.ascontiguousarray(vertices, np.float32).reshape(-1, 3)
+    f = np.ascontiguousarray(faces, np.uint32).reshape(-1, 3)
+    m = mi.Mesh(name, vertex_count=len(v), face_count=len(f), has_vertex_normals=False,
+                has_vertex_texcoords=False)
+    p = mi.traverse(m)
+    p["vertex_positions"] = mi.Float(v.ravel())
+    p["faces"] = mi.UInt32(f.ravel())
+    p.update()
+    return m
+
+
 @contextlib.contextmanager
 def rgb_scope():
     """Context in which the RGB variant is active (restores the previous one).
@@ -80,4 +96,4 @@ def rgb_scope():
             mi.detail.add_variant_callback(cb)
 
 
-__all__ = ["mi", "dr", "sionna_rt", "rgb_scope", "backend"]
+__all__ = ["mi", "dr", "sionna_rt", "rgb_scope", "backend", "mesh_from_arrays"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from synthrm._mitsuba import mi, sionna_rt
+from synthrm._mitsuba import mesh_from_arrays, mi, sionna_rt
 from synthrm.config import RadioConfig
 from synthrm.errors import ConfigError
 from synthrm.radio.antenna import ANTENNAS, SPEED_OF_LIGHT
@@ -36,13 +36,7 @@ def fspl_db(distance_m: np.ndarray, frequency_hz: float) -> np.ndarray:
 def vas_to_mitsuba_mesh(vas: VASMesh, name: str = "vas") -> "mi.Mesh":
     """The VAS mesh as an ``mi.Mesh`` in the radio variant (for ``measurement_surface``)."""
     sionna_rt()
-    m = mi.Mesh(name, vertex_count=len(vas.vertices), face_count=vas.num_faces,
-                has_vertex_normals=False, has_vertex_texcoords=False)
-    p = mi.traverse(m)
-    p["vertex_positions"] = mi.Float(np.ascontiguousarray(vas.vertices, np.float32).ravel())
-    p["faces"] = mi.UInt32(np.ascontiguousarray(vas.faces, np.uint32).ravel())
-    p.update()
-    return m
+    return mesh_from_arrays(name, vas.vertices, vas.faces)
 
 
 def check_frequency(frequency_hz: float, materials: dict[str, list[str]],

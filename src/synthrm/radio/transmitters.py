@@ -78,8 +78,8 @@ def sample_tx_positions(layout: Layout, cfg: RadioConfig, rng: np.random.Generat
     """(n, 3) positions on the plane ``cfg.tx_height_m`` above ground, uniform in the disc
     of radius ``cfg.tx_radius_m`` around ``center_xy``, clear of every footprint by
     ``cfg.tx_clearance_m`` and of every street object of the radio scene, and inside the
-    scene. A centre outside the scene (a view of the
-    horizon) is first moved to the nearest point of the scene's extent."""
+    scene. A centre outside the scene (a view of the horizon) is first moved to the
+    nearest point of the scene's extent."""
     x0, y0, x1, y1 = layout.extent
     center_xy = np.array([np.clip(center_xy[0], x0, x1), np.clip(center_xy[1], y0, y1)])
     out = []
@@ -95,8 +95,8 @@ def sample_tx_positions(layout: Layout, cfg: RadioConfig, rng: np.random.Generat
                 break
         else:
             raise ConfigError(
-                f"radio: could not place transmitter {k} outside the buildings and street objects within {cfg.tx_radius_m} m "
-                f"of ({center_xy[0]:.0f}, {center_xy[1]:.0f}) after {MAX_TRIES} draws; "
+                f"radio: could not place transmitter {k} outside the buildings and street objects within "
+                f"{cfg.tx_radius_m} m of ({center_xy[0]:.0f}, {center_xy[1]:.0f}) after {MAX_TRIES} draws; "
                 "increase radio.tx_radius_m or lower radio.tx_clearance_m")
     return np.asarray(out, np.float64).reshape(n, 3)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthrm._mitsuba import dr, mi, rgb_scope
+from synthrm._mitsuba import dr, mesh_from_arrays, mi, rgb_scope
 from synthrm.camera.pinhole import to_mitsuba_to_world, world_to_camera
 from synthrm.errors import ConfigError
 from synthrm.scene.classes import SEMANTIC_CLASSES, VISUAL_MATERIALS
@@ -266,12 +266,7 @@ class Renderer:
                       [x0 - r, y0 - r, z], [x1 + r, y0 - r, z], [x1 + r, y1 + r, z], [x0 - r, y1 + r, z]], np.float32)
         f = np.array([[4, 5, 1], [4, 1, 0], [5, 6, 2], [5, 2, 1], [6, 7, 3], [6, 3, 2], [7, 4, 0], [7, 0, 3]],
                      np.uint32)  # four trapezoids around the inner rectangle, facing up
-        mesh = mi.Mesh(FAR_GROUND_ID, vertex_count=8, face_count=8, has_vertex_normals=False,
-                       has_vertex_texcoords=False)
-        p = mi.traverse(mesh)
-        p["vertex_positions"] = mi.Float(v.ravel())
-        p["faces"] = mi.UInt32(f.ravel())
-        p.update()
+        mesh = mesh_from_arrays(FAR_GROUND_ID, v, f)
         vm = VISUAL_MATERIALS["ground"]
         vis = ground.get("visual", {})
         albedo = (self._texture(vis["texture"]).reshape(-1, 3).mean(0).tolist() if "texture" in vis
