@@ -70,7 +70,8 @@ def correlation_cdf_figure(result: dict, out: str | Path, concepts=tuple(CONCEPT
         a.set_xlim(-1, 1)
         a.set_title(c)
         a.set_xlabel("point-biserial r")
-        a.legend(fontsize=6, loc="upper left")
+        if a.get_legend_handles_labels()[0]:  # none without semantic buffers (an imported dataset)
+            a.legend(fontsize=6, loc="upper left")
     np.atleast_1d(ax)[0].set_ylabel("CDF")
     return _save(fig, out)
 
