@@ -171,8 +171,9 @@ def block_profile(positions_m: np.ndarray, extra: dict) -> dict:
 # ----------------------------------------------------------------------------- export
 
 def _plan_blocks(root: Path) -> list[dict]:
-    """Check every sample (10 Tx, one K, one size per scene) before anything is written;
-    returns one dict per scene, in dataset order: scene_id, sample ids, poses, K, attrs."""
+    """Check every sample (radio labels, 10 Tx, one K per scene) before anything is
+    written; returns one dict per scene, in dataset order: scene_id, sample ids, poses
+    (N, 4, 4), K, the first sample's attrs."""
     idx = read_index(root)
     if idx.get("kind") == "indoor":
         raise DatasetError(f"{root}: an indoor voxel dataset; the synthrm-platform format holds camera frames "
