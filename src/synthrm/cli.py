@@ -1,6 +1,7 @@
 """Command-line interface: ``synthrm generate``, ``validate``, ``validate-physics``,
 ``config show``, ``orchestrate``, ``show``,
-``export-ply``, ``export``, ``report``, ``train``, ``evaluate``, ``predict``.
+``export-ply``, ``export``, ``import-synthrm-platform``, ``report``, ``train``, ``evaluate``,
+``predict``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
@@ -300,8 +301,18 @@ def _predict(args) -> int:
 def _export(args) -> int:
     from synthrm.export import export_dataset
 
-    out = export_dataset(args.dir, args.format, args.out)
+    out = export_dataset(args.dir, args.format, args.out, block=args.block)
     print(f"wrote {args.format} export of {args.dir} to {args.out} ({out})")
+    return 0
+
+
+def _import_synthrm_platform(args) -> int:
+    from synthrm.export.synthrm_platform import import_synthrm_platform
+
+    r = import_synthrm_platform(args.root, args.out, fov_x_deg=args.fov_x_deg, K=args.K, blocks=args.block,
+                                camera_axes=args.camera_axes, radiomap_unit=args.radiomap_unit, nodata=args.nodata)
+    print(f"wrote {r['samples']} samples from blocks {', '.join(map(str, r['blocks']))} of {args.root} to {args.out} "
+          f"(check it with: synthrm validate {args.out})")
     return 0
 
 
@@ -316,6 +327,7 @@ def _report(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from synthrm import __version__
     from synthrm.config import ANTENNA_NAMES, VIEWS, preset_names
+    from synthrm.export.formats import FORMATS
 
     p = argparse.ArgumentParser(prog="synthrm", description="Vision-aligned radio data.")
     p.add_argument("--version", action="version", version=f"synthrm {__version__}")
@@ -387,9 +399,27 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=_validate)
     x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
     x.add_argument("dir", help="dataset folder (city)")
-    x.add_argument("--format", required=True, choices=("nerfstudio", "colmap", "ply"))
+    x.add_argument("--format", required=True, choices=FORMATS)
     x.add_argument("--out", required=True, help="output folder")
+    x.add_argument("--block", type=int, help="synthrm-platform: number N of the first block_<N> folder; one block "
+                                             "per scene, numbered on (default 0)")
     x.set_defaults(func=_export)
+    im = sub.add_parser("import-synthrm-platform",
+                        help="read SynthRM-Platform block_<N> folders into a synthrm dataset (see docs/interop.md)")
+    im.add_argument("root", help="folder holding the block_<N> folders")
+    im.add_argument("--out", required=True, help="new dataset folder")
+    im.add_argument("--block", type=int, nargs="+", help="import only these block numbers (default: all)")
+    im.add_argument("--fov-x-deg", type=float,
+                    help="camera intrinsics: horizontal field of view [deg], principal point at the image centre")
+    im.add_argument("--K", type=float, nargs=4, metavar=("FX", "FY", "CX", "CY"),
+                    help="camera intrinsics [px] (blocks exported by synthrm carry their own)")
+    im.add_argument("--camera-axes", choices=("opencv", "opengl"),
+                    help="camera axes of the extrinsics (default: the block's synthrm key, else opencv)")
+    im.add_argument("--radiomap-unit", choices=("dB", "linear"),
+                    help="radio maps hold path gain in dB or linear (default: the block's synthrm key, else dB)")
+    im.add_argument("--nodata", type=float,
+                    help="value marking no value in the radio maps (default: the block's, else NaN)")
+    im.set_defaults(func=_import_synthrm_platform)
     rp = sub.add_parser("report", help="static HTML report of city datasets (statistics, correlation, samples)")
     rp.add_argument("dirs", nargs="+", help="dataset folder(s)")
     rp.add_argument("--out", required=True, help="output folder (index.html)")

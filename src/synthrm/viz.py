@@ -47,15 +47,17 @@ def _mark_tx(ax, sample: dict, tx: int) -> None:
 
 def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -> Path:
     """Draw RGB | depth | normals | semantics (and, with radio labels, path gain | SINR of
-    transmitter ``tx`` with the Tx marked) of one sample into a PNG."""
+    transmitter ``tx`` with the Tx marked) of one sample into a PNG. Panels of arrays the
+    sample lacks (an imported dataset has no normals, semantics or SINR) are left out."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    radio = "path_gain_db" in sample
-    n = 6 if radio else 4
+    radio = [k for k in ("path_gain_db", "sinr_db") if k in sample] if "path_gain_db" in sample else []
+    optical = [k for k in ("normal", "semantic") if k in sample]
+    n = 2 + len(optical) + len(radio)
     fig, ax = plt.subplots(1, n, figsize=(4.3 * n, 3.8), constrained_layout=True)
     ax[0].imshow(sample["rgb"])
     ax[0].set_title("RGB")
@@ -65,13 +67,18 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
     cb = fig.colorbar(im, ax=ax[1], fraction=0.046)
     ticks = cb.get_ticks()
     cb.set_ticks(ticks, labels=[f"{10 ** t:.0f}" for t in ticks])
-    ax[2].imshow(np.clip(sample["normal"] * 0.5 + 0.5, 0, 1))
-    ax[2].set_title("world normals (xyz -> rgb)")
-    sem = sample["semantic"]
-    ax[3].imshow(semantic_rgb(sem))
-    ax[3].set_title("semantic class")
-    present = [i for i in np.unique(sem) if i in SEMANTIC_CLASSES]
-    ax[3].legend(handles=[Patch(color=SEMANTIC_COLORS[i] / 255, label=SEMANTIC_CLASSES[i]) for i in present],
+    nxt = iter(ax[2:])
+    if "normal" in sample:
+        a = next(nxt)
+        a.imshow(np.clip(sample["normal"] * 0.5 + 0.5, 0, 1))
+        a.set_title("world normals (xyz -> rgb)")
+    if "semantic" in sample:
+        a = next(nxt)
+        sem = sample["semantic"]
+        a.imshow(semantic_rgb(sem))
+        a.set_title("semantic class")
+        present = [i for i in np.unique(sem) if i in SEMANTIC_CLASSES]
+        a.legend(handles=[Patch(color=SEMANTIC_COLORS[i] / 255, label=SEMANTIC_CLASSES[i]) for i in present],
                  loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     if radio:
         t = sample["path_gain_db"].shape[0]
@@ -79,8 +86,9 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
             from synthrm.errors import DatasetError
 
             raise DatasetError(f"--tx {tx}: the sample has transmitters 0..{t - 1}")
-        for a, key, label, cmap in ((ax[4], "path_gain_db", "path gain [dB]", "viridis"),
-                                    (ax[5], "sinr_db", "SINR [dB]", "magma")):
+        for key in radio:
+            a = next(nxt)
+            label, cmap = {"path_gain_db": ("path gain [dB]", "viridis"), "sinr_db": ("SINR [dB]", "magma")}[key]
             img = sample[key][tx]
             fin = np.isfinite(img)
             lo, hi = np.percentile(img[fin], [2, 98]) if fin.any() else (0, 1)

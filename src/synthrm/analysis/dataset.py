@@ -10,7 +10,7 @@ import numpy as np
 from synthrm.analysis.correlation import CONCEPTS, concept_correlations, semantic_masks
 from synthrm.analysis.geometry import CONTEXTS
 from synthrm.analysis.stats import bimodality_coefficient, signal_stats
-from synthrm.dataset.hdf5 import list_samples, read_radio_sample
+from synthrm.dataset.hdf5 import list_samples, read_index, read_radio_sample
 from synthrm.errors import DatasetError
 
 
@@ -26,6 +26,9 @@ def analyse_dataset(roots: list[str | Path], los_stride: int = 2, progress: bool
     is defined and how many were undefined, Tx contexts, the LoS summary and the
     bimodality coefficient of the per-map maxima. The LoS split uses every
     ``los_stride``-th pixel in each direction (1 m steps along each segment).
+
+    A dataset without scene folders or semantic buffers (imported, ``docs/interop.md``)
+    gets the signal statistics only: LoS fields and ``tx_context`` None, no ``r_`` fields.
     """
     from synthrm.analysis.geometry import height_map, line_of_sight, tx_context
     from synthrm.scene.layout import Layout
@@ -35,31 +38,36 @@ def analyse_dataset(roots: list[str | Path], los_stride: int = 2, progress: bool
 
     rows = []
     for root in roots:
-        scenes: dict[str, tuple] = {}
+        scenes: dict[str, tuple | None] = {}
+        absent = set(read_index(root).get("absent", ()))
+        keys = [k for k in ("semantic", "material") if k not in absent]
         for _, sid in tqdm(list_samples(root), desc=f"analyse {Path(root).name}", disable=not progress, leave=False):
-            s = read_radio_sample(root, sid, ["semantic", "material", "path_gain_db", "tx_position", "depth", "K",
-                                              "cam_to_world"])
-            masks = semantic_masks(s["semantic"], s["material"])
+            s = read_radio_sample(root, sid, keys + ["path_gain_db", "tx_position", "depth", "K", "cam_to_world"])
+            masks = semantic_masks(s["semantic"], s.get("material")) if "semantic" in s else {}
             scene_id = str(s["attrs"].get("scene_id", ""))
             if scene_id not in scenes:
-                lay = Layout.load(Path(root) / "scenes" / scene_id)
-                scenes[scene_id] = (lay, height_map(lay))
-            lay, hmap = scenes[scene_id]
+                folder = Path(root) / "scenes" / scene_id
+                lay = Layout.load(folder) if scene_id and folder.is_dir() else None
+                scenes[scene_id] = (lay, height_map(lay)) if lay is not None else None
+            scene = scenes[scene_id]
             pts = backproject(s["depth"], s["K"], s["cam_to_world"])[::los_stride, ::los_stride]
             for t, pg in enumerate(s["path_gain_db"]):
                 if not np.isfinite(pg).any():
                     continue  # a Tx that reached no visible face: nothing to describe
-                sub = pg[::los_stride, ::los_stride]
-                lab = np.isfinite(sub)
-                los = line_of_sight(pts[lab], s["tx_position"][t], hmap, step_m=1.0)
-                v = sub[lab]
                 row = {"dataset": Path(root).name, "sample": sid, "tx": t,
                        "district": str(s["attrs"].get("district", "")), "scene_id": scene_id,
                        "tx_position": [float(x) for x in s["tx_position"][t]], **signal_stats(pg),
-                       "los_fraction": float(los.mean()),
-                       "los_mean_db": float(v[los].mean()) if los.any() else None,
-                       "nlos_mean_db": float(v[~los].mean()) if (~los).any() else None,
-                       "tx_context": tx_context(lay, s["tx_position"][t][:2])}
+                       "los_fraction": None, "los_mean_db": None, "nlos_mean_db": None, "tx_context": None}
+                if scene is not None:
+                    lay, hmap = scene
+                    sub = pg[::los_stride, ::los_stride]
+                    lab = np.isfinite(sub)
+                    los = line_of_sight(pts[lab], s["tx_position"][t], hmap, step_m=1.0)
+                    v = sub[lab]
+                    row.update(los_fraction=float(los.mean()),
+                               los_mean_db=float(v[los].mean()) if los.any() else None,
+                               nlos_mean_db=float(v[~los].mean()) if (~los).any() else None,
+                               tx_context=tx_context(lay, s["tx_position"][t][:2]))
                 for name, r in concept_correlations(pg, masks).items():
                     row[f"r_{name}"] = r.r
                 rows.append(row)
@@ -82,7 +90,8 @@ def analyse_dataset(roots: list[str | Path], los_stride: int = 2, progress: bool
         summ["tx_contexts"] = {c: sum(r["tx_context"] == c for r in rs) for c in CONTEXTS}
         los_gap = [r["los_mean_db"] - r["nlos_mean_db"] for r in rs
                    if r["los_mean_db"] is not None and r["nlos_mean_db"] is not None]
-        summ["los_fraction_mean"] = float(np.mean([r["los_fraction"] for r in rs]))
+        los_f = [r["los_fraction"] for r in rs if r["los_fraction"] is not None]
+        summ["los_fraction_mean"] = float(np.mean(los_f)) if los_f else None
         summ["los_minus_nlos_db_median"] = float(np.median(los_gap)) if los_gap else None
         mx = np.array([r["max_db"] for r in rs])
         summ["max_db_bimodality"] = bimodality_coefficient(mx) if mx.size >= 4 else None

@@ -70,7 +70,8 @@ def correlation_cdf_figure(result: dict, out: str | Path, concepts=tuple(CONCEPT
         a.set_xlim(-1, 1)
         a.set_title(c)
         a.set_xlabel("point-biserial r")
-        a.legend(fontsize=6, loc="upper left")
+        if a.get_legend_handles_labels()[0]:  # none without semantic buffers (an imported dataset)
+            a.legend(fontsize=6, loc="upper left")
     np.atleast_1d(ax)[0].set_ylabel("CDF")
     return _save(fig, out)
 
@@ -89,16 +90,19 @@ def draw_footprints(ax, layout, color: str = "0.75", edgecolor: str = "0.4") -> 
     ax.set_ylabel("y [m]")
 
 
-def tx_map_figure(root: str | Path, result: dict, out: str | Path, scene_id: str | None = None) -> Path:
+def tx_map_figure(root: str | Path, result: dict, out: str | Path, scene_id: str | None = None) -> Path | None:
     """Building footprints of one scene (default: the one with most maps) with every
-    transmitter placed in it, coloured by the map's mean path gain."""
+    transmitter placed in it, coloured by the map's mean path gain; None (nothing
+    written) when the dataset has no folder of that scene (an imported dataset)."""
     from synthrm.scene.layout import Layout
 
-    plt = _plt()
     rows = [r for r in result["rows"] if r["dataset"] == Path(root).name]
     if scene_id is None:
         ids = [r["scene_id"] for r in rows]
         scene_id = max(set(ids), key=ids.count)
+    if not scene_id or not (Path(root) / "scenes" / scene_id).is_dir():
+        return None
+    plt = _plt()
     lay = Layout.load(Path(root) / "scenes" / scene_id)
     fig, ax = plt.subplots(figsize=(6.4, 6))
     draw_footprints(ax, lay)

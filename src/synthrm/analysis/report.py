@@ -38,10 +38,12 @@ def dataset_card(root: str | Path) -> list:
     radio = cfg.get("radio", {})
     cam = cfg.get("camera", {})
     dropped = sum(len(s.get("dropped", [])) for s in idx["shards"])
-    return [root.name, cfg.get("preset", ""), len(ids), dropped, "x".join(map(str, cam.get("resolution", []))),
-            cam.get("view", ""), radio.get("tx_per_frame", ""), radio.get("antenna", ""),
-            f"{radio.get('samples_per_tx', 0):.0e}", radio.get("max_depth", ""), idx.get("seed", ""),
-            idx.get("synthrm_version", ""), f"{_size_mb(root):.1f}"]
+    src = idx.get("source", {}).get("format")
+    rays = radio.get("samples_per_tx")
+    return [root.name, cfg.get("preset", f"imported ({src})" if src else ""), len(ids), dropped,
+            "x".join(map(str, cam.get("resolution", []))), cam.get("view", ""), radio.get("tx_per_frame", ""),
+            radio.get("antenna", ""), "n/a" if rays is None else f"{rays:.0e}", radio.get("max_depth", ""),
+            "" if idx.get("seed") is None else idx["seed"], idx.get("synthrm_version", ""), f"{_size_mb(root):.1f}"]
 
 
 CARD_HEAD = ["dataset", "preset", "samples", "dropped frames", "resolution", "view", "Tx / frame", "antenna",
@@ -76,7 +78,8 @@ def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path
     parts += ["<h2>Line of sight</h2><p>A labelled pixel is LoS when the segment from the Tx to its surface "
               "point clears every building (footprints extruded, 1 m grid).</p>",
               _table(["district", "LoS fraction (mean)", "LoS - NLoS mean path gain, median [dB]"],
-                     [[d, f"{s['los_fraction_mean']:.2f}", "n/a" if s["los_minus_nlos_db_median"] is None
+                     [[d, "n/a" if s["los_fraction_mean"] is None else f"{s['los_fraction_mean']:.2f}",
+                       "n/a" if s["los_minus_nlos_db_median"] is None
                        else f"{s['los_minus_nlos_db_median']:.1f}"] for d, s in res["districts"].items()])]
     parts.append("<h2>Transmitters</h2>")
     from synthrm.analysis.geometry import CONTEXTS
@@ -85,7 +88,9 @@ def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path
                         [[d] + [s["tx_contexts"][c] for c in CONTEXTS] for d, s in res["districts"].items()]))
     for r in roots:
         p = tx_map_figure(r, res, out / f"tx_map_{r.name}.png")
-        parts.append(f"<img src='{p.name}' alt='tx map {html.escape(r.name)}' style='max-width:600px'>")
+        parts.append(f"<p class=muted>{html.escape(r.name)}: no scene folders (an imported dataset); no map, "
+                     f"LoS or Tx context</p>" if p is None else
+                     f"<img src='{p.name}' alt='tx map {html.escape(r.name)}' style='max-width:600px'>")
     concepts = ("road", "building", "roof", "ground", "sidewalk")
     mats = sorted({k[2:] for row in res["rows"] for k in row if k.startswith("r_material:")})
     tab = correlation_table(res, concepts + tuple(mats)).splitlines()

@@ -7,6 +7,8 @@ wrong shape or dtype, a sample id that appears twice, a frame neither written no
 recorded as dropped, a shard file the index does not list, leftovers of an interrupted
 run. Rerunning ``synthrm generate`` with the same settings regenerates exactly the
 shards that are missing or fail their checksum and leaves the healthy ones alone.
+Arrays the index lists under ``absent`` (an imported dataset's, see ``docs/interop.md``)
+are not required.
 """
 from __future__ import annotations
 
@@ -48,6 +50,9 @@ class ValidationReport:
     """Shard files (relative to root) that are missing or corrupt."""
     missing_frames: list[int] = field(default_factory=list)
     """Frames neither in a healthy shard nor recorded as dropped."""
+    fix: str = ("rerun the same `synthrm generate` command on this folder; it regenerates the missing and "
+                "corrupt shards and keeps the healthy ones")
+    """What repairs missing or corrupt shards (the command that made the dataset)."""
 
     @property
     def ok(self) -> bool:
@@ -59,19 +64,19 @@ class ValidationReport:
             return head + "; no problems found\n"
         lines = [head + f"; {len(self.problems)} problem(s):"] + [f"  - {p}" for p in self.problems]
         if self.bad_shards or self.missing_frames:
-            lines.append("  fix: rerun the same `synthrm generate` command on this folder; it regenerates "
-                         "the missing and corrupt shards and keeps the healthy ones")
+            lines.append(f"  fix: {self.fix}")
         return "\n".join(lines) + "\n"
 
 
-def _check_sample(g, sid: str, shape: tuple[int, int] | None, radio: bool, t: int | None) -> list[str]:
+def _check_sample(g, sid: str, shape: tuple[int, int] | None, radio: bool, t: int | None,
+                  absent: frozenset = frozenset()) -> list[str]:
     out = []
     if not g.attrs.get("complete", False):
         return [f"sample {sid} is incomplete (no `complete` attribute)"]
     if shape is None:
         return out
     w, h = shape
-    need = dict(CITY_ARRAYS, **(RADIO_ARRAYS if radio else {}))
+    need = {k: v for k, v in dict(CITY_ARRAYS, **(RADIO_ARRAYS if radio else {})).items() if k not in absent}
     for name, (kind, shp) in need.items():
         if name not in g:
             out.append(f"sample {sid} misses the array {name!r}")
@@ -101,6 +106,9 @@ def validate_dataset(root: str | Path) -> ValidationReport:
     t = cfg.get("radio", {}).get("tx_per_frame") if city else None
     if cfg.get("radio", {}).get("tx_placement") == "list":
         t = None  # the list's length
+    absent = frozenset(idx.get("absent", ()))
+    if idx.get("source", {}).get("format") == "synthrm-platform":
+        rep.fix = "import the blocks again into a new folder (`synthrm import-synthrm-platform ROOT --out DIR`)"
     seen: dict[str, str] = {}
     covered: set[int] = set()
     listed = set()
@@ -134,7 +142,7 @@ def validate_dataset(root: str | Path) -> ValidationReport:
                 if sid not in names:
                     bad.append(f"sample {sid} is listed but absent")
                     continue
-                errs = _check_sample(grp[sid], sid, shape, radio, t)
+                errs = _check_sample(grp[sid], sid, shape, radio, t, absent)
                 bad += errs
                 if not errs:
                     rep.samples_ok += 1

@@ -1,5 +1,6 @@
-"""3D exports of a dataset for other tools (issue 6): nerfstudio ``transforms.json``,
-COLMAP text models, radio-textured PLY meshes. ``synthrm.export.export_dataset``."""
+"""Exports of a dataset for other tools (issue 6): nerfstudio ``transforms.json``,
+COLMAP text models, radio-textured PLY meshes, SynthRM-Platform blocks (and their import,
+issue 18). ``synthrm.export.export_dataset``, ``synthrm.export.synthrm_platform``."""
 from synthrm.export.formats import (
     FORMATS,
     export_dataset,

@@ -11,6 +11,9 @@
 * ``ply``: per sample the radio-textured VAS mesh of every Tx (``<id>_tx<t>.ply``) and
   the scene meshes (``scenes/<scene_id>/<class>.ply``): the seed's "reconstructed scene
   polygons".
+* ``synthrm-platform``: the SynthRM seed loader's ``block_<N>/`` folders (RGB PNG, camera
+  ``.npy``, depth EXR, Tx and path-gain ``.npy``, ``profile.json``), one block per scene;
+  see :mod:`synthrm.export.synthrm_platform` and ``docs/interop.md``.
 
 Our poses are OpenCV camera-to-world (x right, y down, z forward, world z up); pixel
 centres at +0.5, as in both tools.
@@ -27,7 +30,7 @@ from synthrm.camera.pinhole import world_to_camera
 from synthrm.dataset.hdf5 import list_samples, read_sample
 from synthrm.errors import ConfigError
 
-FORMATS = ("nerfstudio", "colmap", "ply")
+FORMATS = ("nerfstudio", "colmap", "ply", "synthrm-platform")
 #: OpenCV camera axes -> OpenGL camera axes (flip y and z).
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
 DEPTH_UNIT_M = 0.01
@@ -156,9 +159,16 @@ def export_ply(root: str | Path, out: Path) -> Path:
     return out
 
 
-def export_dataset(root: str | Path, fmt: str, out: str | Path) -> Path:
-    """Export the city dataset ``root`` in format ``fmt`` (``FORMATS``) into ``out``."""
+def export_dataset(root: str | Path, fmt: str, out: str | Path, block: int | None = None) -> Path:
+    """Export the city dataset ``root`` in format ``fmt`` (``FORMATS``) into ``out``;
+    ``block``: number of the first ``block_<N>`` folder (``synthrm-platform`` only, default 0)."""
     if fmt not in FORMATS:
         raise ConfigError(f"--format: unknown {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = Path(out)
+    if fmt == "synthrm-platform":
+        from synthrm.export.synthrm_platform import export_synthrm_platform
+
+        return export_synthrm_platform(root, out, block=0 if block is None else block)
+    if block is not None:
+        raise ConfigError(f"--block: only for --format synthrm-platform, not {fmt}")
     return {"nerfstudio": export_nerfstudio, "colmap": export_colmap, "ply": export_ply}[fmt](root, out)

@@ -21,6 +21,7 @@ from torch.utils.data import Dataset
 from synthrm.dataset.hdf5 import list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
 from synthrm.metrics import DEFAULT_RANGE_DB, normalise
+from synthrm.radio.antenna import pattern_grid
 from synthrm.radio.radio_map_solver import fspl_db
 from synthrm.vas.backproject import backproject
 
@@ -82,7 +83,9 @@ class OutdoorExamples(Dataset):
     output is added to (zeros; with ``"rgbd-fspl"`` the FSPL channel, so the network learns
     a residual over free space, SenseRay-3D's eq. 18 carried outdoors), ``valid`` (1, H, W)
     bool, ``path_gain_db`` (H, W), ``distance_m`` (H, W) [m] and the ids. ``samples``
-    restricts to those sample ids.
+    restricts to those sample ids. A dataset whose index lists ``antenna_pattern`` as
+    absent (imported, ``docs/interop.md``) gets the isotropic pattern (0 dBi on the default
+    grid: synthrm's SISO transmitter), so its Tx vectors fit the models trained on SISO data.
     """
 
     def __init__(self, root: str | Path, inputs: str = "rgb", samples: list[str] | None = None):
@@ -98,10 +101,13 @@ class OutdoorExamples(Dataset):
             ids = [s for s in ids if s in keep]
         if not ids:
             raise DatasetError(f"{root}: no samples to learn from")
+        iso = "antenna_pattern" in read_index(root).get("absent", ())
         self.items: list[OutdoorItem] = []
         for sid in ids:
-            s = read_radio_sample(root, sid, ["rgb", "depth", "K", "cam_to_world", "path_gain_db", "tx_position",
-                                              "antenna_pattern"])
+            s = read_radio_sample(root, sid, ["rgb", "depth", "K", "cam_to_world", "path_gain_db", "tx_position"]
+                                  + ([] if iso else ["antenna_pattern"]))
+            if iso:
+                s["antenna_pattern"] = np.zeros((len(s["tx_position"]), len(pattern_grid()[2])), np.float32)
             where = f"{root} sample {sid}"
             _check_finite("rgb", s["rgb"], where)
             _check_finite("tx_position", s["tx_position"], where)
