@@ -16,7 +16,7 @@ from synthrm.radio.antenna import (
     tr38901_element_gain_dbi,
 )
 from synthrm.radio.frame import FrameSkipped, compute_frame_radio
-from synthrm.radio.labels import sinr_linear, smooth_path_gain
+from synthrm.radio.labels import sinr_linear, window_path_gain
 from synthrm.vas.mesh import VASMesh, build_vas
 
 from conftest import tiny_config
@@ -222,7 +222,8 @@ def test_labels_never_cross_a_depth_discontinuity():
     near = vas.face_centers[:, 1] < 15
     assert near.any() and (~near).any()
     g = np.where(near, 1e-8, 0.0)[None]
-    sm, rings = smooth_path_gain(vas, g, min_hit_faces=4, max_rings=16)
+    w = window_path_gain(vas, g, (g > 0).astype(np.int64), min_rays=4, max_rings=16)
+    sm, rings = w.path_gain, w.rings
     assert np.isfinite(sm[0, near]).all() and np.isnan(sm[0, ~near]).all()
     assert (rings[0, ~near] == -1).all()
     px = vas.face_to_pixel(sm)[0]
@@ -233,13 +234,20 @@ def test_smoothing_keeps_dense_values_and_averages_sparse_ones():
     vas = _step_scene()
     rng = np.random.default_rng(0)
     dense = rng.uniform(1e-9, 2e-9, vas.num_faces)
-    sm, rings = smooth_path_gain(vas, dense[None], min_hit_faces=1, max_rings=4)
-    assert np.allclose(sm[0], dense) and (rings == 0).all()
-    sparse = np.where(rng.random(vas.num_faces) < 0.1, 1e-9, 0.0)
-    sm, rings = smooth_path_gain(vas, sparse[None], min_hit_faces=4, max_rings=6)
-    assert rings.max() > 0
+    many = np.full((1, vas.num_faces), 50)
+    w = window_path_gain(vas, dense[None], many, min_rays=1, max_rings=0)  # ring 0: the face alone
+    assert np.allclose(w.path_gain[0], dense) and (w.rings == 0).all() and (w.source == 1).all()
+    w = window_path_gain(vas, dense[None], many, min_rays=1, max_rings=4)  # the reference's ring-1 mean
+    assert (w.rings == 1).all() and np.all((w.path_gain >= 1e-9) & (w.path_gain <= 2e-9))
+    assert np.abs(w.path_gain - 1.5e-9).mean() < np.abs(dense - 1.5e-9).mean()  # smoother
+    hit = rng.random(vas.num_faces) < 0.1
+    sparse = np.where(hit, 1e-9, 0.0)
+    w = window_path_gain(vas, sparse[None], hit[None].astype(np.int64), min_rays=4, max_rings=6)
+    assert w.rings.max() > 1 and (w.window_rays[np.isfinite(w.path_gain)] >= 4).all()
+    # provenance: 1 only where the face's own cell holds min_rays rays (never here), else 2
+    assert set(np.unique(w.source[np.isfinite(w.path_gain)])) == {2}
     # a local mean with zero-ray faces counted: about 10 % of the hit value
-    assert 0.03e-9 < np.nanmedian(sm) < 0.3e-9
+    assert 0.03e-9 < np.nanmedian(w.path_gain) < 0.3e-9
 
 
 def test_transmitter_inside_a_building_is_a_clear_error(tmp_path):

@@ -1,6 +1,6 @@
 """Command-line interface: ``synthrm generate``, ``validate``, ``validate-physics``,
 ``config show``, ``orchestrate``, ``show``,
-``export-ply``, ``export``, ``import-synthrm-platform``, ``report``, ``train``, ``evaluate``,
+``export-ply``, ``export``, ``import-synthrm-platform``, ``relabel``, ``report``, ``train``, ``evaluate``,
 ``predict``.
 
 Thin: parses arguments into a config and calls the library. Every
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import re
+
+import numpy as np
 import sys
 
 from synthrm.errors import ConfigError, SynthrmError
@@ -23,6 +25,42 @@ def _resolution(text: str) -> tuple[int, int]:
     if w <= 0 or h <= 0:
         raise ConfigError(f"--resolution: width and height must be > 0, got {w}x{h}")
     return w, h
+
+
+def _rays(text: str) -> int | str:
+    """A ray count flag: ``auto`` or an integer (``1e8`` and ``2**31`` accepted)."""
+    t = text.strip().lower()
+    if t == "auto":
+        return "auto"
+    m = re.fullmatch(r"(\d+)\*\*(\d+)", t)
+    if m:
+        return int(m.group(1)) ** int(m.group(2))
+    try:
+        v = float(t)
+    except ValueError:
+        v = float("nan")
+    if not np.isfinite(v) or v != int(v):
+        raise argparse.ArgumentTypeError(f"expected an integer (e.g. 5000000, 1e8, 2**31) or auto, got {text!r}")
+    return int(v)
+
+
+def _relabel(args) -> int:
+    from synthrm.relabel import relabel
+
+    radio = {k: v for k, v in (("samples_per_tx", args.samples_per_tx), ("max_samples_per_tx", args.max_samples_per_tx),
+                               ("max_rays_per_frame", args.max_rays_per_frame), ("max_depth", args.max_depth),
+                               ("tx_per_frame", args.tx_per_frame), ("antenna", args.antenna),
+                               ("min_rays", args.min_rays), ("max_rings", args.max_rings),
+                               ("diffraction", args.diffraction), ("fill", args.fill)) if v is not None}
+    vas = {k: v for k, v in (("cell", args.vas_cell), ("target_cell_m", args.target_cell_m),
+                             ("max_stride", args.max_stride)) if v is not None}
+    r = relabel(args.dir, args.out, radio=radio, vas=vas, defaults=args.defaults, progress=not args.quiet)
+    if r["samples"]:
+        print(f"relabelled {r['samples']} samples of {args.dir} into {args.out} ({r['skipped_shards']} shards "
+              f"already done{'; new transmitters drawn' if r['new_transmitters'] else ''}); radio {r['radio_s']:.1f} s")
+    else:
+        print(f"{args.out}: all {r['skipped_shards']} shards already relabelled; nothing to do")
+    return 0
 
 
 def _scene_camera_overrides(args) -> dict:
@@ -268,7 +306,8 @@ def _train(args) -> int:
 
     over = {k: getattr(args, k) for k in ("model", "epochs", "batch_size", "lr", "weight_decay", "width", "inputs",
                                          "val_fraction", "patience", "restart_epochs", "amp", "seed", "device",
-                                         "max_steps_per_epoch") if getattr(args, k) is not None}
+                                         "max_steps_per_epoch", "label_sources", "label_weighting")
+            if getattr(args, k) is not None}
     if "batch_size" not in over and over.get("model") == "senseray3d":
         over["batch_size"] = 1
     r = train(TrainConfig(**over), args.data, args.out, resume=args.resume, progress=not args.quiet)
@@ -341,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--view", choices=VIEWS, help="camera pose sampler")
     g.add_argument("--tx-per-frame", type=int, help="transmitters per frame (default 4)")
     g.add_argument("--antenna", choices=ANTENNA_NAMES, help="transmit antenna (default siso)")
-    g.add_argument("--samples-per-tx", type=int, help="rays per transmitter (default: city 2000000, indoor 1000000; the seed: 2**31)")
+    g.add_argument("--samples-per-tx", type=_rays, help="rays per transmitter: an integer or auto (default: city auto = "
+                   "5e6 first pass with progressive passes on a CPU, 1e8 on CUDA; indoor 1000000; the seed: 2**31)")
     g.add_argument("--max-depth", type=int, help="max interactions per path (default: city 5, indoor 20; the seed: 20)")
     g.add_argument("--no-radio", action="store_true", help="optical data only (no ray tracing)")
     g.add_argument("--variations", choices=("none", "default", "all"),
@@ -397,6 +437,29 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check every shard against the index and the schema (exit 1 on problems)")
     v.add_argument("dir", help="dataset folder")
     v.set_defaults(func=_validate)
+    rl = sub.add_parser("relabel", help="recompute only the radio arrays of a city dataset (new ray budget, "
+                                         "estimator or VAS cells; same scenes, cameras and transmitters)")
+    rl.add_argument("dir", help="city dataset folder (schema 2 or 3)")
+    rl.add_argument("--out", required=True, help="new dataset folder (resumed if it exists)")
+    rl.add_argument("--defaults", action="store_true",
+                    help="start from this synthrm's default radio and vas settings instead of the dataset's own")
+    rl.add_argument("--samples-per-tx", type=_rays, help="rays per transmitter of the first pass (integer or auto)")
+    rl.add_argument("--max-samples-per-tx", type=_rays, help="progressive budget: most rays per Tx (integer or auto)")
+    rl.add_argument("--max-rays-per-frame", type=_rays, help="progressive budget: most rays per frame (integer or auto)")
+    rl.add_argument("--max-depth", type=int, help="max interactions per path")
+    rl.add_argument("--tx-per-frame", type=int, help="transmitters per frame (draws new transmitters)")
+    rl.add_argument("--antenna", choices=ANTENNA_NAMES, help="transmit antenna (draws new transmitters)")
+    rl.add_argument("--min-rays", type=int, help="rays a noise-control window must hold")
+    rl.add_argument("--max-rings", type=int, help="widest noise-control window [rings]")
+    rl.add_argument("--diffraction", action=argparse.BooleanOptionalAction, default=None,
+                    help="first-order diffraction in the Monte Carlo map")
+    rl.add_argument("--fill", action=argparse.BooleanOptionalAction, default=None,
+                    help="label the faces no window reaches (provenance 3 and 4)")
+    rl.add_argument("--vas-cell", choices=("pixel", "stride", "adaptive"), help="VAS receiver cells")
+    rl.add_argument("--target-cell-m", type=float, help="VAS adaptive cell edge [m]")
+    rl.add_argument("--max-stride", type=int, help="VAS adaptive: largest pixel stride")
+    rl.add_argument("--quiet", action="store_true", help="no progress bar")
+    rl.set_defaults(func=_relabel)
     x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
     x.add_argument("dir", help="dataset folder (city)")
     x.add_argument("--format", required=True, choices=FORMATS)
@@ -449,6 +512,10 @@ def _learning_parsers(sub) -> None:
                             ("--seed", int, f"seed of init, split and shuffling (default {d.seed})"),
                             ("--max-steps-per-epoch", int, "cap on steps per epoch (default: a full pass)")):
         t.add_argument(flag, type=typ, help=what)
+    t.add_argument("--label-sources", help="outdoor: label provenance codes the loss sees (path_gain_source; "
+                                           "default 1,2,3,4; e.g. 1,2 for Monte Carlo labels only)")
+    t.add_argument("--label-weighting", choices=("none", "std"),
+                   help="outdoor: weight each label by 1/(path_gain_std_db^2 + 1 dB^2) (std) or not (none, default)")
     t.add_argument("--inputs", choices=("rgb", "rgbd", "rgbd-fspl"),
                    help="outdoor image channels: rgb (default, the seed's), rgbd (+ log depth), rgbd-fspl "
                         "(+ free-space map; the network learns a residual over it)")

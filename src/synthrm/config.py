@@ -387,9 +387,20 @@ class RadioConfig:
     """Transmit power per transmitter [dBm]."""
     temperature_k: float = 293.0
     """Receiver noise temperature [K]."""
-    samples_per_tx: int = 2 * 10 ** 6
-    """Rays shot per transmitter (the seed uses 2**31). See ``docs/radio.md`` for the
-    density / noise / time trade-off."""
+    samples_per_tx: int | str = "auto"
+    """Rays per transmitter of the first Monte Carlo pass (the seed uses 2**31), or ``auto``:
+    5e6 on a CPU, 1e8 on CUDA (``synthrm.radio.budget``). See ``docs/radio.md`` for the
+    density / accuracy / time trade-off."""
+    max_samples_per_tx: int | str = "auto"
+    """Progressive budget: most rays a transmitter gets over all passes; ``auto``: 2e7 on
+    a CPU, 2**31 on CUDA when ``samples_per_tx`` is ``auto``, else ``samples_per_tx`` (no
+    extra pass)."""
+    max_rays_per_frame: int | str = "auto"
+    """Progressive budget: most rays of all transmitters of a frame together; ``auto``:
+    4e7 on a CPU, 2**34 on CUDA."""
+    target_ray_share: float = 0.9
+    """Progressive budget: a transmitter gets more rays while the share of the view its
+    Monte Carlo windows label (ring 1 holding ``min_rays`` rays) is below this."""
     max_depth: int = 5
     """Maximum number of interactions per path (the seed uses 20)."""
     los: bool = True
@@ -400,8 +411,11 @@ class RadioConfig:
     """Diffuse reflections (off in the seed's Table 4)."""
     refraction: bool = True
     """Refraction (transmission through walls)."""
-    diffraction: bool = True
-    """First-order diffraction on wedges (roof edges, building corners)."""
+    diffraction: bool = False
+    """First-order diffraction on wedges in the Monte Carlo map. Off by default, unlike the
+    seed's Table 4: in Sionna RT's mesh radio map it added < 0.01 % of the power of a frame
+    (labels unchanged) at 2.5-3x the time, so the rays go where they count
+    (``docs/radio.md``). The fill's exact paths include diffraction either way."""
     edge_diffraction: bool = False
     """Diffraction on free-floating edges (off in the seed's Table 4)."""
     diffraction_lit_region: bool = True
@@ -437,11 +451,24 @@ class RadioConfig:
     """Largest random steering angle off boresight in azimuth [deg]."""
     pattern_step_deg: float = 15.0
     """Grid step of the antenna pattern feature vector [deg] (15: 13 x 24 = 312 values)."""
-    min_hit_faces: int = 4
-    """Noise control: each face averages the smallest same-surface window holding this
-    many ray-hit faces (1: keep every hit face's own value)."""
+    exact_los: bool = True
+    """Line of sight exactly, the rest Monte Carlo: the direct path to every face the Tx sees
+    is Friis times the transmit pattern (no ray noise), the Monte Carlo passes add only
+    paths with at least one interaction. False: everything from the rays, as the seed."""
+    min_rays: int = 2
+    """Noise control: a face's label is the mean over the smallest same-surface window
+    (ring 1, 2, ... ``max_rings``) that rays crossed at least this many times."""
     max_rings: int = 2
     """Noise control: widest averaging window, in rings of neighbouring faces."""
+    fill: bool = True
+    """Label the faces no window reaches (provenance 3 and 4, ``synthrm.radio.fill``)."""
+    fill_max_rings: int = 8
+    """Fill: the noise-control window keeps growing up to this many rings within one surface
+    and one line-of-sight state (provenance 3)."""
+    fill_exact_receivers: int = 256
+    """Most exact-path receivers (one per surface fragment without any ray) of the fill."""
+    fill_exact_depth: int = 2
+    """Interactions of the fill's exact paths (Sionna ``PathSolver``, diffraction included)."""
 
     def __post_init__(self):
         # ITU-R P.2040 material models in Sionna RT are valid from 1 to 100 GHz at most;
@@ -450,8 +477,15 @@ class RadioConfig:
                  f"radio.frequency_hz: must lie in the ITU material range [1e9, 1e11] Hz, got {self.frequency_hz:g}")
         _require(self.bandwidth_hz > 0, f"radio.bandwidth_hz: must be > 0 Hz, got {self.bandwidth_hz}")
         _require(self.temperature_k > 0, f"radio.temperature_k: must be > 0 K, got {self.temperature_k}")
-        _require(isinstance(self.samples_per_tx, int) and 1 <= self.samples_per_tx <= 2 ** 31,
-                 f"radio.samples_per_tx: must be an integer in [1, 2**31], got {self.samples_per_tx!r}")
+        for n in ("samples_per_tx", "max_samples_per_tx"):
+            v = getattr(self, n)
+            _require(v == "auto" or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2 ** 31),
+                     f"radio.{n}: must be auto or an integer in [1, 2**31], got {v!r}")
+        v = self.max_rays_per_frame
+        _require(v == "auto" or (isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+                 f"radio.max_rays_per_frame: must be auto or an integer >= 1, got {v!r}")
+        _require(isinstance(self.target_ray_share, (int, float)) and 0 <= self.target_ray_share <= 1,
+                 f"radio.target_ray_share: must be in [0, 1], got {self.target_ray_share!r}")
         _require(isinstance(self.max_depth, int) and 0 <= self.max_depth <= 50,
                  f"radio.max_depth: must be an integer in [0, 50], got {self.max_depth!r}")
         _require(isinstance(self.tx_per_frame, int) and 1 <= self.tx_per_frame <= 64,
@@ -471,8 +505,16 @@ class RadioConfig:
         step = self.pattern_step_deg
         _require(0 < step <= 90 and abs(180 / step - round(180 / step)) < 1e-9,
                  f"radio.pattern_step_deg: must divide 180 and lie in (0, 90], got {step}")
-        _require(isinstance(self.min_hit_faces, int) and 1 <= self.min_hit_faces <= 1000,
-                 f"radio.min_hit_faces: must be an integer in [1, 1000], got {self.min_hit_faces!r}")
+        _require(isinstance(self.min_rays, int) and 1 <= self.min_rays <= 10 ** 6,
+                 f"radio.min_rays: must be an integer in [1, 1e6], got {self.min_rays!r}")
+        for n in ("fill", "exact_los"):
+            _require(isinstance(getattr(self, n), bool), f"radio.{n}: must be true or false, got {getattr(self, n)!r}")
+        _require(isinstance(self.fill_max_rings, int) and 0 <= self.fill_max_rings <= 64,
+                 f"radio.fill_max_rings: must be an integer in [0, 64], got {self.fill_max_rings!r}")
+        _require(isinstance(self.fill_exact_receivers, int) and 0 <= self.fill_exact_receivers <= 10 ** 5,
+                 f"radio.fill_exact_receivers: must be an integer in [0, 1e5], got {self.fill_exact_receivers!r}")
+        _require(isinstance(self.fill_exact_depth, int) and 0 <= self.fill_exact_depth <= 10,
+                 f"radio.fill_exact_depth: must be an integer in [0, 10], got {self.fill_exact_depth!r}")
         _require(isinstance(self.max_rings, int) and 0 <= self.max_rings <= 64,
                  f"radio.max_rings: must be an integer in [0, 64], got {self.max_rings!r}")
         pos = self.tx_positions_m
@@ -667,6 +709,25 @@ class TrainConfig:
     """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
     max_steps_per_epoch: int = 0
     """Cap on optimiser steps per epoch (0 = a full pass); for quick runs and tests."""
+    label_sources: str = "1,2,3,4"
+    """Outdoor: the label provenance codes the loss sees (``path_gain_source``: 1 rays in the
+    pixel's own cell, 2 same-surface window, 3 filled from the surface, 4 filled by exact
+    paths), e.g. ``1,2`` to learn from Monte Carlo labels only."""
+    label_weighting: str = "none"
+    """Outdoor: ``none`` (every label alike) or ``std`` (each label weighted by
+    ``1 / (path_gain_std_db^2 + 1 dB^2)``)."""
+
+    @property
+    def label_source_codes(self) -> tuple[int, ...]:
+        """``label_sources`` as a tuple of ints (ConfigError when malformed)."""
+        try:
+            codes = tuple(sorted({int(c) for c in str(self.label_sources).split(",") if c.strip()}))
+        except ValueError:
+            codes = ()
+        if not codes or any(c not in (1, 2, 3, 4) for c in codes):
+            raise ConfigError(f"label_sources: expected provenance codes among 1-4 such as 1,2, "
+                              f"got {self.label_sources!r}")
+        return codes
 
     def validate(self) -> "TrainConfig":
         if self.model not in MODEL_NAMES:
@@ -682,6 +743,9 @@ class TrainConfig:
         for n, ok in (("inputs", ("rgb", "rgbd", "rgbd-fspl")), ("amp", ("auto", "on", "off")), ("device", ("auto", "cpu", "cuda"))):
             if getattr(self, n) not in ok:
                 raise ConfigError(f"{n}: must be one of {ok}, got {getattr(self, n)!r}")
+        if self.label_weighting not in ("none", "std"):
+            raise ConfigError(f"label_weighting: must be none or std, got {self.label_weighting!r}")
+        self.label_source_codes  # noqa: B018 - validates label_sources
         if self.model == "senseray3d" and self.width and self.width % 12:
             raise ConfigError(f"width: SwinUNETR's feature_size must be a multiple of 12, got {self.width}")
         return self

@@ -55,7 +55,8 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    radio = [k for k in ("path_gain_db", "sinr_db") if k in sample] if "path_gain_db" in sample else []
+    radio = [k for k in ("path_gain_db", "sinr_db", "path_gain_source") if k in sample] \
+        if "path_gain_db" in sample else []
     optical = [k for k in ("normal", "semantic") if k in sample]
     n = 2 + len(optical) + len(radio)
     fig, ax = plt.subplots(1, n, figsize=(4.3 * n, 3.8), constrained_layout=True)
@@ -88,6 +89,9 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
             raise DatasetError(f"--tx {tx}: the sample has transmitters 0..{t - 1}")
         for key in radio:
             a = next(nxt)
+            if key == "path_gain_source":
+                _source_panel(fig, a, sample, tx)
+                continue
             label, cmap = {"path_gain_db": ("path gain [dB]", "viridis"), "sinr_db": ("SINR [dB]", "magma")}[key]
             img = sample[key][tx]
             fin = np.isfinite(img)
@@ -97,6 +101,27 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
             a.set_title(f"Tx {tx}: {label} ({fin[np.isfinite(sample['depth'])].mean():.0%} of surface)")
             _mark_tx(a, sample, tx)
     return _finish(fig, ax, out, title, 110)
+
+
+#: Colours of the label provenance codes 0-4 (``path_gain_source``).
+SOURCE_COLORS = np.array([[255, 255, 255], [40, 120, 200], [120, 190, 230], [240, 170, 60], [200, 70, 70]], np.uint8)
+
+
+def _source_panel(fig, a, sample: dict, tx: int) -> None:
+    """How each pixel's path gain was obtained (``docs/radio.md``), with the shares."""
+    from matplotlib.patches import Patch
+
+    from synthrm.radio.labels import SOURCE_NAMES
+
+    src = sample["path_gain_source"][tx]
+    hit = np.isfinite(sample["depth"])
+    img = SOURCE_COLORS[np.clip(src, 0, len(SOURCE_COLORS) - 1)]
+    img[~hit] = [220, 220, 220]
+    a.imshow(img)
+    a.set_title(f"Tx {tx}: label provenance (sky grey)")
+    a.legend(handles=[Patch(color=SOURCE_COLORS[c] / 255, label=f"{c} {SOURCE_NAMES[c]} {np.mean(src[hit] == c):.0%}")
+                      for c in range(len(SOURCE_COLORS)) if c in SOURCE_NAMES],
+             loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=7, ncol=1)
 
 
 def _finish(fig, ax, out, title: str, dpi: int) -> Path:

@@ -42,7 +42,8 @@ def dataset_card(root: str | Path) -> list:
     rays = radio.get("samples_per_tx")
     return [root.name, cfg.get("preset", f"imported ({src})" if src else ""), len(ids), dropped,
             "x".join(map(str, cam.get("resolution", []))), cam.get("view", ""), radio.get("tx_per_frame", ""),
-            radio.get("antenna", ""), "n/a" if rays is None else f"{rays:.0e}", radio.get("max_depth", ""),
+            radio.get("antenna", ""), "n/a" if rays is None else rays if isinstance(rays, str) else f"{rays:.0e}",
+            radio.get("max_depth", ""),
             "" if idx.get("seed") is None else idx["seed"], idx.get("synthrm_version", ""), f"{_size_mb(root):.1f}"]
 
 

@@ -20,7 +20,9 @@ import numpy as np
 from synthrm.errors import DatasetError
 from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_CLASSES
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+"""3: ``path_gain_source`` and ``path_gain_std_db`` per pixel, ray counts and the resolved ray
+budget in the attributes (2: ``path_gain_rings`` only)."""
 INDEX_JSON = "index.json"
 SHARD_DIR = "shards"
 #: Arrays compressed with gzip and chunked per sample.
@@ -170,8 +172,8 @@ def read_sample(root: str | Path, sample_id: str, keys: list[str] | None = None)
         if g is None or not g.attrs.get("complete", False):
             raise DatasetError(f"{path}: sample {sample_id!r} missing or incomplete; rerun `synthrm generate`")
         out = {k: g[k][()] for k in (keys or list(g.keys()))}
-        out["attrs"] = {k: _decode(v) for k, v in g.attrs.items()}
-        out["file_attrs"] = {k: _decode(v) for k, v in f.attrs.items()}
+        out["attrs"] = {k: decode_attr(v) for k, v in g.attrs.items()}
+        out["file_attrs"] = {k: decode_attr(v) for k, v in f.attrs.items()}
     return out
 
 
@@ -185,7 +187,8 @@ def read_radio_sample(root: str | Path, sample_id: str, keys: list[str]) -> dict
                            f"regenerate it with the ray tracer on") from None
 
 
-def _decode(v):
+def decode_attr(v):
+    """An HDF5 attribute as Python: bytes -> str, JSON text -> objects, numpy scalars -> Python."""
     if isinstance(v, bytes):
         v = v.decode()
     if isinstance(v, str) and v[:1] in "{[":

@@ -33,6 +33,10 @@ RADIO_ARRAYS = {
     "path_gain_db": ("f", lambda h, w, t: (t, h, w)), "sinr_db": ("f", lambda h, w, t: (t, h, w)),
     "tx_position": ("f", lambda h, w, t: (t, 3)),
 }
+#: Radio arrays from schema 3 on: provenance and standard error of every label.
+RADIO_ARRAYS_V3 = {
+    "path_gain_source": ("u", lambda h, w, t: (t, h, w)), "path_gain_std_db": ("f", lambda h, w, t: (t, h, w)),
+}
 
 
 @dataclass
@@ -69,23 +73,34 @@ class ValidationReport:
 
 
 def _check_sample(g, sid: str, shape: tuple[int, int] | None, radio: bool, t: int | None,
-                  absent: frozenset = frozenset()) -> list[str]:
+                  absent: frozenset = frozenset(), schema: int = 2) -> list[str]:
     out = []
     if not g.attrs.get("complete", False):
         return [f"sample {sid} is incomplete (no `complete` attribute)"]
     if shape is None:
         return out
     w, h = shape
-    need = {k: v for k, v in dict(CITY_ARRAYS, **(RADIO_ARRAYS if radio else {})).items() if k not in absent}
+    radio_arrays = dict(RADIO_ARRAYS, **(RADIO_ARRAYS_V3 if schema >= 3 else {}))
+    need = {k: v for k, v in dict(CITY_ARRAYS, **(radio_arrays if radio else {})).items() if k not in absent}
     for name, (kind, shp) in need.items():
         if name not in g:
             out.append(f"sample {sid} misses the array {name!r}")
             continue
         d = g[name]
-        tt = t if t is not None else (d.shape[0] if name in RADIO_ARRAYS else 0)
+        tt = t if t is not None else (d.shape[0] if name in radio_arrays else 0)
         want = shp(h, w, tt)
         if d.dtype.kind != kind or tuple(d.shape) != want:
             out.append(f"sample {sid}: {name} is {d.dtype} {tuple(d.shape)}, expected kind {kind!r} {want}")
+    if radio and schema >= 3 and not out and all(k in g for k in ("path_gain_db", "path_gain_source", "path_gain_std_db")):
+        pg, src, std = g["path_gain_db"][()], g["path_gain_source"][()], g["path_gain_std_db"][()]
+        if not np.array_equal(np.isfinite(pg), src > 0):
+            out.append(f"sample {sid}: path_gain_source is 0 on {int((np.isfinite(pg) & (src == 0)).sum())} labelled "
+                       f"and non-zero on {int((~np.isfinite(pg) & (src > 0)).sum())} unlabelled pixels")
+        if src.max(initial=0) > 4:
+            out.append(f"sample {sid}: path_gain_source holds code {int(src.max())} (known: 0-4)")
+        lab = np.isfinite(pg)
+        if not (np.isfinite(std[lab]).all() and (std[lab] > 0).all()):
+            out.append(f"sample {sid}: path_gain_std_db is missing or <= 0 on labelled pixels")
     return out
 
 
@@ -107,8 +122,12 @@ def validate_dataset(root: str | Path) -> ValidationReport:
     if cfg.get("radio", {}).get("tx_placement") == "list":
         t = None  # the list's length
     absent = frozenset(idx.get("absent", ()))
+    schema = int(idx.get("schema_version", 2))
     if idx.get("source", {}).get("format") == "synthrm-platform":
         rep.fix = "import the blocks again into a new folder (`synthrm import-synthrm-platform ROOT --out DIR`)"
+    if idx.get("relabelled_from"):
+        rep.fix = ("rerun the same `synthrm relabel` command on this folder; it relabels the missing and corrupt "
+                   "shards and keeps the healthy ones")
     seen: dict[str, str] = {}
     covered: set[int] = set()
     listed = set()
@@ -142,7 +161,7 @@ def validate_dataset(root: str | Path) -> ValidationReport:
                 if sid not in names:
                     bad.append(f"sample {sid} is listed but absent")
                     continue
-                errs = _check_sample(grp[sid], sid, shape, radio, t, absent)
+                errs = _check_sample(grp[sid], sid, shape, radio, t, absent, schema)
                 bad += errs
                 if not errs:
                     rep.samples_ok += 1

@@ -70,6 +70,16 @@ class OutdoorItem:
     tx_index: int
     district: str
     scene_id: str
+    source: np.ndarray     # (H, W) uint8 provenance (synthrm.radio.labels.SOURCE_*), 0 = no label
+    std_db: np.ndarray     # (H, W) float32 stated standard error [dB], NaN where not stated
+
+
+#: Provenance every label counts as in a dataset without ``path_gain_source`` (schema 2 or
+#: imported): a Monte Carlo window.
+LEGACY_SOURCE = 2
+#: Floor of the standard error in the loss weights [dB]: a densely sampled label does not
+#: outweigh the others without bound.
+WEIGHT_FLOOR_DB = 1.0
 
 
 class OutdoorExamples(Dataset):
@@ -82,16 +92,27 @@ class OutdoorExamples(Dataset):
     gain (range ``DEFAULT_RANGE_DB``), ``base`` (1, H, W) float32 the map the network's
     output is added to (zeros; with ``"rgbd-fspl"`` the FSPL channel, so the network learns
     a residual over free space, SenseRay-3D's eq. 18 carried outdoors), ``valid`` (1, H, W)
-    bool, ``path_gain_db`` (H, W), ``distance_m`` (H, W) [m] and the ids. ``samples``
-    restricts to those sample ids. A dataset whose index lists ``antenna_pattern`` as
+    bool, ``path_gain_db`` (H, W), ``distance_m`` (H, W) [m], ``source`` (H, W) uint8 label
+    provenance and ``std_db`` (H, W) its standard error [dB] (``docs/dataset.md``; NaN where
+    the dataset states none), ``weight`` (1, H, W) float32 the loss weight and the ids.
+    ``samples`` restricts to those sample ids; ``sources`` to the labels of those
+    provenance codes (``valid`` is False elsewhere); ``weighting="std"`` weights each label
+    by ``1 / (std_db^2 + 1 dB^2)`` (normalised to mean 1 over the valid labels of the item),
+    ``"none"`` by 1. A dataset whose index lists ``antenna_pattern`` as
     absent (imported, ``docs/interop.md``) gets the isotropic pattern (0 dBi on the default
     grid: synthrm's SISO transmitter), so its Tx vectors fit the models trained on SISO data.
     """
 
-    def __init__(self, root: str | Path, inputs: str = "rgb", samples: list[str] | None = None):
+    def __init__(self, root: str | Path, inputs: str = "rgb", samples: list[str] | None = None,
+                 sources: tuple[int, ...] = (1, 2, 3, 4), weighting: str = "none"):
         if inputs not in OUTDOOR_INPUTS:
             raise ValueError(f"inputs must be one of {OUTDOOR_INPUTS}, got {inputs!r}")
+        if weighting not in ("none", "std"):
+            raise ValueError(f"weighting must be none or std, got {weighting!r}")
+        if not sources or any(c not in (1, 2, 3, 4) for c in sources):
+            raise ValueError(f"sources must be provenance codes among 1-4, got {sources!r}")
         self.root, self.inputs = Path(root), inputs
+        self.sources, self.weighting = tuple(int(c) for c in sources), weighting
         if dataset_kind(root) != "city":
             raise DatasetError(f"{root}: holds indoor voxel entries; the outdoor models (radiounet-s, pmnet-s, "
                                f"unetdcn-s) need a city dataset (`synthrm generate --preset city-mix ...`)")
@@ -101,11 +122,17 @@ class OutdoorExamples(Dataset):
             ids = [s for s in ids if s in keep]
         if not ids:
             raise DatasetError(f"{root}: no samples to learn from")
-        iso = "antenna_pattern" in read_index(root).get("absent", ())
+        idx = read_index(root)
+        iso = "antenna_pattern" in idx.get("absent", ())
+        stated = int(idx.get("schema_version", 2)) >= 3 and "path_gain_source" not in idx.get("absent", ())
         self.items: list[OutdoorItem] = []
         for sid in ids:
             s = read_radio_sample(root, sid, ["rgb", "depth", "K", "cam_to_world", "path_gain_db", "tx_position"]
-                                  + ([] if iso else ["antenna_pattern"]))
+                                  + ([] if iso else ["antenna_pattern"])
+                                  + (["path_gain_source", "path_gain_std_db"] if stated else []))
+            if not stated:
+                s["path_gain_source"] = np.where(np.isfinite(s["path_gain_db"]), LEGACY_SOURCE, 0).astype(np.uint8)
+                s["path_gain_std_db"] = np.full(s["path_gain_db"].shape, np.nan, np.float32)
             if iso:
                 s["antenna_pattern"] = np.zeros((len(s["tx_position"]), len(pattern_grid()[2])), np.float32)
             where = f"{root} sample {sid}"
@@ -126,7 +153,9 @@ class OutdoorExamples(Dataset):
                     fs = normalise(-fspl_db(np.maximum(np.nan_to_num(dist, nan=1.0), 0.01), freq)).numpy()
                     im = np.concatenate([img, np.where(np.isfinite(dist), fs, 0.0)[None].astype(np.float32)])
                 self.items.append(OutdoorItem(im, txv[t], s["path_gain_db"][t].astype(np.float32), dist, freq, sid, t,
-                                              str(s["attrs"].get("district", "")), str(s["attrs"].get("scene_id", ""))))
+                                              str(s["attrs"].get("district", "")), str(s["attrs"].get("scene_id", "")),
+                                              s["path_gain_source"][t].astype(np.uint8),
+                                              s["path_gain_std_db"][t].astype(np.float32)))
         h, w = self.items[0].path_gain_db.shape
         if h % 16 or w % 16:
             raise DatasetError(f"{root}: images are {w}x{h}; the models need both sides multiples of 16 "
@@ -146,13 +175,20 @@ class OutdoorExamples(Dataset):
     def __getitem__(self, i: int) -> dict:
         it = self.items[i]
         pg = torch.from_numpy(it.path_gain_db)
-        valid = torch.isfinite(pg)
+        src = torch.from_numpy(it.source)
+        std = torch.from_numpy(it.std_db)
+        valid = torch.isfinite(pg) & torch.isin(src, torch.tensor(self.sources, dtype=src.dtype))
         target = torch.where(valid, normalise(pg, DEFAULT_RANGE_DB).float(), torch.zeros(()))
+        weight = valid.float()
+        if self.weighting == "std":
+            w = 1.0 / (torch.nan_to_num(std, nan=0.0) ** 2 + WEIGHT_FLOOR_DB ** 2)
+            weight = torch.where(valid, w, torch.zeros(()))
+            weight = weight / weight[valid].mean() if valid.any() else weight
         image = torch.from_numpy(it.image)
         base = image[4:5] if self.inputs == "rgbd-fspl" else torch.zeros((1, *image.shape[1:]))
         return {"image": image, "tx": torch.from_numpy(it.tx), "target": target[None], "base": base,
-                "valid": valid[None], "path_gain_db": pg, "distance_m": torch.from_numpy(it.distance_m),
-                "index": i}
+                "valid": valid[None], "weight": weight[None].float(), "path_gain_db": pg,
+                "distance_m": torch.from_numpy(it.distance_m), "source": src, "std_db": std, "index": i}
 
 
 def plane_points(origin_m: np.ndarray, shape_xy: tuple[int, int], voxel_size_m: float, heights_m) -> np.ndarray:

@@ -91,7 +91,7 @@ def load_examples(data: str | Path, cfg: TrainConfig):
     if kind != "city":
         raise RunError(f"{data}: holds indoor voxel entries; {cfg.model} is an outdoor camera model "
                        f"(use --model senseray3d, or a city dataset)")
-    full = OutdoorExamples(data, inputs=cfg.inputs)
+    full = OutdoorExamples(data, inputs=cfg.inputs, sources=cfg.label_source_codes, weighting=cfg.label_weighting)
     groups = sorted({it.scene_id for it in full.items})
     key = "scene_id"
     if len(groups) < 2:
@@ -104,6 +104,7 @@ def load_examples(data: str | Path, cfg: TrainConfig):
     tr = [i for i, it in enumerate(full.items) if getattr(it, key) not in val_groups]
     va = [i for i, it in enumerate(full.items) if getattr(it, key) in val_groups] or tr
     meta = {"kind": "city", "inputs": cfg.inputs, "in_ch": full.in_ch, "tx_dim": full.tx_dim,
+            "label_sources": list(cfg.label_source_codes), "label_weighting": cfg.label_weighting,
             "range_db": list(DEFAULT_RANGE_DB), "split_by": key,
             "train_samples": sorted({full.items[i].sample_id for i in tr}),
             "val_samples": sorted({full.items[i].sample_id for i in va})}
@@ -150,7 +151,8 @@ def outdoor_loss(model, batch, device):
     v = batch["valid"].to(device)
     if not v.any():
         return pred.sum() * 0.0
-    return torch.nn.functional.mse_loss(pred[v], batch["target"].to(device)[v])
+    w = batch["weight"].to(device)[v]
+    return torch.sum(w * (pred[v] - batch["target"].to(device)[v]) ** 2) / torch.clamp(w.sum(), min=1e-12)
 
 
 def indoor_pred_db(model, batch, device):

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SPEED_OF_LIGHT = 299_792_458.0
+from synthrm.radio.physics import SPEED_OF_LIGHT
+
 #: Floor of the pattern features [dBi] (array nulls would be -inf).
 PATTERN_FLOOR_DBI = -40.0
 

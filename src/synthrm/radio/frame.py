@@ -1,17 +1,28 @@
-"""One frame's radio labels: transmitters -> solver -> denoised faces -> pixels.
+"""One frame's radio labels: transmitters -> Monte Carlo passes -> windows -> fill -> pixels.
 
 The result (:class:`FrameRadio`) holds the per-face values; ``arrays`` turns them into the
 per-pixel labels a sample stores (``docs/dataset.md``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from synthrm.config import RadioConfig
 from synthrm.errors import SynthrmError
-from synthrm.radio.labels import noise_power_w, sinr_linear, smooth_path_gain, to_db
+from synthrm.radio.budget import PASS_FACTOR, RayBudget, resolve_budget
+from synthrm.radio.fill import fill_path_gain
+from synthrm.radio.labels import (
+    SOURCE_NONE,
+    label_std_db,
+    noise_power_w,
+    planar_adjacency,
+    sinr_linear,
+    to_db,
+    window_path_gain,
+)
 from synthrm.radio.radio_map_solver import VASRadioSolver
 from synthrm.radio.transmitters import TxSet, place_transmitters
 from synthrm.scene.layout import Layout
@@ -28,12 +39,25 @@ class FrameRadio:
 
     tx: TxSet
     face_path_gain_raw: np.ndarray
-    """(T, F) float64 linear path gain straight from the solver (0: no ray)."""
+    """(T, F) float64 linear path gain of all Monte Carlo passes (0: no ray)."""
+    face_rays: np.ndarray
+    """(T, F) int64 rays that crossed each face over all passes."""
     face_path_gain: np.ndarray
-    """(T, F) float64 linear path gain after noise control (NaN: no value)."""
+    """(T, F) float64 linear path gain label (NaN: no value)."""
+    face_source: np.ndarray
+    """(T, F) uint8 provenance (``synthrm.radio.labels.SOURCE_*``)."""
+    face_std_db: np.ndarray
+    """(T, F) float32 estimated standard error of the label [dB] (NaN: no value)."""
     face_rings: np.ndarray
-    """(T, F) int16 averaging window used per face, in rings (-1: no value)."""
+    """(T, F) int16 Monte Carlo window used, in rings (-1: none or filled)."""
+    rays_per_tx: np.ndarray
+    """(T,) int64 rays traced per transmitter over all passes."""
+    budget: RayBudget
     cfg: RadioConfig
+    fill_stats: dict = field(default_factory=dict)
+    """Faces filled per stage (``synthrm.radio.fill``)."""
+    solver_s: float = 0.0
+    """Seconds inside Sionna's solvers (Monte Carlo passes and exact paths)."""
 
     @property
     def noise_w(self) -> float:
@@ -50,7 +74,9 @@ class FrameRadio:
         return {
             "path_gain_db": vas.face_to_pixel(face_db),
             "sinr_db": vas.face_to_pixel(to_db(self.face_sinr())),
-            "path_gain_rings": _face_to_pixel_int(vas, self.face_rings),
+            "path_gain_source": _face_to_pixel_int(vas, self.face_source, np.uint8, 0, 255),
+            "path_gain_std_db": vas.face_to_pixel(self.face_std_db),
+            "path_gain_rings": _face_to_pixel_int(vas, self.face_rings, np.int8, -1, 127),
             "tx_position": self.tx.positions.astype(np.float64),
             "tx_orientation": self.tx.orientations.astype(np.float64),
             "tx_steering": self.tx.steering.astype(np.float64),
@@ -63,57 +89,146 @@ class FrameRadio:
 
     def attrs(self) -> dict:
         c = self.cfg
-        reached = (self.face_path_gain_raw > 0).mean(axis=1)
+        reached = (self.face_rays > 0).mean(axis=1)
         return {
             "frequency_hz": float(c.frequency_hz), "bandwidth_hz": float(c.bandwidth_hz),
             "tx_power_dbm": float(c.tx_power_dbm), "temperature_k": float(c.temperature_k),
             "noise_power_dbm": float(10 * np.log10(self.noise_w) + 30),
-            "samples_per_tx": int(c.samples_per_tx), "max_depth": int(c.max_depth),
+            "samples_per_tx": int(self.budget.first_pass), "samples_per_tx_setting": c.samples_per_tx,
+            "rays_per_tx": [int(x) for x in self.rays_per_tx], "radio_backend": self.budget.backend,
+            "max_depth": int(c.max_depth), "diffraction": bool(c.diffraction),
             "antenna": c.antenna, "num_tx": self.tx.num_tx, "tx_placement": c.tx_placement,
             "pattern_step_deg": float(c.pattern_step_deg),
-            "min_hit_faces": int(c.min_hit_faces), "max_rings": int(c.max_rings),
+            "min_rays": int(c.min_rays), "max_rings": int(c.max_rings), "fill": bool(c.fill),
             "faces_reached_fraction": [round(float(x), 4) for x in reached],
+            "fill_faces": {k: int(v) for k, v in self.fill_stats.items()},
         }
 
 
-def _face_to_pixel_int(vas: VASMesh, values: np.ndarray) -> np.ndarray:
-    out = np.full(values.shape[:-1] + vas.pixel_face.shape, -1, np.int8)
+def _rest_share(vas: VASMesh, adj, rest: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """(T, F) share of the ring-1 window's power that the Monte Carlo rays carry."""
+    a = vas.face_areas
+    num, den = (adj @ (rest * a).T).T, (adj @ (total * a).T).T
+    return np.where(den > 0, num / np.maximum(den, 1e-300), 1.0)
+
+
+def _face_to_pixel_int(vas: VASMesh, values: np.ndarray, dtype, empty: int, top: int) -> np.ndarray:
+    out = np.full(values.shape[:-1] + vas.pixel_face.shape, empty, dtype)
     m = vas.pixel_face >= 0
-    out[..., m] = np.clip(values[..., vas.pixel_face[m]], -1, 127)
+    out[..., m] = np.clip(values[..., vas.pixel_face[m]], empty, top)
     return out
 
 
-def compute_frame_radio(solver: VASRadioSolver, layout: Layout, vas: VASMesh, visible_points: np.ndarray,
-                        cam_to_world: np.ndarray, cfg: RadioConfig, seed: int, log=None) -> FrameRadio:
-    """Place transmitters, ray-trace them onto ``vas`` in one solver call, denoise.
+def ray_share(vas: VASMesh, adj, rays: np.ndarray, min_rays: int, known: np.ndarray | None = None) -> np.ndarray:
+    """(T,) share of the view's pixels (on the VAS) whose ring-1 window holds ``min_rays``
+    rays of transmitter t (or whose line of sight is ``known``): the part of the view its
+    Monte Carlo labels densely."""
+    npx = np.bincount(vas.pixel_face[vas.pixel_face >= 0], minlength=vas.num_faces).astype(np.float64)
+    win = (adj @ np.asarray(rays, np.float64).T).T
+    ok = win >= min_rays
+    if known is not None:
+        ok |= known
+    return (ok * npx).sum(axis=1) / max(npx.sum(), 1.0)
+
+
+def trace_progressive(solver: VASRadioSolver, vas: VASMesh, tx: TxSet, budget: RayBudget, min_rays: int,
+                      target_share: float, seed: int, adj=None, log=None, los: bool | None = None,
+                      known: np.ndarray | None = None):
+    """Monte Carlo passes of a frame (``synthrm.radio.budget``). Returns ((T, F) path gain,
+    (T, F) rays per face, (T,) rays traced per Tx, seconds in the solver). ``los=False``
+    traces the paths with interactions only; ``known`` (T, F) faces count as labelled."""
+    log = log or (lambda m: None)
+    adj = planar_adjacency(vas) if adj is None else adj
+    t = tx.num_tx
+    mc = solver.monte_carlo(vas, tx, seed, budget.first_pass, los=los)
+    g, n, secs = mc.path_gain, mc.hits, mc.seconds
+    traced = np.full(t, budget.first_pass, np.int64)
+    k = 1
+    while True:
+        share = ray_share(vas, adj, n, min_rays, known)
+        so_far = int(traced.max())
+        extra = PASS_FACTOR * so_far
+        cand = np.nonzero((share < target_share) & (traced == so_far) & (traced + extra <= budget.max_per_tx))[0]
+        room = (budget.max_per_frame - int(traced.sum())) // extra
+        cand = cand[np.argsort(share[cand], kind="stable")][:max(room, 0)]
+        if len(cand) == 0:
+            break
+        more = solver.monte_carlo(vas, tx.subset(np.sort(cand)), seed + k, extra, los=los)
+        sel = np.sort(cand)
+        g[sel] = (traced[sel, None] * g[sel] + extra * more.path_gain) / (traced[sel, None] + extra)
+        n[sel] += more.hits
+        traced[sel] += extra
+        secs += more.seconds
+        log(f"progressive pass {k}: Tx {sel.tolist()} (ray-labelled share {np.round(share[sel], 3).tolist()}) "
+            f"+{extra:.2g} rays each")
+        k += 1
+    return g, n, traced, secs
+
+
+def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASMesh, visible_points: np.ndarray,
+                        cam_to_world: np.ndarray, cfg: RadioConfig, seed: int, log=None,
+                        tx: TxSet | None = None) -> FrameRadio:
+    """Place transmitters (or take ``tx``), ray-trace them onto ``vas``, label every face.
 
     Args:
         solver: the scene's solver (radio variant).
-        layout: the scene's footprints (placement rules).
+        layout: the scene's footprints (placement rules; unused when ``tx`` is given).
         vas: the frame's visible surface.
         visible_points: (N, 3) world points the camera sees [m] (their median is the
             view centre transmitters are drawn around).
         cam_to_world: (4, 4) camera pose.
         cfg: radio settings. seed: the frame's radio seed.
         log: callable for warnings.
+        tx: transmitters to use instead of placing new ones (``synthrm relabel``).
 
     Raises:
         FrameSkipped: the view is empty or no transmitter reaches any visible face.
     """
+    from synthrm._mitsuba import backend
+
     log = log or (lambda m: None)
     if vas.num_faces == 0 or len(visible_points) == 0:
         raise FrameSkipped("the camera sees no surface to put radio labels on")
     rng = np.random.default_rng(seed)
     center = np.median(np.asarray(visible_points, np.float64).reshape(-1, 3), axis=0)
-    tx = place_transmitters(layout, cfg, rng, center, cam_to_world)
-    raw = solver.path_gain(vas, tx, seed=int(seed % (2 ** 31 - 1)) or 1)
-    reached = (raw > 0).any(axis=1)
+    if tx is None:
+        tx = place_transmitters(layout, cfg, rng, center, cam_to_world)
+    budget = resolve_budget(cfg.samples_per_tx, cfg.max_samples_per_tx, cfg.max_rays_per_frame, backend())
+    adj = planar_adjacency(vas)
+    sseed = int(seed % (2 ** 31 - 1)) or 1
+    t0 = time.perf_counter()
+    visible = solver.line_of_sight(vas.face_centers, tx.positions)
+    exact_los = cfg.exact_los and cfg.los
+    los_gain = solver.los_path_gain(vas.face_centers, tx, visible) if exact_los else np.zeros(visible.shape)
+    known = visible if exact_los else None
+    los_s = time.perf_counter() - t0
+    raw, rays, traced, secs = trace_progressive(solver, vas, tx, budget, cfg.min_rays, cfg.target_ray_share,
+                                                sseed, adj, log, los=False if exact_los else None, known=known)
+    secs += los_s
+    raw = raw + los_gain
+    reached = ((rays > 0) | (los_gain > 0)).any(axis=1)
     if not reached.any():
         raise FrameSkipped(f"none of the {tx.num_tx} transmitters reached a visible face at "
-                           f"{cfg.samples_per_tx:g} rays each; raise radio.samples_per_tx or lower radio.tx_radius_m")
+                           f"{budget.first_pass:g} rays each; raise radio.samples_per_tx or lower radio.tx_radius_m")
+    win = window_path_gain(vas, raw, rays, cfg.min_rays, cfg.max_rings, adj, known)
+    value, source, stats = win.path_gain, win.source, {}
+    if cfg.fill and (source[reached] == SOURCE_NONE).any():
+        t0 = time.perf_counter()
+        value, source, stats = fill_path_gain(
+            vas, adj, np.where(reached[:, None], value, np.nan), np.where(reached[:, None], source, SOURCE_NONE),
+            visible, tx.positions, cfg.frequency_hz,
+            exact=lambda p: solver.exact_path_gain(p, tx, cfg.fill_exact_depth, diffraction=True),
+            max_exact=cfg.fill_exact_receivers, raw=raw, rays=rays, min_rays=cfg.min_rays,
+            rings=(cfg.max_rings + 1, cfg.fill_max_rings))
+        secs += time.perf_counter() - t0
+    value[~reached] = np.nan
+    source[~reached] = SOURCE_NONE
     for i in np.nonzero(~reached)[0]:
         p = tx.positions[i]
         log(f"warning: transmitter {i} at ({p[0]:.1f}, {p[1]:.1f}, {p[2]:.1f}) m reached no visible face; "
             "its path_gain_db and sinr_db are all NaN")
-    smooth, rings = smooth_path_gain(vas, raw, cfg.min_hit_faces, cfg.max_rings)
-    return FrameRadio(tx=tx, face_path_gain_raw=raw, face_path_gain=smooth, face_rings=rings, cfg=cfg)
+    rings = np.where(source == win.source, win.rings, -1).astype(np.int16)
+    std = label_std_db(source, win.window_rays, rings)
+    return FrameRadio(tx=tx, face_path_gain_raw=raw, face_rays=rays, face_path_gain=value, face_source=source,
+                      face_std_db=std, face_rings=rings, rays_per_tx=traced, budget=budget, cfg=cfg,
+                      fill_stats=stats, solver_s=secs)

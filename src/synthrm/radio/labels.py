@@ -1,33 +1,60 @@
-"""Per-face radio results -> per-pixel labels, with Monte Carlo noise control.
+"""Per-face Monte Carlo results -> labels with a provenance and a standard error.
 
 The radio map solver is Monte Carlo: a receiver cell of area ``A`` at distance ``d``
-collects about ``samples * A cos(theta) / (4 pi d^2)`` rays, so small or distant cells
-get none (see ``docs/radio.md``). Three settings trade spatial detail for density and
-smoothness at a given ray budget:
+collects about ``samples * A cos(theta) / (4 pi d^2)`` rays, so small, far or shadowed
+cells get few or none (see ``docs/radio.md``). The solver's fixed-point sums count the
+rays that crossed every cell, and the label of a face is chosen by that count:
 
-* the receiver cell size (``vas.cell`` / ``vas.target_cell_m``): larger cells catch more
-  rays each;
-* ``radio.min_hit_faces`` / ``radio.max_rings``: adaptive smoothing. Every face takes
-  the area-weighted mean of the *linear* path gain over the smallest neighbourhood on
-  the same plane (rings of faces that share a vertex and whose normals agree) that
-  holds ``min_hit_faces`` faces reached by a ray. Zero-ray faces count as zero, so the
-  mean is the local power average, unbiased for the Monte Carlo estimate. Densely hit
-  regions keep full detail; sparse ones are averaged wider; where nothing within
-  ``max_rings`` was reached the label is NaN.
+* **window** (``radio.min_rays``, ``radio.max_rings``): the area-weighted mean of the
+  *linear* path gain over the face and its same-surface neighbours (ring 1: faces that
+  share a vertex and whose normals agree within 20 deg, the smoothing the seed-budget
+  reference uses), widened ring by ring up to ``max_rings`` until the window holds
+  ``min_rays`` rays. Cells without a ray count as zero, so the mean is the local power
+  average, unbiased for the Monte Carlo estimate. Provenance 1 when the face's own cell
+  holds ``min_rays`` rays, else 2.
+* **fill** (:mod:`synthrm.radio.fill`): faces no window reaches (provenance 3 and 4).
 
-Neighbourhoods never cross a depth discontinuity (the VAS has no faces there) nor a
-crease between surfaces of different orientation (normal test), so no value leaks from
-one surface onto another, and nothing ever lands on sky.
+Windows never cross a depth discontinuity (the VAS has no faces there) nor a crease
+between surfaces of different orientation (normal test), so no value leaks from one
+surface onto another, and nothing ever lands on sky.
+
+The standard error of a label (:func:`label_std_db`) combines the Monte Carlo error of
+the window's ray count (a sum of ``n`` rays: relative error ``1 / sqrt(n)``) with a spatial
+term for windows wider than the reference's (ring 2) and a fixed error for filled values;
+the constants are calibrated against the seed-budget reference frames (``docs/radio.md``).
 """
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from synthrm.radio.physics import BOLTZMANN, noise_power_w, to_db
 from synthrm.vas.mesh import VASMesh
 
-BOLTZMANN = 1.380649e-23
-"""Boltzmann constant [J/K]."""
+__all__ = ["BOLTZMANN", "noise_power_w", "to_db", "planar_adjacency", "window_path_gain", "WindowLabels",
+           "label_std_db", "sinr_linear", "SOURCE_NAMES"]
+
+#: ``path_gain_source`` codes: how each pixel's label was obtained.
+SOURCE_NONE = 0
+SOURCE_OWN_CELL = 1
+SOURCE_WINDOW = 2
+SOURCE_FILLED = 3
+SOURCE_EXACT = 4
+SOURCE_NAMES = {SOURCE_NONE: "no value", SOURCE_OWN_CELL: "rays in own cell", SOURCE_WINDOW: "same-surface window",
+                SOURCE_FILLED: "filled from the same surface", SOURCE_EXACT: "filled by exact paths"}
+
+#: Standard-error model [dB] (calibrated on the seed-budget reference frames, docs/radio.md):
+#: spatial error of a ring-2 window (the reference averages ring 1), of a value filled from
+#: the same surface, of a value filled by exact paths at a representative point.
+STD_RING2_DB = 4.0
+STD_FILLED_DB = 20.0
+STD_EXACT_DB = 20.0
+#: Standard error [dB] of a line-of-sight label whose window no Monte Carlo ray reached
+#: (the reflections it may miss).
+STD_UNRESOLVED_DB = 1.5
 
 
 def planar_adjacency(vas: VASMesh, max_angle_deg: float = 20.0) -> sp.csr_matrix:
@@ -45,61 +72,90 @@ def planar_adjacency(vas: VASMesh, max_angle_deg: float = 20.0) -> sp.csr_matrix
                          shape=(f, f))
 
 
-def smooth_path_gain(vas: VASMesh, path_gain: np.ndarray, min_hit_faces: int = 4, max_rings: int = 8,
-                     max_angle_deg: float = 20.0) -> tuple[np.ndarray, np.ndarray]:
-    """Adaptive denoising of per-face linear path gain (T, F) on the surface.
+@dataclass
+class WindowLabels:
+    """Window estimates of every transmitter on every face."""
 
-    Each face takes the area-weighted mean of the linear path gain over the smallest
-    neighbourhood (0, 1, ... ``max_rings`` rings of same-surface faces) that holds at least
-    ``min_hit_faces`` faces reached by a ray. Faces that Monte Carlo sampled densely keep
-    their own value (full detail); sparse regions are averaged over wider windows. Faces
-    whose widest window still holds fewer hit faces take that window's mean if it saw any
-    ray, else NaN.
+    path_gain: np.ndarray
+    """(T, F) float64 linear path gain; NaN where no window within ``max_rings`` holds
+    ``min_rays`` rays."""
+    rings: np.ndarray
+    """(T, F) int16 window used, in rings of neighbour faces (-1: none)."""
+    window_rays: np.ndarray
+    """(T, F) int64 rays in that window (0 where none)."""
+    source: np.ndarray
+    """(T, F) uint8 provenance: ``SOURCE_OWN_CELL``, ``SOURCE_WINDOW`` or ``SOURCE_NONE``."""
+
+
+def window_path_gain(vas: VASMesh, path_gain: np.ndarray, rays: np.ndarray, min_rays: int = 2,
+                     max_rings: int = 2, adjacency: sp.csr_matrix | None = None,
+                     known: np.ndarray | None = None) -> WindowLabels:
+    """Same-surface window estimates of per-face Monte Carlo results (module docstring).
 
     Args:
         vas: the measurement surface.
         path_gain: (T, F) linear path gain per transmitter and face (0 where no ray).
-        min_hit_faces: hit faces a window must hold (1: no smoothing where a ray landed).
-        max_rings: widest window, in rings of neighbouring faces.
-        max_angle_deg: faces whose normals differ more are on different surfaces.
-
-    Returns:
-        ((T, F) float64 linear path gain, NaN where no value; (T, F) int16 rings used,
-        -1 where no value).
+        rays: (T, F) rays that crossed each face.
+        min_rays: rays a window must hold.
+        max_rings: widest window, in rings of neighbouring faces. Windows start at ring 1
+            (ring 0, the face alone, only when ``max_rings`` is 0).
+        adjacency: :func:`planar_adjacency` of ``vas`` if already computed.
+        known: (T, F) bool faces whose dominant term is known exactly (line of sight):
+            their first window is taken whatever its ray count (provenance 1).
     """
-    if min_hit_faces < 1 or max_rings < 0:
-        raise ValueError(f"min_hit_faces must be >= 1 and max_rings >= 0, got {min_hit_faces}, {max_rings}")
+    if min_rays < 1 or max_rings < 0:
+        raise ValueError(f"min_rays must be >= 1 and max_rings >= 0, got {min_rays}, {max_rings}")
     g = np.atleast_2d(np.asarray(path_gain, np.float64))
-    if g.shape[1] != vas.num_faces:
-        raise ValueError(f"path_gain has {g.shape[1]} faces, the mesh {vas.num_faces}")
-    adj = planar_adjacency(vas, max_angle_deg)
+    n = np.atleast_2d(np.asarray(rays, np.float64))
+    kn = np.zeros(g.shape, bool) if known is None else np.atleast_2d(np.asarray(known, bool))
+    if g.shape[1] != vas.num_faces or n.shape != g.shape:
+        raise ValueError(f"path_gain {g.shape} and rays {n.shape} must be (T, {vas.num_faces})")
+    adj = planar_adjacency(vas) if adjacency is None else adjacency
     area = vas.face_areas
-    num = (g * area).T  # (F, T): power collected in the window
-    den = area.copy()  # window area
-    hits = (g > 0).T.astype(np.float64)  # faces reached (weighted by path multiplicity)
+    num, den, cnt = (g * area).T, area.copy(), n.T.copy()
     out = np.full(num.shape, np.nan)
     rings = np.full(num.shape, -1, np.int16)
+    nray = np.zeros(num.shape, np.int64)
+    first = 0 if max_rings == 0 else 1
     for r in range(max_rings + 1):
         if r:
-            num, den, hits = adj @ num, adj @ den, adj @ hits
-        take = np.isnan(out) & ((hits >= min_hit_faces) | ((r == max_rings) & (hits > 0)))
+            num, den, cnt = adj @ num, adj @ den, adj @ cnt
+        if r < first:
+            continue
+        take = np.isnan(out) & ((cnt >= min_rays) | (kn.T if r == first else False))
         out[take] = (num / np.maximum(den, 1e-30)[:, None])[take]
         rings[take] = r
+        nray[take] = np.rint(cnt[take]).astype(np.int64)
         if not np.isnan(out).any():
             break
-    return out.T, rings.T
+    out, rings, nray = out.T, rings.T, nray.T
+    src = np.where(np.isfinite(out), np.where((n >= min_rays) | kn, SOURCE_OWN_CELL, SOURCE_WINDOW), SOURCE_NONE)
+    return WindowLabels(out, rings, nray, src.astype(np.uint8))
 
 
-def to_db(linear: np.ndarray) -> np.ndarray:
-    """10 log10(x) as float32; NaN where x is NaN or <= 0."""
-    x = np.asarray(linear, np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x > 0, 10 * np.log10(np.where(x > 0, x, 1.0)), np.nan).astype(np.float32)
+def label_std_db(source: np.ndarray, window_rays: np.ndarray, rings: np.ndarray,
+                 rest_share: np.ndarray | None = None, known: np.ndarray | None = None) -> np.ndarray:
+    """(T, F) float32 estimated standard error of each label [dB]; NaN where no label.
 
-
-def noise_power_w(temperature_k: float, bandwidth_hz: float) -> float:
-    """Thermal noise power k*T*B [W]."""
-    return BOLTZMANN * temperature_k * bandwidth_hz
+    Monte Carlo part ``10 / ln(10) / sqrt(n)`` for a window of ``n`` rays, scaled by the
+    share ``rest_share`` of the window's power the rays carry (the rest is the exact line
+    of sight); a ``known`` (line-of-sight) face whose window holds no ray takes
+    ``STD_UNRESOLVED_DB`` for the paths the rays missed. Plus (in quadrature)
+    ``STD_RING2_DB`` per ring beyond the first; filled values take ``STD_FILLED_DB`` /
+    ``STD_EXACT_DB``.
+    """
+    nr = np.asarray(window_rays, np.float64)
+    n = np.maximum(nr, 1.0)
+    mc = 10.0 / math.log(10.0) / np.sqrt(n)
+    if rest_share is not None:
+        mc = mc * np.clip(rest_share, 0.0, 1.0)
+    if known is not None:
+        mc = np.where(known & (nr < 1), STD_UNRESOLVED_DB, mc)
+    spatial = STD_RING2_DB * np.maximum(np.asarray(rings, np.float64) - 1.0, 0.0)
+    std = np.sqrt(mc ** 2 + spatial ** 2)
+    std = np.where(source == SOURCE_FILLED, STD_FILLED_DB, std)
+    std = np.where(source == SOURCE_EXACT, STD_EXACT_DB, std)
+    return np.where(source == SOURCE_NONE, np.nan, std).astype(np.float32)
 
 
 def sinr_linear(path_gain: np.ndarray, tx_power_dbm: float | np.ndarray, noise_w: float) -> np.ndarray:

@@ -48,6 +48,11 @@ class TxSet:
     def num_tx(self) -> int:
         return int(len(self.positions))
 
+    def subset(self, idx) -> "TxSet":
+        """The transmitters ``idx`` (indices or a mask) as a TxSet."""
+        return TxSet(self.positions[idx], self.orientations[idx], self.steering[idx], self.precoding[idx],
+                     self.patterns[idx], self.antenna)
+
 
 def check_tx_positions(layout: Layout, positions: np.ndarray, what: str = "radio.tx_positions_m") -> None:
     """Raise :class:`ConfigError` if a position is below ground, inside a building, or

@@ -1,0 +1,178 @@
+"""Label quality against the seed's own ray budget: recompute the radio labels of the
+reference frames with the current settings and compare them pixel by pixel.
+
+    python benchmarks/bench_labels.py [--reference ../shared/radio-reference] [--json out.json]
+        [--samples-per-tx N|auto] [--max-samples-per-tx N|auto] [--min-rays K] [--max-rings R]
+        [--no-fill] [--diffraction] [--target-cell-m M] [--only mix/000002 ...]
+
+The reference folder holds city datasets (their scenes, cameras, transmitters and depth)
+and ``reference_<name>.npz`` with ``<sid>/path_gain_db`` (T, H, W) ray-traced at the
+SynthRM seed's budget (2^31 rays per Tx, or 2e8 where its README says so). Each sample is
+relabelled exactly as ``synthrm relabel --defaults`` would (this synthrm's default radio and
+vas settings unless a flag changes them; stored transmitters; VAS rebuilt from the stored
+depth), then compared. Prints, per district and over all: the share of non-sky pixels
+labelled (pooled, median Tx, worst Tx); over the pixels the reference labels: median bias,
+MAE, RMSE and p95 absolute error [dB], split by provenance (1 rays in own cell, 2
+same-surface window, 3 filled from the same surface, 4 filled by exact paths); the share
+of labelled pixels within 2 stated standard errors of the reference; seconds per frame of
+the radio stage and the share inside Sionna's solvers. Medians over frames for times.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
+from synthrm.radio.labels import SOURCE_NAMES
+from synthrm.relabel import SampleRelabeller, relabel_config
+
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "radio-reference"
+
+
+def _stats(err: np.ndarray) -> dict:
+    if len(err) == 0:
+        return {"n": 0}
+    a = np.abs(err)
+    return {"n": int(len(err)), "median_bias_db": float(np.median(err)), "mae_db": float(a.mean()),
+            "rmse_db": float(np.sqrt(np.mean(err ** 2))), "p95_db": float(np.percentile(a, 95)),
+            "over_8db": float((a > 8).mean())}
+
+
+def _fmt(s: dict) -> str:
+    if not s.get("n"):
+        return "n 0"
+    return (f"n {s['n']:8d}  bias {s['median_bias_db']:+6.2f}  MAE {s['mae_db']:5.2f}  RMSE {s['rmse_db']:5.2f}  "
+            f"p95 {s['p95_db']:5.2f}  >8dB {s['over_8db']:.3f}")
+
+
+def _stored_labels(s: dict) -> dict:
+    """A sample's own labels; schema 2 has no provenance: its labels are windows (2),
+    without a stated error."""
+    if "path_gain_source" in s:
+        return s
+    pg = s["path_gain_db"]
+    return {"path_gain_db": pg, "path_gain_source": np.where(np.isfinite(pg), 2, 0).astype(np.uint8),
+            "path_gain_std_db": np.full(pg.shape, np.nan, np.float32)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reference", default=str(DEFAULT_REFERENCE))
+    ap.add_argument("--samples-per-tx", help="radio.samples_per_tx (int or auto)")
+    ap.add_argument("--max-samples-per-tx", help="radio.max_samples_per_tx (int or auto)")
+    ap.add_argument("--max-rays-per-frame", help="radio.max_rays_per_frame (int or auto)")
+    ap.add_argument("--min-rays", type=int)
+    ap.add_argument("--max-rings", type=int)
+    ap.add_argument("--no-fill", action="store_true")
+    ap.add_argument("--fill-exact-receivers", type=int)
+    ap.add_argument("--fill-exact-depth", type=int)
+    ap.add_argument("--diffraction", action="store_true", help="Monte Carlo diffraction on (as the seed's Table 4)")
+    ap.add_argument("--target-cell-m", type=float)
+    ap.add_argument("--only", nargs="+", help="frames to run, e.g. mix/000002")
+    ap.add_argument("--stored", action="store_true",
+                    help="score the labels stored in the reference datasets (made at their own settings) "
+                         "instead of recomputing them: the 'before' of a change")
+    ap.add_argument("--json", help="also write the figures to this JSON file")
+    a = ap.parse_args()
+    num = lambda v: v if v in (None, "auto") else int(float(v))  # noqa: E731
+    radio = {k: v for k, v in (("samples_per_tx", num(a.samples_per_tx)),
+                               ("max_samples_per_tx", num(a.max_samples_per_tx)),
+                               ("max_rays_per_frame", num(a.max_rays_per_frame)),
+                               ("min_rays", a.min_rays), ("max_rings", a.max_rings)) if v is not None}
+    if a.no_fill:
+        radio["fill"] = False
+    if a.fill_exact_receivers is not None:
+        radio["fill_exact_receivers"] = a.fill_exact_receivers
+    if a.fill_exact_depth is not None:
+        radio["fill_exact_depth"] = a.fill_exact_depth
+    if a.diffraction:
+        radio["diffraction"] = True
+    vas = {"target_cell_m": a.target_cell_m} if a.target_cell_m else {}
+    ref_root = Path(a.reference)
+    if not ref_root.is_dir():
+        raise SystemExit(f"{ref_root}: no reference folder; pass --reference DIR (see ../shared/radio-reference)")
+    rows, pooled = [], {}
+    for d in sorted(p for p in ref_root.iterdir() if p.is_dir() and (p / "index.json").is_file()):
+        ref = np.load(ref_root / f"reference_{d.name}.npz")
+        cfg = relabel_config(read_index(d)["config"], radio, vas, defaults=True)
+        work = SampleRelabeller(d, cfg, new_tx=False, log=lambda m: print("  " + m))
+        for _, sid in list_samples(d):
+            if a.only and f"{d.name}/{sid}" not in a.only:
+                continue
+            s = read_sample(d, sid)
+            if a.stored:
+                arr = _stored_labels(s)
+                radio_s, fr, faces = float("nan"), None, len(s["vas_faces"])
+            else:
+                t0 = time.perf_counter()
+                vas_mesh, fr = work.frame(s)
+                radio_s = time.perf_counter() - t0
+                arr, faces = fr.arrays(vas_mesh), vas_mesh.num_faces
+            pg, src, std = arr["path_gain_db"], arr["path_gain_source"], arr["path_gain_std_db"]
+            rp = ref[f"{sid}/path_gain_db"]
+            hit = np.isfinite(s["depth"])
+            lab = np.isfinite(pg) & hit[None]
+            both = lab & np.isfinite(rp)
+            err = (pg - rp)[both]
+            within = (np.abs(pg - rp) <= 2 * std)[both]
+            row = {"frame": f"{d.name}/{sid}", "district": d.name, "rays_per_tx_ref": int(ref[f"{sid}/rays_per_tx"]),
+                   "radio_s": radio_s, "solver_s": fr.solver_s if fr else float("nan"), "faces": faces,
+                   "rays_per_tx": [int(x) for x in fr.rays_per_tx] if fr else s["attrs"].get("samples_per_tx"),
+                   "density_per_tx": [float(x) for x in lab[:, hit].mean(axis=1)],
+                   "ref_density_per_tx": [float(x) for x in np.isfinite(rp)[:, hit].mean(axis=1)],
+                   "fill_faces": fr.fill_stats if fr else {}}
+            rows.append(row)
+            for key in (d.name, "all"):
+                p = pooled.setdefault(key, {"nonsky": 0, "labelled": 0, "ref": 0, "err": [], "src": [], "within": [],
+                                            "per_tx": []})
+                p["nonsky"] += int(hit.sum()) * pg.shape[0]
+                p["labelled"] += int(lab.sum())
+                p["ref"] += int((np.isfinite(rp) & hit[None]).sum())
+                p["err"].append(err)
+                p["src"].append(src[both])
+                p["within"].append(within)
+                p["per_tx"] += row["density_per_tx"]
+            print(f"{row['frame']}: radio {radio_s:.2f} s ({row['solver_s'] / radio_s:.0%} in solvers), "
+                  f"rays/Tx {row['rays_per_tx']}, labelled {np.round(row['density_per_tx'], 3).tolist()} "
+                  f"(reference {np.round(row['ref_density_per_tx'], 3).tolist()}), fill {row['fill_faces']}, "
+                  f"MAE {np.abs(err).mean():.2f} dB", flush=True)
+    out = {"settings": {"radio": radio, "vas": vas}, "frames": rows, "summary": {}}
+    what = "labels stored in the datasets (their own settings)" if a.stored else \
+        f"radio {radio or 'defaults'}, vas {vas or 'defaults'}"
+    print(f"\nsettings: {what}; reference {ref_root}")
+    for key, p in pooled.items():
+        err, src, within = (np.concatenate(p[k]) for k in ("err", "src", "within"))
+        summ = {"labelled_share": p["labelled"] / p["nonsky"], "median_tx_share": float(np.median(p["per_tx"])),
+                "worst_tx_share": float(np.min(p["per_tx"])), "covers_reference": len(err) / max(p["ref"], 1),
+                "all": _stats(err), "within_2_std": float(within.mean()) if len(within) else None,
+                "by_source": {}}
+        print(f"[{key}] non-sky pixels labelled {summ['labelled_share']:.4f} (median Tx {summ['median_tx_share']:.3f}, "
+              f"worst Tx {summ['worst_tx_share']:.3f}); {summ['covers_reference']:.4f} of the reference's pixels")
+        print(f"   all labels vs reference   {_fmt(summ['all'])}   within 2 std: {summ['within_2_std']:.3f}")
+        for code in sorted(np.unique(src)):
+            m = src == code
+            st = _stats(err[m])
+            st["share"] = float(m.mean())
+            st["within_2_std"] = float(within[m].mean())
+            summ["by_source"][int(code)] = st
+            print(f"   {code} {SOURCE_NAMES[int(code)]:<30s} share {st['share']:.3f}  {_fmt(st)}  "
+                  f"within 2 std {st['within_2_std']:.3f}")
+        rays = np.isin(src, (1, 2))
+        summ["rays_only"] = _stats(err[rays])
+        print(f"   rays only (1-2)            {_fmt(summ['rays_only'])}")
+        out["summary"][key] = summ
+    t = np.array([r["radio_s"] for r in rows])
+    sv = np.array([r["solver_s"] for r in rows])
+    if not a.stored:
+        print(f"radio stage per frame: median {np.median(t):.2f} s (max {t.max():.2f}), solvers {np.median(sv / t):.0%}")
+        out["radio_s_median"], out["radio_s_max"] = float(np.median(t)), float(t.max())
+    if a.json:
+        Path(a.json).write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
