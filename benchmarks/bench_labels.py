@@ -128,8 +128,9 @@ def main() -> None:
             rows.append(row)
             for key in (d.name, "all"):
                 p = pooled.setdefault(key, {"nonsky": 0, "labelled": 0, "ref": 0, "err": [], "src": [], "within": [],
-                                            "per_tx": []})
+                                            "per_tx": [], "by_source_px": np.zeros(5)})
                 p["nonsky"] += int(hit.sum()) * pg.shape[0]
+                p["by_source_px"] += np.bincount(src[:, hit].ravel(), minlength=5)[:5]
                 p["labelled"] += int(lab.sum())
                 p["ref"] += int((np.isfinite(rp) & hit[None]).sum())
                 p["err"].append(err)
@@ -163,7 +164,12 @@ def main() -> None:
                   f"within 2 std {st['within_2_std']:.3f}")
         rays = np.isin(src, (1, 2))
         summ["rays_only"] = _stats(err[rays])
-        print(f"   rays only (1-2)            {_fmt(summ['rays_only'])}")
+        summ["rays_only"]["within_2_std"] = float(within[rays].mean()) if rays.any() else None
+        summ["rays_only"]["nonsky_share"] = float(p["by_source_px"][1:3].sum() / p["nonsky"])
+        summ["nonsky_share_by_source"] = (p["by_source_px"] / p["nonsky"]).round(4).tolist()
+        print(f"   rays only (1-2)            {_fmt(summ['rays_only'])}  within 2 std "
+              f"{summ['rays_only']['within_2_std']:.3f}; {summ['rays_only']['nonsky_share']:.3f} of non-sky pixels")
+        print(f"   non-sky pixels by source 0-4: {summ['nonsky_share_by_source']}")
         out["summary"][key] = summ
     t = np.array([r["radio_s"] for r in rows])
     sv = np.array([r["solver_s"] for r in rows])

@@ -105,13 +105,6 @@ class FrameRadio:
         }
 
 
-def _rest_share(vas: VASMesh, adj, rest: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """(T, F) share of the ring-1 window's power that the Monte Carlo rays carry."""
-    a = vas.face_areas
-    num, den = (adj @ (rest * a).T).T, (adj @ (total * a).T).T
-    return np.where(den > 0, num / np.maximum(den, 1e-300), 1.0)
-
-
 def _face_to_pixel_int(vas: VASMesh, values: np.ndarray, dtype, empty: int, top: int) -> np.ndarray:
     out = np.full(values.shape[:-1] + vas.pixel_face.shape, empty, dtype)
     m = vas.pixel_face >= 0
@@ -202,23 +195,24 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
     los_gain = solver.los_path_gain(vas.face_centers, tx, visible) if exact_los else np.zeros(visible.shape)
     known = visible if exact_los else None
     los_s = time.perf_counter() - t0
-    raw, rays, traced, secs = trace_progressive(solver, vas, tx, budget, cfg.min_rays, cfg.target_ray_share,
-                                                sseed, adj, log, los=False if exact_los else None, known=known)
+    rest, rays, traced, secs = trace_progressive(solver, vas, tx, budget, cfg.min_rays, cfg.target_ray_share,
+                                                 sseed, adj, log, los=False if exact_los else None, known=known)
     secs += los_s
-    raw = raw + los_gain
     reached = ((rays > 0) | (los_gain > 0)).any(axis=1)
     if not reached.any():
         raise FrameSkipped(f"none of the {tx.num_tx} transmitters reached a visible face at "
                            f"{budget.first_pass:g} rays each; raise radio.samples_per_tx or lower radio.tx_radius_m")
-    win = window_path_gain(vas, raw, rays, cfg.min_rays, cfg.max_rings, adj, known)
-    value, source, stats = win.path_gain, win.source, {}
+    dist = np.linalg.norm(vas.face_centers[None] - tx.positions[:, None], axis=-1)
+    win = window_path_gain(vas, rest + los_gain, rays, cfg.min_rays, cfg.max_rings, adj, known, dist)
+    value = win.path_gain
+    source, stats = win.source, {}
     if cfg.fill and (source[reached] == SOURCE_NONE).any():
         t0 = time.perf_counter()
         value, source, stats = fill_path_gain(
             vas, adj, np.where(reached[:, None], value, np.nan), np.where(reached[:, None], source, SOURCE_NONE),
             visible, tx.positions, cfg.frequency_hz,
             exact=lambda p: solver.exact_path_gain(p, tx, cfg.fill_exact_depth, diffraction=True),
-            max_exact=cfg.fill_exact_receivers, raw=raw, rays=rays, min_rays=cfg.min_rays,
+            max_exact=cfg.fill_exact_receivers, raw=rest, rays=rays, min_rays=cfg.min_rays,
             rings=(cfg.max_rings + 1, cfg.fill_max_rings))
         secs += time.perf_counter() - t0
     value[~reached] = np.nan
@@ -228,7 +222,12 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
         log(f"warning: transmitter {i} at ({p[0]:.1f}, {p[1]:.1f}, {p[2]:.1f}) m reached no visible face; "
             "its path_gain_db and sinr_db are all NaN")
     rings = np.where(source == win.source, win.rings, -1).astype(np.int16)
-    std = label_std_db(source, win.window_rays, rings)
+    share = None
+    if exact_los:  # the rays' share of the window's power: the rest is exact
+        rw = window_path_gain(vas, rest, rays, cfg.min_rays, cfg.max_rings, adj, known, dist).path_gain
+        share = np.where(np.isfinite(win.path_gain), rw / np.maximum(win.path_gain, 1e-300), 1.0)
+    std = label_std_db(source, win.window_rays, rings, rest_share=share, known=known)
+    raw = rest + los_gain
     return FrameRadio(tx=tx, face_path_gain_raw=raw, face_rays=rays, face_path_gain=value, face_source=source,
                       face_std_db=std, face_rings=rings, rays_per_tx=traced, budget=budget, cfg=cfg,
                       fill_stats=stats, solver_s=secs)

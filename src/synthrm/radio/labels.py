@@ -6,12 +6,14 @@ cells get few or none (see ``docs/radio.md``). The solver's fixed-point sums cou
 rays that crossed every cell, and the label of a face is chosen by that count:
 
 * **window** (``radio.min_rays``, ``radio.max_rings``): the area-weighted mean of the
-  *linear* path gain over the face and its same-surface neighbours (ring 1: faces that
-  share a vertex and whose normals agree within 20 deg, the smoothing the seed-budget
-  reference uses), widened ring by ring up to ``max_rings`` until the window holds
-  ``min_rays`` rays. Cells without a ray count as zero, so the mean is the local power
-  average, unbiased for the Monte Carlo estimate. Provenance 1 when the face's own cell
-  holds ``min_rays`` rays, else 2.
+  *linear* path gain times the squared Tx distance over the face and its same-surface
+  neighbours (ring 1: faces that share a vertex and whose normals agree within 20 deg, the
+  smoothing the seed-budget reference uses), widened ring by ring up to ``max_rings``
+  until the window holds ``min_rays`` rays, divided by the face's own squared distance
+  (the distance term taken out). Cells without a ray count as zero, so the mean is the
+  local power average, unbiased for the Monte Carlo estimate. Provenance 1 when the
+  face's own cell holds ``min_rays`` rays or the Tx sees it (its line of sight is exact),
+  else 2.
 * **fill** (:mod:`synthrm.radio.fill`): faces no window reaches (provenance 3 and 4).
 
 Windows never cross a depth discontinuity (the VAS has no faces there) nor a crease
@@ -89,7 +91,7 @@ class WindowLabels:
 
 def window_path_gain(vas: VASMesh, path_gain: np.ndarray, rays: np.ndarray, min_rays: int = 2,
                      max_rings: int = 2, adjacency: sp.csr_matrix | None = None,
-                     known: np.ndarray | None = None) -> WindowLabels:
+                     known: np.ndarray | None = None, distance_m: np.ndarray | None = None) -> WindowLabels:
     """Same-surface window estimates of per-face Monte Carlo results (module docstring).
 
     Args:
@@ -102,6 +104,9 @@ def window_path_gain(vas: VASMesh, path_gain: np.ndarray, rays: np.ndarray, min_
         adjacency: :func:`planar_adjacency` of ``vas`` if already computed.
         known: (T, F) bool faces whose dominant term is known exactly (line of sight):
             their first window is taken whatever its ray count (provenance 1).
+        distance_m: (T, F) transmitter-face distances [m]: the windows then average
+            ``g d^2`` and divide by the face's own ``d^2`` (the distance term taken out:
+            a free-space field is reproduced exactly); None: plain means.
     """
     if min_rays < 1 or max_rings < 0:
         raise ValueError(f"min_rays must be >= 1 and max_rings >= 0, got {min_rays}, {max_rings}")
@@ -112,7 +117,8 @@ def window_path_gain(vas: VASMesh, path_gain: np.ndarray, rays: np.ndarray, min_
         raise ValueError(f"path_gain {g.shape} and rays {n.shape} must be (T, {vas.num_faces})")
     adj = planar_adjacency(vas) if adjacency is None else adjacency
     area = vas.face_areas
-    num, den, cnt = (g * area).T, area.copy(), n.T.copy()
+    d2 = np.ones(g.shape) if distance_m is None else np.asarray(distance_m, np.float64) ** 2
+    num, den, cnt = (g * d2 * area).T, area.copy(), n.T.copy()
     out = np.full(num.shape, np.nan)
     rings = np.full(num.shape, -1, np.int16)
     nray = np.zeros(num.shape, np.int64)
@@ -128,7 +134,7 @@ def window_path_gain(vas: VASMesh, path_gain: np.ndarray, rays: np.ndarray, min_
         nray[take] = np.rint(cnt[take]).astype(np.int64)
         if not np.isnan(out).any():
             break
-    out, rings, nray = out.T, rings.T, nray.T
+    out, rings, nray = out.T / d2, rings.T, nray.T
     src = np.where(np.isfinite(out), np.where((n >= min_rays) | kn, SOURCE_OWN_CELL, SOURCE_WINDOW), SOURCE_NONE)
     return WindowLabels(out, rings, nray, src.astype(np.uint8))
 
