@@ -3,7 +3,7 @@ per frame and stage, the share inside Sionna's solvers, rays traced per Tx, and 
 non-sky pixels by label provenance.
 
     python benchmarks/bench_radio.py [--frames 4] [--preset city-mix] [--resolution 256x192]
-                                     [--antenna siso] [--json out.json] [--samples-per-tx N|auto]
+                                     [--antenna siso] [--json out.json] [--keep DIR] [--samples-per-tx N|auto]
                                      [--max-rings R] [--min-rays K] [--target-cell-m M] [--max-depth D]
 
 For each frame: optical stages (pose + G-buffers, RGB, VAS), the radio stage (Tx
@@ -14,6 +14,7 @@ the seed's own ray budget is ``benchmarks/bench_labels.py``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import tempfile
 import time
@@ -51,6 +52,7 @@ def main() -> None:
     ap.add_argument("--max-depth", type=int, help="override radio.max_depth")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the figures to this JSON file")
+    ap.add_argument("--keep", help="keep the benchmark's scene and samples (bench.h5) in this folder")
     a = ap.parse_args()
     n = a.frames
     spt = None if a.samples_per_tx is None else a.samples_per_tx if a.samples_per_tx == "auto" \
@@ -62,7 +64,8 @@ def main() -> None:
     cfg = make_config(a.preset, {"camera": {"resolution": _resolution(a.resolution)}, "seed": a.seed,
                                  "frames": n + 1, "frames_per_scene": n + 1, "radio": radio, "vas": vas})
     rows = []
-    with tempfile.TemporaryDirectory() as d:
+    with (contextlib.nullcontext(a.keep) if a.keep else tempfile.TemporaryDirectory()) as d:
+        Path(d).mkdir(parents=True, exist_ok=True)
         scenes = SceneStage(cfg, Path(d))
         optical = [("pose+gbuffers", PoseStage(cfg, scenes)), ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
         radio = RadioStage(cfg, scenes, log=lambda m: print("  " + m))
