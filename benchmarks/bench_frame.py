@@ -16,10 +16,12 @@ import time
 import numpy as np
 
 from synthrm._mitsuba import rgb_scope
-from synthrm.cli import _resolution
-from synthrm.config import make_config, variation_preset
-from synthrm.pipeline import Frame, PoseStage, RGBStage, SceneStage, VASStage, derive_seed, sample_arrays
+from synthrm.camera.config import parse_resolution
+from synthrm.config import make_config
+from synthrm.render.config import variation_preset
+from synthrm.generate import Frame, PoseStage, RGBStage, SceneStage, VASStage, sample_arrays
 from synthrm.dataset.hdf5 import ShardWriter
+from synthrm.seeds import frame_seed
 
 
 def main() -> None:
@@ -32,7 +34,7 @@ def main() -> None:
     ap.add_argument("--no-textures", action="store_true", help="flat class colours (cost of the textures)")
     ap.add_argument("--json", help="also write the figures to this JSON file")
     a = ap.parse_args()
-    cfg = make_config(a.preset, {"camera": {"resolution": _resolution(a.resolution)},
+    cfg = make_config(a.preset, {"camera": {"resolution": parse_resolution(a.resolution)},
                                  "frames": a.frames + 1, "frames_per_scene": a.frames + 1,
                                  "variations": variation_preset(a.variations),
                                  "city": {"textures": not a.no_textures}})
@@ -44,7 +46,7 @@ def main() -> None:
         t0 = time.perf_counter()
         with rgb_scope(), ShardWriter(f"{d}/bench.h5", {}) as w:
             for i in range(a.frames + 1):  # frame 0 warms up (scene build, JIT)
-                fr = Frame(index=i, seed=derive_seed(cfg.seed, i, 0), scene_index=0)
+                fr = Frame(index=i, seed=frame_seed(cfg.seed, i), scene_index=0)
                 for name, st in stages:
                     t = time.perf_counter()
                     st(fr)

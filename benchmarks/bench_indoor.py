@@ -21,7 +21,7 @@ from scipy.ndimage import binary_dilation
 
 from synthrm.config import make_indoor_config
 from synthrm.dataset.hdf5 import list_samples, read_sample
-from synthrm.indoor import build_scene, generate_indoor, grid_frame
+from synthrm.generate.indoor import build_scene, generate_indoor, grid_frame
 from synthrm.voxel import voxelize
 
 

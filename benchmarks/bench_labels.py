@@ -28,7 +28,7 @@ import numpy as np
 
 from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
 from synthrm.radio.labels import SOURCE_NAMES
-from synthrm.relabel import SampleRelabeller, relabel_config
+from synthrm.generate.relabel import SampleRelabeller, relabel_config
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "radio-reference"
 

@@ -20,11 +20,12 @@ import time
 import numpy as np
 import torch
 
-from synthrm.config import OUTDOOR_MODELS, make_config, make_indoor_config
-from synthrm.indoor import generate_indoor
+from synthrm.config import make_config, make_indoor_config
+from synthrm.models.registry import outdoor_models
+from synthrm.generate.indoor import generate_indoor
 from synthrm.models.data import IndoorExamples, OutdoorExamples
 from synthrm.models.train import build_model, indoor_pred_db
-from synthrm.pipeline import generate
+from synthrm.generate import generate
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -55,7 +56,7 @@ def main() -> None:
         batch = [ds[i] for i in range(t_per_frame)]
         img = torch.stack([b["image"] for b in batch])
         tx = torch.stack([b["tx"] for b in batch])
-        for name in OUTDOOR_MODELS:
+        for name in outdoor_models():
             m = build_model(name, 0, ds.in_ch, ds.tx_dim).eval()
             with torch.no_grad():
                 lat = _median_time(lambda: m(img, tx), a.repeats)

@@ -23,17 +23,17 @@ from pathlib import Path
 import numpy as np
 
 from synthrm._mitsuba import rgb_scope
-from synthrm.cli import _resolution
+from synthrm.camera.config import parse_resolution
 from synthrm.config import make_config
 from synthrm.dataset.hdf5 import ShardWriter
-from synthrm.pipeline import (
+from synthrm.seeds import frame_seed
+from synthrm.generate import (
     Frame,
     PoseStage,
     RadioStage,
     RGBStage,
     SceneStage,
     VASStage,
-    derive_seed,
     sample_arrays,
 )
 from synthrm.scene.classes import SEMANTIC_CLASSES
@@ -61,7 +61,7 @@ def main() -> None:
         ("samples_per_tx", spt), ("max_rings", a.max_rings), ("min_rays", a.min_rays),
         ("max_depth", a.max_depth)) if v is not None}}
     vas = {"target_cell_m": a.target_cell_m} if a.target_cell_m else {}
-    cfg = make_config(a.preset, {"camera": {"resolution": _resolution(a.resolution)}, "seed": a.seed,
+    cfg = make_config(a.preset, {"camera": {"resolution": parse_resolution(a.resolution)}, "seed": a.seed,
                                  "frames": n + 1, "frames_per_scene": n + 1, "radio": radio, "vas": vas})
     rows = []
     with (contextlib.nullcontext(a.keep) if a.keep else tempfile.TemporaryDirectory()) as d:
@@ -72,7 +72,7 @@ def main() -> None:
         frames = []
         with rgb_scope():
             for i in range(n + 1):  # frame 0 warms up (scene build, JIT)
-                fr = Frame(index=i, seed=derive_seed(cfg.seed, i, 0), scene_index=0)
+                fr = Frame(index=i, seed=frame_seed(cfg.seed, i), scene_index=0)
                 scenes(fr)
                 for name, st in optical:
                     t0 = time.perf_counter()

@@ -29,17 +29,17 @@ from pathlib import Path
 import numpy as np
 
 from synthrm._mitsuba import rgb_scope
-from synthrm.cli import _resolution
+from synthrm.camera.config import parse_resolution
 from synthrm.config import make_config
 from synthrm.dataset.hdf5 import ShardWriter
-from synthrm.pipeline import (
+from synthrm.seeds import frame_seed
+from synthrm.generate import (
     Frame,
     PoseStage,
     RadioStage,
     RGBStage,
     SceneStage,
     VASStage,
-    derive_seed,
     generate,
     sample_arrays,
 )
@@ -56,7 +56,7 @@ def frame_times(cfg, reps: int, root: Path) -> dict:
     times: dict[str, list[float]] = {}
     with ShardWriter(root / "bench.h5", {}) as w:
         for i in range(reps + 1):
-            fr = Frame(index=i, seed=derive_seed(cfg.seed, i, 0), scene_index=0)
+            fr = Frame(index=i, seed=frame_seed(cfg.seed, i), scene_index=0)
             t = {}
             with rgb_scope():
                 t0 = time.perf_counter()
@@ -105,7 +105,7 @@ def main() -> None:
     ap.add_argument("--skip-ray", action="store_true")
     ap.add_argument("--json", help="also write the figures to this JSON file")
     a = ap.parse_args()
-    res = _resolution(a.resolution)
+    res = parse_resolution(a.resolution)
     out: dict = {"resolution": list(res)}
     base = make_config("city-mix", {"camera": {"resolution": res}, "city": SMALL_CITY, "seed": 0,
                                     "frames": a.frames, "shard_size": 1, "frames_per_scene": a.frames})

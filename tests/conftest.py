@@ -12,6 +12,19 @@ TINY_INDOOR = {"scenes": 2, "tx_per_scene": 2, "heights_m": [0.6, 1.6],
                "scan": {"resolution": [48, 36], "headings": 4, "spp": 2},
                "radio": {"samples_per_tx": 200000, "max_depth": 3}}
 
+#: Fixtures that generate a dataset, a city or an apartment with the real renderer and ray
+#: tracer. A test using one is marked ``slow``: ``pytest -m "not slow"`` is the fast subset
+#: (under a minute), ``pytest`` the whole suite.
+GENERATING_FIXTURES = {"tiny_dataset", "ds10", "good_blocks", "local_run", "indoor_ds", "source", "indoor_small",
+                       "scene", "plan", "city_frame", "city_frame_v2", "wall_scenes", "variants"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if GENERATING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 TINY_CITY = {"blocks_x": 2, "blocks_y": 2, "block_size_m": [50, 70], "outskirts_m": 200.0}
 
 
@@ -29,7 +42,7 @@ def tiny_config(preset="city-mix", **over):
 
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory):
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     root = tmp_path_factory.mktemp("ds")
     cfg = tiny_config(seed=7)

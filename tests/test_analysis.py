@@ -1,4 +1,4 @@
-"""Analysis (issue 6, first part): point-biserial correlation against scipy, undefined
+"""Analysis: point-biserial correlation against scipy, undefined
 cases, signal statistics and the bimodality coefficient."""
 import numpy as np
 import pytest

@@ -12,7 +12,7 @@ from synthrm.cli import main
 from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
 
 from conftest import assert_same_samples
-from synthrm.pipeline import RGBStage, generate
+from synthrm.generate import RGBStage, generate
 
 from conftest import tiny_config
 
@@ -45,6 +45,7 @@ def test_bad_input_is_one_line_error_and_writes_nothing(args, msg, tmp_path, cap
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_pose_that_cannot_be_placed(tmp_path, capsys):
     # a UAV high above a low district looking 30-40 degrees up sees only sky
     cfg = _yaml(tmp_path, camera={"uav_pitch_deg": [-40, -30], "uav_altitude_m": [100, 120],
@@ -57,6 +58,7 @@ def test_pose_that_cannot_be_placed(tmp_path, capsys):
     assert not list(out.glob("shards/*")) and read_index(out)["shards"] == []
 
 
+@pytest.mark.slow
 def test_generate_then_show(tmp_path, capsys):
     cfg = _yaml(tmp_path)
     out = tmp_path / "ds"
@@ -83,6 +85,7 @@ def test_generate_then_show(tmp_path, capsys):
     assert rc != 0 and "different config" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_to_the_same_dataset(tmp_path, monkeypatch):
     cfg = tiny_config(frames=4, shard_size=2, seed=11)
     ref = tmp_path / "ref"
@@ -108,6 +111,7 @@ def test_interrupted_run_resumes_to_the_same_dataset(tmp_path, monkeypatch):
     _assert_same(ref, out)
 
 
+@pytest.mark.slow
 def test_killed_process_resumes(tmp_path):
     """SIGKILL mid-run (no cleanup at all), then the same command completes the dataset."""
     cfg = _yaml(tmp_path)

@@ -1,11 +1,11 @@
 import pytest
 
-from synthrm.config import PRESETS, load_config, make_config
+from synthrm.config import city_presets, load_config, make_config
 from synthrm.errors import ConfigError
 
 
 def test_presets_build_and_differ():
-    cfgs = {p: make_config(p) for p in PRESETS}
+    cfgs = {p: make_config(p) for p in city_presets()}
     assert cfgs["city-downtown"].city.height_m[1] > cfgs["city-margin"].city.height_m[1]
     assert cfgs["city-downtown"].city.density > cfgs["city-margin"].city.density
 

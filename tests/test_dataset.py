@@ -7,7 +7,7 @@ import pytest
 import synthrm
 from synthrm.dataset.hdf5 import list_samples, read_index, read_sample, sha256
 from synthrm.errors import DatasetError
-from synthrm.pipeline import generate
+from synthrm.generate import generate
 from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_CLASSES
 
 from conftest import tiny_config
@@ -97,10 +97,11 @@ def test_corrupt_shard_and_missing_dataset_errors(tiny_dataset, tmp_path):
         read_sample(copy, "999999")
 
 
+@pytest.mark.slow
 def test_optional_hdr_and_log_depth(tmp_path):
     """render.hdr / render.log_depth add float16 linear radiance that tone-maps to the 8-bit
     image and a log depth that inverts to the z-depth; off by default."""
-    from synthrm.render.renderer import linear_to_srgb8
+    from synthrm.color import linear_to_srgb8
 
     cfg = tiny_config(seed=11, frames=1, render={"hdr": True, "log_depth": True, "exposure": 1.5},
                       radio={"enabled": False})

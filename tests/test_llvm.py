@@ -2,9 +2,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from synthrm._llvm import _major, find_llvm
 
 
+@pytest.mark.slow
 def test_import_sets_llvm_path_in_a_clean_process():
     env = {k: v for k, v in os.environ.items() if k != "DRJIT_LIBLLVM_PATH"}
     code = ("import os, synthrm; p = os.environ.get('DRJIT_LIBLLVM_PATH'); print(p)\n"

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from synthrm.camera.pinhole import PinholeCamera
 from synthrm.errors import ConfigError, DatasetError
 from synthrm.orchestrate import (
     Candidate,
@@ -85,12 +86,13 @@ def test_candidates_are_seeded_checked_and_complete(scene):
 def _rgb_views(root, poses, res=(192, 144), spp=8):
     from synthrm._mitsuba import rgb_scope
     from synthrm.camera.pinhole import intrinsics
-    from synthrm.render.renderer import Renderer, linear_to_srgb8
+    from synthrm.color import linear_to_srgb8
+    from synthrm.render.renderer import Renderer
 
     r = Renderer(root / "scenes" / "city-mix-0000")
     w, h = res
     with rgb_scope():
-        return [linear_to_srgb8(r.rgb(intrinsics(w, h, 75.0), p, w, h, spp=spp, seed=1)) for p in poses]
+        return [linear_to_srgb8(r.rgb(PinholeCamera(intrinsics(w, h, 75.0), p, w, h), spp=spp, seed=1)) for p in poses]
 
 
 def test_sift_overlap_self_high_unrelated_low(scene):
@@ -123,7 +125,7 @@ def _views(renderer, poses, res=(64, 48)):
     out = []
     with rgb_scope():
         for i, c2w in enumerate(poses):
-            g = renderer.gbuffers(K, c2w, w, h)
+            g = renderer.gbuffers(PinholeCamera(K, c2w, w, h))
             out.append(Candidate(i, 0, c2w, K, np.zeros((h, w, 3), np.uint8), g.position, g.normal, g.semantic))
     return out
 
@@ -272,7 +274,7 @@ def test_plan_round_trip_and_poses(scene, plan, tmp_path):
     for (c2w, comm), v in zip(poses, plan["selected"]):
         assert c2w.shape == (4, 4) and np.allclose(c2w, cands[v].cam_to_world, atol=1e-8)
         assert v in plan["communities"][comm]
-    from synthrm.pipeline import load_plan_views  # the generator accepts the plan for its city
+    from synthrm.orchestrate import load_plan_views  # the generator accepts the plan for its city
 
     views = load_plan_views(_cfg(plan=str(path), frames=3, frames_per_scene=3))
     assert all(np.array_equal(a, b) and c == d for (a, c), (b, d) in zip(views, poses))
@@ -326,6 +328,7 @@ def test_candidate_tracks_step_along_the_heading(scene):
         render_candidates(cfg, root, 2, track_length=0, progress=False)
 
 
+@pytest.mark.slow
 def test_cli_orchestrate_generate_plan_show(tmp_path):
     """`synthrm orchestrate` -> `generate --plan` -> `show plan.json`: the samples are the
     planned views, in order, with their community ids."""

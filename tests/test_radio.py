@@ -1,9 +1,11 @@
-"""Radio labels on the visible surface (issue 3): antennas, steering, city physics, labels,
+"""Radio labels on the visible surface: antennas, steering, city physics, labels,
 SINR, errors. Everything runs Sionna RT for real on tiny inputs."""
 import numpy as np
 import pytest
 
-from synthrm.config import RadioConfig, VASConfig
+from synthrm.camera.pinhole import PinholeCamera
+from synthrm.radio.config import RadioConfig
+from synthrm.vas.config import VASConfig
 from synthrm.errors import ConfigError
 from synthrm.radio import VASRadioSolver, friis_path_gain, fspl_db
 from synthrm.radio.antenna import (
@@ -112,7 +114,7 @@ def test_steered_8x4_array_puts_10db_more_into_its_target_sector():
 def city_frame(tmp_path_factory):
     """One 64x48 frame of a tiny city with three SISO transmitters at 1e6 rays."""
     from synthrm.dataset.hdf5 import list_samples, read_sample
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     root = tmp_path_factory.mktemp("radio")
     cfg = tiny_config(seed=3, frames=1, radio={"samples_per_tx": 10 ** 6, "tx_per_frame": 3})
@@ -135,7 +137,7 @@ def _line_of_sight(solver, tx, points):
 
 
 def test_city_los_matches_free_space_and_shadow_is_10db_lower(city_frame):
-    from synthrm.vas.backproject import backproject
+    from synthrm.camera.pinhole import backproject
 
     root, cfg, s = city_frame
     pts = backproject(s["depth"], s["K"], s["cam_to_world"])
@@ -214,7 +216,7 @@ def _step_scene():
     c2w = look_at([0, 0, 0], [0, 1, 0], up=[0, 0, 1])
     depth = np.where(np.arange(w)[None] < w // 2, 10.0, 20.0) * np.ones((h, 1))
     normal = np.broadcast_to([0.0, -1.0, 0.0], (h, w, 3))
-    return build_vas(depth, K, c2w, normal, VASConfig(cell="pixel"))
+    return build_vas(depth, PinholeCamera.for_depth(K, c2w, depth), normal, VASConfig(cell="pixel"))
 
 
 def test_labels_never_cross_a_depth_discontinuity():
@@ -250,13 +252,15 @@ def test_smoothing_keeps_dense_values_and_averages_sparse_ones():
     assert 0.03e-9 < np.nanmedian(w.path_gain) < 0.3e-9
 
 
+@pytest.mark.slow
 def test_transmitter_inside_a_building_is_a_clear_error(tmp_path):
-    from synthrm.pipeline import derive_seed, generate
+    from synthrm.generate import generate
+    from synthrm.seeds import scene_seed
     from synthrm.scene.city import generate_city
 
     # the scene of frame 0 is generated with the derived seed; place the Tx in its building
     cfg = tiny_config(frames=1)
-    city = generate_city(cfg.city, derive_seed(cfg.seed, 0, 1))
+    city = generate_city(cfg.city, scene_seed(cfg.seed, 0))
     c = city.buildings[0].footprint.representative_point()
     bad = tiny_config(frames=1, radio={"tx_placement": "list", "tx_positions_m": [[c.x, c.y, 1.6], [0, 0, 1.6]]})
     with pytest.raises(ConfigError, match=r"tx_positions_m\[0\].*inside a building"):
@@ -273,16 +277,16 @@ def test_transmitter_inside_a_building_is_a_clear_error(tmp_path):
     ({"samples_per_tx": 0}, "samples_per_tx"),
 ])
 def test_bad_radio_settings_are_clear_errors(over, msg, tmp_path):
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     with pytest.raises(ConfigError, match=msg):
         generate(tiny_config(frames=1, radio=over), tmp_path / "ds", progress=False)
 
 
 def test_empty_view_is_skipped_not_a_nan_sample():
-    vas = build_vas(np.full((4, 4), np.nan), np.eye(3), np.eye(4))
+    vas = build_vas(np.full((4, 4), np.nan), PinholeCamera(np.eye(3), np.eye(4), 4, 4))
     with pytest.raises(FrameSkipped, match="sees no surface"):
-        compute_frame_radio(None, None, vas, np.zeros((0, 3)), np.eye(4), RadioConfig(), 1)
+        compute_frame_radio(None, None, vas, np.zeros((0, 3)), PinholeCamera(np.eye(3), np.eye(4), 4, 4), RadioConfig(), 1)
 
 
 def test_transmitter_placements():

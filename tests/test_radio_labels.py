@@ -5,7 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from synthrm.config import RadioConfig, VASConfig
+from synthrm.camera.pinhole import PinholeCamera
+from synthrm.radio.config import RadioConfig
+from synthrm.vas.config import VASConfig
 from synthrm.radio import radio_map_solver as rms
 from synthrm.radio.budget import CPU_FIRST_PASS, CUDA_FIRST_PASS, resolve_budget
 from synthrm.radio.fill import fill_path_gain, surface_components
@@ -16,7 +18,6 @@ from synthrm.radio.labels import (
     SOURCE_NONE,
     label_std_db,
     planar_adjacency,
-    window_path_gain,
 )
 from synthrm.radio.physics import friis_path_gain, to_db
 from synthrm.radio.radio_map_solver import VASRadioSolver
@@ -38,7 +39,7 @@ def _corner_view(w=64, h=48):
     """A camera looking at a wall (y = 25 m) standing on the ground (z = 0): two surfaces
     meeting at a crease, and sky above the wall. Returns (depth, K, c2w, normal)."""
     from synthrm.camera.pinhole import intrinsics, look_at
-    from synthrm.vas.backproject import pixel_rays
+    from synthrm.camera.pinhole import pixel_rays
 
     K = intrinsics(w, h, 70)
     c2w = look_at([0, 0, 6.0], [0, 25, 4.0], up=[0, 0, 1])
@@ -117,10 +118,11 @@ def test_free_space_is_friis_whatever_provenance():
     the fill's stages (wider windows, interpolation, exact paths) with the distance term
     taken out."""
     depth, K, c2w, normal = _corner_view()
-    vas = build_vas(depth, K, c2w, normal, VASConfig(cell="stride", stride=2))
+    vas = build_vas(depth, PinholeCamera.for_depth(K, c2w, depth), normal, VASConfig(cell="stride", stride=2))
     solver = VASRadioSolver(None, RadioConfig(samples_per_tx=2000, max_depth=1))
     tx = _siso([[6.0, 10.0, 1.6]])
-    fr = compute_frame_radio(solver, None, vas, vas.face_centers, c2w, solver.cfg, seed=1, tx=tx)
+    fr = compute_frame_radio(solver, None, vas, vas.face_centers, PinholeCamera.for_depth(K, c2w, depth), solver.cfg,
+                             seed=1, tx=tx)
     friis = friis_path_gain(np.linalg.norm(vas.face_centers - tx.positions[0], axis=1), 3.5e9)
     lab = np.isfinite(fr.face_path_gain[0])
     assert lab.mean() > 0.99
@@ -150,7 +152,7 @@ def test_free_space_is_friis_whatever_provenance():
 
 def test_fill_never_crosses_a_depth_edge_or_a_crease_and_never_lands_on_sky():
     depth, K, c2w, normal = _corner_view()
-    vas = build_vas(depth, K, c2w, normal, VASConfig(cell="stride", stride=2))
+    vas = build_vas(depth, PinholeCamera.for_depth(K, c2w, depth), normal, VASConfig(cell="stride", stride=2))
     adj = planar_adjacency(vas)
     wall = np.abs(vas.face_normals[:, 1]) > 0.9
     assert wall.any() and (~wall).any()
@@ -198,7 +200,7 @@ def test_standard_error_follows_ray_count_and_provenance():
 def city_frame_v2(tmp_path_factory):
     """A 64x48 frame with the progressive budget scaled down (1e5 rays, up to 4e5)."""
     from synthrm.dataset.hdf5 import list_samples, read_sample
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     root = tmp_path_factory.mktemp("labels")
     cfg = tiny_config(seed=3, frames=1, radio={"samples_per_tx": 10 ** 5, "max_samples_per_tx": 4 * 10 ** 5,
@@ -225,7 +227,7 @@ def test_sample_stores_provenance_std_and_resolved_budget(city_frame_v2):
 
 def test_labels_are_bit_identical_across_runs(city_frame_v2, tmp_path):
     from synthrm.dataset.hdf5 import list_samples, read_sample
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     root, cfg, s = city_frame_v2
     generate(cfg, tmp_path / "again", progress=False)

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from synthrm.camera.pinhole import intrinsics, look_at, project
-from synthrm.config import VASConfig
+from synthrm.camera.pinhole import PinholeCamera, intrinsics, look_at, project
+from synthrm.vas.config import VASConfig
 from synthrm.vas import build_vas
-from synthrm.vas.backproject import pixel_rays
+from synthrm.camera.pinhole import pixel_rays
 
 W, H = 40, 30
 
@@ -29,7 +29,7 @@ def test_plane_gives_two_triangles_per_pixel_quad_on_the_offset_plane():
     n = np.array([0.0, 0.0, 1.0])
     depth = _plane_depth(K, c2w, n, 0.0)
     assert np.isfinite(depth).all()
-    m = build_vas(depth, K, c2w, np.broadcast_to(n, (H, W, 3)), VASConfig(cell="pixel", offset_m=0.05))
+    m = build_vas(depth, PinholeCamera.for_depth(K, c2w, depth), np.broadcast_to(n, (H, W, 3)), VASConfig(cell="pixel", offset_m=0.05))
     assert m.num_faces == 2 * (H - 1) * (W - 1)
     assert np.allclose(m.vertices[:, 2], 0.05, atol=1e-4)
     assert (m.pixel_face >= 0).all()
@@ -44,7 +44,7 @@ def test_depth_step_is_not_bridged_and_sky_is_dropped():
     depth = near.copy()
     depth[:, W // 2:] = far[:, W // 2:]  # a drop of 8 m in the right half
     depth[:3] = np.nan  # sky on top
-    m = build_vas(depth, K, c2w, np.broadcast_to([0.0, 0, 1], (H, W, 3)), VASConfig(cell="pixel", offset_m=0.0))
+    m = build_vas(depth, PinholeCamera.for_depth(K, c2w, depth), np.broadcast_to([0.0, 0, 1], (H, W, 3)), VASConfig(cell="pixel", offset_m=0.0))
     z = m.vertices[m.faces][..., 2]
     assert np.all(np.ptp(z, axis=1) < 1e-3)  # every face lies on one of the two planes
     assert set(np.round(np.unique(z), 2)) == {0.0, -8.0}
@@ -60,7 +60,7 @@ def test_pixel_face_correspondence(cfg):
     K, c2w = _setup()
     depth = _plane_depth(K, c2w, np.array([0.0, 0.0, 1.0]), 0.0)
     depth[10:14, 5:9] = np.nan  # a hole
-    m = build_vas(depth, K, c2w, np.broadcast_to([0.0, 0, 1], (H, W, 3)), cfg)
+    m = build_vas(depth, PinholeCamera.for_depth(K, c2w, depth), np.broadcast_to([0.0, 0, 1], (H, W, 3)), cfg)
     full = 2 * (H - 1) * (W - 1)
     if cfg.cell == "stride":
         assert m.num_faces < full / 4
@@ -89,7 +89,7 @@ def test_pixel_face_correspondence(cfg):
 def test_vertices_back_project_to_the_depth_points():
     K, c2w = _setup()
     depth = _plane_depth(K, c2w, np.array([0.0, 0.0, 1.0]), 0.0)
-    m = build_vas(depth, K, c2w, None, VASConfig(cell="pixel", offset_m=0.0))
+    m = build_vas(depth, PinholeCamera.for_depth(K, c2w, depth), None, VASConfig(cell="pixel", offset_m=0.0))
     uv, z = project(m.vertices.astype(np.float64), K, c2w)
     r, c = m.vertex_pixel[:, 0], m.vertex_pixel[:, 1]
     assert np.allclose(uv[:, 0], c + 0.5, atol=1e-3) and np.allclose(uv[:, 1], r + 0.5, atol=1e-3)
@@ -98,5 +98,5 @@ def test_vertices_back_project_to_the_depth_points():
 
 def test_empty_view_gives_empty_mesh():
     K, c2w = _setup()
-    m = build_vas(np.full((H, W), np.nan), K, c2w)
+    m = build_vas(np.full((H, W), np.nan), PinholeCamera(K, c2w, W, H))
     assert m.num_faces == 0 and (m.pixel_face < 0).all()

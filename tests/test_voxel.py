@@ -6,7 +6,7 @@ from synthrm.camera.pinhole import intrinsics, look_at
 from synthrm.errors import ConfigError
 from synthrm.radio.p2040 import reflection_transmission_db
 from synthrm.radio.radio_map_solver import fspl_db
-from synthrm.vas.backproject import pixel_rays
+from synthrm.camera.pinhole import pixel_rays
 from synthrm.voxel import fuse_scans, voxel_features, voxelize
 
 

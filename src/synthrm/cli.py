@@ -9,51 +9,32 @@ Thin: parses arguments into a config and calls the library. Every
 from __future__ import annotations
 
 import argparse
-import re
-
-import numpy as np
 import sys
 
 from synthrm.errors import ConfigError, SynthrmError
 
 
-def _resolution(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(-?\d+)\s*[xX]\s*(-?\d+)\s*", text)
-    if not m:
-        raise ConfigError(f"--resolution: expected WIDTHxHEIGHT such as 256x192, got {text!r}")
-    w, h = int(m.group(1)), int(m.group(2))
-    if w <= 0 or h <= 0:
-        raise ConfigError(f"--resolution: width and height must be > 0, got {w}x{h}")
-    return w, h
-
-
 def _rays(text: str) -> int | str:
-    """A ray count flag: ``auto`` or an integer (``1e8`` and ``2**31`` accepted)."""
-    t = text.strip().lower()
-    if t == "auto":
-        return "auto"
-    m = re.fullmatch(r"(\d+)\*\*(\d+)", t)
-    if m:
-        return int(m.group(1)) ** int(m.group(2))
+    """argparse type of a ray count flag (:func:`synthrm.radio.budget.parse_rays`)."""
+    from synthrm.radio.budget import parse_rays
+
     try:
-        v = float(t)
-    except ValueError:
-        v = float("nan")
-    if not np.isfinite(v) or v != int(v):
-        raise argparse.ArgumentTypeError(f"expected an integer (e.g. 5000000, 1e8, 2**31) or auto, got {text!r}")
-    return int(v)
+        return parse_rays(text)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _set(args, pairs) -> dict:
+    """{key: args.<attr>} for the (key, attr) pairs whose flag was given."""
+    return {k: getattr(args, a) for k, a in pairs if getattr(args, a) is not None}
 
 
 def _relabel(args) -> int:
-    from synthrm.relabel import relabel
+    from synthrm.generate import relabel
 
-    radio = {k: v for k, v in (("samples_per_tx", args.samples_per_tx), ("max_samples_per_tx", args.max_samples_per_tx),
-                               ("max_rays_per_frame", args.max_rays_per_frame), ("max_depth", args.max_depth),
-                               ("tx_per_frame", args.tx_per_frame), ("antenna", args.antenna),
-                               ("min_rays", args.min_rays), ("max_rings", args.max_rings),
-                               ("diffraction", args.diffraction), ("fill", args.fill)) if v is not None}
-    vas = {k: v for k, v in (("cell", args.vas_cell), ("target_cell_m", args.target_cell_m),
-                             ("max_stride", args.max_stride)) if v is not None}
+    radio = _set(args, [(k, k) for k in ("samples_per_tx", "max_samples_per_tx", "max_rays_per_frame", "max_depth",
+                                         "tx_per_frame", "antenna", "min_rays", "max_rings", "diffraction", "fill")])
+    vas = _set(args, [("cell", "vas_cell"), ("target_cell_m", "target_cell_m"), ("max_stride", "max_stride")])
     r = relabel(args.dir, args.out, radio=radio, vas=vas, defaults=args.defaults, progress=not args.quiet)
     if r["samples"]:
         print(f"relabelled {r['samples']} samples of {args.dir} into {args.out} ({r['skipped_shards']} shards "
@@ -65,19 +46,20 @@ def _relabel(args) -> int:
 
 def _scene_camera_overrides(args) -> dict:
     """Config overrides from the shared flags --seed, --resolution and --view."""
-    over: dict = {}
-    if args.seed is not None:
-        over["seed"] = args.seed
+    from synthrm.camera.config import parse_resolution
+
+    over = _set(args, [("seed", "seed")])
+    camera = _set(args, [("view", "view")])
     if args.resolution is not None:
-        over.setdefault("camera", {})["resolution"] = _resolution(args.resolution)
-    if args.view is not None:
-        over.setdefault("camera", {})["view"] = args.view
+        camera["resolution"] = parse_resolution(args.resolution)
+    if camera:
+        over["camera"] = camera
     return over
 
 
 def _generate_indoor(args) -> int:
     from synthrm.config import make_indoor_config
-    from synthrm.indoor import generate_indoor
+    from synthrm.generate import generate_indoor
 
     if args.config:
         raise ConfigError("--config: YAML configs are for the city presets so far; use flags for indoor presets")
@@ -85,12 +67,9 @@ def _generate_indoor(args) -> int:
                       ("--ray-local", args.ray_local)):
         if val is not None:
             raise ConfigError(f"{flag}: only for the city presets")
-    over: dict = {}
-    for key, val in (("scenes", args.scenes), ("tx_per_scene", args.tx_per_scene), ("seed", args.seed),
-                     ("voxel_size_m", args.voxel_size)):
-        if val is not None:
-            over[key] = val
-    radio = {k: v for k, v in (("samples_per_tx", args.samples_per_tx), ("max_depth", args.max_depth)) if v is not None}
+    over = _set(args, [("scenes", "scenes"), ("tx_per_scene", "tx_per_scene"), ("seed", "seed"),
+                       ("voxel_size_m", "voxel_size")])
+    radio = _set(args, [("samples_per_tx", "samples_per_tx"), ("max_depth", "max_depth")])
     if radio:
         over["radio"] = radio
     cfg = make_indoor_config(args.preset, over)
@@ -106,8 +85,8 @@ def _generate_indoor(args) -> int:
 
 
 def _generate(args) -> int:
-    from synthrm.config import INDOOR_PRESETS, load_config, make_config
-    from synthrm.pipeline import generate
+    from synthrm.config import INDOOR_PRESETS, city_config
+    from synthrm.generate import generate
 
     if args.preset in INDOOR_PRESETS:
         return _generate_indoor(args)
@@ -116,37 +95,22 @@ def _generate(args) -> int:
             raise ConfigError(f"{flag}: only for indoor presets ({', '.join(sorted(INDOOR_PRESETS))})")
 
     over = _scene_camera_overrides(args)
-    if args.frames is not None:
-        over["frames"] = args.frames
+    over.update(_set(args, [("frames", "frames"), ("plan", "plan")]))
     if args.variations is not None:
-        from synthrm.config import variation_preset
+        from synthrm.render.config import variation_preset
 
         over["variations"] = variation_preset(args.variations)
-    if args.plan is not None:
-        over["plan"] = args.plan
-    radio = {k: v for k, v in (("tx_per_frame", args.tx_per_frame), ("antenna", args.antenna),
-                               ("samples_per_tx", args.samples_per_tx), ("max_depth", args.max_depth))
-             if v is not None}
+    radio = _set(args, [(k, k) for k in ("tx_per_frame", "antenna", "samples_per_tx", "max_depth")])
     if args.no_radio:
         radio["enabled"] = False
     if radio:
         over["radio"] = radio
-    if args.plan is not None and not args.config:
-        # the plan's own settings are the base (its city, seed and view); flags override them
-        from synthrm.config import _merge
-        from synthrm.orchestrate import read_plan
+    if args.plan is not None and not args.config:  # the plan's own settings are the base; flags override them
+        from synthrm.orchestrate import config_from_plan
 
-        plan = read_plan(args.plan)
-        base = {k: v for k, v in plan["config"].items() if k not in ("preset",)}
-        n = len(plan["selected"])
-        over = _merge(base, {**over, "frames": over.get("frames", n), "frames_per_scene": n})
-        cfg = make_config(args.preset or plan["config"].get("preset", "city-mix"), over)
-    elif args.config:
-        if args.preset:
-            over["preset"] = args.preset
-        cfg = load_config(args.config, over)
+        cfg = config_from_plan(args.plan, args.preset, over)
     else:
-        cfg = make_config(args.preset or "city-mix", over)
+        cfg = city_config(args.preset, args.config, over)
     if args.ray_address is not None and args.ray_local is not None:
         raise ConfigError("--ray-address and --ray-local: give one of them")
     ray = dict(executor="ray", ray_address=args.ray_address, ray_local_workers=args.ray_local or 0,
@@ -168,35 +132,19 @@ def _generate(args) -> int:
 
 
 def _config_show(args) -> int:
-    import dataclasses
+    from synthrm.config import INDOOR_PRESETS, city_config, make_indoor_config, to_yaml
+    from synthrm.render.config import variation_preset
 
-    import yaml
-
-    from synthrm.config import INDOOR_PRESETS, load_config, make_config, make_indoor_config, variation_preset
-
-    preset = args.preset or "city-mix"
-    if preset in INDOOR_PRESETS:
+    if args.preset in INDOOR_PRESETS:
         if args.config or args.variations:
             raise ConfigError("--config/--variations: only for the city presets")
-        cfg = make_indoor_config(preset)
+        cfg = make_indoor_config(args.preset)
     else:
         over = {"variations": variation_preset(args.variations)} if args.variations else {}
-        if args.config:
-            if args.preset:
-                over["preset"] = args.preset
-            cfg = load_config(args.config, over)
-        else:
-            cfg = make_config(preset, over)
-
-    def plain(x):
-        if isinstance(x, dict):
-            return {k: plain(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)):
-            return [plain(v) for v in x]
-        return x
+        cfg = city_config(args.preset, args.config, over)
     print(f"# the full effective config of preset {cfg.preset!r}"
           + (f" with {args.config}" if args.config else "") + "; every key can go in a YAML --config")
-    print(yaml.safe_dump(plain(dataclasses.asdict(cfg)), sort_keys=False, default_flow_style=None, width=100), end="")
+    print(to_yaml(cfg), end="")
     return 0
 
 
@@ -229,17 +177,12 @@ def _validate(args) -> int:
 def _orchestrate(args) -> int:
     from pathlib import Path
 
-    from synthrm.config import INDOOR_PRESETS, load_config, make_config
+    from synthrm.config import INDOOR_PRESETS, city_config
     from synthrm.orchestrate import orchestrate, write_plan
 
     if args.scene in INDOOR_PRESETS:
         raise ConfigError(f"--scene: orchestration is for the city presets, not {args.scene!r}")
-    over = _scene_camera_overrides(args)
-    if args.config:
-        over["preset"] = args.scene
-        cfg = load_config(args.config, over)
-    else:
-        cfg = make_config(args.scene, over)
+    cfg = city_config(args.scene, args.config, _scene_camera_overrides(args))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     plan = orchestrate(cfg, out.parent, candidates=args.candidates, k=args.views, seed=cfg.seed,
@@ -272,7 +215,7 @@ def _show_plan(args) -> int:
 
 
 def _show(args) -> int:
-    from synthrm.dataset.hdf5 import list_samples, read_sample
+    from synthrm.dataset.hdf5 import dataset_kind, list_samples, read_sample
     from synthrm.viz import indoor_figure, sample_figure
 
     if str(args.dir).endswith(".json"):
@@ -280,7 +223,7 @@ def _show(args) -> int:
     sid = args.sample or list_samples(args.dir)[0][1]
     s = read_sample(args.dir, sid)
     a = s["attrs"]
-    if "path_loss_db" in s:
+    if dataset_kind(args.dir) == "indoor":
         out = indoor_figure(s, args.out, title=f"{args.dir} · {sid} ({a.get('split')})")
         print(f"wrote {out}")
         return 0
@@ -301,15 +244,15 @@ def _export_ply(args) -> int:
 
 
 def _train(args) -> int:
-    from synthrm.config import TrainConfig
+    from synthrm.models.config import TrainConfig
+    from synthrm.models.registry import MODELS
     from synthrm.models.train import train
 
-    over = {k: getattr(args, k) for k in ("model", "epochs", "batch_size", "lr", "weight_decay", "width", "inputs",
+    over = _set(args, [(k, k) for k in ("model", "epochs", "batch_size", "lr", "weight_decay", "width", "inputs",
                                          "val_fraction", "patience", "restart_epochs", "amp", "seed", "device",
-                                         "max_steps_per_epoch", "label_sources", "label_weighting")
-            if getattr(args, k) is not None}
-    if "batch_size" not in over and over.get("model") == "senseray3d":
-        over["batch_size"] = 1
+                                         "max_steps_per_epoch", "label_sources", "label_weighting")])
+    if "batch_size" not in over and MODELS.get(over["model"], "--model").kind == "indoor":
+        over["batch_size"] = 1  # one apartment grid per step
     r = train(TrainConfig(**over), args.data, args.out, resume=args.resume, progress=not args.quiet)
     if r["best_epoch"] is not None:
         print(f"{args.out}: {r['epochs_run']} epochs logged, best epoch {r['best_epoch']} "
@@ -365,8 +308,11 @@ def _report(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from synthrm import __version__
-    from synthrm.config import ANTENNA_NAMES, VIEWS, preset_names
-    from synthrm.export.formats import FORMATS
+    from synthrm.camera.config import VIEWS
+    from synthrm.config import preset_names
+    from synthrm.export.registry import FORMATS
+    from synthrm.radio.antenna import ANTENNAS
+    from synthrm.render.config import VARIATION_PRESETS
 
     p = argparse.ArgumentParser(prog="synthrm", description="Vision-aligned radio data.")
     p.add_argument("--version", action="version", version=f"synthrm {__version__}")
@@ -379,12 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, help="master seed (same seed, same dataset)")
     g.add_argument("--view", choices=VIEWS, help="camera pose sampler")
     g.add_argument("--tx-per-frame", type=int, help="transmitters per frame (default 4)")
-    g.add_argument("--antenna", choices=ANTENNA_NAMES, help="transmit antenna (default siso)")
+    g.add_argument("--antenna", choices=ANTENNAS.names(), help="transmit antenna (default siso)")
     g.add_argument("--samples-per-tx", type=_rays, help="rays per transmitter: an integer or auto (default: city auto = "
-                   "5e6 first pass with progressive passes on a CPU, 1e8 on CUDA; indoor 1000000; the seed: 2**31)")
-    g.add_argument("--max-depth", type=int, help="max interactions per path (default: city 5, indoor 20; the seed: 20)")
+                   "5e6 first pass with progressive passes on a CPU, 1e8 on CUDA; indoor 1000000; the SynthRM paper: 2**31)")
+    g.add_argument("--max-depth", type=int, help="max interactions per path (default: city 5, indoor 20; the papers: 20)")
     g.add_argument("--no-radio", action="store_true", help="optical data only (no ray tracing)")
-    g.add_argument("--variations", choices=("none", "default", "all"),
+    g.add_argument("--variations", choices=tuple(VARIATION_PRESETS),
                    help="environmental variations of the images: none (default; fixed sun), default "
                         "(daylight hours, some fog and blur, sensor noise), all (noon to midnight, more fog and blur)")
     g.add_argument("--plan", help="views from `synthrm orchestrate` (plan.json) instead of random poses")
@@ -427,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     cs = csub.add_parser("show", help="print the full effective config (YAML) of a preset")
     cs.add_argument("--preset", help=f"named preset: {', '.join(preset_names())} (default city-mix)")
     cs.add_argument("--config", help="YAML config file to apply on top of the preset")
-    cs.add_argument("--variations", choices=("none", "default", "all"), help="a variations preset to apply")
+    cs.add_argument("--variations", choices=tuple(VARIATION_PRESETS), help="a variations preset to apply")
     cs.set_defaults(func=_config_show)
     vp = sub.add_parser("validate-physics", help="check the ray tracer against Friis, two-ray, Fresnel, slab, "
                                                   "knife-edge, reciprocity and energy conservation (exit 1 on a failure)")
@@ -448,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--max-rays-per-frame", type=_rays, help="progressive budget: most rays per frame (integer or auto)")
     rl.add_argument("--max-depth", type=int, help="max interactions per path")
     rl.add_argument("--tx-per-frame", type=int, help="transmitters per frame (draws new transmitters)")
-    rl.add_argument("--antenna", choices=ANTENNA_NAMES, help="transmit antenna (draws new transmitters)")
+    rl.add_argument("--antenna", choices=ANTENNAS.names(), help="transmit antenna (draws new transmitters)")
     rl.add_argument("--min-rays", type=int, help="rays a noise-control window must hold")
     rl.add_argument("--max-rings", type=int, help="widest noise-control window [rings]")
     rl.add_argument("--diffraction", action=argparse.BooleanOptionalAction, default=None,
@@ -462,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     rl.set_defaults(func=_relabel)
     x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
     x.add_argument("dir", help="dataset folder (city)")
-    x.add_argument("--format", required=True, choices=FORMATS)
+    x.add_argument("--format", required=True, choices=FORMATS.names())
     x.add_argument("--out", required=True, help="output folder")
     x.add_argument("--block", type=int, help="synthrm-platform: number N of the first block_<N> folder; one block "
                                              "per scene, numbered on (default 0)")
@@ -493,11 +439,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _learning_parsers(sub) -> None:
-    from synthrm.config import MODEL_NAMES, TrainConfig
+    from synthrm.models.config import TrainConfig
+    from synthrm.models.registry import MODELS
 
     d = TrainConfig()
     t = sub.add_parser("train", help="train a model of the learning benchmark on a dataset")
-    t.add_argument("--model", required=True, choices=MODEL_NAMES)
+    t.add_argument("--model", required=True, choices=MODELS.names())
     t.add_argument("--data", required=True, help="dataset folder (city for the outdoor models, indoor for senseray3d)")
     t.add_argument("--out", required=True, help="run folder (checkpoints, logs, curves)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -517,7 +464,7 @@ def _learning_parsers(sub) -> None:
     t.add_argument("--label-weighting", choices=("none", "std"),
                    help="outdoor: weight each label by 1/(path_gain_std_db^2 + 1 dB^2) (std) or not (none, default)")
     t.add_argument("--inputs", choices=("rgb", "rgbd", "rgbd-fspl"),
-                   help="outdoor image channels: rgb (default, the seed's), rgbd (+ log depth), rgbd-fspl "
+                   help="outdoor image channels: rgb (default, the SynthRM paper's), rgbd (+ log depth), rgbd-fspl "
                         "(+ free-space map; the network learns a residual over it)")
     t.add_argument("--amp", choices=("auto", "on", "off"), help="mixed precision (default auto: on with CUDA)")
     t.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from synthrm.camera.pinhole import PinholeCamera
 from synthrm.scene.classes import SEMANTIC_CLASSES
 
 #: One colour per semantic id (sky, road, sidewalk, ground, facade, roof, then indoor:
@@ -23,18 +24,10 @@ def semantic_rgb(sem: np.ndarray) -> np.ndarray:
     return pal[sem]
 
 
-def project_points(points: np.ndarray, K: np.ndarray, cam_to_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """World points (N, 3) [m] -> (pixel (u, v) (N, 2), in front of the camera (N,) bool)."""
-    w2c = np.linalg.inv(np.asarray(cam_to_world, np.float64))
-    pc = (w2c[:3, :3] @ np.asarray(points, np.float64).T + w2c[:3, 3:4]).T
-    front = pc[:, 2] > 1e-6
-    uv = (np.asarray(K, np.float64) @ pc.T).T
-    return uv[:, :2] / np.where(front, uv[:, 2], 1.0)[:, None], front
-
-
 def _mark_tx(ax, sample: dict, tx: int) -> None:
     h, w = sample["depth"].shape
-    uv, front = project_points(sample["tx_position"][tx:tx + 1], sample["K"], sample["cam_to_world"])
+    uv, z = PinholeCamera.from_sample(sample).project(sample["tx_position"][tx:tx + 1])
+    front = z > 1e-6
     u, v = uv[0]
     if front[0] and 0 <= u < w and 0 <= v < h:
         ax.plot(u, v, marker="^", ms=11, mfc="red", mec="white", mew=1.5)
@@ -49,10 +42,9 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
     """Draw RGB | depth | normals | semantics (and, with radio labels, path gain | SINR of
     transmitter ``tx`` with the Tx marked) of one sample into a PNG. Panels of arrays the
     sample lacks (an imported dataset has no normals, semantics or SINR) are left out."""
-    import matplotlib
+    from synthrm.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from matplotlib.patches import Patch
 
     radio = [k for k in ("path_gain_db", "sinr_db", "path_gain_source") if k in sample] \
@@ -144,10 +136,9 @@ def indoor_figure(entry: dict, out: str | Path, title: str = "", z_m: float = 1.
     """One indoor entry: floor-plan slices at height ``z_m`` of occupancy, reflection,
     transmission, Tx distance and FSPL, and the path loss at the lowest and highest
     plane, with the Tx marked."""
-    import matplotlib
+    from synthrm.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     a = entry["attrs"]
     v = a["voxel_size_m"]

@@ -1,5 +1,5 @@
-"""Dataset analysis (issue 6, in progress): per-sample signal statistics and the
-semantic-radio point-biserial correlation of the SynthRM seed (section 5.3, eq. 3)."""
+"""Dataset analysis: per-sample signal statistics and the
+semantic-radio point-biserial correlation of the SynthRM paper (section 5.3, eq. 3)."""
 from synthrm.analysis.correlation import (
     CONCEPTS,
     concept_correlations,

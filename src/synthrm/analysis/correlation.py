@@ -1,5 +1,5 @@
 """Point-biserial correlation between a semantic concept's mask and a path-gain map
-(SynthRM seed eq. 3).
+(SynthRM paper, eq. 3).
 
 ``r = (M1 - M0) / s_n * sqrt(n1 n0 / n^2)`` over the valid pixels (finite path gain):
 M1, M0 the mean path gain [dB] on and off the mask, s_n the population standard
@@ -19,7 +19,7 @@ import numpy as np
 
 from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_IDS
 
-#: Concepts of the seed's Table 3 and the semantic classes that make them.
+#: Concepts of the SynthRM paper's Table 3 and the semantic classes that make them.
 CONCEPTS = {"road": ("road",), "building": ("facade", "window"), "roof": ("roof",), "ground": ("ground",),
             "sidewalk": ("sidewalk",)}
 #: Concepts of optional scene content (glass windows, street objects): a mask only where present.

@@ -1,5 +1,5 @@
 """Dataset-level analysis: one row per (sample, transmitter) with the signal statistics
-and the concept correlations, and per-district summaries (the seed's Figure 9, Table 3)."""
+and the concept correlations, and per-district summaries (the SynthRM paper's Figure 9, Table 3)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -32,7 +32,7 @@ def analyse_dataset(roots: list[str | Path], los_stride: int = 2, progress: bool
     """
     from synthrm.analysis.geometry import height_map, line_of_sight, tx_context
     from synthrm.scene.layout import Layout
-    from synthrm.vas.backproject import backproject
+    from synthrm.camera.pinhole import PinholeCamera
 
     from tqdm.auto import tqdm
 
@@ -50,7 +50,7 @@ def analyse_dataset(roots: list[str | Path], los_stride: int = 2, progress: bool
                 lay = Layout.load(folder) if scene_id and folder.is_dir() else None
                 scenes[scene_id] = (lay, height_map(lay)) if lay is not None else None
             scene = scenes[scene_id]
-            pts = backproject(s["depth"], s["K"], s["cam_to_world"])[::los_stride, ::los_stride]
+            pts = PinholeCamera.from_sample(s).backproject(s["depth"])[::los_stride, ::los_stride]
             for t, pg in enumerate(s["path_gain_db"]):
                 if not np.isfinite(pg).any():
                     continue  # a Tx that reached no visible face: nothing to describe
@@ -103,7 +103,7 @@ def analyse_dataset(roots: list[str | Path], los_stride: int = 2, progress: bool
 
 
 def correlation_table(result: dict, concepts=tuple(CONCEPTS)) -> str:
-    """Markdown table like the seed's Table 3: mean r per concept (rows) and district
+    """Markdown table like the SynthRM paper's Table 3: mean r per concept (rows) and district
     (columns); ``n/a`` where the concept was never defined (e.g. no roofs in view)."""
     ds = list(result["districts"])
     lines = ["| concept | " + " | ".join(ds) + " |", "|---|" + "---|" * len(ds)]

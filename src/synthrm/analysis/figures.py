@@ -1,4 +1,4 @@
-"""Figures of a dataset analysis: signal statistics (the seed's Figure 9), concept
+"""Figures of a dataset analysis: signal statistics (the SynthRM paper's Figure 9), concept
 correlation CDFs (Figure 10) and transmitters over the city map (Figure 8)."""
 from __future__ import annotations
 
@@ -7,15 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from synthrm.analysis.correlation import CONCEPTS
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from synthrm.figures import draw_footprints, pyplot
 
 
 def _save(fig, out) -> Path:
@@ -23,14 +15,14 @@ def _save(fig, out) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
-    _plt().close(fig)
+    pyplot().close(fig)
     return out
 
 
 def statistics_figure(result: dict, out: str | Path) -> Path:
     """PDFs of per-map mean, max and std of path gain per district, and the mu-sigma
     bubble plot (bubble size and colour: the map's maximum)."""
-    plt = _plt()
+    plt = pyplot()
     rows = result["rows"]
     ds = sorted({r["district"] for r in rows})
     fig, ax = plt.subplots(1, 4, figsize=(17, 3.6))
@@ -56,7 +48,7 @@ def statistics_figure(result: dict, out: str | Path) -> Path:
 def correlation_cdf_figure(result: dict, out: str | Path, concepts=tuple(CONCEPTS)) -> Path:
     """Empirical CDF of the point-biserial r of each concept, one line per district
     (maps where r is undefined are left out and counted in the legend)."""
-    plt = _plt()
+    plt = pyplot()
     rows = result["rows"]
     ds = sorted({r["district"] for r in rows})
     fig, ax = plt.subplots(1, len(concepts), figsize=(3.6 * len(concepts), 3.3), sharey=True)
@@ -76,20 +68,6 @@ def correlation_cdf_figure(result: dict, out: str | Path, concepts=tuple(CONCEPT
     return _save(fig, out)
 
 
-def draw_footprints(ax, layout, color: str = "0.75", edgecolor: str = "0.4") -> None:
-    """Fill the building footprints of a :class:`~synthrm.scene.layout.Layout` on a map
-    axis (x, y [m]) and fit the axis to the layout's extent, equal aspect."""
-    for b in layout.buildings:
-        x, y = b.footprint.exterior.xy
-        ax.fill(x, y, color=color, ec=edgecolor, lw=0.5)
-    x0, y0, x1, y1 = layout.extent
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x [m]")
-    ax.set_ylabel("y [m]")
-
-
 def tx_map_figure(root: str | Path, result: dict, out: str | Path, scene_id: str | None = None) -> Path | None:
     """Building footprints of one scene (default: the one with most maps) with every
     transmitter placed in it, coloured by the map's mean path gain; None (nothing
@@ -102,7 +80,7 @@ def tx_map_figure(root: str | Path, result: dict, out: str | Path, scene_id: str
         scene_id = max(set(ids), key=ids.count)
     if not scene_id or not (Path(root) / "scenes" / scene_id).is_dir():
         return None
-    plt = _plt()
+    plt = pyplot()
     lay = Layout.load(Path(root) / "scenes" / scene_id)
     fig, ax = plt.subplots(figsize=(6.4, 6))
     draw_footprints(ax, lay)

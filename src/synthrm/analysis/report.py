@@ -9,7 +9,7 @@ from pathlib import Path
 
 from synthrm.analysis.dataset import analyse_dataset
 from synthrm.analysis.figures import correlation_cdf_figure, statistics_figure, tx_map_figure
-from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
+from synthrm.dataset.hdf5 import dataset_kind, list_samples, read_index, read_sample
 from synthrm.errors import DatasetError
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1500px;color:#222}
@@ -30,9 +30,9 @@ def _size_mb(root: Path) -> float:
 
 def dataset_card(root: str | Path) -> list:
     root = Path(root)
-    idx = read_index(root)
-    if idx.get("kind") == "indoor":
+    if dataset_kind(root) == "indoor":
         raise DatasetError(f"{root}: an indoor dataset; the report covers city datasets so far")
+    idx = read_index(root)
     ids = list_samples(root)
     cfg = idx.get("config", {})
     radio = cfg.get("radio", {})

@@ -1,4 +1,4 @@
-"""Per-sample signal statistics (SynthRM seed section 5.1, Figure 9)."""
+"""Per-sample signal statistics (SynthRM paper, section 5.1, Figure 9)."""
 from __future__ import annotations
 
 import numpy as np

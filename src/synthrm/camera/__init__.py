@@ -1,5 +1,7 @@
-"""Pinhole cameras in the OpenCV convention and pose samplers."""
+"""The camera stage: the :class:`PinholeCamera` value (OpenCV convention) and the pose
+samplers. Settings: ``camera/config.py``."""
 from synthrm.camera.pinhole import (
+    PinholeCamera,
     intrinsics,
     look_at,
     pose_from_angles,
@@ -9,5 +11,5 @@ from synthrm.camera.pinhole import (
 )
 from synthrm.camera.poses import sample_pose
 
-__all__ = ["intrinsics", "look_at", "pose_from_angles", "project", "to_mitsuba_to_world",
+__all__ = ["PinholeCamera", "intrinsics", "look_at", "pose_from_angles", "project", "to_mitsuba_to_world",
            "world_to_camera", "sample_pose"]

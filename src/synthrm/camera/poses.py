@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from synthrm.camera.pinhole import pose_from_angles
-from synthrm.config import CameraConfig
+from synthrm.camera.config import CameraConfig
 from synthrm.errors import PoseError
 from synthrm.scene.layout import Layout
 

@@ -18,6 +18,7 @@ import h5py
 import numpy as np
 
 from synthrm.errors import DatasetError
+from synthrm.files import atomic_write_json
 from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_CLASSES
 
 SCHEMA_VERSION = 3
@@ -125,11 +126,19 @@ def read_index(root: str | Path) -> dict:
         raise DatasetError(f"{p}: corrupt JSON ({e.msg}); rerun `synthrm generate` on the folder to rebuild it") from None
 
 
+def index_kind(index: dict) -> str:
+    """``"indoor"`` (SenseRay-3D voxel entries) or ``"city"`` (camera samples) of a parsed ``index.json``."""
+    return "indoor" if index.get("kind") == "indoor" else "city"
+
+
+def dataset_kind(root: str | Path) -> str:
+    """``"indoor"`` or ``"city"``: the kind of the dataset in ``root`` (:func:`index_kind`)."""
+    return index_kind(read_index(root))
+
+
 def write_index(root: str | Path, index: dict) -> None:
-    p = Path(root) / INDEX_JSON
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(index, indent=1, sort_keys=True))
-    os.replace(tmp, p)
+    """Write ``index.json`` atomically (sorted keys)."""
+    atomic_write_json(Path(root) / INDEX_JSON, index, sort_keys=True)
 
 
 def list_samples(root: str | Path) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from synthrm.dataset.hdf5 import INDEX_JSON, SHARD_DIR, read_index, sha256
+from synthrm.dataset.hdf5 import INDEX_JSON, SHARD_DIR, index_kind, read_index, sha256
 from synthrm.errors import DatasetError
 
 #: City samples: array -> (dtype kind, rank, shape from (H, W, T)); radio arrays only with radio.
@@ -114,7 +114,7 @@ def validate_dataset(root: str | Path) -> ValidationReport:
         rep.problems.append(str(e))
         return rep
     cfg = idx.get("config") or {}
-    city = idx.get("kind") != "indoor"
+    city = index_kind(idx) == "city"
     shape = tuple(cfg.get("camera", {}).get("resolution", ())) if city else None
     shape = shape if shape and len(shape) == 2 else None
     radio = bool(cfg.get("radio", {}).get("enabled", False)) if city else False

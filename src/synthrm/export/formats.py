@@ -9,13 +9,13 @@
   axes, as COLMAP documents), ``points3D.txt`` (back-projected pixels with their colour,
   every ``point_stride``-th pixel), and the images.
 * ``ply``: per sample the radio-textured VAS mesh of every Tx (``<id>_tx<t>.ply``) and
-  the scene meshes (``scenes/<scene_id>/<class>.ply``): the seed's "reconstructed scene
+  the scene meshes (``scenes/<scene_id>/<class>.ply``): the SynthRM paper's "reconstructed scene
   polygons".
-* ``synthrm-platform``: the SynthRM seed loader's ``block_<N>/`` folders (RGB PNG, camera
+* ``synthrm-platform``: the SynthRM paper's loader ``block_<N>/`` folders (RGB PNG, camera
   ``.npy``, depth EXR, Tx and path-gain ``.npy``, ``profile.json``), one block per scene;
   see :mod:`synthrm.export.synthrm_platform` and ``docs/interop.md``.
 
-Our poses are OpenCV camera-to-world (x right, y down, z forward, world z up); pixel
+The formats are registered in :mod:`synthrm.export.registry`. Our poses are OpenCV camera-to-world (x right, y down, z forward, world z up); pixel
 centres at +0.5, as in both tools.
 """
 from __future__ import annotations
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from synthrm.camera.pinhole import world_to_camera
+from synthrm.camera.pinhole import PinholeCamera, world_to_camera
 from synthrm.dataset.hdf5 import list_samples, read_sample
-from synthrm.errors import ConfigError
+from synthrm.files import write_png
+from synthrm.scene.build import SCENES_DIR
 
-FORMATS = ("nerfstudio", "colmap", "ply", "synthrm-platform")
 #: OpenCV camera axes -> OpenGL camera axes (flip y and z).
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
 DEPTH_UNIT_M = 0.01
@@ -64,13 +64,6 @@ def quaternion_to_rotation(q) -> np.ndarray:
                      [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
 
 
-def _write_png(path: Path, a: np.ndarray) -> None:
-    from PIL import Image
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(a).save(path)
-
-
 def _samples(root, keys):
     for _, sid in list_samples(root):
         yield sid, read_sample(root, sid, keys)
@@ -80,9 +73,9 @@ def export_nerfstudio(root: str | Path, out: Path) -> Path:
     frames = []
     for sid, s in _samples(root, ["rgb", "depth", "K", "cam_to_world"]):
         K, h, w = s["K"], *s["depth"].shape
-        _write_png(out / "images" / f"{sid}.png", s["rgb"])
+        write_png(out / "images" / f"{sid}.png", s["rgb"])
         d = np.nan_to_num(s["depth"], nan=0.0) / DEPTH_UNIT_M
-        _write_png(out / "depth" / f"{sid}.png", np.clip(np.round(d), 0, 65535).astype(np.uint16))
+        write_png(out / "depth" / f"{sid}.png", np.clip(np.round(d), 0, 65535).astype(np.uint16))
         frames.append({"file_path": f"images/{sid}.png", "depth_file_path": f"depth/{sid}.png",
                        "transform_matrix": (s["cam_to_world"] @ CV_TO_GL).tolist(),
                        "fl_x": float(K[0, 0]), "fl_y": float(K[1, 1]), "cx": float(K[0, 2]), "cy": float(K[1, 2]),
@@ -102,17 +95,15 @@ def read_nerfstudio_poses(path: str | Path) -> dict[str, np.ndarray]:
 
 
 def export_colmap(root: str | Path, out: Path, point_stride: int = 4) -> Path:
-    from synthrm.vas.backproject import backproject
-
     cams, imgs, pts = [], [], []
     for i, (sid, s) in enumerate(_samples(root, ["rgb", "depth", "K", "cam_to_world"]), start=1):
         K, (h, w) = s["K"], s["depth"].shape
-        _write_png(out / "images" / f"{sid}.png", s["rgb"])
+        write_png(out / "images" / f"{sid}.png", s["rgb"])
         cams.append(f"{i} PINHOLE {w} {h} {K[0, 0]:.10g} {K[1, 1]:.10g} {K[0, 2]:.10g} {K[1, 2]:.10g}")
         w2c = world_to_camera(s["cam_to_world"])
         q, t = rotation_to_quaternion(w2c[:3, :3]), w2c[:3, 3]
         imgs.append(f"{i} " + " ".join(f"{v:.12g}" for v in (*q, *t)) + f" {i} {sid}.png\n")
-        p = backproject(s["depth"], K, s["cam_to_world"])[::point_stride, ::point_stride]
+        p = PinholeCamera.from_sample(s).backproject(s["depth"])[::point_stride, ::point_stride]
         c = s["rgb"][::point_stride, ::point_stride]
         ok = np.isfinite(p[..., 0])
         pts.append(np.concatenate([p[ok], c[ok].astype(np.float64)], axis=1))
@@ -153,22 +144,7 @@ def export_ply(root: str | Path, out: Path) -> Path:
             export_sample_ply(s, out / f"{sid}_tx{t}.ply", tx=t)
         scenes.add(str(s["attrs"].get("scene_id")))
     for sc in sorted(scenes):
-        src = Path(root) / "scenes" / sc / "meshes"
+        src = Path(root) / SCENES_DIR / sc / "meshes"
         if src.is_dir():
             shutil.copytree(src, out / "scenes" / sc, dirs_exist_ok=True)
     return out
-
-
-def export_dataset(root: str | Path, fmt: str, out: str | Path, block: int | None = None) -> Path:
-    """Export the city dataset ``root`` in format ``fmt`` (``FORMATS``) into ``out``;
-    ``block``: number of the first ``block_<N>`` folder (``synthrm-platform`` only, default 0)."""
-    if fmt not in FORMATS:
-        raise ConfigError(f"--format: unknown {fmt!r}; choose one of {', '.join(FORMATS)}")
-    out = Path(out)
-    if fmt == "synthrm-platform":
-        from synthrm.export.synthrm_platform import export_synthrm_platform
-
-        return export_synthrm_platform(root, out, block=0 if block is None else block)
-    if block is not None:
-        raise ConfigError(f"--block: only for --format synthrm-platform, not {fmt}")
-    return {"nerfstudio": export_nerfstudio, "colmap": export_colmap, "ply": export_ply}[fmt](root, out)

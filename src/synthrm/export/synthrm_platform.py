@@ -1,6 +1,6 @@
 """The SynthRM-Platform block layout: export a city dataset to it, import blocks from it.
 
-The SynthRM seed's public loader (``BlockLoader``) reads one folder per block (see
+The SynthRM paper's public loader (``BlockLoader``) reads one folder per block (see
 ``docs/interop.md``)::
 
     <root>/block_<N>/
@@ -36,15 +36,15 @@ import numpy as np
 from synthrm.dataset.hdf5 import (
     SCHEMA_VERSION,
     ShardWriter,
+    dataset_kind,
     list_samples,
-    read_index,
     read_radio_sample,
     sha256,
     shard_path,
     write_index,
 )
 from synthrm.errors import ConfigError, DatasetError
-from synthrm.export.formats import _write_png
+from synthrm.files import write_png
 
 #: The loader takes exactly this many transmitters per frame (hard-coded ``idx // 10``).
 TX_PER_FRAME = 10
@@ -175,8 +175,7 @@ def _plan_blocks(root: Path) -> list[dict]:
     """Check every sample (radio labels, 10 Tx, one K per scene) before anything is
     written; returns one dict per scene, in dataset order: scene_id, sample ids, poses
     (N, 4, 4), K, the first sample's attrs."""
-    idx = read_index(root)
-    if idx.get("kind") == "indoor":
+    if dataset_kind(root) == "indoor":
         raise DatasetError(f"{root}: an indoor voxel dataset; the synthrm-platform format holds camera frames "
                            f"(export a city dataset)")
     blocks: dict[str, dict] = {}
@@ -218,7 +217,7 @@ def _write_block(root: Path, plan: dict, tmp: Path) -> None:
         elif s["depth"].shape != size:
             raise DatasetError(f"{root}: sample {sid} is {s['depth'].shape[::-1]} px, the scene's first is "
                                f"{size[::-1]}; a block holds one image size")
-        _write_png(tmp / RGB_DIR / rgb_name(i), s["rgb"])
+        write_png(tmp / RGB_DIR / rgb_name(i), s["rgb"])
         np.save(tmp / CAMERA_DIR / camera_name(i), s["cam_to_world"].astype(np.float64))
         write_depth_exr(tmp / DEPTH_DIR / depth_name(i), s["depth"])
         np.save(tmp / TX_DIR / tx_name(i), s["tx_position"].astype(np.float64))

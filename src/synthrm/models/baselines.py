@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthrm.radio.radio_map_solver import fspl_db
+from synthrm.radio.physics import fspl_db
 
 
 @dataclass

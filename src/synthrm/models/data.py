@@ -18,14 +18,14 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from synthrm.dataset.hdf5 import list_samples, read_index, read_radio_sample, read_sample
+from synthrm.camera.pinhole import PinholeCamera
+from synthrm.dataset.hdf5 import dataset_kind, index_kind, list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
 from synthrm.metrics import DEFAULT_RANGE_DB, normalise
 from synthrm.radio.antenna import pattern_grid
-from synthrm.radio.radio_map_solver import fspl_db
-from synthrm.vas.backproject import backproject
+from synthrm.radio.physics import fspl_db
 
-#: Image inputs of the outdoor models: the seed's RGB; + log depth; + the free-space map
+#: Image inputs of the outdoor models: the SynthRM paper's RGB; + log depth; + the free-space map
 #: (the network then predicts a residual over it).
 OUTDOOR_INPUTS = ("rgb", "rgbd", "rgbd-fspl")
 #: Scale of the Tx position relative to the camera in the Tx vector [m].
@@ -38,11 +38,6 @@ INDOOR_RANGE_DB = (40.0, 160.0)
 VOXEL_DB_SCALE, VOXEL_DISTANCE_SCALE_M = 20.0, 10.0
 #: The indoor network predicts (path loss - FSPL) / RESIDUAL_SCALE_DB.
 RESIDUAL_SCALE_DB = 10.0
-
-
-def dataset_kind(root: str | Path) -> str:
-    """``"indoor"`` (voxel entries) or ``"city"`` (camera samples)."""
-    return "indoor" if read_index(root).get("kind") == "indoor" else "city"
 
 
 def tx_vectors(tx_position: np.ndarray, antenna_pattern: np.ndarray, cam_to_world: np.ndarray) -> np.ndarray:
@@ -144,7 +139,7 @@ class OutdoorExamples(Dataset):
                 d = np.nan_to_num(s["depth"], nan=0.0)
                 img = np.concatenate([img, (np.log1p(d) / np.log(1001.0))[None].astype(np.float32)])
             txv = tx_vectors(s["tx_position"], s["antenna_pattern"], s["cam_to_world"])
-            pts = backproject(s["depth"], s["K"], s["cam_to_world"])
+            pts = PinholeCamera.from_sample(s).backproject(s["depth"])
             freq = float(s["attrs"].get("frequency_hz", 3.5e9))
             for t in range(len(txv)):
                 dist = np.linalg.norm(pts - s["tx_position"][t], axis=-1).astype(np.float32)
@@ -234,7 +229,7 @@ class IndoorExamples(Dataset):
                  pad_shape: tuple[int, int, int] | None = None):
         self.root = Path(root)
         idx = read_index(root)
-        if idx.get("kind") != "indoor":
+        if index_kind(idx) != "indoor":
             raise DatasetError(f"{root}: holds city camera samples; senseray3d needs an indoor voxel dataset "
                                f"(`synthrm generate --preset indoor-apartment ...`)")
         split_of = idx.get("splits", {})

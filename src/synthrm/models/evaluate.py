@@ -2,7 +2,7 @@
 ``synthrm predict``.
 
 Every method is scored with :func:`synthrm.metrics.radio_metrics` on the same valid
-entries: outdoor, labelled pixels grouped by district (the SynthRM seed's Table 2);
+entries: outdoor, labelled pixels grouped by district (the SynthRM paper's Table 2);
 indoor, simulated receiver cells in free space grouped by split (SenseRay-3D's Table III),
 plus MAE per receiver height (their Figure 10). Baselines: free-space loss (Friis), the
 log-distance fit of the run's training data, and for indoor the multi-wall model on the
@@ -20,11 +20,13 @@ import torch
 from torch.utils.data import DataLoader
 
 from synthrm.errors import DatasetError
+from synthrm.files import atomic_write_json
 from synthrm.metrics import radio_metrics
 from synthrm.models.baselines import LogDistance, multi_wall_db
-from synthrm.models.data import INDOOR_RANGE_DB, IndoorExamples, OutdoorExamples, dataset_kind
+from synthrm.dataset.hdf5 import dataset_kind
+from synthrm.models.data import INDOOR_RANGE_DB, IndoorExamples, OutdoorExamples
 from synthrm.models.train import RunError, indoor_pred_db, load_model, outdoor_pred
-from synthrm.radio.radio_map_solver import fspl_db
+from synthrm.radio.physics import fspl_db
 
 EVAL_JSON, EVAL_MD = "evaluation.json", "evaluation.md"
 METRIC_COLUMNS = (("nmse_db", "NMSE [dB]"), ("mae_db", "MAE [dB]"), ("rmse_db", "RMSE [dB]"),
@@ -40,7 +42,7 @@ def _check_kind(meta: dict, data) -> str:
 
 
 def method_label(meta: dict) -> str:
-    """The model's row name in the tables: its name, plus its inputs when not the seed's RGB."""
+    """The model's row name in the tables: its name, plus its inputs when not the SynthRM paper's RGB."""
     inp = meta.get("inputs", "rgb")
     return meta["model"] + ("" if meta["kind"] == "indoor" or inp == "rgb" else f" ({inp})")
 
@@ -164,10 +166,9 @@ def height_figure(results: dict, out: Path) -> Path | None:
     items = [(d, s, ph) for d, r in results["data"].items() for s, ph in r.get("per_height_mae_db", {}).items()]
     if not items:
         return None
-    import matplotlib
+    from synthrm.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, len(items), figsize=(4.2 * len(items), 3.4), squeeze=False)
     for ax, (d, s, ph) in zip(axes[0], items):
@@ -205,9 +206,7 @@ def evaluate(run: str | Path, data: str | Path, splits: list[str] | None = None,
     allres = json.loads(p.read_text()) if p.is_file() else {"model": meta["model"], "data": {}}
     allres["synthrm_version"] = __version__
     allres["data"][Path(data).resolve().name] = r
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(allres, indent=1))
-    tmp.replace(p)
+    atomic_write_json(p, allres)
     (run / EVAL_MD).write_text(f"# {run.name}: {meta['model']}\n\n" + results_table(allres))
     height_figure(allres, run / "error_vs_height.png")
     return allres
@@ -217,10 +216,9 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
                    height_m: float | None = None) -> Path:
     """Input | truth | prediction | error of one example into a PNG. Outdoor: ``sample``
     and ``tx``; indoor: entry ``sample`` at the plane nearest ``height_m`` (default 1.2 m)."""
-    import matplotlib
+    from synthrm.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     model, meta = load_model(run)
     kind = _check_kind(meta, data)

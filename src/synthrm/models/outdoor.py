@@ -1,4 +1,4 @@
-"""The SynthRM seed's three outdoor baselines (Appendix A, "Model Modifications").
+"""The SynthRM paper's three outdoor baselines (Appendix A, "Model Modifications").
 
 Input: the camera image (B, C, H, W) (RGB, optionally + depth) and the transmitter vector
 (B, D): Tx position relative to the camera plus the antenna pattern features. Output: the
@@ -178,4 +178,21 @@ class PMNetS(nn.Module):
         return self.head(x)
 
 
-MODELS = {"radiounet-s": RadioUNetS, "pmnet-s": PMNetS, "unetdcn-s": UNetDCNS}
+def _widths(width: int) -> tuple[int, ...]:
+    w = width or 32
+    return (w, 2 * w, 4 * w, 8 * w, 8 * w)
+
+
+def build_radiounet_s(width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> RadioUNetS:
+    """RadioUNet-S with base width ``width`` (0: 32); registered in ``synthrm.models.registry``."""
+    return RadioUNetS(in_ch=in_ch, tx_dim=tx_dim, widths=_widths(width))
+
+
+def build_unetdcn_s(width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> UNetDCNS:
+    """UNetDCN-S with base width ``width`` (0: 32)."""
+    return UNetDCNS(in_ch=in_ch, tx_dim=tx_dim, widths=_widths(width))
+
+
+def build_pmnet_s(width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> PMNetS:
+    """PMNet-S with base width ``width`` (0: 32)."""
+    return PMNetS(in_ch=in_ch, tx_dim=tx_dim, width=width or 32)

@@ -19,7 +19,7 @@ class SenseRay3D(nn.Module):
     """MONAI SwinUNETR (``use_v2=True``), 4 input channels, 1 output channel.
 
     Args:
-        feature_size: SwinUNETR embedding width (multiple of 12; the seed's network is
+        feature_size: SwinUNETR embedding width (multiple of 12; the SenseRay-3D paper's network is
             larger, 12 keeps CPU training practical).
         in_ch: input channels (4).
     """
@@ -54,3 +54,9 @@ class SenseRay3D(nn.Module):
         hi = torch.gather(rz, 1, k0 + 1)
         w = z_weight[:, :, None, None].to(r.dtype)
         return fspl_db + RESIDUAL_SCALE_DB * ((1 - w) * lo + w * hi)
+
+
+def build_senseray3d(width: int = 0, in_ch: int = 4, tx_dim: int = 0) -> SenseRay3D:
+    """SenseRay-3D (SwinUNETR-V2) with ``feature_size`` ``width`` (0: 12); the voxel
+    channels are fixed (4), so ``in_ch`` and ``tx_dim`` are not used."""
+    return SenseRay3D(feature_size=width or 12)

@@ -9,7 +9,7 @@ A run folder holds everything needed to continue, evaluate and reproduce it::
     RUN/log.csv      one row per epoch (also RUN/log.json), RUN/loss.png the curves
 
 Losses: outdoor models, MSE of the normalised path gain over labelled pixels (RadioUNet's
-loss); SenseRay-3D, RMSE [dB] of path loss over valid receiver cells (the seed's masked
+loss); SenseRay-3D, RMSE [dB] of path loss over valid receiver cells (the SenseRay-3D paper's masked
 RMSE). AdamW, cosine annealing with warm restarts (per epoch, fractional per step), early
 stopping on the validation loss, mixed precision on CUDA (``amp``).
 """
@@ -27,8 +27,10 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Subset
 
-from synthrm.config import MODEL_NAMES, OUTDOOR_MODELS, TrainConfig
+from synthrm.models.config import TrainConfig
+from synthrm.models.registry import MODELS
 from synthrm.errors import ConfigError, SynthrmError
+from synthrm.files import atomic_file, atomic_write_json
 from synthrm.metrics import DEFAULT_RANGE_DB
 
 RUN_JSON, LAST, BEST = "run.json", "last.pt", "best.pt"
@@ -39,18 +41,8 @@ class RunError(SynthrmError):
 
 
 def build_model(name: str, width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> torch.nn.Module:
-    """A fresh model by name (``width`` 0 = its default size)."""
-    from synthrm.models.outdoor import MODELS
-    from synthrm.models.senseray import SenseRay3D
-
-    if name == "senseray3d":
-        return SenseRay3D(feature_size=width or 12)
-    w = width or 32
-    if name == "pmnet-s":
-        return MODELS[name](in_ch=in_ch, tx_dim=tx_dim, width=w)
-    if name in MODELS:
-        return MODELS[name](in_ch=in_ch, tx_dim=tx_dim, widths=(w, 2 * w, 4 * w, 8 * w, 8 * w))
-    raise ConfigError(f"model: unknown {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    """A fresh model by name (``synthrm.models.registry``; ``width`` 0 = its default size)."""
+    return MODELS.get(name, "model").build(width=width, in_ch=in_ch, tx_dim=tx_dim)
 
 
 def pick_device(cfg: TrainConfig) -> torch.device:
@@ -71,12 +63,13 @@ def autocast(cfg: TrainConfig, device: torch.device):
 
 def load_examples(data: str | Path, cfg: TrainConfig):
     """(train Subset/dataset, val dataset, meta) for the config's model."""
-    from synthrm.models.data import IndoorExamples, OutdoorExamples, dataset_kind
+    from synthrm.dataset.hdf5 import dataset_kind
+    from synthrm.models.data import IndoorExamples, OutdoorExamples
 
     kind = dataset_kind(data)
-    if cfg.model == "senseray3d":
+    if MODELS.get(cfg.model, "model").kind == "indoor":
         if kind != "indoor":
-            raise RunError(f"{data}: holds city camera samples; senseray3d needs an indoor voxel dataset "
+            raise RunError(f"{data}: holds city camera samples; {cfg.model} needs an indoor voxel dataset "
                            f"(`synthrm generate --preset indoor-apartment ...`), or pick an outdoor model")
         train = IndoorExamples(data, ("train",))
         try:
@@ -184,9 +177,8 @@ def _batch_mae_db(model, batch, device, kind, meta) -> tuple[float, int]:
 # ----------------------------------------------------------------------------- run folder
 
 def _save(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)
+    with atomic_file(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def read_run(run: str | Path) -> dict:
@@ -203,11 +195,10 @@ def write_log(run: Path, history: list[dict]) -> None:
         w = csv.DictWriter(f, fieldnames=list(history[0]))
         w.writeheader()
         w.writerows(history)
-    (run / "log.json").write_text(json.dumps(history, indent=1))
-    import matplotlib
+    atomic_write_json(run / "log.json", history)
+    from synthrm.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     ep = [h["epoch"] for h in history]
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
@@ -272,7 +263,7 @@ def train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool = Fa
                                       "tx_dim": meta.get("tx_dim", 315)},
                      "train_config": asdict(cfg), "log_distance": fit_log_distance(train_ds, kind, cfg.seed),
                      "parameters": int(sum(p.numel() for p in model.parameters()))})
-        (run / RUN_JSON).write_text(json.dumps(meta, indent=1))
+        atomic_write_json(run / RUN_JSON, meta)
     loss_fn = indoor_loss if kind == "indoor" else outdoor_loss
     val_loader = DataLoader(val_ds, batch_size=cfg.batch_size, shuffle=False)
     steps = len(train_ds) // cfg.batch_size + (len(train_ds) % cfg.batch_size > 0)
@@ -356,6 +347,6 @@ def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[tor
     return model.to(device).eval(), meta
 
 
-__all__ = ["TrainConfig", "train", "build_model", "load_model", "read_run", "RunError", "MODEL_NAMES",
-           "OUTDOOR_MODELS", "fit_log_distance", "load_examples"]
+__all__ = ["TrainConfig", "train", "build_model", "load_model", "read_run", "RunError", "fit_log_distance",
+           "load_examples"]
 

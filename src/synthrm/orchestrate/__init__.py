@@ -22,7 +22,7 @@ from synthrm.orchestrate.overlap import (
     sift_overlap,
     surface_cells,
 )
-from synthrm.orchestrate.plan import orchestrate, plan_poses, read_plan, summary, write_plan
+from synthrm.orchestrate.plan import config_from_plan, load_plan_views, orchestrate, plan_poses, read_plan, summary, write_plan
 from synthrm.orchestrate.select import (
     CanyonSide,
     canyon_coverage,
@@ -40,6 +40,6 @@ __all__ = [
     "sensing_graph", "communities", "community_labels",
     "select_views", "objective_value", "facade_coverage", "facade_area", "canyon_sides", "CanyonSide",
     "canyon_coverage", "random_subsets",
-    "orchestrate", "write_plan", "read_plan", "plan_poses", "summary",
+    "orchestrate", "write_plan", "read_plan", "plan_poses", "summary", "config_from_plan", "load_plan_views",
     "plan_figure",
 ]

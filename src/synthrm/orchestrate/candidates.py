@@ -1,11 +1,12 @@
 """Candidate views: camera poses sampled in one city scene, rendered once.
 
-Every candidate is a frame of the generator (``synthrm.pipeline``): its pose is drawn by
-:class:`~synthrm.pipeline.PoseStage` with the same acceptance checks (not inside a wall,
-enough surface in view, clearance) and its colour image by
-:class:`~synthrm.pipeline.RGBStage`. Candidate ``i`` uses the frame seed
-``derive_seed(seed, i, 0)``, so with ``seed == cfg.seed`` it is the very pose frame ``i``
-of ``synthrm generate`` would take in scene 0, and it does not depend on the other
+Every candidate is a frame as the generator draws it: its scene is made by
+:func:`synthrm.scene.build.build_city_scene`, its pose by
+:func:`synthrm.render.frames.sample_frame_pose` with the same acceptance checks (not
+inside a wall, enough surface in view, clearance) and its colour image by
+:func:`synthrm.render.frames.render_frame`. Candidate ``i`` uses the frame seed
+``frame_seed(seed, i)``, so with ``seed == cfg.seed`` it is the very pose frame ``i`` of
+``synthrm generate`` would take in scene 0, and it does not depend on the other
 candidates.
 """
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from synthrm.camera.pinhole import PinholeCamera
 from synthrm.config import GenerateConfig
 from synthrm.errors import ConfigError
+from synthrm.scene.build import SCENES_DIR, scene_id
 
 SCENE_INDEX = 0
 """The orchestrator works in the first scene of the dataset (``<preset>-0000``)."""
@@ -51,6 +54,12 @@ class Candidate:
         return self.cam_to_world[:3, 3]
 
     @property
+    def camera(self) -> PinholeCamera:
+        """The candidate's pinhole camera."""
+        h, w = self.rgb.shape[:2]
+        return PinholeCamera(self.K, self.cam_to_world, int(w), int(h))
+
+    @property
     def heading_deg(self) -> float:
         """Heading of the optical axis, counter-clockwise from +x [deg]."""
         z = self.cam_to_world[:3, 2]
@@ -59,9 +68,7 @@ class Candidate:
 
 def scene_paths(cfg: GenerateConfig, root: str | Path) -> tuple[str, Path]:
     """(scene id, scene folder) of the scene the orchestrator uses under ``root``."""
-    from synthrm.pipeline import SCENES_DIR, SceneStage
-
-    sid = SceneStage(cfg, Path(root)).scene_id(SCENE_INDEX)
+    sid = scene_id(cfg.preset, SCENE_INDEX)
     return sid, Path(root) / SCENES_DIR / sid
 
 
@@ -133,10 +140,13 @@ def render_candidates(cfg: GenerateConfig, root: str | Path, n: int, seed: int |
     from tqdm import tqdm
 
     from synthrm._mitsuba import rgb_scope
-    from synthrm.errors import PoseError
-    from synthrm.camera.pinhole import intrinsics
     from synthrm.camera.poses import BUILDING_CLEARANCE_M
-    from synthrm.pipeline import Frame, PoseStage, RGBStage, SceneStage, derive_seed
+    from synthrm.errors import PoseError
+    from synthrm.render.frames import pose_problem, render_frame, sample_frame_pose
+    from synthrm.render.renderer import Renderer
+    from synthrm.scene.build import build_city_scene
+    from synthrm.scene.layout import Layout
+    from synthrm.seeds import Stream, frame_seed, scene_seed, stream
 
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ConfigError(f"candidates: need at least 1 candidate view, got {n!r}")
@@ -152,33 +162,36 @@ def render_candidates(cfg: GenerateConfig, root: str | Path, n: int, seed: int |
     step = TRACK_STEP_M[cfg.camera.view] if track_step_m is None else float(track_step_m)
     if not step > 0:
         raise ConfigError(f"track_step_m: must be > 0 m, got {track_step_m!r}")
-    scenes = SceneStage(cfg, root)
-    poses, rgb = PoseStage(cfg, scenes), RGBStage(cfg, scenes)
+    cam, r = cfg.camera, cfg.render
+    sid, scene_dir = scene_paths(cfg, root)
+    build_city_scene(cfg.city, scene_seed(cfg.seed, SCENE_INDEX), scene_dir, sid)
+    layout = Layout.load(scene_dir)
     out = []
     with rgb_scope(), tqdm(total=n, unit="view", desc="candidates", disable=not progress,
                            file=sys.stderr, dynamic_ncols=True) as bar:
+        renderer = Renderer(scene_dir, r.sun_elevation_deg, r.sun_azimuth_deg)
         for i in range(n):
-            fr = Frame(index=i, seed=derive_seed(seed, i, 0), scene_index=SCENE_INDEX)
+            fseed = frame_seed(seed, i)
+            camera = gbuf = None
             try:
-                scenes(fr)
                 if i % track_length and out:  # continue the track
-                    _, renderer = scenes.get(SCENE_INDEX)
-                    layout = scenes.layout(SCENE_INDEX)
-                    fr.K = intrinsics(*cfg.camera.resolution, cfg.camera.fov_x_deg)
-                    c2w = step_pose(out[-1].cam_to_world, cfg.camera.view, step,
-                                    np.random.default_rng(derive_seed(fr.seed, 8)))
+                    c2w = step_pose(out[-1].cam_to_world, cam.view, step,
+                                    np.random.default_rng(stream(fseed, Stream.TRACK)))
                     if layout.building_at(*c2w[:3, 3], margin_m=BUILDING_CLEARANCE_M) is None:
-                        why, g = poses.check(renderer, fr.K, c2w)
+                        moved = out[-1].camera.with_pose(c2w)
+                        why, g = pose_problem(renderer, moved, cam)
                         if why is None:
-                            fr.cam_to_world, fr.gbuf = c2w, g
-                if fr.cam_to_world is None:
-                    poses(fr)
-                rgb(fr)
+                            camera, gbuf = moved, g
+                if camera is None:
+                    try:
+                        camera, gbuf = sample_frame_pose(renderer, layout, cam, fseed)
+                    except PoseError as e:
+                        raise PoseError(f"frame {i:06d} in scene {sid}: {e}") from None
+                rgb, _, _ = render_frame(renderer, camera, gbuf, r, cfg.variations, cam.view, fseed)
             except PoseError as e:
                 raise PoseError(f"candidate {i}: {e}") from None
-            g = fr.gbuf
-            out.append(Candidate(index=i, seed=fr.seed, cam_to_world=fr.cam_to_world.astype(np.float64),
-                                 K=fr.K.astype(np.float64), rgb=fr.rgb, position=g.position,
-                                 normal=g.normal, semantic=g.semantic))
+            out.append(Candidate(index=i, seed=fseed, cam_to_world=camera.cam_to_world.astype(np.float64),
+                                 K=camera.K.astype(np.float64), rgb=rgb, position=gbuf.position,
+                                 normal=gbuf.normal, semantic=gbuf.semantic))
             bar.update(1)
     return out

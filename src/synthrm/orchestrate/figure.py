@@ -32,9 +32,9 @@ def plan_figure(plan: dict, layout, out_png: str | Path, title: str = "") -> Pat
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
-    from synthrm.analysis.figures import _plt, draw_footprints
+    from synthrm.figures import draw_footprints, pyplot
 
-    plt = _plt()
+    plt = pyplot()
     cands = plan["candidates"]
     c2w = np.array([c["cam_to_world"] for c in cands], np.float64).reshape(-1, 4, 4)
     xy = c2w[:, :2, 3]

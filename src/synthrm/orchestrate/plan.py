@@ -12,13 +12,14 @@ indices), ``metrics``, ``edges`` (every pair with a SIFT or geometric overlap: `
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from synthrm.config import GenerateConfig, config_diff
 from synthrm.errors import ConfigError, DatasetError
+from synthrm.files import atomic_write_json
 
 PLAN_KEYS = ("synthrm_version", "config", "seed", "preset", "scene_id", "scene_dir", "resolution",
              "candidates", "selected", "communities", "metrics", "edges")
@@ -110,8 +111,8 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
         random_subsets,
         select_views,
     )
-    from synthrm.pipeline import derive_seed
     from synthrm.scene.layout import Layout
+    from synthrm.seeds import Stream, stream
 
     _check_args(candidates, k, min_per_community, random_trials, graph)
     seed = cfg.seed if seed is None else int(seed)
@@ -149,7 +150,7 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
     canyon_opts = {n: opts[n] for n in ("margin_m",) if n in opts}
     if "min_side_area_m2" in opts:
         canyon_opts["min_area_m2"] = opts["min_side_area_m2"]
-    rand = random_subsets(len(cands), k, random_trials, derive_seed(seed, 7))
+    rand = random_subsets(len(cands), k, random_trials, stream(seed, Stream.SPLIT))
     fac_sel = facade_coverage(cells, selected)
     fac_rand = np.array([facade_coverage(cells, r) for r in rand])
     can_sel = canyon_coverage(cells, selected, layout, **canyon_opts)
@@ -219,10 +220,7 @@ def write_plan(path: str | Path, plan: dict) -> Path:
     """Write a plan as JSON (atomically: a temporary file renamed over ``path``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(plan, indent=1))
-    os.replace(tmp, path)
-    return path
+    return atomic_write_json(path, plan)
 
 
 def read_plan(path: str | Path) -> dict:
@@ -262,6 +260,47 @@ def read_plan(path: str | Path) -> dict:
     if bad or len(set(sel)) != len(sel):
         raise DatasetError(f"{path}: selected views {sel} must be distinct candidate indices in [0, {n - 1}]")
     return plan
+
+
+def load_plan_views(cfg: GenerateConfig) -> list:
+    """The (cam_to_world (4, 4), community) of each frame from ``cfg.plan``; checks that the
+    plan was made for this city (preset, seed, city settings, camera view) and that
+    ``cfg.frames`` and ``frames_per_scene`` cover its views."""
+    plan = read_plan(cfg.plan)
+    pc = plan["config"]
+    mine = cfg.to_json()
+    diffs = []
+    # the poses are world-space: resolution and field of view may differ, the city may not
+    for key in ("seed", "preset"):
+        if pc.get(key) != mine.get(key):
+            diffs.append(f"{key}: {pc.get(key)!r} in the plan, {mine.get(key)!r} now")
+    diffs += config_diff(pc.get("city", {}), mine["city"], "city.")
+    if pc.get("camera", {}).get("view") != cfg.camera.view:
+        diffs.append(f"camera.view: {pc.get('camera', {}).get('view')!r} in the plan, {cfg.camera.view!r} now")
+    if diffs:
+        raise ConfigError(f"{cfg.plan}: the plan was made for another scene or camera ({'; '.join(diffs[:3])}); "
+                          "generate with the plan's settings or re-run `synthrm orchestrate`")
+    views = plan_poses(plan)
+    if cfg.frames != len(views) or cfg.frames_per_scene < len(views):
+        raise ConfigError(f"{cfg.plan}: the plan selects {len(views)} views, all in one city; set frames to "
+                          f"{len(views)} and frames_per_scene >= {len(views)} (the CLI does this with --plan)")
+    return views
+
+
+def config_from_plan(plan_path: str | Path, preset: str | None = None, overrides: dict | None = None):
+    """The ``GenerateConfig`` that generates a plan's selected views: the plan's own config
+    (its city, seed, camera) as the base, ``frames`` and ``frames_per_scene`` the number of
+    selected views (all in the plan's scene), ``plan`` the plan file, then ``overrides``;
+    ``preset`` (default the plan's) picks the preset under them."""
+    from synthrm.config import make_config, merge_config
+
+    plan = read_plan(plan_path)
+    base = {k: v for k, v in plan["config"].items() if k != "preset"}
+    over = dict(overrides or {})
+    n = len(plan["selected"])
+    data = merge_config(base, {**over, "plan": str(plan_path), "frames": over.get("frames", n),
+                               "frames_per_scene": n})
+    return make_config(preset or plan["config"].get("preset", "city-mix"), data)
 
 
 def plan_poses(plan: dict) -> list[tuple[np.ndarray, int]]:

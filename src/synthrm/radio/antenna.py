@@ -13,7 +13,7 @@ Conventions follow Sionna RT (checked against it in ``tests/test_radio_antenna.p
   30 dB front-to-back; SISO is isotropic (0 dBi).
 
 The pattern feature vector is the transmit gain [dBi] in world directions on a fixed
-zenith x azimuth grid (the seed's "receiving power measured on a sphere with unit
+zenith x azimuth grid (the SynthRM paper's "receiving power measured on a sphere with unit
 radius", normalised by the isotropic value): the same length for every antenna, so a
 model can take it as a non-spatial input.
 """
@@ -23,10 +23,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthrm.radio.physics import SPEED_OF_LIGHT
+from synthrm.radio.physics import wavelength_m
+from synthrm.registry import Registry
 
 #: Floor of the pattern features [dBi] (array nulls would be -inf).
 PATTERN_FLOOR_DBI = -40.0
+
+
+#: Element patterns of :func:`gain_dbi` (and Sionna RT's ``PlanarArray``).
+ELEMENT_PATTERNS = ("iso", "tr38901")
 
 
 @dataclass(frozen=True)
@@ -40,23 +45,26 @@ class AntennaSpec:
     pattern: str
     """Element pattern: ``iso`` or ``tr38901`` (Sionna RT names)."""
 
+    def __post_init__(self):
+        if self.pattern not in ELEMENT_PATTERNS:
+            raise ValueError(f"AntennaSpec.pattern: {self.pattern!r} is not an element pattern this model and Sionna RT "
+                             f"both know; use one of {ELEMENT_PATTERNS}")
+        if not (isinstance(self.rows, int) and isinstance(self.cols, int) and self.rows >= 1 and self.cols >= 1):
+            raise ValueError(f"AntennaSpec: rows and cols must be integers >= 1, got {self.rows}, {self.cols}")
+
     @property
     def num_elements(self) -> int:
         return self.rows * self.cols
 
 
-#: The seed's three transmitter configurations. ``8x4`` is 8 columns (horizontal) by 4
-#: rows (vertical): its beam is narrower in azimuth.
-ANTENNAS: dict[str, AntennaSpec] = {
-    "siso": AntennaSpec(1, 1, "iso"),
-    "4x4": AntennaSpec(4, 4, "tr38901"),
-    "8x4": AntennaSpec(4, 8, "tr38901"),
-}
-
-
-def wavelength_m(frequency_hz: float) -> float:
-    """Free-space wavelength [m]."""
-    return SPEED_OF_LIGHT / frequency_hz
+#: Transmit antennas by name: ``radio.antenna`` is checked against it, ``--antenna`` takes
+#: its choices from it (``docs/extending.md``). The built-in ones are the SynthRM paper's
+#: three transmitter configurations; ``8x4`` is 8 columns (horizontal) by 4 rows
+#: (vertical): its beam is narrower in azimuth.
+ANTENNAS: Registry[AntennaSpec] = Registry("antenna")
+ANTENNAS.register("siso", AntennaSpec(1, 1, "iso"))
+ANTENNAS.register("4x4", AntennaSpec(4, 4, "tr38901"))
+ANTENNAS.register("8x4", AntennaSpec(4, 8, "tr38901"))
 
 
 def element_positions_m(spec: AntennaSpec, frequency_hz: float) -> np.ndarray:

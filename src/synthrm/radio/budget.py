@@ -13,7 +13,11 @@ backend.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
+
+from synthrm.errors import ConfigError
 
 #: CPU (LLVM) defaults [rays]: first pass per Tx, most per Tx, most per frame (4 Tx).
 CPU_FIRST_PASS = 5_000_000
@@ -25,6 +29,24 @@ CUDA_MAX_PER_TX = 2 ** 31
 CUDA_MAX_PER_FRAME = 2 ** 34
 #: Each progressive pass traces this many times the rays so far (so rays grow 4x a pass).
 PASS_FACTOR = 3
+
+
+def parse_rays(text: str) -> int | str:
+    """A ray count as written on a command line: ``auto`` or an integer (``5000000``,
+    ``1e8`` and ``2**31`` accepted); a ConfigError naming the forms otherwise."""
+    t = str(text).strip().lower()
+    if t == "auto":
+        return "auto"
+    m = re.fullmatch(r"(\d+)\*\*(\d+)", t)
+    if m:
+        return int(m.group(1)) ** int(m.group(2))
+    try:
+        v = float(t)
+    except ValueError:
+        v = float("nan")
+    if not math.isfinite(v) or v != int(v):
+        raise ConfigError(f"expected an integer (e.g. 5000000, 1e8, 2**31) or auto, got {text!r}")
+    return int(v)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from synthrm.ply import read_ply, write_ply
+
 #: Colour of faces without a value.
 NO_VALUE_RGB = (128, 128, 128)
 
@@ -48,39 +50,16 @@ def write_radio_ply(path: str | Path, vertices: np.ndarray, faces: np.ndarray, p
         np.add.at(acc, f[:, k], frgb)
         np.add.at(cnt, f[:, k], 1)
     vrgb = (acc / np.maximum(cnt, 1)[:, None]).round().astype(np.uint8)
-    vrec = np.empty(len(v), [("xyz", "<f4", (3,)), ("rgb", "u1", (3,))])
-    vrec["xyz"], vrec["rgb"] = v, vrgb
-    frec = np.empty(len(f), [("n", "u1"), ("idx", "<i4", (3,)), ("pg", "<f4"), ("rgb", "u1", (3,))])
-    frec["n"], frec["idx"], frec["pg"], frec["rgb"] = 3, f, g, frgb
-    comments = [f"comment path_gain_db colour range [{vmin:.2f}, {vmax:.2f}] dB (viridis)"]
-    comments += [f"comment {line}" for line in comment.splitlines() if line]
-    header = "\n".join([
-        "ply", "format binary_little_endian 1.0", *comments,
-        f"element vertex {len(v)}", "property float x", "property float y", "property float z",
-        "property uchar red", "property uchar green", "property uchar blue",
-        f"element face {len(f)}", "property list uchar int vertex_indices", "property float path_gain_db",
-        "property uchar red", "property uchar green", "property uchar blue", "end_header", ""]).encode()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(header)
-        fh.write(vrec.tobytes())
-        fh.write(frec.tobytes())
-    return path
+    comments = (f"path_gain_db colour range [{vmin:.2f}, {vmax:.2f}] dB (viridis)",
+                *[line for line in comment.splitlines() if line])
+    return write_ply(path, v, f, vertex_rgb=vrgb, face_values={"path_gain_db": g}, face_rgb=frgb, comments=comments)
 
 
 def read_radio_ply(path: str | Path) -> dict[str, np.ndarray]:
     """Read a file written by :func:`write_radio_ply` (vertices, faces, path_gain_db, colours)."""
-    data = Path(path).read_bytes()
-    end = data.index(b"end_header\n") + len(b"end_header\n")
-    header = data[:end].decode().splitlines()
-    nv = int(next(l for l in header if l.startswith("element vertex")).split()[-1])
-    nf = int(next(l for l in header if l.startswith("element face")).split()[-1])
-    vrec = np.frombuffer(data, [("xyz", "<f4", (3,)), ("rgb", "u1", (3,))], nv, end)
-    frec = np.frombuffer(data, [("n", "u1"), ("idx", "<i4", (3,)), ("pg", "<f4"), ("rgb", "u1", (3,))],
-                         nf, end + vrec.nbytes)
-    return {"vertices": vrec["xyz"].copy(), "vertex_rgb": vrec["rgb"].copy(), "faces": frec["idx"].copy(),
-            "path_gain_db": frec["pg"].copy(), "face_rgb": frec["rgb"].copy()}
+    m = read_ply(path)
+    return {"vertices": m["vertices"], "vertex_rgb": m["vertex_rgb"], "faces": m["faces"],
+            "path_gain_db": m["path_gain_db"], "face_rgb": m["face_rgb"]}
 
 
 def export_sample_ply(sample: dict, out: str | Path, tx: int = 0) -> Path:

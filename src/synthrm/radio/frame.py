@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synthrm.config import RadioConfig
+from synthrm.camera.pinhole import PinholeCamera
 from synthrm.errors import SynthrmError
+from synthrm.radio.config import RadioConfig
 from synthrm.radio.budget import PASS_FACTOR, RayBudget, resolve_budget
 from synthrm.radio.fill import fill_path_gain
 from synthrm.radio.labels import (
@@ -159,7 +160,7 @@ def trace_progressive(solver: VASRadioSolver, vas: VASMesh, tx: TxSet, budget: R
 
 
 def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASMesh, visible_points: np.ndarray,
-                        cam_to_world: np.ndarray, cfg: RadioConfig, seed: int, log=None,
+                        camera: PinholeCamera, cfg: RadioConfig, seed: int, log=None,
                         tx: TxSet | None = None) -> FrameRadio:
     """Place transmitters (or take ``tx``), ray-trace them onto ``vas``, label every face.
 
@@ -169,7 +170,7 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
         vas: the frame's visible surface.
         visible_points: (N, 3) world points the camera sees [m] (their median is the
             view centre transmitters are drawn around).
-        cam_to_world: (4, 4) camera pose.
+        camera: the frame's camera (its pose places a camera-mounted transmitter).
         cfg: radio settings. seed: the frame's radio seed.
         log: callable for warnings.
         tx: transmitters to use instead of placing new ones (``synthrm relabel``).
@@ -185,7 +186,7 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
     rng = np.random.default_rng(seed)
     center = np.median(np.asarray(visible_points, np.float64).reshape(-1, 3), axis=0)
     if tx is None:
-        tx = place_transmitters(layout, cfg, rng, center, cam_to_world)
+        tx = place_transmitters(layout, cfg, rng, center, camera.cam_to_world)
     budget = resolve_budget(cfg.samples_per_tx, cfg.max_samples_per_tx, cfg.max_rays_per_frame, backend())
     adj = planar_adjacency(vas)
     sseed = int(seed % (2 ** 31 - 1)) or 1

@@ -8,7 +8,7 @@ rays that crossed every cell, and the label of a face is chosen by that count:
 * **window** (``radio.min_rays``, ``radio.max_rings``): the area-weighted mean of the
   *linear* path gain times the squared Tx distance over the face and its same-surface
   neighbours (ring 1: faces that share a vertex and whose normals agree within 20 deg, the
-  smoothing the seed-budget reference uses), widened ring by ring up to ``max_rings``
+  smoothing the paper-budget reference uses), widened ring by ring up to ``max_rings``
   until the window holds ``min_rays`` rays, divided by the face's own squared distance
   (the distance term taken out). Cells without a ray count as zero, so the mean is the
   local power average, unbiased for the Monte Carlo estimate. Provenance 1 when the
@@ -23,7 +23,7 @@ surface onto another, and nothing ever lands on sky.
 The standard error of a label (:func:`label_std_db`) combines the Monte Carlo error of
 the window's ray count (a sum of ``n`` rays: relative error ``1 / sqrt(n)``) with a spatial
 term for windows wider than the reference's (ring 2) and a fixed error for filled values;
-the constants are calibrated against the seed-budget reference frames (``docs/radio.md``).
+the constants are calibrated against the paper-budget reference frames (``docs/radio.md``).
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ SOURCE_EXACT = 4
 SOURCE_NAMES = {SOURCE_NONE: "no value", SOURCE_OWN_CELL: "rays in own cell", SOURCE_WINDOW: "same-surface window",
                 SOURCE_FILLED: "filled from the same surface", SOURCE_EXACT: "filled by exact paths"}
 
-#: Standard-error model [dB] (calibrated on the seed-budget reference frames, docs/radio.md):
+#: Standard-error model [dB] (calibrated on the paper-budget reference frames, docs/radio.md):
 #: spatial error of a ring-2 window (the reference averages ring 1), of a value filled from
 #: the same surface, of a value filled by exact paths at a representative point.
 STD_RING2_DB = 4.0

@@ -1,6 +1,6 @@
 """ITU-R P.2040 building materials: permittivity, conductivity, normal-incidence Fresnel.
 
-The SenseRay-3D seed (``004``) eqs. (12)-(16):
+The SenseRay-3D paper's eqs. (12)-(16):
 
 * (12) ``eps_r = a f^b``, ``sigma = c f^d`` with f in GHz (Table 3 of P.2040-3);
 * (13) complex permittivity ``eps = eps_r eps_0 - j sigma / omega``;

@@ -1,10 +1,10 @@
-"""Indoor ground truth: path loss on horizontal planes (the SenseRay-3D seed, Section V-C).
+"""Indoor ground truth: path loss on horizontal planes (the SenseRay-3D paper, Section V-C).
 
 Planes every 0.1 m from 0.6 m to 1.6 m above the floor (handheld heights), 0.1 m x 0.1 m
 cells, omnidirectional transmitters. Each cell's receiver is a "cross" of three small
 orthogonal squares (one solver call covers every height and Tx), because a horizontal
 plane near the Tx height is crossed only at grazing angles. Cells no ray reached are filled by bilinear
-interpolation, then nearest neighbour (the seed's rule), and flagged in a mask so that
+interpolation, then nearest neighbour (the SenseRay-3D paper's rule), and flagged in a mask so that
 metrics can leave them out.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from synthrm.errors import SynthrmError
 from synthrm.radio.radio_map_solver import VASRadioSolver
 
-#: The seed's receiver heights above the floor [m].
+#: The SenseRay-3D paper's receiver heights above the floor [m].
 DEFAULT_HEIGHTS_M = tuple(round(0.6 + 0.1 * k, 1) for k in range(11))
 
 

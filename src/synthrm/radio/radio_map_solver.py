@@ -1,6 +1,6 @@
 """Sionna RT's ``RadioMapSolver`` with a VAS mesh as the measurement surface.
 
-Receivers sit at the face centres of the mesh (the seed's Section 3.4). One solver call
+Receivers sit at the face centres of the mesh (the SynthRM paper's Section 3.4). One solver call
 covers all the transmitters it is given.
 
 Sums are deterministic: Sionna adds every ray's contribution to its cell with a float
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from synthrm._mitsuba import dr, mesh_from_arrays, mi, sionna_rt
-from synthrm.config import RadioConfig
+from synthrm.radio.config import RadioConfig
 from synthrm.errors import ConfigError
 from synthrm.radio.antenna import ANTENNAS, gain_dbi
 from synthrm.radio.budget import resolve_budget
@@ -139,9 +139,8 @@ def _precoding(prec: np.ndarray, t: int) -> np.ndarray:
 @contextlib.contextmanager
 def _receivers_at(scene, rt, points: np.ndarray):
     """``len(points)`` receivers in the scene for one PathSolver call. Sionna builds its
-    target arrays with a handful of Dr.Jit scatters per receiver (~3 ms each: 3 s for
-    1000 receivers, more than the paths themselves); here they are built in one go from
-    the positions. Removes the receivers and the override on exit."""
+    target arrays with a handful of Dr.Jit scatters per receiver, which for many receivers
+    costs more than the paths themselves; here they are built in one go from the positions. Removes the receivers and the override on exit."""
     pts = np.ascontiguousarray(points, np.float32).reshape(-1, 3)
     names = [f"_vas_rx{i}" for i in range(len(pts))]
     for n in names:

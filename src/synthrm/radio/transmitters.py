@@ -1,10 +1,10 @@
 """Transmitter placement and antenna set-up for one frame.
 
-The seed's rule: transmitters lie on the plane 1.6 m above ground and never inside a
+The SynthRM paper's rule: transmitters lie on the plane 1.6 m above ground and never inside a
 building footprint. A frame's transmitters are drawn near what the camera sees (within
 ``radio.tx_radius_m`` of the view centre), so that both line-of-sight and shadowed
 transmitters occur. A user list of positions and a transmitter riding on the camera's
-own vehicle (the seed's case study) are the two other placements.
+own vehicle (the SynthRM paper's case study) are the two other placements.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthrm.config import RadioConfig
+from synthrm.radio.config import RadioConfig
 from synthrm.errors import ConfigError
 from synthrm.radio.antenna import (
     ANTENNAS,

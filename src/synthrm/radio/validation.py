@@ -142,7 +142,7 @@ def _minima(x, y_db):
 
 # --------------------------------------------------------------------------- checks
 def check_friis_plane(samples_per_tx: int = 10 ** 7, frequency_hz: float = 3.5e9) -> Check:
-    from synthrm.config import RadioConfig
+    from synthrm.radio.config import RadioConfig
     from synthrm.radio.radio_map_solver import VASRadioSolver, friis_path_gain
 
     solver = VASRadioSolver(None, RadioConfig(samples_per_tx=samples_per_tx, max_depth=0, frequency_hz=frequency_hz))
@@ -157,18 +157,17 @@ def check_friis_plane(samples_per_tx: int = 10 ** 7, frequency_hz: float = 3.5e9
 
 
 def check_friis_mesh(samples_per_tx: int = 10 ** 6, frequency_hz: float = 3.5e9) -> Check:
-    from synthrm.camera.pinhole import intrinsics, look_at
-    from synthrm.config import RadioConfig, VASConfig
+    from synthrm.camera.pinhole import PinholeCamera, look_at
+    from synthrm.radio.config import RadioConfig
+    from synthrm.vas.config import VASConfig
     from synthrm.radio.radio_map_solver import VASRadioSolver, friis_path_gain
     from synthrm.vas import build_vas
-    from synthrm.vas.backproject import pixel_rays
 
     w, h = 64, 48
-    K = intrinsics(w, h, 70)
-    c2w = look_at([0, -60, 40], [0, 20, 0])
-    rays = pixel_rays(K, w, h) @ c2w[:3, :3].T
-    t = -c2w[2, 3] / rays[..., 2]
-    vas = build_vas(np.where(t > 0, t, np.nan), K, c2w, np.broadcast_to([0.0, 0, 1], (h, w, 3)),
+    cam = PinholeCamera.from_fov(w, h, 70, look_at([0, -60, 40], [0, 20, 0]))
+    rays = cam.world_rays()
+    t = -cam.cam_to_world[2, 3] / rays[..., 2]
+    vas = build_vas(np.where(t > 0, t, np.nan), cam, np.broadcast_to([0.0, 0, 1], (h, w, 3)),
                     VASConfig(cell="stride", stride=4, offset_m=0.0))
     solver = VASRadioSolver(None, RadioConfig(samples_per_tx=samples_per_tx, max_depth=1, frequency_hz=frequency_hz))
     tx = np.array([[0.0, 10.0, 10.0]])
@@ -182,7 +181,7 @@ def check_friis_mesh(samples_per_tx: int = 10 ** 6, frequency_hz: float = 3.5e9)
 
 def check_flux_sphere(samples_per_tx: int = 10 ** 6, frequency_hz: float = 3.5e9, radius_m: float = 20.0) -> Check:
     """Power of an isotropic Tx through a closed sphere (a VAS-like measurement mesh)."""
-    from synthrm.config import RadioConfig
+    from synthrm.radio.config import RadioConfig
     from synthrm.radio.radio_map_solver import VASRadioSolver
     from synthrm.scene.appearance import icosphere
     from synthrm.vas.mesh import VASMesh
@@ -251,7 +250,7 @@ def check_fresnel(polarization: str, root: Path, frequency_hz: float = 3.5e9) ->
 def check_reciprocity(root: Path, frequency_hz: float = 3.5e9) -> Check:
     """A wall between two points: path gain A -> B equals B -> A (reflection, refraction,
     diffraction on)."""
-    from synthrm.scene.apartment import box_mesh
+    from synthrm.scene.mesh import box_mesh
     from synthrm.scene.writer import write_scene
 
     v, f = box_mesh(np.array([4.9, -3.0, 0.0]), np.array([5.1, 3.0, 3.0]))

@@ -1,7 +1,7 @@
 """Mitsuba renderer for a scene folder.
 
 ``Renderer(scene_dir)`` loads the PLY meshes with visual BSDFs in the RGB variant and
-renders, for a pinhole camera (K, cam_to_world in OpenCV axes):
+renders, for a :class:`~synthrm.camera.pinhole.PinholeCamera` (OpenCV axes):
 
 * :meth:`Renderer.gbuffers`: exact per-pixel-centre geometry (one unjittered sample per
   pixel, box filter): z-depth [m], world position, world geometric normal, semantic id,
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from synthrm._mitsuba import dr, mesh_from_arrays, mi, rgb_scope
-from synthrm.camera.pinhole import to_mitsuba_to_world, world_to_camera
-from synthrm.errors import ConfigError
+from synthrm.camera.pinhole import PinholeCamera
+from synthrm.color import srgb_to_linear
 from synthrm.scene.classes import SEMANTIC_CLASSES, VISUAL_MATERIALS
 from synthrm.scene.writer import read_scene_info
 
@@ -60,30 +60,6 @@ class GBuffers:
     def hit(self) -> np.ndarray:
         """(H, W) bool: the pixel sees a surface."""
         return self.semantic > 0
-
-
-def linear_to_srgb8(rgb: np.ndarray, exposure: float = 1.0) -> np.ndarray:
-    """Linear RGB (H, W, 3) float -> (H, W, 3) uint8 sRGB (clipped)."""
-    x = np.clip(np.nan_to_num(rgb * exposure, nan=0.0), 0.0, 1.0)
-    s = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
-    return np.round(s * 255.0).astype(np.uint8)
-
-
-def _sensor_dict(K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int,
-                 sampler: dict) -> dict:
-    if not (abs(K[0, 2] - width / 2) < 1e-6 and abs(K[1, 2] - height / 2) < 1e-6
-            and abs(K[0, 0] - K[1, 1]) < 1e-6 * K[0, 0]):
-        raise ConfigError("renderer: K must have square pixels and the principal point at "
-                          f"the image centre ({width / 2}, {height / 2}); got {K.tolist()}")
-    fov_x = math.degrees(2 * math.atan((width / 2) / K[0, 0]))
-    return {
-        "type": "perspective", "fov": fov_x, "fov_axis": "x",
-        "near_clip": NEAR_CLIP_M, "far_clip": FAR_CLIP_M,
-        "to_world": mi.ScalarTransform4f(to_mitsuba_to_world(cam_to_world).tolist()),
-        "film": {"type": "hdrfilm", "width": int(width), "height": int(height),
-                 "rfilter": {"type": "box"}, "pixel_format": "rgb"},
-        "sampler": sampler,
-    }
 
 
 def _lookup(tex: np.ndarray, uv: np.ndarray) -> np.ndarray:
@@ -129,11 +105,6 @@ class Lighting:
 
 
 DAYLIGHT = Lighting()
-
-
-def _srgb8_to_linear(img: np.ndarray) -> np.ndarray:
-    c = np.asarray(img, np.float32) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
 def _read_png(path: Path) -> np.ndarray:
@@ -219,7 +190,7 @@ class Renderer:
             if raw:
                 img = (img[..., 0] if img.ndim == 3 else img).astype(np.float32) / 255.0
             else:
-                img = _srgb8_to_linear(img[..., :3])
+                img = srgb_to_linear(np.asarray(img[..., :3], np.float32) / 255.0, np.float32).astype(np.float32)
             self._tex[key] = img
         return self._tex[key]
 
@@ -277,19 +248,17 @@ class Renderer:
                                     "roughness": rough}))
         return mesh
 
-    def far_ground_range(self, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int) -> np.ndarray:
+    def far_ground_range(self, camera: PinholeCamera) -> np.ndarray:
         """(H, W) float32 distance [m] from the camera centre to the far ground along each
         pixel-centre ray (fog needs it for background pixels below the horizon); NaN where
         the ray rises, misses it, or the scene has none. Where the scene is hit first the
         value is meaningless: take the G-buffer's range there."""
-        from synthrm.vas.backproject import pixel_rays
-
-        out = np.full((height, width), np.nan, np.float32)
+        out = np.full((camera.height, camera.width), np.nan, np.float32)
         if self._far_rect is None:
             return out
-        d = pixel_rays(K, width, height) @ np.asarray(cam_to_world, np.float64)[:3, :3].T
+        d = camera.world_rays()
         d /= np.linalg.norm(d, axis=-1, keepdims=True)
-        o = np.asarray(cam_to_world, np.float64)[:3, 3]
+        o = np.asarray(camera.cam_to_world, np.float64)[:3, 3]
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (FAR_GROUND_Z_M - o[2]) / d[..., 2]
         x, y = o[0] + t * d[..., 0], o[1] + t * d[..., 1]
@@ -350,8 +319,9 @@ class Renderer:
                     right /= np.linalg.norm(right)
                     c2w[:3, 0], c2w[:3, 1], c2w[:3, 2] = right, np.cross(fwd, right), fwd
                     c2w[:3, 3] = [0.0, 0.0, 1.0]
-                    sensor = mi.load_dict(_sensor_dict(np.array([[16.0, 0, 16], [0, 16.0, 2], [0, 0, 1]]), c2w, 32, 4,
-                                                       {"type": "independent", "sample_count": 16}))
+                    cam = PinholeCamera(np.array([[16.0, 0, 16], [0, 16.0, 2], [0, 0, 1]]), c2w, 32, 4)
+                    sensor = mi.load_dict(cam.mitsuba_sensor({"type": "independent", "sample_count": 16},
+                                                             NEAR_CLIP_M, FAR_CLIP_M))
                     img = mi.render(sky, sensor=sensor, integrator=mi.load_dict({"type": "path", "max_depth": 2}), spp=16)
                     acc += np.array(img, np.float64)[..., :3].reshape(-1, 3).mean(0)
             self._horizon[light] = (acc / 4).astype(np.float32)
@@ -368,14 +338,15 @@ class Renderer:
         return self._scenes[light]
 
     # ------------------------------------------------------------------ geometry
-    def gbuffers(self, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int) -> GBuffers:
+    def gbuffers(self, camera: PinholeCamera) -> GBuffers:
         """Exact geometry buffers at pixel centres (see :class:`GBuffers`)."""
+        cam_to_world = camera.cam_to_world
         with rgb_scope():
             if self._aov is None:
                 self._aov = mi.load_dict({"type": "aov",
                                           "aovs": "dd.y:depth,pp:position,ng:geo_normal,si:shape_index,uv:uv"})
-            sensor = mi.load_dict(_sensor_dict(K, cam_to_world, width, height,
-                                               {"type": "stratified", "sample_count": 1, "jitter": False}))
+            sensor = mi.load_dict(camera.mitsuba_sensor({"type": "stratified", "sample_count": 1, "jitter": False},
+                                                        NEAR_CLIP_M, FAR_CLIP_M))
             img = np.array(mi.render(self.scene, sensor=sensor, integrator=self._aov, spp=1))
         dist, pos, nrm = img[..., 0], img[..., 1:4], img[..., 4:7]
         reg = np.rint(img[..., 7]).astype(np.int64)
@@ -385,7 +356,7 @@ class Renderer:
         pos = np.where(hit[..., None], pos, np.nan).astype(np.float32)
         # z-depth from the exact world position (the depth AOV is measured from the near
         # clip plane, not from the camera centre)
-        w2c = world_to_camera(cam_to_world)
+        w2c = camera.world_to_camera
         z = (pos.astype(np.float64) @ w2c[2, :3] + w2c[2, 3]).astype(np.float32)
         # orient normals towards the camera
         view = pos.astype(np.float64) - cam_to_world[:3, 3]
@@ -407,8 +378,8 @@ class Renderer:
                         roughness=rough, albedo=albedo, backfacing=flip & hit)
 
     # ------------------------------------------------------------------ colour
-    def rgb(self, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int,
-            spp: int = 16, max_depth: int = 4, seed: int = 0, lighting: Lighting | None = None) -> np.ndarray:
+    def rgb(self, camera: PinholeCamera, spp: int = 16, max_depth: int = 4, seed: int = 0,
+            lighting: Lighting | None = None) -> np.ndarray:
         """Path-traced linear RGB (H, W, 3) float32 radiance under ``lighting`` (default:
         the renderer's sun + sky)."""
         scene = self.scene_for(lighting)
@@ -416,8 +387,8 @@ class Renderer:
             integ = self._path.get(int(max_depth))
             if integ is None:
                 integ = self._path[int(max_depth)] = mi.load_dict({"type": "path", "max_depth": int(max_depth)})
-            sensor = mi.load_dict(_sensor_dict(K, cam_to_world, width, height,
-                                               {"type": "independent", "sample_count": int(spp)}))
+            sensor = mi.load_dict(camera.mitsuba_sensor({"type": "independent", "sample_count": int(spp)},
+                                                        NEAR_CLIP_M, FAR_CLIP_M))
             img = mi.render(scene, sensor=sensor, integrator=integ, spp=int(spp),
                             seed=int(seed) & 0xFFFFFFFF)
             return np.array(img, dtype=np.float32)[..., :3]

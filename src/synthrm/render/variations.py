@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from synthrm.config import RenderConfig, VariationConfig
+from synthrm.camera.pinhole import PinholeCamera
+from synthrm.render.config import RenderConfig, VariationConfig
 from synthrm.render.renderer import Lighting, Renderer
 
 KOSCHMIEDER = 3.912
@@ -196,29 +197,27 @@ def add_sensor_noise(exposed: np.ndarray, gain: float, full_well_e: float, read_
     return electrons / np.float32(scale)
 
 
-def render_variation(renderer: Renderer, K: np.ndarray, cam_to_world: np.ndarray, width: int, height: int,
-                     render: RenderConfig, var: Variation, range_m: np.ndarray | None, seed: int,
-                     noise_seed: int) -> tuple[np.ndarray, np.ndarray]:
+def render_variation(renderer: Renderer, camera: PinholeCamera, render: RenderConfig, var: Variation,
+                     range_m: np.ndarray | None, seed: int, noise_seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Render one frame under ``var``. ``range_m`` (H, W): distance of each pixel's surface
     from the camera centre [m] (NaN on sky); needed with fog only. Returns (rgb (H, W, 3) uint8 sRGB, linear
     (H, W, 3) float32 radiance with blur and fog, before exposure and noise); sets
     ``var.exposure`` and ``var.fog_airlight``."""
-    from synthrm.render.renderer import linear_to_srgb8
+    from synthrm.color import linear_to_srgb8
 
     var.spp = render.spp * (NIGHT_SPP_FACTOR if var.night else 1)
     if var.blur_velocity_mps is None:
-        lin = renderer.rgb(K, cam_to_world, width, height, spp=var.spp, max_depth=render.max_depth,
-                           seed=seed, lighting=var.lighting)
+        lin = renderer.rgb(camera, spp=var.spp, max_depth=render.max_depth, seed=seed, lighting=var.lighting)
     else:
         n = var.blur_subframes
         spp = max(1, -(-var.spp // n))
         v = np.asarray(var.blur_velocity_mps, float)
-        lin = np.zeros((height, width, 3), np.float32)
+        lin = np.zeros((camera.height, camera.width, 3), np.float32)
         for k in range(n):
             t = ((k + 0.5) / n - 0.5) * var.shutter_s  # box shutter centred on the pose
-            c2w = np.array(cam_to_world, float)
+            c2w = np.array(camera.cam_to_world, float)
             c2w[:3, 3] += v * t
-            lin += renderer.rgb(K, c2w, width, height, spp=spp, max_depth=render.max_depth,
+            lin += renderer.rgb(camera.with_pose(c2w), spp=spp, max_depth=render.max_depth,
                                 seed=(seed + 7919 * k) & 0x7FFFFFFF, lighting=var.lighting)
         lin /= n
     if var.fog_visibility_m is not None:

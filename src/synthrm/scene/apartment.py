@@ -16,7 +16,8 @@ import numpy as np
 from shapely.geometry import Point, box
 from shapely.ops import unary_union
 
-from synthrm.config import ApartmentConfig
+from synthrm.scene.config import ApartmentConfig
+from synthrm.scene.mesh import box_mesh
 
 
 @dataclass
@@ -125,20 +126,6 @@ class Apartment:
                 off += len(v)
             out[sid] = (np.concatenate(vs), np.concatenate(fs))
         return out, info
-
-
-_BOX_FACES = np.array([  # outward normals: -z, +z, -y, +y, -x, +x
-    [0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
-    [3, 7, 6], [3, 6, 2], [0, 4, 7], [0, 7, 3], [1, 2, 6], [1, 6, 5],
-], np.int64)
-
-
-def box_mesh(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A closed axis-aligned box: (8, 3) vertices, (12, 3) faces, normals outward."""
-    (x0, y0, z0), (x1, y1, z1) = lo, hi
-    v = np.array([[x0, y0, z0], [x1, y0, z0], [x1, y1, z0], [x0, y1, z0],
-                  [x0, y0, z1], [x1, y0, z1], [x1, y1, z1], [x0, y1, z1]], np.float64)
-    return v, _BOX_FACES.copy()
 
 
 def _split(rng, r: Room, cfg: ApartmentConfig, out: list[Room]) -> None:

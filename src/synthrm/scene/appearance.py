@@ -19,7 +19,9 @@ import numpy as np
 from shapely.geometry import Point
 from shapely.prepared import prep
 
-from synthrm.scene.city import City, _concat
+from synthrm.scene.city import City
+from synthrm.scene.districts import DISTRICTS
+from synthrm.scene.mesh import box_mesh, concat_meshes, concat_meshes_uv
 
 #: Bays (columns) and floors (rows) in one facade texture tile.
 FACADE_TILE = 8
@@ -30,49 +32,6 @@ GROUND_PX = 256
 GROUND_TILE_M = {"road": 8.0, "sidewalk": 4.0, "ground": 8.0, "roof": 8.0}
 MARKING_Z_M = 0.02
 """Height of the painted lane markings above the road [m] (visual only)."""
-
-
-def srgb_to_linear(c):
-    c = np.asarray(c, np.float64)
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(c):
-    c = np.clip(np.asarray(c, np.float64), 0, 1)
-    return np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1 / 2.4) - 0.055)
-
-
-@dataclass(frozen=True)
-class DistrictStyle:
-    """Facade style ranges of a district (colours sRGB in [0, 1])."""
-
-    wall_palette: tuple[tuple[float, float, float], ...]
-    window_width: tuple[float, float]
-    """Window width as a fraction of the bay width."""
-    window_height: tuple[float, float]
-    """Window height as a fraction of the floor height."""
-    floor_height_m: tuple[float, float]
-    bay_width_m: tuple[float, float]
-    glass_srgb: tuple[float, float, float]
-
-
-DISTRICT_STYLES: dict[str, DistrictStyle] = {
-    "downtown": DistrictStyle(
-        wall_palette=((0.62, 0.64, 0.66), (0.45, 0.48, 0.52), (0.78, 0.76, 0.72), (0.35, 0.37, 0.40),
-                      (0.70, 0.66, 0.60)),
-        window_width=(0.70, 0.90), window_height=(0.60, 0.80), floor_height_m=(3.6, 4.2),
-        bay_width_m=(2.5, 3.5), glass_srgb=(0.22, 0.30, 0.36)),
-    "mix": DistrictStyle(
-        wall_palette=((0.63, 0.36, 0.28), (0.80, 0.72, 0.60), (0.90, 0.88, 0.82), (0.55, 0.50, 0.45),
-                      (0.72, 0.55, 0.42), (0.60, 0.62, 0.58)),
-        window_width=(0.40, 0.65), window_height=(0.45, 0.62), floor_height_m=(3.0, 3.6),
-        bay_width_m=(2.8, 4.2), glass_srgb=(0.18, 0.22, 0.26)),
-    "margin": DistrictStyle(
-        wall_palette=((0.92, 0.88, 0.78), (0.85, 0.78, 0.62), (0.76, 0.80, 0.78), (0.88, 0.74, 0.66),
-                      (0.95, 0.95, 0.92)),
-        window_width=(0.30, 0.45), window_height=(0.38, 0.50), floor_height_m=(2.8, 3.2),
-        bay_width_m=(3.5, 5.0), glass_srgb=(0.16, 0.19, 0.22)),
-}
 
 
 @dataclass
@@ -155,7 +114,7 @@ def ground_texture(cls: str, rng: np.random.Generator) -> np.ndarray:
 
 def facade_style(district: str, rng: np.random.Generator) -> FacadeStyle:
     """Draw a facade style of ``district``."""
-    d = DISTRICT_STYLES[district]
+    d = DISTRICTS.get(district, "city.district").style
     wall = np.asarray(d.wall_palette[int(rng.integers(len(d.wall_palette)))]) * rng.uniform(0.9, 1.08, 3)
     wh = rng.uniform(*d.window_height)
     return FacadeStyle(
@@ -243,24 +202,8 @@ def _facade_walls(poly, z0: float, z1: float, bay_m: float, floor_m: float,
     return walls, (windows if cut_windows else None)
 
 
-def _concat_uv(parts):
-    if not parts:
-        return np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros((0, 2))
-    v, f = _concat([(p[0], p[1]) for p in parts])
-    return v, f, np.concatenate([p[2] for p in parts])
-
-
 def _planar(v, f, tile_m):
     return v, f, v[:, :2] / tile_m
-
-
-def _box(cx, cy, z0, z1, hx, hy):
-    """Closed box mesh (vertices (8, 3), faces (12, 3)) with outward normals."""
-    v = np.array([[cx - hx, cy - hy, z0], [cx + hx, cy - hy, z0], [cx + hx, cy + hy, z0], [cx - hx, cy + hy, z0],
-                  [cx - hx, cy - hy, z1], [cx + hx, cy - hy, z1], [cx + hx, cy + hy, z1], [cx - hx, cy + hy, z1]])
-    f = np.array([[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
-                  [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]])
-    return v, f
 
 
 def icosphere(subdiv: int = 1):
@@ -354,19 +297,19 @@ def street_objects(city: City, rng: np.random.Generator, tree_spacing_m: float =
             continue
         h = rng.uniform(3.0, 4.0)
         r = rng.uniform(1.4, 2.0)
-        trees.append(_box(x, y, 0.0, h + 0.3, 0.15, 0.15))
+        trees.append(box_mesh((x - 0.15, y - 0.15, 0.0), (x + 0.15, y + 0.15, h + 0.3)))
         trees.append((ico_v * [r, r, r * rng.uniform(1.0, 1.3)] + [x, y, h + r * 0.9], ico_f))
     for x, y, to_axis in _street_points_by_width(city, lamp_spacing_m, lambda s: s.width_m / 2 + 0.5, rng):
         if city.building_at(x, y, 1.0, margin_m=2.5) is not None:
             continue
-        poles.append(_box(x, y, 0.0, 7.0, 0.08, 0.08))
+        poles.append(box_mesh((x - 0.08, y - 0.08, 0.0), (x + 0.08, y + 0.08, 7.0)))
         tip = np.array([x, y]) + to_axis * 1.5
         mid = (np.array([x, y]) + tip) / 2
         hx, hy = (0.75 + 0.1, 0.06) if abs(to_axis[0]) > abs(to_axis[1]) else (0.06, 0.75 + 0.1)
-        poles.append(_box(mid[0], mid[1], 6.85, 7.0, hx, hy))
+        poles.append(box_mesh((mid[0] - hx, mid[1] - hy, 6.85), (mid[0] + hx, mid[1] + hy, 7.0)))
         lamps.append([float(tip[0]), float(tip[1]), 6.75])
     boxes = np.array([np.concatenate([v.min(0), v.max(0)]) for v, _ in trees + poles]).reshape(-1, 6)
-    return _concat(trees), _concat(poles), np.asarray(lamps, float).reshape(-1, 3), boxes
+    return concat_meshes(trees), concat_meshes(poles), np.asarray(lamps, float).reshape(-1, 3), boxes
 
 
 def _street_points_by_width(city: City, spacing_m: float, lateral_fn, rng):
@@ -418,7 +361,7 @@ def city_scene(city: City, textures: bool = True, glass_windows: bool = False,
             parts.shape_info["roof"] = {"semantic": "roof", "visual": {"texture": "roof"}}
 
     # facades: each building draws a style, a floor height and a bay width
-    style_d = DISTRICT_STYLES[city.district]
+    style_d = DISTRICTS.get(city.district, "city.district").style
     styles = [facade_style(city.district, rng) for _ in range(facade_styles)]
     walls: list[list] = [[] for _ in styles]
     windows: list[list] = [[] for _ in styles]
@@ -433,14 +376,14 @@ def city_scene(city: City, textures: bool = True, glass_windows: bool = False,
             windows[k] += win or []
     if not textures:  # one flat-coloured shape per class (windows only with glass_windows)
         for sid, pieces in (("facade", walls), ("window", windows)):
-            v, f, _ = _concat_uv([p for ps in pieces for p in ps])
+            v, f, _ = concat_meshes_uv([p for ps in pieces for p in ps])
             if len(f):
                 parts.surfaces[sid] = (v, f)
     else:
         for k, st in enumerate(styles):
             if walls[k]:
                 sid = f"facade_{k}"
-                parts.surfaces[sid] = _concat_uv(walls[k])
+                parts.surfaces[sid] = concat_meshes_uv(walls[k])
                 alb, rough, emis = facade_textures(st, rng)
                 parts.textures[sid] = alb
                 parts.textures[f"{sid}_roughness"] = rough
@@ -449,7 +392,7 @@ def city_scene(city: City, textures: bool = True, glass_windows: bool = False,
                     "texture": sid, "roughness_texture": f"{sid}_roughness", "night_emission": f"{sid}_night"}}
             if windows[k]:
                 sid = f"window_{k}"
-                parts.surfaces[sid] = _concat_uv(windows[k])
+                parts.surfaces[sid] = concat_meshes_uv(windows[k])
                 # the facade's own textures: the cut follows their window grid
                 parts.shape_info[sid] = {"semantic": "window", "visual": {
                     "texture": f"facade_{k}", "roughness_texture": f"facade_{k}_roughness",
@@ -479,4 +422,4 @@ def city_scene(city: City, textures: bool = True, glass_windows: bool = False,
 
 
 __all__ = ["city_scene", "SceneParts", "lane_markings", "street_objects", "facade_textures",
-           "ground_texture", "tileable_noise", "DISTRICT_STYLES", "FACADE_TILE"]
+           "ground_texture", "tileable_noise", "FACADE_TILE"]

@@ -13,7 +13,8 @@ import numpy as np
 from shapely.geometry import Point, Polygon, box
 from shapely.ops import unary_union
 
-from synthrm.config import CityConfig
+from synthrm.scene.config import CityConfig
+from synthrm.scene.mesh import concat_meshes
 
 
 @dataclass
@@ -275,26 +276,15 @@ def extrude_walls(poly: Polygon, z0: float, z1: float) -> tuple[np.ndarray, np.n
     return np.concatenate(verts), np.asarray(faces, np.int64)
 
 
-def _concat(parts):
-    vs, fs, off = [], [], 0
-    for v, f in parts:
-        vs.append(v)
-        fs.append(f + off)
-        off += len(v)
-    if not vs:
-        return np.zeros((0, 3)), np.zeros((0, 3), np.int64)
-    return np.concatenate(vs), np.concatenate(fs)
-
-
 def city_surfaces(city: City) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Triangle meshes per semantic class: ``{class: (vertices (V,3) float64, faces (F,3))}``."""
     def polys(geom):
         return list(getattr(geom, "geoms", [geom]))
 
     out = {
-        "road": _concat([triangulate_polygon(p, 0.0) for p in polys(city.roads)]),
-        "sidewalk": _concat([triangulate_polygon(p, 0.0) for s in city.sidewalks for p in polys(s)]),
-        "ground": _concat([triangulate_polygon(p, 0.0) for g in city.ground for p in polys(g)]),
+        "road": concat_meshes([triangulate_polygon(p, 0.0) for p in polys(city.roads)]),
+        "sidewalk": concat_meshes([triangulate_polygon(p, 0.0) for s in city.sidewalks for p in polys(s)]),
+        "ground": concat_meshes([triangulate_polygon(p, 0.0) for g in city.ground for p in polys(g)]),
     }
     walls, roofs = [], []
     for b in city.buildings:
@@ -308,8 +298,8 @@ def city_surfaces(city: City) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                     roofs.append(triangulate_polygon(_clean(p), b.podium_height_m))
             walls.append(extrude_walls(b.tower, b.podium_height_m, b.height_m))
             roofs.append(triangulate_polygon(b.tower, b.height_m))
-    out["facade"] = _concat(walls)
-    out["roof"] = _concat(roofs)
+    out["facade"] = concat_meshes(walls)
+    out["roof"] = concat_meshes(roofs)
     return {k: v for k, v in out.items() if len(v[1])}
 
 

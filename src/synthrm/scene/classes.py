@@ -57,7 +57,7 @@ MATERIAL_CLASSES: dict[int, str] = {
 }
 MATERIAL_IDS: dict[str, int] = {v: k for k, v in MATERIAL_CLASSES.items()}
 
-#: Default radio material per semantic class (the SynthRM seed's Table 4: buildings
+#: Default radio material per semantic class (the SynthRM paper's Table 4: buildings
 #: ``concrete``, terrain ``very_dry_ground``).
 DEFAULT_RADIO_MATERIALS: dict[str, str] = {
     "road": "very_dry_ground",

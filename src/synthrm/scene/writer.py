@@ -12,12 +12,14 @@ Layout of ``<scene_dir>/``::
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
+from synthrm.files import atomic_write_text
+from synthrm.ply import parse_ply, write_ply
+from synthrm.scene.mesh import concat_meshes
 from synthrm.scene.classes import (
     DEFAULT_RADIO_MATERIALS,
     MATERIAL_IDS,
@@ -33,31 +35,6 @@ FOOTPRINTS_JSON = "footprints.json"
 TEXTURE_DIR = "textures"
 
 
-def write_ply(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
-              uv: np.ndarray | None = None) -> None:
-    """Write a binary little-endian PLY: vertices (V, 3) float32, faces (F, 3) int32 and,
-    optionally, texture coordinates ``uv`` (V, 2) float32 (properties ``u``, ``v``)."""
-    v = np.asarray(vertices, dtype="<f4")
-    props = "property float x\nproperty float y\nproperty float z\n"
-    if uv is not None:
-        v = np.hstack([v, np.asarray(uv, dtype="<f4")])
-        props += "property float u\nproperty float v\n"
-    v = np.ascontiguousarray(v, dtype="<f4")
-    f = np.ascontiguousarray(faces, dtype="<i4")
-    header = (
-        "ply\nformat binary_little_endian 1.0\n"
-        f"element vertex {len(v)}\n{props}"
-        f"element face {len(f)}\nproperty list uchar int vertex_indices\nend_header\n"
-    ).encode()
-    rec = np.empty(len(f), dtype=[("n", "u1"), ("idx", "<i4", (3,))])
-    rec["n"] = 3
-    rec["idx"] = f
-    with open(path, "wb") as fh:
-        fh.write(header)
-        fh.write(v.tobytes())
-        fh.write(rec.tobytes())
-
-
 def read_ply(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Read a PLY written by :func:`write_ply`: (vertices (V,3) float32, faces (F,3) int32)."""
     from synthrm.errors import DatasetError
@@ -67,30 +44,11 @@ def read_ply(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     except OSError as e:
         raise DatasetError(f"{path}: cannot read the mesh ({e.strerror}); regenerate the scene folder") from None
     try:
-        return _parse_ply(data)
-    except (ValueError, StopIteration, IndexError, UnicodeDecodeError) as e:
+        m = parse_ply(data)
+        return m["vertices"], m["faces"]
+    except (ValueError, StopIteration, IndexError, UnicodeDecodeError, KeyError) as e:
         raise DatasetError(f"{path}: not a PLY file synthrm wrote, or truncated ({type(e).__name__}); "
                            "regenerate the scene folder") from None
-
-
-def _parse_ply(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    end = data.index(b"end_header\n") + len(b"end_header\n")
-    header = data[:end].decode().splitlines()
-    nv = int(next(l for l in header if l.startswith("element vertex")).split()[-1])
-    nf = int(next(l for l in header if l.startswith("element face")).split()[-1])
-    nprop = sum(1 for l in header if l.startswith("property float"))  # x y z [u v]
-    v = np.frombuffer(data, "<f4", nv * nprop, end).reshape(nv, nprop)[:, :3]
-    rec = np.frombuffer(data, [("n", "u1"), ("idx", "<i4", (3,))], nf, end + nv * 4 * nprop)
-    return v.copy(), rec["idx"].copy()
-
-
-def _concat_meshes(parts):
-    vs, fs, off = [], [], 0
-    for v, f, *_ in parts:
-        vs.append(np.asarray(v, np.float64))
-        fs.append(np.asarray(f, np.int64) + off)
-        off += len(v)
-    return np.concatenate(vs), np.concatenate(fs)
 
 
 def weld_vertices(vertices: np.ndarray, faces: np.ndarray, tol_m: float = 1e-4):
@@ -133,12 +91,6 @@ def check_mesh(name: str, vertices, faces) -> None:
     if (counts > 2).any():
         raise SceneError(f"{name}: {int((counts > 2).sum())} non-manifold edges (shared by more than two "
                          "triangles); split the mesh so that every edge borders at most two triangles")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def write_scene(out_dir: str | Path, surfaces: dict[str, tuple],
@@ -218,7 +170,7 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple],
     radio_shapes = []
     for n, ((mat, thick), members) in enumerate(groups.items()):
         bid = f"itu_{mat}" if not any(k[0] == mat for k in list(groups)[:n]) else f"itu_{mat}_{n}"
-        v, f = weld_vertices(*_concat_meshes([surfaces[m["id"]] for m in members]))
+        v, f = weld_vertices(*concat_meshes([surfaces[m["id"]] for m in members]))
         fname = f"meshes/radio_{bid[4:]}.ply"
         write_ply(out / fname, v, f)
         for m in members:
@@ -233,7 +185,7 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple],
                   '    <boolean name="face_normals" value="true"/>',
                   f'    <ref id={quoteattr(bid)} name="bsdf"/>', "  </shape>"]
     lines.append("</scene>")
-    _atomic_write_text(out / SCENE_XML, "\n".join(lines) + "\n")
+    atomic_write_text(out / SCENE_XML, "\n".join(lines) + "\n")
 
     # Optical scene: visual BSDFs + default sun and sky (z up)
     lines = ['<scene version="3.0.0">']
@@ -259,12 +211,12 @@ def write_scene(out_dir: str | Path, surfaces: dict[str, tuple],
     lines += ['  <emitter type="sunsky">',
               '    <vector name="sun_direction" value="0.4545, 0.4545, 0.766"/>',
               "  </emitter>", "</scene>"]
-    _atomic_write_text(out / RENDER_XML, "\n".join(lines) + "\n")
+    atomic_write_text(out / RENDER_XML, "\n".join(lines) + "\n")
 
     if footprints is not None:
-        _atomic_write_text(out / FOOTPRINTS_JSON, json.dumps(footprints, indent=1))
+        atomic_write_text(out / FOOTPRINTS_JSON, json.dumps(footprints, indent=1))
     info = {"synthrm_version": __version__, "shapes": shapes, "radio_shapes": radio_shapes, **(meta or {})}
-    _atomic_write_text(out / SCENE_JSON, json.dumps(info, indent=1))
+    atomic_write_text(out / SCENE_JSON, json.dumps(info, indent=1))
     return out
 
 

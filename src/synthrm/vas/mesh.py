@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthrm.config import VASConfig
-from synthrm.vas.backproject import backproject
+from synthrm.camera.pinhole import PinholeCamera
+from synthrm.vas.config import VASConfig
 
 #: Smallest |cos(incidence)| used when predicting the pixel footprint (about 84 deg).
 COS_MIN = 0.1
@@ -116,13 +116,13 @@ def _levels(cfg: VASConfig) -> list[int]:
     return levels
 
 
-def build_vas(depth: np.ndarray, K: np.ndarray, cam_to_world: np.ndarray,
-              normal: np.ndarray | None = None, cfg: VASConfig | None = None) -> VASMesh:
+def build_vas(depth: np.ndarray, camera: PinholeCamera, normal: np.ndarray | None = None,
+              cfg: VASConfig | None = None) -> VASMesh:
     """Build the VAS mesh of one view.
 
     Args:
         depth: (H, W) z-depth [m], NaN where nothing is hit.
-        K: (3, 3) intrinsics. cam_to_world: (4, 4) pose (OpenCV axes).
+        camera: the view's pinhole camera (OpenCV axes).
         normal: optional (H, W, 3) world normals; sharpen the discontinuity test and give
             the offset direction (else the offset points along the view ray).
         cfg: cell size, offset and discontinuity settings.
@@ -131,8 +131,9 @@ def build_vas(depth: np.ndarray, K: np.ndarray, cam_to_world: np.ndarray,
     depth = np.asarray(depth, dtype=np.float64)
     h, w = depth.shape
     hit = np.isfinite(depth) & (depth > 0)
-    pts = backproject(np.where(hit, depth, np.nan), K, cam_to_world)
-    cam = np.asarray(cam_to_world, dtype=np.float64)[:3, 3]
+    K = camera.K
+    pts = camera.backproject(np.where(hit, depth, np.nan))
+    cam = np.asarray(camera.cam_to_world, dtype=np.float64)[:3, 3]
     if normal is not None:
         normal = np.asarray(normal, dtype=np.float64)
         normal = np.where(np.sum(normal * (pts - cam), -1, keepdims=True) > 0, -normal, normal)

@@ -1,4 +1,4 @@
-"""Material-aware voxel grids from RGB-D scans (the SenseRay-3D seed, Section IV-A)."""
+"""Material-aware voxel grids from RGB-D scans (the SenseRay-3D paper, Section IV-A)."""
 from synthrm.voxel.grid import VoxelGrid, fuse_scans, voxelize
 from synthrm.voxel.features import voxel_features
 

@@ -1,11 +1,11 @@
-"""The seed's four voxel channels plus the FSPL baseline (SenseRay-3D Section IV-A)."""
+"""The SenseRay-3D paper's four voxel channels plus the FSPL baseline (SenseRay-3D Section IV-A)."""
 from __future__ import annotations
 
 import numpy as np
 
 from synthrm.errors import ConfigError
 from synthrm.radio.p2040 import reflection_transmission_db
-from synthrm.radio.radio_map_solver import fspl_db
+from synthrm.radio.physics import fspl_db
 from synthrm.voxel.grid import VoxelGrid
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthrm.errors import ConfigError
-from synthrm.vas.backproject import backproject
+from synthrm.camera.pinhole import PinholeCamera
 
 
 @dataclass
@@ -47,7 +47,7 @@ def fuse_scans(scans) -> tuple[np.ndarray, np.ndarray]:
     """
     pts, lab = [], []
     for n, s in enumerate(scans):
-        p = backproject(s["depth"], s["K"], s["cam_to_world"])
+        p = PinholeCamera.from_sample(s).backproject(s["depth"])
         ok = np.isfinite(p).all(-1)
         pts.append(p[ok])
         lab.append(np.asarray(s["semantic"])[ok].astype(np.int16))

@@ -1,8 +1,7 @@
-"""Physics validation suite (issue 9): every check within its tolerance at test size,
+"""Physics validation suite: every check within its tolerance at test size,
 and the closed forms themselves checked against known values."""
 import math
 
-import numpy as np
 import pytest
 
 from synthrm.cli import main
@@ -33,6 +32,7 @@ def test_closed_forms():
     assert abs(float(knife_edge_loss_db(-0.78))) < 0.1
 
 
+@pytest.mark.slow
 def test_every_physics_check_is_within_tolerance():
     checks = run_physics_checks()
     names = {c.name for c in checks}
@@ -44,6 +44,7 @@ def test_every_physics_check_is_within_tolerance():
     assert "minima found" in minima.detail and not minima.detail.startswith("0 ")
 
 
+@pytest.mark.slow
 def test_cli_validate_physics_prints_the_table(capsys, tmp_path):
     assert main(["validate-physics", "--json", str(tmp_path / "p.json")]) == 0
     out = capsys.readouterr().out

@@ -10,10 +10,10 @@ import math
 import numpy as np
 import pytest
 
-from synthrm.config import VariationConfig, variation_preset
+from synthrm.render.config import VariationConfig, variation_preset
 from synthrm.dataset.hdf5 import list_samples, read_sample
 from synthrm.errors import ConfigError
-from synthrm.pipeline import generate
+from synthrm.generate import generate
 from synthrm.render.variations import (
     KOSCHMIEDER,
     add_sensor_noise,
@@ -77,7 +77,7 @@ def test_fog_is_koschmieder_and_lowers_contrast_with_depth(variants):
     noon, fog = variants["noon"], variants["fog"]
     v = fog["attrs"]["variation"]
     air = np.asarray(v["fog_airlight"], np.float32)
-    pos, c2w = fog["attrs"], fog["cam_to_world"]
+    c2w = fog["cam_to_world"]
     # range from the exact depth: the same render seed, so fog = Koschmieder(noon)
     K = fog["K"]
     h, w = fog["depth"].shape
@@ -122,6 +122,7 @@ def test_blur_smears_the_image_along_the_motion(variants):
     assert sharpness(blur["rgb_linear"]) < sharpness(noon["rgb_linear"])
 
 
+@pytest.mark.slow
 def test_seeds_reproduce_variations(tmp_path):
     cfg = tiny_config(frames=2, seed=11, camera={"view": "vehicle"}, radio={"enabled": False},
                       variations=variation_preset("all") | {"fog_probability": 0.5, "blur_probability": 0.5})
@@ -186,6 +187,7 @@ def test_variation_config_is_validated():
 
 
 # --------------------------------------------------------------------------- appearance
+@pytest.mark.slow
 def test_textures_windows_and_street_objects(tmp_path):
     from synthrm.scene.classes import MATERIAL_IDS, SEMANTIC_IDS
 

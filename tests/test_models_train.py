@@ -1,4 +1,4 @@
-"""The learning benchmark end to end on tiny generated datasets (issue 5): every model
+"""The learning benchmark end to end on tiny generated datasets: every model
 trains (loss decreases), checkpoints resume to the same weights, evaluation scores the
 model next to the physics baselines, and bad input is a clear error."""
 import json
@@ -10,9 +10,11 @@ import pytest
 import torch
 
 from synthrm.cli import main
-from synthrm.config import OUTDOOR_MODELS, TrainConfig, make_indoor_config
+from synthrm.config import make_indoor_config
+from synthrm.models.registry import outdoor_models
+from synthrm.models.config import TrainConfig
 from synthrm.errors import ConfigError, DatasetError
-from synthrm.indoor import generate_indoor
+from synthrm.generate.indoor import generate_indoor
 from synthrm.models.data import IndoorExamples, OutdoorExamples, tx_vectors
 from synthrm.models.evaluate import evaluate
 from synthrm.models.train import RunError, load_model, train
@@ -35,7 +37,7 @@ def _quick(model, **kw):
     return TrainConfig(model=model, **kw)
 
 
-@pytest.mark.parametrize("name", OUTDOOR_MODELS)
+@pytest.mark.parametrize("name", outdoor_models())
 def test_outdoor_model_trains_and_is_scored_against_baselines(name, tiny_dataset, tmp_path):
     root, _ = tiny_dataset
     r = train(_quick(name), root, tmp_path / "run", progress=False)
@@ -162,7 +164,7 @@ def test_learning_errors_are_clear(tiny_dataset, indoor_small, tmp_path):
         load_model(tmp_path / "r")
     # optical-only data cannot train a radio model
     from conftest import tiny_config
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     generate(tiny_config(seed=3, frames=1, radio={"enabled": False}), tmp_path / "optical", progress=False)
     with pytest.raises(DatasetError, match="has no radio labels .made with --no-radio"):

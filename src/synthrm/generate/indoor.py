@@ -1,9 +1,9 @@
 """``synthrm generate --preset indoor-apartment``: apartment -> RGB-D scans -> voxels ->
-Sionna RT path-loss planes -> one HDF5 entry per transmitter (the SenseRay-3D seed).
+Sionna RT path-loss planes -> one HDF5 entry per transmitter (the SenseRay-3D paper).
 
 One shard per apartment (``shards/scene-NNNNN.h5``), written atomically: a run that dies
 leaves no half-written shard, and the same command resumes. Splits are by scene (the
-seed's Table II): ``test`` apartments are unseen geometry with unseen Tx; in the other
+SenseRay-3D paper's Table II): ``test`` apartments are unseen geometry with unseen Tx; in the other
 apartments a share of the Tx is ``val`` (seen geometry, new Tx), the rest ``train``.
 """
 from __future__ import annotations
@@ -17,16 +17,20 @@ from pathlib import Path
 import numpy as np
 
 from synthrm._mitsuba import rgb_scope
-from synthrm.camera.pinhole import intrinsics, pose_from_angles
+from synthrm.camera.pinhole import PinholeCamera, pose_from_angles
+from synthrm.color import linear_to_srgb8
 from synthrm.config import IndoorConfig
-from synthrm.dataset.hdf5 import ShardWriter, read_index, sha256, write_index
-from synthrm.errors import ConfigError, DatasetError
-from synthrm.pipeline import _config_json, _diff, _progress, derive_seed
+from synthrm.dataset.hdf5 import SHARD_DIR, ShardWriter
+from synthrm.errors import ConfigError
+from synthrm.files import atomic_dir
+from synthrm.generate.run import open_run, progress_bar, record_shard, remove_leftovers, shard_entry, verified_shards
 from synthrm.radio.planes import fill_missing, plane_stack
 from synthrm.radio.radio_map_solver import VASRadioSolver, check_frequency
-from synthrm.render.renderer import Renderer, linear_to_srgb8
+from synthrm.render.renderer import Renderer
 from synthrm.scene.apartment import Apartment, apartment_materials, generate_apartment, random_free_points
+from synthrm.scene.build import SCENES_DIR, scene_id
 from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
+from synthrm.seeds import Stream, frame_seed, scene_seed, stream
 from synthrm.voxel import fuse_scans, voxel_features, voxelize
 
 INDOOR_SCHEMA_VERSION = 1
@@ -67,37 +71,34 @@ def scan_poses(apt: Apartment, cfg: IndoorConfig, rng: np.random.Generator) -> l
 
 def build_scene(cfg: IndoorConfig, root: Path, index: int) -> tuple[str, Path, Apartment]:
     """Make (or reuse) apartment ``index``; returns (scene id, folder, apartment)."""
-    sid = f"{cfg.preset}-{index:04d}"
-    d = root / "scenes" / sid
-    apt = generate_apartment(cfg.apartment, derive_seed(cfg.seed, index, 1))
+    sid = scene_id(cfg.preset, index)
+    d = root / SCENES_DIR / sid
+    apt = generate_apartment(cfg.apartment, scene_seed(cfg.seed, index))
     if not (d / SCENE_JSON).is_file():
         if d.exists():
             shutil.rmtree(d)
-        tmp = d.with_name(d.name + ".tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
         surf, info = apt.surfaces()
-        write_scene(tmp, surf, shape_info=info,
-                    meta={"scene_id": sid, "kind": "apartment", "seed": derive_seed(cfg.seed, index, 1),
-                          "width_m": apt.width_m, "depth_m": apt.depth_m, "height_m": apt.height_m,
-                          "rooms": [[r.x0, r.y0, r.x1, r.y1] for r in apt.rooms], "lights": apt.lights()})
-        tmp.rename(d)
+        with atomic_dir(d) as tmp:
+            write_scene(tmp, surf, shape_info=info,
+                        meta={"scene_id": sid, "kind": "apartment", "seed": scene_seed(cfg.seed, index),
+                              "width_m": apt.width_m, "depth_m": apt.depth_m, "height_m": apt.height_m,
+                              "rooms": [[r.x0, r.y0, r.x1, r.y1] for r in apt.rooms], "lights": apt.lights()})
     return sid, d, apt
 
 
 def scan_scene(cfg: IndoorConfig, scene_dir: Path, apt: Apartment, seed: int) -> list[dict]:
     """Render the scan walk: per view rgb (H, W, 3) uint8, depth, semantic, K, cam_to_world."""
     w, h = cfg.scan.resolution
-    K = intrinsics(w, h, cfg.scan.fov_x_deg)
-    rng = np.random.default_rng(derive_seed(seed, 2))
+    rng = np.random.default_rng(stream(seed, Stream.POSE))
     scans = []
     with rgb_scope():
         renderer = Renderer(scene_dir)
         for k, c2w in enumerate(scan_poses(apt, cfg, rng)):
-            g = renderer.gbuffers(K, c2w, w, h)
-            rgb = renderer.rgb(K, c2w, w, h, spp=cfg.scan.spp, max_depth=4, seed=(seed + k) & 0x7FFFFFFF)
+            cam = PinholeCamera.from_fov(w, h, cfg.scan.fov_x_deg, c2w)
+            g = renderer.gbuffers(cam)
+            rgb = renderer.rgb(cam, spp=cfg.scan.spp, max_depth=4, seed=(seed + k) & 0x7FFFFFFF)
             scans.append({"rgb": linear_to_srgb8(rgb, 1.0), "depth": g.depth, "semantic": g.semantic,
-                          "K": K, "cam_to_world": c2w})
+                          "K": cam.K, "cam_to_world": c2w})
     if not scans:
         raise ConfigError(f"{scene_dir.name}: no free spot to scan from (the rooms are full of furniture)")
     return scans
@@ -116,7 +117,7 @@ def grid_frame(apt: Apartment, cfg: IndoorConfig) -> tuple[np.ndarray, tuple[int
 
 
 def material_lookup(cfg: IndoorConfig) -> dict[int, str]:
-    """Semantic id -> ITU material for the voxel channels: the seed's predefined table
+    """Semantic id -> ITU material for the voxel channels: the SenseRay-3D paper's predefined table
     (``DEFAULT_RADIO_MATERIALS`` with ``cfg.material_table`` on top). It sees semantics
     only, not the apartment's true materials."""
     from synthrm.scene.classes import SEMANTIC_IDS, check_radio_materials
@@ -136,33 +137,21 @@ def check_tx(apt: Apartment, p: np.ndarray, what: str) -> None:
 
 def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, log=None) -> dict:
     """Generate (or resume) an indoor dataset in ``out``. Returns timings [s]."""
-    from synthrm import __version__
-
     log = log or (lambda m: print(m, file=sys.stderr))
     check_frequency(cfg.radio.frequency_hz, apartment_materials(cfg.apartment), "the apartment.* materials")
     root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
-    conf = _config_json(cfg)
-    if (root / "index.json").exists():
-        idx = read_index(root)
-        if idx.get("config") != conf:
-            diffs = _diff(idx.get("config") or {}, conf)
-            raise DatasetError(f"{root} holds a dataset made with a different config ({'; '.join(diffs[:3])}); "
-                               "use a new --out folder or the same settings to resume")
-    else:
-        idx = {"synthrm_version": __version__, "schema_version": INDOOR_SCHEMA_VERSION, "kind": "indoor",
-               "config": conf, "seed": cfg.seed, "shards": [], "splits": {}}
-        write_index(root, idx)
-    for tmp in (root / "shards").glob("*.tmp") if (root / "shards").exists() else []:
-        tmp.unlink()
-    done = {s["file"] for s in idx["shards"] if (root / s["file"]).is_file()}
+    idx, _ = open_run(root, cfg.to_json(), {"schema_version": INDOOR_SCHEMA_VERSION, "kind": "indoor",
+                                            "seed": cfg.seed, "splits": {}})
+    remove_leftovers(root)
+    idx["shards"] = verified_shards(root, idx, log)
+    done = {s["file"] for s in idx["shards"]}
     n_test = int(round(cfg.test_fraction * cfg.scenes)) if cfg.scenes > 1 else 0
-    test_scenes = set(np.random.default_rng(derive_seed(cfg.seed, 7)).permutation(cfg.scenes)[:n_test].tolist())
+    test_scenes = set(np.random.default_rng(stream(cfg.seed, Stream.SPLIT)).permutation(cfg.scenes)[:n_test].tolist())
     timings: dict[str, list[float]] = defaultdict(list)
-    todo = [k for k in range(cfg.scenes) if f"shards/scene-{k:05d}.h5" not in done]
+    todo = [k for k in range(cfg.scenes) if f"{SHARD_DIR}/scene-{k:05d}.h5" not in done]
     if len(todo) < cfg.scenes:
         log(f"resuming: {cfg.scenes - len(todo)} apartments complete, {len(todo)} to generate")
-    bar = _progress(len(todo) * cfg.tx_per_scene, progress)
+    bar = progress_bar(len(todo) * cfg.tx_per_scene, progress, unit="Tx")
     for k in todo:
         _one_scene(cfg, root, idx, k, k in test_scenes, timings, bar)
     bar.close()
@@ -176,7 +165,7 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
     t = time.perf_counter()
     sid, d, apt = build_scene(cfg, root, k)
     timings["scene"].append(time.perf_counter() - t)
-    seed = derive_seed(cfg.seed, k, 0)
+    seed = frame_seed(cfg.seed, k)
     t = time.perf_counter()
     scans = scan_scene(cfg, d, apt, seed)
     timings["scan"].append(time.perf_counter() - t)
@@ -186,7 +175,7 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
     grid = voxelize(pts, lab, cfg.voxel_size_m, origin=origin, shape=shape)
     mats = material_lookup(cfg)
     timings["voxel"].append(time.perf_counter() - t)
-    rng = np.random.default_rng(derive_seed(seed, 5))
+    rng = np.random.default_rng(stream(seed, Stream.INDOOR_TX))
     tx = random_free_points(apt, rng, cfg.tx_per_scene, 0.0, cfg.tx_clearance_m, min_spacing_m=0.5)
     tx[:, 2] = rng.uniform(*cfg.tx_height_m, len(tx))
     for i, p in enumerate(tx):
@@ -198,11 +187,11 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
     timings["radio"].append(time.perf_counter() - t)
     n_val = int(round(cfg.val_tx_fraction * len(tx))) if not is_test else 0
     val = set(rng.permutation(len(tx))[:n_val].tolist())
-    path = root / "shards" / f"scene-{k:05d}.h5"
+    path = root / SHARD_DIR / f"scene-{k:05d}.h5"
+    conf = cfg.to_json()
     t = time.perf_counter()
     ids, splits = [], {}
-    with ShardWriter(path, {"config": _config_json(cfg), "seed": cfg.seed, "preset": cfg.preset,
-                            "kind": "indoor"}) as w:
+    with ShardWriter(path, {"config": conf, "seed": cfg.seed, "preset": cfg.preset, "kind": "indoor"}) as w:
         for i, p in enumerate(tx):
             feats = voxel_features(grid, mats, p, cfg.radio.frequency_hz)
             pl = -10 * np.log10(np.where(pg[i] > 0, pg[i], np.nan))  # (Hn, NY, NX) [dB]
@@ -223,16 +212,14 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
                 "samples_per_tx": cfg.radio.samples_per_tx, "max_depth": cfg.radio.max_depth,
                 "filled_fraction": float(np.mean(mask)), "num_scans": len(scans),
                 "seed": seed, "master_seed": cfg.seed, "synthrm_version": __version__,
-                "config": _config_json(cfg),
+                "config": conf,
             })
             ids.append(eid)
             splits[eid] = split
             bar.update(1)
     timings["write"].append(time.perf_counter() - t)
-    idx["shards"].append({"file": str(path.relative_to(root)), "samples": ids, "sha256": sha256(path)})
-    idx["shards"].sort(key=lambda s: s["file"])
     idx.setdefault("splits", {}).update(splits)
-    write_index(root, idx)
+    record_shard(root, idx, shard_entry(root, path, ids))
 
 
 __all__ = ["generate_indoor", "scan_poses", "grid_frame", "build_scene", "scan_scene", "check_tx"]

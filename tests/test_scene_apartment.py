@@ -1,10 +1,10 @@
-"""Procedural apartments (issue 4, first part): properties that must hold."""
+"""Procedural apartments: properties that must hold."""
 import numpy as np
 import pytest
 from shapely.geometry import box
 from shapely.ops import unary_union
 
-from synthrm.config import ApartmentConfig
+from synthrm.scene.config import ApartmentConfig
 from synthrm.errors import ConfigError
 from synthrm.scene.apartment import free_floor, generate_apartment, random_free_points
 from synthrm.scene.writer import read_scene_info, write_scene

@@ -1,4 +1,4 @@
-"""Bad input gets a clear, named error and never a silent corruption (issue 9, item 3).
+"""Bad input gets a clear, named error and never a silent corruption.
 
 The fuzz tests (hypothesis, bounded examples and time) feed the config and scene loaders
 random input: every outcome must be a valid object or a synthrm error naming the
@@ -171,6 +171,7 @@ def test_scene_xml_with_missing_ply_or_unknown_material(tmp_path):
         Renderer(d)
 
 
+@pytest.mark.slow
 def test_disk_full_mid_write_loses_nothing_written(tmp_path, monkeypatch):
     """ENOSPC while writing the second shard: a named error, no partial shard, the first
     shard and the index intact; the rerun completes the same dataset."""
@@ -178,7 +179,7 @@ def test_disk_full_mid_write_loses_nothing_written(tmp_path, monkeypatch):
 
     from synthrm.dataset.hdf5 import read_index
     from synthrm.dataset.validate import validate_dataset
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     from conftest import assert_same_samples
 
@@ -209,9 +210,10 @@ def test_disk_full_mid_write_loses_nothing_written(tmp_path, monkeypatch):
     assert_same_samples(ref, out, n=2)
 
 
+@pytest.mark.slow
 def test_truncated_hdf5_is_a_named_error(tmp_path):
     from synthrm.dataset.hdf5 import read_sample
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     cfg = tiny_config(frames=1, seed=9, radio={"enabled": False})
     generate(cfg, tmp_path, progress=False)

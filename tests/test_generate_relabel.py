@@ -9,14 +9,14 @@ import pytest
 from synthrm.cli import main
 from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
 from synthrm.dataset.validate import validate_dataset
-from synthrm.relabel import RADIO_ARRAYS, RADIO_ATTRS, SampleRelabeller, relabel
+from synthrm.generate.relabel import RADIO_ARRAYS, RADIO_ATTRS, SampleRelabeller, relabel
 
 from conftest import tiny_config
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     root = tmp_path_factory.mktemp("relabel_src")
     cfg = tiny_config(seed=11, frames=2, shard_size=1, radio={"samples_per_tx": 200000})

@@ -1,4 +1,4 @@
-"""SynthRM-Platform blocks (issue 18): export -> import round trip, the layout as the
+"""SynthRM-Platform blocks: export -> import round trip, the layout as the
 loader reads it (checked by an independent reader: numpy, PIL, OpenEXR), bad inputs, and
 the consumers (validate, show, train, evaluate, report) on an imported dataset."""
 from __future__ import annotations
@@ -32,7 +32,7 @@ W, H = 64, 48
 @pytest.fixture(scope="module")
 def ds10(tmp_path_factory):
     """A rendered, ray-traced tiny city dataset with 10 Tx per frame: 3 frames, 2 scenes."""
-    from synthrm.pipeline import generate
+    from synthrm.generate import generate
 
     root = tmp_path_factory.mktemp("ds10")
     generate(tiny_config(seed=7, radio={"tx_per_frame": 10}), root, progress=False)

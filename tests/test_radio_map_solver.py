@@ -1,13 +1,14 @@
-"""Free space: Sionna RT on a VAS mesh reproduces Friis (the first check of issue 3)."""
+"""Free space: Sionna RT on a VAS mesh reproduces Friis."""
 import numpy as np
 import pytest
 
-from synthrm.camera.pinhole import intrinsics, look_at
-from synthrm.config import RadioConfig, VASConfig
+from synthrm.camera.pinhole import PinholeCamera, intrinsics, look_at
+from synthrm.radio.config import RadioConfig
+from synthrm.vas.config import VASConfig
 from synthrm.errors import ConfigError
 from synthrm.radio import VASRadioSolver, friis_path_gain
 from synthrm.vas import build_vas
-from synthrm.vas.backproject import pixel_rays
+from synthrm.camera.pinhole import pixel_rays
 
 
 def _ground_vas(w=64, h=48, stride=4):
@@ -16,7 +17,7 @@ def _ground_vas(w=64, h=48, stride=4):
     rays = pixel_rays(K, w, h) @ c2w[:3, :3].T
     t = -c2w[2, 3] / rays[..., 2]  # the plane z = 0; rays have camera z = 1 -> t is z-depth
     depth = np.where(t > 0, t, np.nan)
-    return build_vas(depth, K, c2w, np.broadcast_to([0.0, 0, 1], (h, w, 3)),
+    return build_vas(depth, PinholeCamera.for_depth(K, c2w, depth), np.broadcast_to([0.0, 0, 1], (h, w, 3)),
                      VASConfig(cell="stride", stride=stride, offset_m=0.0))
 
 

@@ -16,7 +16,6 @@ CUDA the ray tracer runs there (``radio.samples_per_tx: auto`` then means 1e8 ra
 from __future__ import annotations
 
 import copy
-import json
 import shutil
 import sys
 import time
@@ -25,17 +24,14 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from synthrm.camera.pinhole import PinholeCamera
 from synthrm.config import GenerateConfig, make_config
-from synthrm.dataset.hdf5 import (
-    INDEX_JSON,
-    SCHEMA_VERSION,
-    ShardWriter,
-    decode_attr,
-    read_index,
-    sha256,
-    write_index,
-)
+from synthrm.dataset.hdf5 import ShardWriter, dataset_kind, decode_attr, read_index
 from synthrm.errors import ConfigError, DatasetError
+from synthrm.files import atomic_dir
+from synthrm.generate.run import open_run, progress_bar, record_shard, remove_leftovers, shard_entry, verified_shards
+from synthrm.scene.build import SCENES_DIR
+from synthrm.seeds import Stream, stream
 
 #: Sample arrays a relabel replaces (every radio array of schema 2 and 3).
 RADIO_ARRAYS = ("path_gain_db", "sinr_db", "path_gain_source", "path_gain_std_db", "path_gain_rings",
@@ -80,7 +76,7 @@ def relabel_config(old: dict, radio: dict | None = None, vas: dict | None = None
 
 
 def _tx_changed(old: dict, new: GenerateConfig) -> bool:
-    nr = json.loads(json.dumps(new.to_dict()))["radio"]
+    nr = new.to_json()["radio"]
     return any(old.get("radio", {}).get(k) != nr.get(k) for k in TX_SETTINGS)
 
 
@@ -105,18 +101,17 @@ class SampleRelabeller:
 
     def frame(self, sample: dict):
         """(VAS, FrameRadio) of a sample (arrays and ``attrs`` as :func:`read_sample` gives)."""
-        from synthrm.pipeline import derive_seed
         from synthrm.radio.frame import compute_frame_radio
         from synthrm.radio.transmitters import TxSet
         from synthrm.scene.layout import Layout
-        from synthrm.vas.backproject import backproject
         from synthrm.vas.mesh import build_vas
 
         a = sample["attrs"]
         scene_xml = self.root / a["scene"]
-        vas = build_vas(sample["depth"], sample["K"], sample["cam_to_world"], sample["normal"], self.cfg.vas)
+        camera = PinholeCamera.from_sample(sample)
+        vas = build_vas(sample["depth"], camera, sample["normal"], self.cfg.vas)
         hit = np.isfinite(sample["depth"])
-        pts = backproject(sample["depth"], sample["K"], sample["cam_to_world"])[hit]
+        pts = camera.backproject(sample["depth"])[hit]
         tx, layout = None, None
         if self.new_tx or "tx_position" not in sample:
             layout = Layout.load(scene_xml.parent)
@@ -124,9 +119,9 @@ class SampleRelabeller:
             tx = TxSet(positions=sample["tx_position"], orientations=sample["tx_orientation"],
                        steering=sample["tx_steering"], precoding=sample["tx_precoding"].astype(np.complex128),
                        patterns=sample["antenna_pattern"], antenna=self.cfg.radio.antenna)
-        fr = compute_frame_radio(self.solver(scene_xml), layout, vas, pts, sample["cam_to_world"], self.cfg.radio,
-                                 derive_seed(int(a["seed"]), 4), log=lambda m: self.log(f"sample {a.get('frame')}: {m}"),
-                                 tx=tx)
+        fr = compute_frame_radio(self.solver(scene_xml), layout, vas, pts, camera, self.cfg.radio,
+                                 stream(int(a["seed"]), Stream.RADIO),
+                                 log=lambda m: self.log(f"sample {a.get('frame')}: {m}"), tx=tx)
         return vas, fr
 
 
@@ -139,47 +134,34 @@ def relabel(src: str | Path, out: str | Path, radio: dict | None = None, vas: di
         defaults: start from this synthrm's default radio and vas settings instead of the
             dataset's own.
     """
-    from synthrm import __version__
-    from synthrm.pipeline import _diff, _progress
     from synthrm.radio.frame import FrameSkipped
 
     log = log or (lambda m: print(m, file=sys.stderr))
     src, root = Path(src), Path(out)
     if src.resolve() == root.resolve():
         raise ConfigError(f"--out: must differ from the dataset folder {src} (relabel writes a new dataset)")
-    sidx = read_index(src)
-    if sidx.get("kind") == "indoor":
+    if dataset_kind(src) == "indoor":
         raise ConfigError(f"{src}: an indoor dataset; relabel recomputes city camera samples (indoor: rerun "
                           "`synthrm generate --preset indoor-apartment` with the new settings)")
+    sidx = read_index(src)
     old = sidx.get("config") or {}
     if not old.get("radio", {}).get("enabled", True):
         raise ConfigError(f"{src}: made with --no-radio; relabel needs a radio-labelled dataset or use "
                           "`synthrm generate` with the radio on")
     cfg = relabel_config(old, radio, vas, defaults)
-    conf = json.loads(json.dumps(cfg.to_dict()))
+    conf = cfg.to_json()
     new_tx = _tx_changed(old, cfg)
     origin = {"path": str(src.resolve()), "config": old, "synthrm_version": sidx.get("synthrm_version")}
-    root.mkdir(parents=True, exist_ok=True)
-    if (root / INDEX_JSON).exists():
-        idx = read_index(root)
-        if idx.get("config") != conf or idx.get("relabelled_from", {}).get("path") != origin["path"]:
-            diffs = _diff(idx.get("config") or {}, conf) or ["relabelled_from: another source dataset"]
-            raise DatasetError(f"{root} holds a relabel made with other settings ({'; '.join(diffs[:3])}); "
-                               "use a new --out folder or the same settings to resume")
-    else:
-        idx = {"synthrm_version": __version__, "schema_version": SCHEMA_VERSION, "config": conf, "seed": cfg.seed,
-               "shards": [], "relabelled_from": origin}
-        write_index(root, idx)
-    for tmp in (root / "shards").glob("*.tmp") if (root / "shards").exists() else []:
-        tmp.unlink()
-    done = {s["file"] for s in idx["shards"] if (root / s["file"]).is_file() and sha256(root / s["file"]) == s["sha256"]}
-    idx["shards"] = [s for s in idx["shards"] if s["file"] in done]
+    idx, _ = open_run(root, conf, {"seed": cfg.seed}, same={"relabelled_from": origin}, what="a relabel")
+    remove_leftovers(root)
+    idx["shards"] = verified_shards(root, idx, log)
+    done = {s["file"] for s in idx["shards"]}
     _copy_scenes(src, root)
     todo = [s for s in sidx["shards"] if s["file"] not in done]
     total = sum(len(s["samples"]) for s in todo)
     if len(todo) < len(sidx["shards"]):
         log(f"resuming: {len(sidx['shards']) - len(todo)} relabelled shards kept, {total} samples to relabel")
-    bar = _progress(total, progress)
+    bar = progress_bar(total, progress, desc="relabel", unit="sample")
     work = SampleRelabeller(root, cfg, new_tx, log)
     t_radio, n_done = 0.0, 0
     for s in todo:
@@ -207,12 +189,7 @@ def relabel(src: str | Path, out: str | Path, radio: dict | None = None, vas: di
                     w.write(sid, arrays, attrs)
                     n_done += 1
                     bar.update(1)
-        entry = {"file": s["file"], "samples": w.sample_ids, "sha256": sha256(path)}
-        if dropped:
-            entry["dropped"] = dropped
-        idx["shards"].append(entry)
-        idx["shards"].sort(key=lambda e: e["file"])
-        write_index(root, idx)
+        record_shard(root, idx, shard_entry(root, path, w.sample_ids, dropped))
     bar.close()
     return {"samples": n_done, "skipped_shards": len(sidx["shards"]) - len(todo), "radio_s": t_radio,
             "new_transmitters": new_tx}
@@ -230,18 +207,15 @@ def _relabelled(sample: dict, fr, vas_mesh, conf: dict) -> tuple[dict, dict]:
 
 def _copy_scenes(src: Path, root: Path) -> None:
     """The source's scene folders, byte for byte (each copied under a temporary name)."""
-    sdir = src / "scenes"
+    sdir = src / SCENES_DIR
     if not sdir.is_dir():
         raise DatasetError(f"{sdir}: missing; relabel needs the scenes the samples were rendered from")
     for d in sorted(p for p in sdir.iterdir() if p.is_dir() and not p.name.endswith(".tmp")):
-        dst = root / "scenes" / d.name
+        dst = root / SCENES_DIR / d.name
         if dst.is_dir():
             continue
-        tmp = dst.with_name(dst.name + ".tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        shutil.copytree(d, tmp)
-        tmp.rename(dst)
+        with atomic_dir(dst) as tmp:
+            shutil.copytree(d, tmp, dirs_exist_ok=True)
 
 
 __all__ = ["relabel", "relabel_config", "upgrade_config", "SampleRelabeller", "RADIO_ARRAYS", "RADIO_ATTRS"]

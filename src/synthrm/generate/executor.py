@@ -1,6 +1,6 @@
 """Run the generator's work units (shards) as Ray tasks.
 
-The local executor (``synthrm.pipeline.generate``, the default) needs nothing started.
+The local executor (``synthrm.generate.generate``, the default) needs nothing started.
 With Ray, each shard is one task declaring its resources (``cpus_per_task`` CPUs and
 ``gpus_per_task`` GPUs); the task imports synthrm in its worker, so Mitsuba and Sionna RT
 pick the CUDA variant where the worker has a visible GPU and the LLVM one elsewhere. A
@@ -53,8 +53,8 @@ def run_ray(cfg, root: str | Path, units: list[int], finished: Callable[[dict], 
             address: str | None = None, local_workers: int = 0, cpus_per_task: float = 1.0,
             gpus_per_task: float = 0.0, max_retries: int = 3, log=None) -> None:
     """Run shards ``units`` of ``cfg`` as Ray tasks; call ``finished(result)`` in the
-    driver as each completes (the result of :func:`synthrm.pipeline.run_unit`)."""
-    from synthrm.pipeline import _config_json, run_unit
+    driver as each completes (the result of :func:`synthrm.generate.units.run_unit`)."""
+    from synthrm.generate.units import run_unit
 
     if cpus_per_task <= 0 or gpus_per_task < 0 or max_retries < 0:
         raise ConfigError(f"Ray resources: need cpus_per_task > 0, gpus_per_task >= 0, max_retries >= 0; got "
@@ -65,7 +65,7 @@ def run_ray(cfg, root: str | Path, units: list[int], finished: Callable[[dict], 
         task = ray.remote(num_cpus=cpus_per_task, num_gpus=gpus_per_task, max_retries=max_retries,
                           retry_exceptions=False)(run_unit)
         threads = max(1, int(cpus_per_task))
-        cfg_dict = _config_json(cfg)
+        cfg_dict = cfg.to_json()
         pending = {task.remote(cfg_dict, str(Path(root).resolve()), k, threads): k for k in units}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthrm.camera.pinhole import intrinsics, look_at, pose_from_angles, project
+from synthrm.camera.pinhole import PinholeCamera, intrinsics, look_at, pose_from_angles, project
 from synthrm.dataset.hdf5 import list_samples, read_sample
 from synthrm.scene.writer import read_ply, read_scene_info
-from synthrm.vas.backproject import backproject
+from synthrm.camera.pinhole import backproject
 
 from conftest import min_distance
 
@@ -125,8 +125,9 @@ def test_far_ground_fills_the_band_below_the_horizon(tiny_dataset):
     K = intrinsics(w, h, 70.0)
     b = r._shape_objs["ground"].bbox()
     c2w = pose_from_angles([(b.min.x + b.max.x) / 2, (b.min.y + b.max.y) / 2, 100.0], 30.0, 5.0)
-    g = r.gbuffers(K, c2w, w, h)
-    rgb = r.rgb(K, c2w, w, h, spp=8)
+    cam = PinholeCamera(K, c2w, w, h)
+    g = r.gbuffers(cam)
+    rgb = r.rgb(cam, spp=8)
     jj, ii = np.mgrid[0:h, 0:w]
     rays = np.stack([ii + 0.5, jj + 0.5, np.ones_like(ii, float)], -1) @ np.linalg.inv(K).T @ c2w[:3, :3].T
     dz = rays[..., 2] / np.linalg.norm(rays, axis=-1)
@@ -136,7 +137,7 @@ def test_far_ground_fills_the_band_below_the_horizon(tiny_dataset):
     lum = rgb.mean(-1)
     assert lum[below].mean() > 0.25 * lum[g.hit].mean()  # was black (0) before the far ground
     # fog takes the far ground's range there: the ray's distance down to z = -0.05 m
-    t = r.far_ground_range(K, c2w, w, h)
+    t = r.far_ground_range(cam)
     np.testing.assert_allclose(t[below], (100.0 + 0.05) / -dz[below], rtol=1e-5)
     assert np.isnan(t[above]).all()
 
@@ -146,7 +147,7 @@ def test_uav_looking_out_over_the_outskirts_is_resampled(tiny_dataset):
     rejected with its reason; a view over the city passes; 0 turns the check off."""
     import dataclasses
 
-    from synthrm.pipeline import PoseStage
+    from synthrm.render.frames import pose_problem
     from synthrm.render.renderer import Renderer
     from synthrm.scene.layout import Layout
 
@@ -158,8 +159,8 @@ def test_uav_looking_out_over_the_outskirts_is_resampled(tiny_dataset):
     K = intrinsics(64, 48, cfg.camera.fov_x_deg)
     out = pose_from_angles([x0 - 10.0, (y0 + y1) / 2, 40.0], 180.0, 30.0)
     over = pose_from_angles([(x0 + x1) / 2, (y0 + y1) / 2, 60.0], 0.0, 60.0)
-    why, g = PoseStage(cfg, None).check(r, K, out)
+    why, g = pose_problem(r, PinholeCamera(K, out, 64, 48), cfg.camera)
     assert why is not None and "open ground" in why and g.hit.mean() > 0.5
-    assert PoseStage(cfg, None).check(r, K, over)[0] is None
+    assert pose_problem(r, PinholeCamera(K, over, 64, 48), cfg.camera)[0] is None
     off = dataclasses.replace(cfg, camera=dataclasses.replace(cfg.camera, min_built_fraction=0.0))
-    assert PoseStage(off, None).check(r, K, out)[0] is None
+    assert pose_problem(r, PinholeCamera(K, out, 64, 48), off.camera)[0] is None

@@ -1,4 +1,4 @@
-"""Indoor pipeline end to end on tiny apartments (issue 4): scans, voxels, ground truth,
+"""Indoor pipeline end to end on tiny apartments: scans, voxels, ground truth,
 HDF5 entries, splits, resume, CLI, errors."""
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from synthrm.cli import main
 from synthrm.config import make_indoor_config
 from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
 from synthrm.errors import ConfigError
-from synthrm.indoor import build_scene, check_tx, generate_indoor, grid_frame, scan_scene
+from synthrm.generate.indoor import build_scene, check_tx, generate_indoor, grid_frame, scan_scene
 from synthrm.voxel import fuse_scans, voxelize
 
 from conftest import TINY_INDOOR as TINY
@@ -70,6 +70,7 @@ def test_resume_and_determinism(indoor_ds, tmp_path, capsys):
     assert np.allclose(a["path_loss_db"], b["path_loss_db"], atol=0.01)
 
 
+@pytest.mark.slow
 def test_scans_recover_the_walls():
     """Without furniture, >= 95 % of the wall voxels of the true geometry are occupied,
     and no occupied voxel lies away from every true surface."""

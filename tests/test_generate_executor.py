@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import os
 
-import numpy as np
 import pytest
 
 from synthrm.cli import main
 from synthrm.dataset.hdf5 import read_index
 from synthrm.dataset.validate import validate_dataset
-from synthrm.pipeline import generate
+from synthrm.generate import generate
 
 from conftest import assert_same_samples, tiny_config
 

@@ -1,8 +1,8 @@
-"""Indoor ground-truth planes: Friis in free space, walls, filling (issue 4)."""
+"""Indoor ground-truth planes: Friis in free space, walls, filling."""
 import numpy as np
 import pytest
 
-from synthrm.config import RadioConfig
+from synthrm.radio.config import RadioConfig
 from synthrm.errors import SynthrmError
 from synthrm.radio import VASRadioSolver, friis_path_gain
 from synthrm.radio.planes import DEFAULT_HEIGHTS_M, fill_missing, plane_stack
@@ -12,6 +12,7 @@ def test_heights_are_the_seeds():
     assert DEFAULT_HEIGHTS_M == (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("receivers", ["plane", "cross"])
 def test_free_space_planes_match_friis(receivers):
     solver = VASRadioSolver(None, RadioConfig(samples_per_tx=10 ** 7, max_depth=0))

@@ -1,0 +1,118 @@
+"""Work units: a shard of frames, generated whole and written atomically. The local
+executor runs them in this process (:class:`UnitRunner`, keeping the scene, renderer and
+solver caches between units); the Ray executor runs :func:`run_unit` in worker processes.
+The caller (the driver) alone writes ``index.json``."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from synthrm._mitsuba import rgb_scope
+from synthrm.config import GenerateConfig
+from synthrm.dataset.hdf5 import ShardWriter, shard_path
+from synthrm.generate.run import shard_entry
+from synthrm.orchestrate.plan import load_plan_views
+from synthrm.generate.stages import (
+    Frame,
+    PoseStage,
+    RadioStage,
+    RGBStage,
+    SceneStage,
+    VASStage,
+    sample_arrays,
+    sample_attrs,
+)
+from synthrm.radio.frame import FrameSkipped
+from synthrm.seeds import frame_seed
+
+
+class UnitRunner:
+    """Runs work units (shards) of one generation in this process, keeping the stages (and
+    their scene, renderer and solver caches) between units. A unit renders its frames,
+    ray-traces them and writes its shard atomically; the caller owns ``index.json``."""
+
+    def __init__(self, cfg: GenerateConfig, root: str | Path, log=None, plan_views: list | None = None):
+        self.cfg, self.root = cfg, Path(root)
+        self.log = log or (lambda m: print(m, file=sys.stderr))
+        if plan_views is None and cfg.plan:
+            plan_views = load_plan_views(cfg)
+        scenes = SceneStage(cfg, self.root)
+        self.optical = [("scene", scenes), ("pose+gbuffers", PoseStage(cfg, scenes, plan_views)),
+                        ("rgb", RGBStage(cfg, scenes)), ("vas", VASStage(cfg))]
+        self.radio = [("radio", RadioStage(cfg, scenes, self.log))] if cfg.radio.enabled else []
+        self.file_attrs = {"config": cfg.to_json(), "seed": cfg.seed, "preset": cfg.preset}
+
+    def __call__(self, k: int, on_frame=None) -> dict:
+        """Generate shard ``k``. Returns {"entry": index entry, "timings": {stage: [s, ...]},
+        "frames": frames done}; ``on_frame()`` is called once per frame done."""
+        timings: dict[str, list[float]] = defaultdict(list)
+        entry = run_shard(self.cfg, self.root, k, self.optical, self.radio, timings,
+                          on_frame or (lambda: None), self.file_attrs, self.log)
+        n = min(self.cfg.shard_size, self.cfg.frames - k * self.cfg.shard_size)
+        return {"entry": entry, "timings": dict(timings), "frames": n}
+
+
+def run_unit(cfg_dict: dict, root: str, k: int, threads: int = 0) -> dict:
+    """One work unit in a fresh process (a Ray task): rebuild the config, run shard ``k``.
+    ``threads`` > 0 caps Dr.Jit's CPU threads (the task's declared CPUs)."""
+    from synthrm.config import make_config
+
+    if threads > 0:
+        from synthrm._mitsuba import dr
+
+        dr.set_thread_count(int(threads))
+    cfg = make_config(cfg_dict["preset"], cfg_dict)
+    _fault_injection(k)
+    return UnitRunner(cfg, root)(k)
+
+
+def _fault_injection(k: int) -> None:
+    """Test hook for the executor's retries: with ``SYNTHRM_FAULT_KILL_ONCE=DIR:K`` the
+    first attempt of shard K kills its worker process (leaving DIR/shard-K behind)."""
+    spec = os.environ.get("SYNTHRM_FAULT_KILL_ONCE")
+    if not spec:
+        return
+    d, shard = spec.rsplit(":", 1)
+    mark = Path(d) / f"shard-{int(shard)}"
+    if int(shard) == k and not mark.exists():
+        mark.touch()
+        os._exit(1)
+
+
+def _timed(timings, name, fn, fr):
+    t0 = time.perf_counter()
+    fn(fr)
+    timings[name].append(time.perf_counter() - t0)
+
+
+def run_shard(cfg, root, k, optical, radio, timings, on_frame, file_attrs, log) -> dict:
+    """Render shard ``k``'s frames (one optical variant scope), ray-trace them (radio
+    variant), then write the shard atomically. Returns its index entry."""
+    frames = []
+    with rgb_scope():  # Mitsuba reloads modules on each variant switch (~0.15 s)
+        for i in range(k * cfg.shard_size, min((k + 1) * cfg.shard_size, cfg.frames)):
+            fr = Frame(index=i, seed=frame_seed(cfg.seed, i), scene_index=i // cfg.frames_per_scene)
+            for name, stage in optical:
+                _timed(timings, name, stage, fr)
+            frames.append(fr)
+    kept, dropped = [], []
+    for fr in frames:
+        try:
+            for name, stage in radio:
+                _timed(timings, name, stage, fr)
+            kept.append(fr)
+        except FrameSkipped as e:
+            log(f"warning: frame {fr.sample_id} skipped: {e}")
+            dropped.append({"frame": fr.index, "reason": str(e)})
+            on_frame()
+    path = shard_path(root, k)
+    with ShardWriter(path, file_attrs) as w:
+        for fr in kept:
+            t0 = time.perf_counter()
+            w.write(fr.sample_id, sample_arrays(fr, cfg.render.log_depth), sample_attrs(fr, cfg))
+            timings["write"].append(time.perf_counter() - t0)
+            on_frame()
+    return shard_entry(root, path, w.sample_ids, dropped)
