@@ -178,7 +178,9 @@ class CameraConfig:
     fov_x_deg: float = 75.0
     """Horizontal field of view [deg]."""
     view: str = "uav"
-    """Pose sampler: ``uav``, ``vehicle`` or ``pedestrian``."""
+    """Pose sampler: ``uav``, ``vehicle``, ``pedestrian`` or ``drive`` (the frames of a
+    scene follow one vehicle along an inner street, from its middle out of the street grid
+    into the open margin: the SynthRM seed's Figure 11 case study, preset ``canyon-drive``)."""
     uav_altitude_m: tuple[float, float] = (30.0, 120.0)
     """UAV altitude range above ground [m]."""
     uav_pitch_deg: tuple[float, float] = (20.0, 60.0)
@@ -191,6 +193,14 @@ class CameraConfig:
     """Street-level upward/downward pitch range [deg] (positive looks down)."""
     heading_jitter_deg: float = 20.0
     """Street-level heading deviation from the street direction [deg]."""
+    drive_beyond_m: float = 30.0
+    """``drive``: how far the vehicle drives past the end of the street grid, into the open
+    margin [m] (at most ``city.margin_m``: the scene's extent)."""
+    drive_yaw_deg: float = 0.0
+    """``drive``: camera heading relative to the direction of travel [deg] (0 looks ahead,
+    180 looks back into the street the vehicle leaves)."""
+    drive_pitch_deg: float = -10.0
+    """``drive``: camera pitch [deg] (positive looks down, negative up at the facades)."""
     min_coverage: float = 0.3
     """Smallest fraction of pixels that must see a surface (else the pose is resampled)."""
     min_built_fraction: float = 0.05
@@ -221,9 +231,15 @@ class CameraConfig:
         _require(0 <= self.min_built_fraction <= 1,
                  f"camera.min_built_fraction: must be in [0, 1], got {self.min_built_fraction}")
         _require(self.max_attempts >= 1, f"camera.max_attempts: must be >= 1, got {self.max_attempts}")
+        _require(isinstance(self.drive_beyond_m, (int, float)) and self.drive_beyond_m >= 0,
+                 f"camera.drive_beyond_m: must be >= 0 m, got {self.drive_beyond_m!r}")
+        _require(isinstance(self.drive_yaw_deg, (int, float)) and -180 <= self.drive_yaw_deg <= 180,
+                 f"camera.drive_yaw_deg: must be in [-180, 180], got {self.drive_yaw_deg!r}")
+        _require(isinstance(self.drive_pitch_deg, (int, float)) and -60 <= self.drive_pitch_deg <= 60,
+                 f"camera.drive_pitch_deg: must be in [-60, 60] (positive looks down), got {self.drive_pitch_deg!r}")
 
 
-VIEWS = ("uav", "vehicle", "pedestrian")
+VIEWS = ("uav", "vehicle", "pedestrian", "drive")
 
 
 @dataclass
@@ -426,9 +442,11 @@ class RadioConfig:
     """Transmitters per frame: each is a label (T, H, W); the others interfere in SINR."""
     tx_placement: str = "random"
     """``random``: sampled on the plane ``tx_height_m`` above ground outside every
-    footprint, within ``tx_radius_m`` of the view centre; ``camera``: Tx 0 rides on the
-    camera's own vehicle or drone (``camera_tx_offset_m``), the rest are random;
-    ``list``: the positions of ``tx_positions_m`` in every frame."""
+    footprint, within ``tx_radius_m`` of the view centre; ``district``: the same, but
+    uniform over the whole city (the scene's extent), wherever the camera looks (the
+    seed's Figure 8); ``camera``: Tx 0 rides on the camera's own vehicle or drone
+    (``camera_tx_offset_m``), the rest are random; ``list``: the positions of
+    ``tx_positions_m`` in every frame."""
     tx_positions_m: list = field(default_factory=list)
     """User transmitter positions [[x, y, z], ...] [m] for ``tx_placement: list``."""
     tx_height_m: float = 1.6
@@ -533,7 +551,7 @@ class RadioConfig:
                               "set tx_placement: list to use them")
 
 
-TX_PLACEMENTS = ("random", "camera", "list")
+TX_PLACEMENTS = ("random", "district", "camera", "list")
 ANTENNA_NAMES = ("siso", "4x4", "8x4")
 
 
@@ -565,6 +583,13 @@ class GenerateConfig:
         for n, lo in (("frames", 1), ("frames_per_scene", 1), ("shard_size", 1), ("seed", 0)):
             v = getattr(self, n)
             _require(isinstance(v, int) and not isinstance(v, bool) and v >= lo, f"{n}: must be an integer >= {lo}, got {v!r}")
+        if self.camera.view == "drive":
+            _require(self.camera.drive_beyond_m <= self.city.margin_m,
+                     f"camera.drive_beyond_m: the drive must stay inside the scene, within city.margin_m = "
+                     f"{self.city.margin_m:g} m of the street grid, got {self.camera.drive_beyond_m:g} m; lower it or "
+                     "raise city.margin_m")
+            _require(not self.plan, "plan: a drive is a fixed trajectory; use camera.view uav, vehicle or pedestrian "
+                     "with a plan")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -751,10 +776,37 @@ class TrainConfig:
         return self
 
 
+#: The SynthRM seed's Figure 11 case study: a vehicle with a camera-mounted Tx (1.9 m) drives
+#: along a downtown canyon out into the open margin; the camera looks back into the canyon
+#: it leaves, so the frames in the open still see its facades (``docs/reproduction.md``).
+CANYON_DRIVE = {
+    "city": {"district": "downtown", **DISTRICTS["downtown"], "margin_m": 80.0},
+    "frames": 12, "frames_per_scene": 12,
+    "camera": {"view": "drive", "drive_beyond_m": 70.0, "drive_yaw_deg": 180.0, "drive_pitch_deg": -10.0,
+               "min_built_fraction": 0.0},
+    "radio": {"tx_placement": "camera", "tx_per_frame": 1},
+}
+
+#: Radio settings of the SynthRM seed's own pipeline (its Section 3.4 and Table 4), for data
+#: made like the seed's on purpose: transmitters anywhere in the district on the 1.6 m plane
+#: (its Figure 8; closest to its statistics in docs/reproduction.md), Sionna's Monte Carlo map
+#: alone (no exact line of sight, no fill: a surface no ray reaches has no value) and wedge
+#: diffraction on. The ray budget and depth stay synthrm's (the seed: 2**31 rays, depth 20).
+SEED_RADIO = {"tx_placement": "district", "exact_los": False, "fill": False, "diffraction": True}
+
+
+def _seed_preset(district: str) -> dict:
+    return {**_city_preset(district), "radio": dict(SEED_RADIO)}
+
+
 PRESETS: dict[str, dict] = {
     "city-downtown": _city_preset("downtown"),
     "city-mix": _city_preset("mix"),
     "city-margin": _city_preset("margin"),
+    "seed-downtown": _seed_preset("downtown"),
+    "seed-mix": _seed_preset("mix"),
+    "seed-margin": _seed_preset("margin"),
+    "canyon-drive": CANYON_DRIVE,
 }
 
 
