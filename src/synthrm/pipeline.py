@@ -20,7 +20,7 @@ import numpy as np
 
 from synthrm._mitsuba import rgb_scope
 from synthrm.camera.pinhole import intrinsics
-from synthrm.camera.poses import sample_pose
+from synthrm.camera.poses import drive_pose, sample_pose
 from synthrm.config import GenerateConfig
 from synthrm.dataset.hdf5 import (
     INDEX_JSON,
@@ -172,6 +172,8 @@ class PoseStage:
                 raise PoseError(f"frame {fr.sample_id}: plan view {fr.index} sees nothing; "
                                 "re-run `synthrm orchestrate` for this config")
             return fr
+        if cam.view == "drive":
+            return self._drive(fr, layout, renderer)
         rng = np.random.default_rng(derive_seed(fr.seed, 2))
         kept = {}
 
@@ -185,6 +187,22 @@ class PoseStage:
         except PoseError as e:
             raise PoseError(f"frame {fr.sample_id} in scene {fr.scene_id}: {e}") from None
         fr.gbuf = kept["g"]
+        return fr
+
+    def _drive(self, fr: Frame, layout: Layout, renderer: Renderer) -> Frame:
+        """The frame's view of its scene's drive: frame k of the scene is step k of
+        ``min(frames_per_scene, frames left)`` steps; street and direction come from the
+        scene's own seed, so every frame of the scene drives the same street."""
+        cfg = self.cfg
+        first = fr.scene_index * cfg.frames_per_scene
+        steps = min(cfg.frames_per_scene, cfg.frames - first)
+        rng = np.random.default_rng(derive_seed(cfg.seed, fr.scene_index, 8))
+        fr.cam_to_world = drive_pose(layout, cfg.camera, rng, fr.index - first, steps)
+        why, fr.gbuf = self.check(renderer, fr.K, fr.cam_to_world)
+        if why:
+            raise PoseError(f"frame {fr.sample_id} in scene {fr.scene_id}: drive view {fr.index - first} of {steps} "
+                            f"is rejected: {why}; change camera.drive_* or lower camera.min_coverage / "
+                            "camera.min_built_fraction")
         return fr
 
 
