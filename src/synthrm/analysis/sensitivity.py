@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from synthrm.analysis.correlation import point_biserial, semantic_masks
-from synthrm.scene.classes import SEMANTIC_IDS, check_radio_materials
+from synthrm.scene.classes import SEMANTIC_CLASSES, SEMANTIC_IDS, check_radio_materials
 
 #: Value [dB] a pixel without a label counts as under the floored rules: the lower end of
 #: the learning benchmark's normalisation range (``synthrm.metrics.DEFAULT_RANGE_DB``).
@@ -65,12 +65,14 @@ def concept_masks(semantic: np.ndarray, material: np.ndarray | None = None,
                   radio_materials: dict | None = None) -> dict[str, np.ndarray]:
     """The seed's Table 3 concepts as (H, W) bool masks: ``road``, ``building`` (facades
     and windows: synthrm's concept), ``building+roof`` (a whole building, as an
-    open-vocabulary segmenter prompted with "buildings" outlines it), ``roof`` and
+    open-vocabulary segmenter prompted with "buildings" outlines it), ``roof``,
+    ``pavement`` (roads and sidewalks: what such a segmenter may call "concrete") and
     ``concrete`` (from the material buffer when given, else the classes whose radio
     material is concrete under ``radio_materials``)."""
     m = semantic_masks(semantic, material)
     out = {k: m[k] for k in ("road", "building", "roof")}
     out["building+roof"] = out["building"] | out["roof"]
+    out["pavement"] = out["road"] | m["sidewalk"]
     if material is not None:
         out["concrete"] = m.get("material:concrete", np.zeros(np.shape(semantic), bool))
     else:
@@ -188,7 +190,8 @@ def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
     A row holds ``dataset``, ``frame`` (dataset/sample: the bootstrap's cluster),
     ``sample``, ``tx``, ``district``, ``scene_id``, ``tx_position``, ``tx_context``, and per
     rule a dict with ``pmax_db``, ``mean_db``, ``std_db``, ``n``, ``pmax_los`` (the
-    pixel holding Pmax is in the Tx's line of sight) and ``r`` {mask set: {concept: r}}.
+    pixel holding Pmax is in the Tx's line of sight), ``pmax_class`` (its semantic class)
+    and ``r`` {mask set: {concept: r}}.
     """
     from synthrm.analysis.geometry import height_map, line_of_sight, tx_context
     from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
@@ -233,12 +236,13 @@ def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
             for rule in rules:
                 v = counted_values(pg, None if src_all is None else src_all[t], sem, rule)
                 st = map_statistics(v, {})
-                los = None
+                los, cls = None, None
                 if st["n"]:
                     i = np.unravel_index(np.nanargmax(v), v.shape)
+                    cls = SEMANTIC_CLASSES.get(int(sem[i]), str(int(sem[i])))
                     if np.isfinite(pts[i]).all():
                         los = bool(line_of_sight(pts[i][None], txp, hmap, step_m=1.0)[0])
-                st["pmax_los"] = los
+                st["pmax_los"], st["pmax_class"] = los, cls
                 st["r"] = {name: {c: point_biserial(v, m).r for c, m in masks.items()} for name, masks in sets.items()}
                 row[rule] = st
             rows.append(row)
@@ -301,3 +305,27 @@ def pmax_figure(groups: dict[str, list[dict]], out: str | Path, rule: str = "exc
         ax.legend(fontsize=7)
     axes[0, 0].set_ylabel("maps")
     return _save(fig, out)
+
+
+def summarise_gap(rows_a: list[dict], rows_b: list[dict], concept: str = "building", rule: str = "excluded",
+                  masks: str = "exact", n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    """Difference of the mean r of ``concept`` between two groups of maps (e.g. downtown -
+    margin, the seed's Figure 10 separation), with a 95 % interval from resampling the
+    frames of each group independently."""
+    def frames(rows):
+        fs = [np.asarray([x for x in f if x is not None], np.float64)
+              for f in _by_frame(rows, lambda r: r[rule]["r"].get(masks, {}).get(concept))]
+        return [f for f in fs if f.size]
+
+    fa, fb = frames(rows_a), frames(rows_b)
+    if not fa or not fb:
+        return {"mean": None, "lo": None, "hi": None}
+    est = float(np.concatenate(fa).mean() - np.concatenate(fb).mean())
+    rng = np.random.default_rng(seed)
+    boot = []
+    for _ in range(n_boot):
+        a = np.concatenate([fa[i] for i in rng.integers(len(fa), size=len(fa))])
+        b = np.concatenate([fb[i] for i in rng.integers(len(fb), size=len(fb))])
+        boot.append(a.mean() - b.mean())
+    lo, hi = np.percentile(boot, [50 * (1 - level), 50 * (1 + level)])
+    return {"mean": est, "lo": float(lo), "hi": float(hi)}
