@@ -202,6 +202,7 @@ def test_masks_and_degradations():
     m = concept_masks(sem, mat)
     assert np.array_equal(m["building+roof"], m["building"] | m["roof"])
     assert np.array_equal(m["concrete"], m["building+roof"])  # every concrete pixel: facade or roof
+    assert np.array_equal(m["pavement"], sem == 1)
     assert np.array_equal(concept_masks(sem)["concrete"], m["concrete"])  # from the material table
     rng = np.random.default_rng(0)
     b = m["building"]
@@ -213,6 +214,19 @@ def test_masks_and_degradations():
     assert 0 < (fl ^ b).mean() < 1 and ((fl ^ b).reshape(4, 4, 4, 4).mean(axis=(1, 3)) % 1 == 0).all()
     with pytest.raises(ValueError, match="unknown degradation"):
         degrade_mask(b, "blur", 1, rng)
+
+
+def test_gap_between_groups_resamples_frames_of_each():
+    from synthrm.analysis.sensitivity import summarise_gap
+
+    def rows(name, vals):
+        return [{"frame": f"{name}/{i // 2}", "excluded": {"r": {"exact": {"building": v}}}} for i, v in enumerate(vals)]
+
+    a, b = rows("a", [0.8, 0.7, 0.9, 0.6, None, 0.8]), rows("b", [0.1, 0.2, 0.0, 0.1])
+    g = summarise_gap(a, b)
+    assert g["mean"] == pytest.approx(np.mean([0.8, 0.7, 0.9, 0.6, 0.8]) - 0.1)
+    assert g["lo"] <= g["mean"] <= g["hi"] and g["lo"] > 0.4
+    assert summarise_gap(a, rows("c", [None]))["mean"] is None
 
 
 def test_frame_bootstrap_and_modes():
@@ -236,6 +250,7 @@ def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
     from synthrm.analysis.segment import RGBSegmenter
     from synthrm.analysis.sensitivity import PIXEL_RULES, measure_dataset, summarise_pmax, summarise_r
     from synthrm.dataset.hdf5 import list_samples, read_sample
+    from synthrm.scene.classes import SEMANTIC_CLASSES
 
     root, _ = tiny_dataset
     ss = [read_sample(root, sid) for _, sid in list_samples(root)]
@@ -248,6 +263,9 @@ def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
         assert r["excluded"]["r"]["exact"]["building"] == ref["building"].r
         assert r["excluded"]["pmax_db"] == pytest.approx(float(np.nanmax(s["path_gain_db"][r["tx"]])))
         assert set(r["excluded"]["r"]) >= {"exact", "rgb-segmenter", "exact, shifted 4 px"}
+        i = np.unravel_index(np.nanargmax(s["path_gain_db"][r["tx"]]), s["semantic"].shape)
+        assert r["excluded"]["pmax_class"] == SEMANTIC_CLASSES[int(s["semantic"][i])]
+        assert isinstance(r["excluded"]["pmax_los"], bool)
         for rule in PIXEL_RULES:
             for masks in r[rule]["r"].values():
                 assert all(v is None or -1 <= v <= 1 for v in masks.values())
