@@ -33,9 +33,12 @@ def _layout(seed=5, city=None):
 def test_new_presets_are_valid_and_say_what_they_are():
     for d in ("downtown", "mix", "margin"):
         c = make_config(f"seed-{d}")
-        assert c.city.district == d and c.radio.tx_placement == "district"
+        assert c.city.district == d and c.radio.tx_placement == "random"
+        assert c.camera.uav_altitude_m == (120.0, 240.0) and c.camera.view == "uav"
         assert (c.radio.exact_los, c.radio.fill, c.radio.diffraction) == (False, False, True)
         assert c.city.height_m == make_config(f"city-{d}").city.height_m
+        # flags still override the preset
+        assert make_config(f"seed-{d}", {"radio": {"tx_placement": "district"}}).radio.tx_placement == "district"
     c = make_config("canyon-drive")
     assert c.camera.view == "drive" and c.radio.tx_placement == "camera" and c.radio.tx_per_frame == 1
     assert c.city.district == "downtown" and c.frames == c.frames_per_scene == 12
@@ -164,12 +167,13 @@ def test_seed_preset_same_seed_same_bytes(tmp_path):
     from synthrm.dataset.hdf5 import read_sample
     from synthrm.pipeline import generate
 
-    cfg = _tiny("seed-margin", frames=1, radio={"tx_per_frame": 2})
+    cfg = _tiny("seed-margin", frames=1, radio={"tx_per_frame": 2, "tx_placement": "district"})
     generate(cfg, tmp_path / "a", progress=False)
     generate(cfg, tmp_path / "b", progress=False)
     assert_same_samples(tmp_path / "a", tmp_path / "b", n=1)
     s = read_sample(tmp_path / "a", "000000")
     assert s["attrs"]["tx_placement"] == "district" and not s["attrs"]["fill"]
+    assert 120 <= s["cam_to_world"][2, 3] <= 240
     assert set(np.unique(s["path_gain_source"])) <= {0, 1, 2}  # Monte Carlo only: no fill
 
 

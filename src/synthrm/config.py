@@ -787,16 +787,20 @@ CANYON_DRIVE = {
     "radio": {"tx_placement": "camera", "tx_per_frame": 1},
 }
 
-#: Radio settings of the SynthRM seed's own pipeline (its Section 3.4 and Table 4), for data
-#: made like the seed's on purpose: transmitters anywhere in the district on the 1.6 m plane
-#: (its Figure 8; closest to its statistics in docs/reproduction.md), Sionna's Monte Carlo map
-#: alone (no exact line of sight, no fill: a surface no ray reaches has no value) and wedge
-#: diffraction on. The ray budget and depth stay synthrm's (the seed: 2**31 rays, depth 20).
-SEED_RADIO = {"tx_placement": "district", "exact_los": False, "fill": False, "diffraction": True}
+#: The SynthRM seed's own radio pipeline (its Section 3.4 and Table 4): Sionna's Monte Carlo
+#: map alone (no exact line of sight, no fill: a surface no ray reaches has no value) and
+#: wedge diffraction on. The ray budget and depth stay synthrm's (the seed: 2**31 rays, depth 20).
+SEED_RADIO = {"exact_los": False, "fill": False, "diffraction": True}
+#: The seed's views where docs/reproduction.md shows them: from 120-240 m the maps' maximum
+#: Pmax is bimodal (its Figure 9); from synthrm's 30-120 m it is not.
+SEED_CAMERA = {"uav_altitude_m": (120.0, 240.0)}
 
 
 def _seed_preset(district: str) -> dict:
-    return {**_city_preset(district), "radio": dict(SEED_RADIO)}
+    """SynthRM-like data: the seed's radio pipeline and view altitude on a synthrm city.
+    Transmitters stay near the view (synthrm's rule): placed anywhere in the district
+    (``radio.tx_placement: district``, the seed's Figure 8) the bimodality of Pmax goes."""
+    return {**_city_preset(district), "camera": dict(SEED_CAMERA), "radio": dict(SEED_RADIO)}
 
 
 PRESETS: dict[str, dict] = {
