@@ -74,7 +74,14 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
       "measure what that changes); the transmitter variants relabel those frames (same cameras, new "
       f"transmitters); each camera variant is {s['camera']} new frames per district; Figure 11 is "
       f"{s['canyon']} frames of the `canyon-drive` preset at {s['canyon_res'][0]}x{s['canyon_res'][1]}.")
-    w("* Full size: `python benchmarks/reproduce.py --scale 4` (4x the frames, several hours), and "
+    for k, pr in enumerate(res.get("previous_runs", [])):
+        w(f"* Earlier pass {k + 1} of the same command on the same `--work` folder: {pr['seconds']['total'] / 60:.0f} min "
+          "(" + ", ".join(f"{a} {b:.0f} s" for a, b in pr["seconds"].items() if a != "total") + "); this pass "
+          "kept the data and runs it had made (generation and relabelling resume) and measured again.")
+    if res.get("refreshed"):
+        w("* Refreshed afterwards from the same data and runs (no new data, no training): "
+          + ", ".join(f"{k} rows ({v:.0f} s, `--refresh-{k}`)" for k, v in res["refreshed"].items()) + ".")
+    w("* Full size: `python benchmarks/reproduce.py --scale 4` (4x the frames, roughly 4x this run's time), and "
       "`bash benchmarks/learning_protocol.sh bench_data` then "
       "`python benchmarks/reproduce.py --scale 4 --learning-runs bench_data/runs` for the learning rows "
       "at the size of `docs/learning.md`.")
@@ -190,6 +197,15 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
                              f2(x["mean_abs_r_diff"], ".3f"), f2(x["mean_abs_pmax_diff_db"], ".2f")])
         w(table(["frames", "labels", "r(Buildings)", "rays only", "mean r diff", "mean |r diff|",
                  "mean |Pmax diff| [dB]"], body))
+        diffs = [x["mean_abs_r_diff"] for v in b["reference"].values() for k, x in v["sets"].items()
+                 if x["mean_abs_r_diff"] is not None and not k.startswith("seed")]
+        if diffs:
+            gap = abs(SEED_TABLE3["building"]["downtown"][0] - (t3["building"]["downtown"]["mean"] or 0))
+            w(f"Against the seed's budget, r(Buildings) of a map moves by {min(diffs):.2f}-{max(diffs):.2f} on "
+              "average at our budgets: " + (f"small against the {gap:.2f} between the seed's downtown Buildings and "
+                                            "ours, so the ray budget does not explain it." if max(diffs) < gap / 3
+                                            else f"not small against the {gap:.2f} between the seed's downtown "
+                                            "Buildings and ours.") + "\n")
     else:
         w("The seed-budget reference folder was not found (pass `--reference DIR`); that row is skipped.\n")
 
@@ -232,6 +248,15 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
         w(f"* Pmax bimodality: the highest BC is {_bc(bmax['pmax'])} ({bmax['setting']}); "
           + (f"its interval lies above 5/9 in {len(bc_hits)} setting(s): {'; '.join(x['setting'] for x in bc_hits)}."
              if bc_hits else "no setting's interval lies wholly above 5/9."))
+    if bc_hits:
+        bp = bmax["pmax"]
+        w(f"  In {bmax['setting']} the density modes are at "
+          + ", ".join(f"{m:.0f}" for m in bp["modes_db"]) + f" dB; maps with the maximum in LoS: {bp['los_maps']} "
+          f"(median {f2(bp['los_median_db'], '.0f')} dB), not in LoS: {bp['nlos_maps']} (median "
+          f"{f2(bp['nlos_median_db'], '.0f')} dB)"
+          + (": the two modes are LoS and NLoS maps, the seed's reading." if bp["nlos_maps"] >= bp["maps"] / 4 else
+             ": most maps of both modes are in LoS, so the modes separate near and far transmitters more than LoS "
+             "and NLoS."))
     by = t3.get("by_pmax_class", {}).get("downtown", {})
     if by:
         parts = [f"{c} ({v['share']:.0%} of maps): r {f2(v['r']['mean'])}" for c, v in
@@ -255,6 +280,36 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
       f"pavement, \"concrete\" gives {f2(t3['pavement as concrete']['downtown']['mean'])} downtown here. Its 0.80 is "
       "therefore as much a property of its masks as of its radio maps"
       + ("; no propagation setting we measured makes it plausible on exact masks.\n" if not hits else ".\n"))
+
+    # ------------------------------------------------------------------ item 4: preset
+    pr = res.get("preset")
+    if pr:
+        w("## The seed's setting as a preset\n")
+        cam = {x["setting"]: x["pmax"] for x in g["camera"]}
+        hi_alt = "; ".join(f"{k}: {_bc(v)}" for k, v in cam.items() if k.startswith("120-240"))
+        base_bc = _bc(g["camera"][0]["pmax"])
+        dist_bc = next((_bc(x["pmax"]) for x in g["tx"] if x["setting"].startswith("anywhere in the district")), "n/a")
+        w("What the grid shows to be the seed's, where it is clear, is the presets `seed-downtown`, `seed-mix` "
+          "and `seed-margin` (`synthrm.config.SEED_CAMERA`, `SEED_RADIO`): UAV views from 120-240 m (Pmax BC in "
+          f"the camera rows above: {hi_alt}; {base_bc} at synthrm's 30-120 m), and the seed's own radio pipeline (Sionna's "
+          "Monte Carlo map alone, no exact line of sight, no fill, wedge diffraction on; its Table 4). "
+          "Transmitters stay within 120 m of the view: placed anywhere in the district (the option "
+          f"`radio.tx_placement: district`, the seed's Figure 8) BC is {dist_bc} (its row above). Nothing "
+          "measured reproduces Table 3, so no preset claims to. Data made with the preset "
+          f"(`{res['commands']['preset']}`, and `seed-margin` alike):\n")
+        pm = pr["pmax"]
+        body = [["seed-downtown + seed-margin", ci(pr["downtown"]), ci(pr["margin"]), ci(pr["gap"]),
+                 f2(pr["share_ge_0p8_downtown"], ".0%"), _bc(pm), ", ".join(f"{m:.0f}" for m in pm["modes_db"]),
+                 f"{pm['los_maps']} / {pm['nlos_maps']}"]]
+        for d, p in pr["pmax_by_district"].items():
+            body.append([f"seed-{d}", "", "", "", "", _bc(p), ", ".join(f"{m:.0f}" for m in p["modes_db"]),
+                         f"{p['los_maps']} / {p['nlos_maps']}"])
+        w(table(["data", "Buildings r, downtown", "margin", "gap", "maps >= 0.8", "Pmax BC", "modes [dB]",
+                 "max in LoS / not"], body))
+        ok = pm["lo"] is not None and pm["lo"] > FIVE_NINTHS
+        w(("Pmax is bimodal on the preset's data (the interval of BC lies above 5/9), as the seed's Figure 9."
+           if ok else "On the preset's data BC's interval does not lie wholly above 5/9 in this run: "
+           f"{_bc(pm)}.") + "\n")
 
     # ------------------------------------------------------------------ Figure 11
     f11 = res["fig11"]
@@ -371,13 +426,35 @@ def _learning(w, lr: dict, rel: str, docdir: Path) -> None:
         body = []
         for d in DISTRICTS:
             for k, x in nm[d].items():
-                body.append([d, k, f2(x.get("nmse"), ".3f"), f2(x.get("mae"), ".3f"), f2(x.get("psnr_db"), ".1f"),
-                             f2(x.get("ssim"), ".2f"), f"{x['truth_rms']:.3f}"])
-        w("Why the outdoor numbers are not comparable as they stand: the seed does not say how it normalises. "
-          "The same predictions under other normalisations, and the RMS of the normalised truth, which sets "
-          "NMSE's denominator (the seed's PSNR and NMSE on Mix imply a truth RMS of "
-          f"{nm['seed_truth_rms_mix']:.3f}: mostly dark maps, as a whole image with sky at 0 gives):\n")
-        w(table(["block", "normalisation", "NMSE", "MAE", "PSNR [dB]", "SSIM", "truth RMS"], body))
+                if isinstance(x, dict) and "truth_rms" in x:
+                    body.append([d, k, f2(x.get("nmse"), ".3f"), f2(x.get("mae"), ".3f"), f2(x.get("psnr_db"), ".1f"),
+                                 f2(x.get("ssim"), ".2f"), f"{x['truth_rms']:.3f}", f2(x.get("mae_db"), ".2f")])
+        ours = [nm[d]["fixed -160..-40 dB (ours)"]["truth_rms"] for d in DISTRICTS]
+        seed_rms = nm["seed_truth_rms_mix"]
+        w("Why the outdoor numbers differ. NMSE divides the squared error by the mean square of the normalised "
+          f"truth: the seed's PSNR and NMSE on Mix imply a truth RMS of {seed_rms:.3f}, ours is "
+          f"{min(ours):.2f}-{max(ours):.2f} on the -160..-40 dB range, so the same squared error reads "
+          f"{(min(ours) / seed_rms) ** 2:.0f}-{(max(ours) / seed_rms) ** 2:.0f}x larger as the seed's NMSE. A fixed range "
+          "gives the seed's truth RMS only if its lower end is near "
+          + ", ".join(f"{nm[d]['implied_low_db']:.0f} dB ({d})" for d in DISTRICTS)
+          + ": most of our labels would then sit at 0. The same predictions under each normalisation, and on the "
+          "Monte Carlo labels alone:\n")
+        w(table(["block", "normalisation / labels", "NMSE", "MAE", "PSNR [dB]", "SSIM", "truth RMS", "MAE [dB]"], body))
+        imp = next((x for k, x in nm["mix"].items() if isinstance(x, dict) and "truth RMS = the seed" in k), None)
+        if imp:
+            sd = SEED_TABLE2["radiounet-s"]["mix"]
+            w(f"Under the range that gives the seed's truth RMS, our RadioUNet-S on unseen Mix cities reads NMSE "
+              f"{imp['nmse']:.2f} / MAE {imp['mae']:.3f} / PSNR {imp['psnr_db']:.1f} / SSIM {imp['ssim']:.2f}, against "
+              f"the seed's {sd[0]:.2f} / {sd[1]:.3f} / {sd[2]:.1f} / {sd[3]:.2f}: the tables differ mostly in how the "
+              "maps are normalised, which the seed does not state.\n")
+        fr = nm[DISTRICTS[0]].get("friis_mae_db_by_source")
+        if fr:
+            from synthrm.radio.labels import SOURCE_NAMES
+
+            w("Labels by provenance (downtown): free-space error and share of the labels: "
+              + "; ".join(f"{k} {SOURCE_NAMES[int(k)]}: {v['mae_db']:.1f} dB, {v['share']:.0%}" for k, v in fr.items())
+              + ". The filled labels (3-4) lie far below free space, where the schema-2 labels of docs/learning.md "
+              f"had no value: they hold {_filled_share(fr):.0%} of free space's total absolute error here.\n")
     ind = lr.get("indoor")
     if ind:
         ev = ind["eval"]
@@ -406,14 +483,36 @@ def _learning(w, lr: dict, rel: str, docdir: Path) -> None:
             w(f"SenseRay-3D Figure 10: MAE per receiver height ({', '.join(f'{h:.1f}' for h in hs)} m). Seed: "
               "flat, lowest near 1.1 m, slightly higher at 0.6 and 1.6 m.\n")
             w(table(["split", "MAE [dB] per height", "lowest at", "spread [dB]"], body))
+        tg = r["groups"].get("test", {})
+        if ev["model"] in tg:
+            mine = tg[ev["model"]]["mae_db"]
+            others = {m: x["mae_db"] for m, x in tg.items() if m != ev["model"]}
+            bestb = min(others, key=others.get) if others else None
+            if bestb:
+                w(f"On unseen apartments SenseRay-3D scores {mine:.2f} dB MAE, the best baseline ({bestb}) "
+                  f"{others[bestb]:.2f} dB: " + ("the network beats every baseline." if mine < others[bestb] else
+                                                 "the network does not beat every baseline at this size.") + "\n")
+        if per and "test" in per and per["test"].get(ev["model"]):
+            v = per["test"][ev["model"]]
+            i = int(np.nanargmin(v))
+            flat = np.nanmax(v) - np.nanmin(v) < 1.5
+            w(f"Test MAE by height: lowest at {hs[i]:.1f} m, spread {np.nanmax(v) - np.nanmin(v):.2f} dB: "
+              + ("flat with its minimum near 1.1 m, as the seed's Figure 10." if flat and 1.0 <= hs[i] <= 1.2 else
+                 "flat, as the seed's Figure 10." if flat else "not flat, unlike the seed's Figure 10.") + "\n")
         logs = ind.get("log") or []
         if logs:
             w("Why ours differs: the seed trains on 1446 entries (x4 by rotation) for up to 300 epochs at 0.1 m "
               f"voxels; this run on {_n_train(ind)} training entries"
               f"{' (' + str(ind['config']) + ')' if ind.get('config') else ''} for {len(logs)} epochs. Validation "
               "MAE per epoch: " + ", ".join(f"{e.get('val_mae_db', float('nan')):.2f}" for e in logs) +
-              " dB" + (" (still falling: data and epochs limit it, not the labels)." if len(logs) > 1 and
+              " dB" + (" (still falling at the last epoch: more data and epochs would lower it)." if len(logs) > 1 and
                        logs[-1].get("val_mae_db", 0) < logs[0].get("val_mae_db", 0) else ".") + "\n")
+
+
+def _filled_share(fr: dict) -> float:
+    """Share of the total absolute error (sum of share x MAE) that labels of provenance 3-4 hold."""
+    tot = sum(v["share"] * v["mae_db"] for v in fr.values())
+    return sum(v["share"] * v["mae_db"] for k, v in fr.items() if int(k) in (3, 4)) / tot if tot else 0.0
 
 
 def _n_train(ind: dict) -> str:
