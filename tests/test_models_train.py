@@ -52,6 +52,10 @@ def test_outdoor_model_trains_and_is_scored_against_baselines(name, tiny_dataset
     assert set(methods) == {name, "free-space (Friis)", "log-distance"}
     for m in methods.values():
         assert np.isfinite(m["mae_db"]) and m["valid_fraction"] > 0
+        # per-example MAE (confidence intervals over frames): their pixel-weighted mean is the MAE
+        per = m["per_example_mae_db"]
+        assert len(per) == m["examples"] and all(x is None or x >= 0 for x in per)
+    assert len(res["data"][root.name]["example_frames"][g]) == m["examples"]
     # the baselines see the same pixels
     assert len({m["valid_fraction"] for m in methods.values()}) == 1
     assert "| free-space (Friis) |" in (tmp_path / "run" / "evaluation.md").read_text()
@@ -106,6 +110,8 @@ def test_senseray3d_trains_on_voxels_and_is_scored_per_split_and_height(indoor_s
     for split, methods in res["groups"].items():
         assert set(methods) == {"senseray3d", "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)"}
         assert all(len(v) == 3 for v in res["per_height_mae_db"][split].values())
+        for v in methods.values():
+            assert len(v["per_example_mae_db"]) == v["examples"] == len(res["example_scenes"][split])
     assert (tmp_path / "run/error_vs_height.png").is_file()
     assert main(["predict", "--run", str(tmp_path / "run"), "--data", str(indoor_small), "--height", "1.0",
                  "--out", str(tmp_path / "p.png")]) == 0

@@ -5,7 +5,8 @@ Each stage's settings live beside the stage (``synthrm.scene.config``,
 ``synthrm.camera.config``, ``synthrm.render.config``, ``synthrm.vas.config``,
 ``synthrm.radio.config``; training: ``synthrm.models.config``); this module composes them
 (:class:`GenerateConfig`, :class:`IndoorConfig`), names the presets (``city-<district>`` for
-every entry of ``synthrm.scene.districts.DISTRICTS``, ``indoor-apartment``) and maps
+every entry of ``synthrm.scene.districts.DISTRICTS``; ``seed-<district>`` and
+``canyon-drive`` for SynthRM-like data, see ``docs/reproduction.md``; ``indoor-apartment``) and maps
 nested dicts / YAML onto the dataclasses. Each dataclass validates itself in
 ``__post_init__`` and raises :class:`ConfigError` naming the field and the allowed range;
 an unknown key is an error with a "did you mean" suggestion.
@@ -13,8 +14,8 @@ an unknown key is an error with a "did you mean" suggestion.
 from __future__ import annotations
 
 import dataclasses
-import json
 import difflib
+import json
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,13 @@ class GenerateConfig:
         for n, lo in (("frames", 1), ("frames_per_scene", 1), ("shard_size", 1), ("seed", 0)):
             v = getattr(self, n)
             require(isinstance(v, int) and not isinstance(v, bool) and v >= lo, f"{n}: must be an integer >= {lo}, got {v!r}")
+        if self.camera.view == "drive":
+            require(self.camera.drive_beyond_m <= self.city.margin_m,
+                    f"camera.drive_beyond_m: the drive must stay inside the scene, within city.margin_m = "
+                    f"{self.city.margin_m:g} m of the street grid, got {self.camera.drive_beyond_m:g} m; lower it or "
+                    "raise city.margin_m")
+            require(not self.plan, "plan: a drive is a fixed trajectory; use camera.view uav, vehicle or pedestrian "
+                    "with a plan")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -135,9 +143,43 @@ INDOOR_PRESETS: dict[str, dict] = {"indoor-apartment": {}}
 """Indoor presets (SenseRay-3D's apartments)."""
 
 
+#: The SynthRM paper's own radio pipeline (its Section 3.4 and Table 4): Sionna's Monte
+#: Carlo map alone (no exact line of sight, no fill: a surface no ray reaches has no value)
+#: and wedge diffraction on. The ray budget and depth stay synthrm's (the paper: 2**31 rays,
+#: depth 20).
+SEED_RADIO = {"exact_los": False, "fill": False, "diffraction": True}
+#: The paper's views where ``docs/reproduction.md`` shows them: from 120-240 m the maps'
+#: maximum Pmax is bimodal (its Figure 9); from synthrm's 30-120 m it is not.
+SEED_CAMERA = {"uav_altitude_m": (120.0, 240.0)}
+#: The districts that get a ``seed-<district>`` preset (the paper's Downtown / Mix / Margin).
+SEED_DISTRICTS = ("downtown", "mix", "margin")
+
+
+def _district_preset(name: str) -> dict:
+    return {"city": {"district": name, **DISTRICTS.get(name, "city.district").layout}}
+
+
 def city_presets() -> dict[str, dict]:
-    """``city-<district>`` for every registered district: its layout defaults as ``city``."""
-    return {f"city-{name}": {"city": {"district": name, **d.layout}} for name, d in DISTRICTS.items()}
+    """Every city preset: ``city-<district>`` for every registered district (its layout
+    defaults as ``city``); ``seed-<district>``, SynthRM-like data (the paper's radio
+    pipeline and view altitude on a synthrm city; transmitters stay near the view: placed
+    anywhere in the district, ``radio.tx_placement: district`` as in the paper's Figure 8,
+    the bimodality of Pmax goes); ``canyon-drive``, the paper's Figure 11 case study (a
+    vehicle with a camera-mounted Tx drives along a downtown canyon out into the open
+    margin; the camera looks back into the canyon it leaves, so the frames in the open
+    still see its facades)."""
+    out = {f"city-{name}": _district_preset(name) for name in DISTRICTS}
+    for name in SEED_DISTRICTS:
+        out[f"seed-{name}"] = {**_district_preset(name), "camera": dict(SEED_CAMERA), "radio": dict(SEED_RADIO)}
+    downtown = _district_preset("downtown")["city"]
+    out["canyon-drive"] = {
+        "city": {**downtown, "margin_m": 80.0},
+        "frames": 12, "frames_per_scene": 12,
+        "camera": {"view": "drive", "drive_beyond_m": 70.0, "drive_yaw_deg": 180.0, "drive_pitch_deg": -10.0,
+                   "min_built_fraction": 0.0},
+        "radio": {"tx_placement": "camera", "tx_per_frame": 1},
+    }
+    return out
 
 
 def preset_names() -> list[str]:

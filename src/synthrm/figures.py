@@ -2,6 +2,8 @@
 machine's display), the city map under a figure."""
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def pyplot():
     """``matplotlib.pyplot`` on the Agg backend (no display needed)."""
@@ -11,6 +13,16 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def save_figure(fig, out, dpi: int = 100) -> Path:
+    """Lay out ``fig``, write it to ``out`` (PNG; the folder is made) and close it."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(out, dpi=dpi)
+    pyplot().close(fig)
+    return out
 
 
 def draw_footprints(ax, layout, color: str = "0.75", edgecolor: str = "0.4") -> None:

@@ -34,7 +34,8 @@ class Stream(IntEnum):
     SPLIT = 7
     """master -> the indoor test split; orchestration: the random view subsets."""
     TRACK = 8
-    """candidate view -> the next view of its track."""
+    """candidate view -> the next view of its track; (master, scene index) -> the street
+    and direction of the scene's drive (``camera.view: drive``)."""
     INDOOR_TX = 5
     """apartment -> its transmitters (the value of ``VARIATION``: an alias)."""
 
@@ -57,3 +58,9 @@ def frame_seed(master: int, index: int) -> int:
 def scene_seed(master: int, index: int) -> int:
     """The seed of scene (city or apartment) ``index``."""
     return derive_seed(master, index, Stream.SCENE)
+
+
+def drive_seed(master: int, index: int) -> int:
+    """The seed of the drive through scene ``index`` (one per scene: all its frames drive
+    the same street)."""
+    return derive_seed(master, index, Stream.TRACK)

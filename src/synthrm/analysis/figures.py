@@ -7,16 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from synthrm.analysis.correlation import CONCEPTS
-from synthrm.figures import draw_footprints, pyplot
-
-
-def _save(fig, out) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    pyplot().close(fig)
-    return out
+from synthrm.figures import draw_footprints, pyplot, save_figure
 
 
 def statistics_figure(result: dict, out: str | Path) -> Path:
@@ -42,7 +33,7 @@ def statistics_figure(result: dict, out: str | Path) -> Path:
     ax[3].set_xlabel("mean [dB]")
     ax[3].set_ylabel("std [dB]")
     ax[3].set_title("per map: mu-sigma, coloured by Pmax")
-    return _save(fig, out)
+    return save_figure(fig, out)
 
 
 def correlation_cdf_figure(result: dict, out: str | Path, concepts=tuple(CONCEPTS)) -> Path:
@@ -65,7 +56,7 @@ def correlation_cdf_figure(result: dict, out: str | Path, concepts=tuple(CONCEPT
         if a.get_legend_handles_labels()[0]:  # none without semantic buffers (an imported dataset)
             a.legend(fontsize=6, loc="upper left")
     np.atleast_1d(ax)[0].set_ylabel("CDF")
-    return _save(fig, out)
+    return save_figure(fig, out)
 
 
 def tx_map_figure(root: str | Path, result: dict, out: str | Path, scene_id: str | None = None) -> Path | None:
@@ -89,4 +80,4 @@ def tx_map_figure(root: str | Path, result: dict, out: str | Path, scene_id: str
     sc = ax.scatter(pts[:, 0], pts[:, 1], c=mu, cmap="viridis", s=30, marker="^", edgecolors="k", lw=0.4)
     fig.colorbar(sc, ax=ax, fraction=0.046, label="mean path gain of the Tx's map [dB]")
     ax.set_title(f"{Path(root).name} · {scene_id}: {len(pts)} transmitters")
-    return _save(fig, out)
+    return save_figure(fig, out)

@@ -29,7 +29,9 @@ class CameraConfig:
     fov_x_deg: float = 75.0
     """Horizontal field of view [deg]."""
     view: str = "uav"
-    """Pose sampler: ``uav``, ``vehicle`` or ``pedestrian``."""
+    """Pose sampler: ``uav``, ``vehicle``, ``pedestrian`` or ``drive`` (the frames of a
+    scene follow one vehicle along an inner street, from its middle out of the street grid
+    into the open margin: the SynthRM paper's Figure 11 case study, preset ``canyon-drive``)."""
     uav_altitude_m: tuple[float, float] = (30.0, 120.0)
     """UAV altitude range above ground [m]."""
     uav_pitch_deg: tuple[float, float] = (20.0, 60.0)
@@ -42,6 +44,14 @@ class CameraConfig:
     """Street-level upward/downward pitch range [deg] (positive looks down)."""
     heading_jitter_deg: float = 20.0
     """Street-level heading deviation from the street direction [deg]."""
+    drive_beyond_m: float = 30.0
+    """``drive``: how far the vehicle drives past the end of the street grid, into the open
+    margin [m] (at most ``city.margin_m``: the scene's extent)."""
+    drive_yaw_deg: float = 0.0
+    """``drive``: camera heading relative to the direction of travel [deg] (0 looks ahead,
+    180 looks back into the street the vehicle leaves)."""
+    drive_pitch_deg: float = -10.0
+    """``drive``: camera pitch [deg] (positive looks down, negative up at the facades)."""
     min_coverage: float = 0.3
     """Smallest fraction of pixels that must see a surface (else the pose is resampled)."""
     min_built_fraction: float = 0.05
@@ -72,9 +82,15 @@ class CameraConfig:
         require(0 <= self.min_built_fraction <= 1,
                  f"camera.min_built_fraction: must be in [0, 1], got {self.min_built_fraction}")
         require(self.max_attempts >= 1, f"camera.max_attempts: must be >= 1, got {self.max_attempts}")
+        require(isinstance(self.drive_beyond_m, (int, float)) and self.drive_beyond_m >= 0,
+                f"camera.drive_beyond_m: must be >= 0 m, got {self.drive_beyond_m!r}")
+        require(isinstance(self.drive_yaw_deg, (int, float)) and -180 <= self.drive_yaw_deg <= 180,
+                f"camera.drive_yaw_deg: must be in [-180, 180], got {self.drive_yaw_deg!r}")
+        require(isinstance(self.drive_pitch_deg, (int, float)) and -60 <= self.drive_pitch_deg <= 60,
+                f"camera.drive_pitch_deg: must be in [-60, 60] (positive looks down), got {self.drive_pitch_deg!r}")
 
 
-VIEWS = ("uav", "vehicle", "pedestrian")
+VIEWS = ("uav", "vehicle", "pedestrian", "drive")
 
 
 @dataclass

@@ -15,13 +15,13 @@ from synthrm.config import GenerateConfig
 from synthrm.errors import PoseError
 from synthrm.radio.frame import FrameRadio, compute_frame_radio
 from synthrm.radio.radio_map_solver import VASRadioSolver
-from synthrm.render.frames import render_frame, sample_frame_pose
+from synthrm.render.frames import drive_frame_pose, render_frame, sample_frame_pose
 from synthrm.render.renderer import GBuffers, Renderer
 from synthrm.render.variations import Variation
 from synthrm.scene.build import SCENES_DIR, build_city_scene, scene_id
 from synthrm.scene.layout import Layout
 from synthrm.scene.writer import SCENE_XML
-from synthrm.seeds import Stream, scene_seed, stream
+from synthrm.seeds import Stream, drive_seed, scene_seed, stream
 from synthrm.vas.mesh import VASMesh, build_vas
 
 
@@ -105,7 +105,13 @@ class PoseStage:
                                 "re-run `synthrm orchestrate` for this config")
             return fr
         try:
-            fr.camera, fr.gbuf = sample_frame_pose(renderer, layout, cam, fr.seed)
+            if cam.view == "drive":  # frame k of the scene is step k of its drive
+                first = fr.scene_index * self.cfg.frames_per_scene
+                steps = min(self.cfg.frames_per_scene, self.cfg.frames - first)
+                fr.camera, fr.gbuf = drive_frame_pose(renderer, layout, cam, drive_seed(self.cfg.seed, fr.scene_index),
+                                                      fr.index - first, steps)
+            else:
+                fr.camera, fr.gbuf = sample_frame_pose(renderer, layout, cam, fr.seed)
         except PoseError as e:
             raise PoseError(f"frame {fr.sample_id} in scene {fr.scene_id}: {e}") from None
         return fr

@@ -86,10 +86,22 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False) -> dict:
     groups = defaultdict(list)
     for i, it in enumerate(ds.items):
         groups[(it.district or "all") + (" (val)" if samples is not None else "")].append(i)
-    res = {}
+    res, frames = {}, {}
     for g, ix in groups.items():
-        res[g] = {m: {**radio_metrics(p[ix], truth[ix], valid[ix]), "examples": len(ix)} for m, p in methods.items()}
-    return {"groups": res, "latency_s_per_example": latency, "examples": len(ds)}
+        res[g] = {m: {**radio_metrics(p[ix], truth[ix], valid[ix]), "examples": len(ix),
+                      "per_example_mae_db": _per_example_mae(p[ix], truth[ix], valid[ix])} for m, p in methods.items()}
+        frames[g] = [ds.items[i].sample_id for i in ix]
+    return {"groups": res, "latency_s_per_example": latency, "examples": len(ds), "example_frames": frames}
+
+
+def _per_example_mae(pred: np.ndarray, truth: np.ndarray, valid: np.ndarray) -> list:
+    """MAE [dB] of each example (axis 0) over its valid entries; None where it has none
+    (confidence intervals over examples, ``benchmarks/reproduce.py``)."""
+    out = []
+    for p, t, v in zip(pred, truth, valid):
+        d = np.abs(np.asarray(p, np.float64) - t)[v]
+        out.append(float(d.mean()) if d.size else None)
+    return out
 
 
 def evaluate_indoor(model, meta: dict, data, splits: list[str] | None = None, progress: bool = False) -> dict:
@@ -127,6 +139,7 @@ def evaluate_indoor(model, meta: dict, data, splits: list[str] | None = None, pr
                 mw = multi_wall_db(it.x[0], it.x[2] * 20.0, it.origin_m, ds.voxel_size_m, it.tx_m, rx, ds.frequency_hz)
                 base["multi-wall (P.1238 style)"].append(mw.reshape(it.path_loss_db.shape))
         methods = {meta["model"]: preds, **base}
+        out.setdefault("example_scenes", {})[split] = [it.scene_id for it in ds.items]
         res, per_h = {}, {}
         for m, arrs in methods.items():
             # entries differ in X, Y: score on the flattened valid cells, SSIM per plane
@@ -138,6 +151,7 @@ def evaluate_indoor(model, meta: dict, data, splits: list[str] | None = None, pr
                   if v.any()]
             r["ssim"] = float(np.nanmean(ss)) if ss else float("nan")
             r["examples"] = len(arrs)
+            r["per_example_mae_db"] = _per_example_mae(arrs, truth, valid)
             res[m] = r
             err = np.abs(flat_p - flat_t)
             per_h[m] = [float(err[h][flat_v[h]].mean()) if flat_v[h].any() else float("nan")

@@ -159,6 +159,9 @@ def render_candidates(cfg: GenerateConfig, root: str | Path, n: int, seed: int |
     root.mkdir(parents=True, exist_ok=True)
     if not isinstance(track_length, (int, np.integer)) or track_length < 1:
         raise ConfigError(f"track_length: must be an integer >= 1, got {track_length!r}")
+    if cfg.camera.view not in TRACK_STEP_M:
+        raise ConfigError(f"camera.view: orchestration samples its own tracks; {cfg.camera.view!r} is a fixed "
+                          f"trajectory, use one of {sorted(TRACK_STEP_M)}")
     step = TRACK_STEP_M[cfg.camera.view] if track_step_m is None else float(track_step_m)
     if not step > 0:
         raise ConfigError(f"track_step_m: must be > 0 m, got {track_step_m!r}")

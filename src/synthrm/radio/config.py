@@ -60,9 +60,11 @@ class RadioConfig:
     """Transmitters per frame: each is a label (T, H, W); the others interfere in SINR."""
     tx_placement: str = "random"
     """``random``: sampled on the plane ``tx_height_m`` above ground outside every
-    footprint, within ``tx_radius_m`` of the view centre; ``camera``: Tx 0 rides on the
-    camera's own vehicle or drone (``camera_tx_offset_m``), the rest are random;
-    ``list``: the positions of ``tx_positions_m`` in every frame."""
+    footprint, within ``tx_radius_m`` of the view centre; ``district``: the same, but
+    uniform over the whole city (the scene's extent), wherever the camera looks (the
+    SynthRM paper's Figure 8); ``camera``: Tx 0 rides on the camera's own vehicle or drone
+    (``camera_tx_offset_m``), the rest are random; ``list``: the positions of
+    ``tx_positions_m`` in every frame."""
     tx_positions_m: list = field(default_factory=list)
     """User transmitter positions [[x, y, z], ...] [m] for ``tx_placement: list``."""
     tx_height_m: float = 1.6
@@ -167,4 +169,4 @@ class RadioConfig:
                               "set tx_placement: list to use them")
 
 
-TX_PLACEMENTS = ("random", "camera", "list")
+TX_PLACEMENTS = ("random", "district", "camera", "list")

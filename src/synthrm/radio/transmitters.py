@@ -3,8 +3,9 @@
 The SynthRM paper's rule: transmitters lie on the plane 1.6 m above ground and never inside a
 building footprint. A frame's transmitters are drawn near what the camera sees (within
 ``radio.tx_radius_m`` of the view centre), so that both line-of-sight and shadowed
-transmitters occur. A user list of positions and a transmitter riding on the camera's
-own vehicle (the SynthRM paper's case study) are the two other placements.
+transmitters occur, or uniformly over the whole city wherever the camera looks
+(``district``, the SynthRM paper's Figure 8). A user list of positions and a transmitter riding on
+the camera's own vehicle (the SynthRM paper's case study) are the two other placements.
 """
 from __future__ import annotations
 
@@ -79,18 +80,19 @@ def check_tx_positions(layout: Layout, positions: np.ndarray, what: str = "radio
 
 
 def sample_tx_positions(layout: Layout, cfg: RadioConfig, rng: np.random.Generator,
-                        center_xy: np.ndarray, n: int) -> np.ndarray:
+                        center_xy: np.ndarray, n: int, radius_m: float | None = None) -> np.ndarray:
     """(n, 3) positions on the plane ``cfg.tx_height_m`` above ground, uniform in the disc
-    of radius ``cfg.tx_radius_m`` around ``center_xy``, clear of every footprint by
-    ``cfg.tx_clearance_m`` and of every street object of the radio scene, and inside the
-    scene. A centre outside the scene (a view of the horizon) is first moved to the
-    nearest point of the scene's extent."""
+    of radius ``radius_m`` (default ``cfg.tx_radius_m``) around ``center_xy``, clear of
+    every footprint by ``cfg.tx_clearance_m`` and of every street object of the radio
+    scene, and inside the scene. A centre outside the scene (a view of the horizon) is
+    first moved to the nearest point of the scene's extent."""
     x0, y0, x1, y1 = layout.extent
     center_xy = np.array([np.clip(center_xy[0], x0, x1), np.clip(center_xy[1], y0, y1)])
+    radius = cfg.tx_radius_m if radius_m is None else float(radius_m)
     out = []
     for k in range(n):
         for _ in range(MAX_TRIES):
-            r = cfg.tx_radius_m * np.sqrt(rng.random())
+            r = radius * np.sqrt(rng.random())
             a = rng.uniform(0, 2 * np.pi)
             x, y = center_xy[0] + r * np.cos(a), center_xy[1] + r * np.sin(a)
             if x0 <= x <= x1 and y0 <= y <= y1 and \
@@ -101,9 +103,17 @@ def sample_tx_positions(layout: Layout, cfg: RadioConfig, rng: np.random.Generat
         else:
             raise ConfigError(
                 f"radio: could not place transmitter {k} outside the buildings and street objects within "
-                f"{cfg.tx_radius_m} m of ({center_xy[0]:.0f}, {center_xy[1]:.0f}) after {MAX_TRIES} draws; "
+                f"{radius:g} m of ({center_xy[0]:.0f}, {center_xy[1]:.0f}) after {MAX_TRIES} draws; "
                 "increase radio.tx_radius_m or lower radio.tx_clearance_m")
     return np.asarray(out, np.float64).reshape(n, 3)
+
+
+def sample_district_positions(layout: Layout, cfg: RadioConfig, rng: np.random.Generator, n: int) -> np.ndarray:
+    """(n, 3) positions as :func:`sample_tx_positions`, uniform over the whole scene extent
+    (the city with its open margin) instead of a disc around the view."""
+    x0, y0, x1, y1 = layout.extent
+    half_diagonal = 0.5 * float(np.hypot(x1 - x0, y1 - y0))
+    return sample_tx_positions(layout, cfg, rng, np.array([(x0 + x1) / 2, (y0 + y1) / 2]), n, half_diagonal)
 
 
 def place_transmitters(layout: Layout, cfg: RadioConfig, rng: np.random.Generator,
@@ -126,6 +136,8 @@ def place_transmitters(layout: Layout, cfg: RadioConfig, rng: np.random.Generato
         check_tx_positions(layout, cam[None], "camera-mounted transmitter")
         rest = sample_tx_positions(layout, cfg, rng, view_center[:2], cfg.tx_per_frame - 1)
         pos = np.concatenate([cam[None], rest])
+    elif cfg.tx_placement == "district":
+        pos = sample_district_positions(layout, cfg, rng, cfg.tx_per_frame)
     else:
         pos = sample_tx_positions(layout, cfg, rng, view_center[:2], cfg.tx_per_frame)
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from synthrm.camera.config import CameraConfig
 from synthrm.camera.pinhole import PinholeCamera
-from synthrm.camera.poses import sample_pose
+from synthrm.camera.poses import drive_pose, sample_pose
 from synthrm.errors import PoseError
 from synthrm.render.config import RenderConfig, VariationConfig
 from synthrm.render.renderer import GBuffers, Renderer
@@ -50,6 +50,21 @@ def sample_frame_pose(renderer: Renderer, layout: Layout, cfg: CameraConfig, fra
     return template.with_pose(c2w), kept["g"]
 
 
+def drive_frame_pose(renderer: Renderer, layout: Layout, cfg: CameraConfig, drive_seed: int, step: int,
+                     steps: int) -> tuple[PinholeCamera, GBuffers]:
+    """View ``step`` of ``steps`` of the scene's drive (``camera.view: drive``; street and
+    direction from ``drive_seed``) with its G-buffers; a PoseError naming the view and the
+    settings to change when it fails :func:`pose_problem`."""
+    w, h = cfg.resolution
+    c2w = drive_pose(layout, cfg, np.random.default_rng(drive_seed), step, steps)
+    camera = PinholeCamera.from_fov(w, h, cfg.fov_x_deg, c2w)
+    why, g = pose_problem(renderer, camera, cfg)
+    if why:
+        raise PoseError(f"drive view {step} of {steps} is rejected: {why}; change camera.drive_* or lower "
+                        "camera.min_coverage / camera.min_built_fraction")
+    return camera, g
+
+
 def render_frame(renderer: Renderer, camera: PinholeCamera, gbuf: GBuffers, render: RenderConfig,
                  variations: VariationConfig, view: str, frame_seed: int) -> tuple[np.ndarray, np.ndarray, Variation]:
     """Draw the frame's variation and path-trace its colour image: (rgb (H, W, 3) uint8 sRGB,
@@ -66,4 +81,4 @@ def render_frame(renderer: Renderer, camera: PinholeCamera, gbuf: GBuffers, rend
     return rgb, lin, var
 
 
-__all__ = ["pose_problem", "sample_frame_pose", "render_frame", "PoseError"]
+__all__ = ["pose_problem", "sample_frame_pose", "drive_frame_pose", "render_frame", "PoseError"]

@@ -1,0 +1,821 @@
+"""Reproduce the seeds' findings on synthrm data, side by side, and measure why they differ.
+
+    python benchmarks/reproduce.py [--quick] [--scale K] [--work DIR] [--out docs/reproduction.md]
+        [--reference ../shared/radio-reference] [--learning-runs DIR] [--skip-learning]
+
+Generates its own data in ``--work`` (resumable: a rerun keeps what is complete), measures
+SynthRM Table 3, Figures 9, 10 and 11, Table 2 and SenseRay-3D Table III / Figure 10 next
+to the seeds' values, runs the experiment grids that explain the differences (transmitter
+placement and height, camera altitude and pitch, how pixels count, masks, label budget),
+and writes ``--out`` (default ``docs/reproduction.md``) with its figures and all numbers
+(``docs/reproduction/results.json``). Every table and number in it comes from this run.
+
+Sizes: the default took 26 min on a shared 2-core machine (128x96 frames, 1e6 rays per Tx;
+``--scale 4``: four times the frames, roughly four times the time); ``--quick`` is a smoke
+run of a few frames (about a minute). ``--doc-only`` rewrites the page from its saved
+results; ``--refresh-learning`` recomputes only the learning rows from the finished runs. ``--learning-runs DIR`` takes the learning rows from the runs of
+``benchmarks/learning_protocol.sh`` (its ``runs/`` folder) instead of training small ones.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+DEFAULT_REFERENCE = HERE.parents[1] / "shared" / "radio-reference"
+
+# --------------------------------------------------------------------------- the seeds
+#: SynthRM (seed 000) Table 3: concept -> district -> (mean, std) of point-biserial r.
+SEED_TABLE3 = {
+    "road": {"downtown": (0.1168, 0.0883), "margin": (0.1236, 0.1150), "mix": (0.2344, 0.0314)},
+    "building": {"downtown": (0.7964, 0.3043), "margin": (0.1102, 0.1766), "mix": (0.5044, 0.0867)},
+    "roof": {"downtown": (0.1961, 0.0928), "margin": (0.1192, 0.1376), "mix": (0.2448, 0.0499)},
+    "concrete": {"downtown": (0.0827, 0.0896), "margin": (0.0965, 0.1830), "mix": (0.0097, 0.0260)},
+}
+#: SynthRM Table 2: model -> block -> (NMSE, MAE, PSNR [dB], SSIM), maps normalised to [0, 1].
+SEED_TABLE2 = {
+    "radiounet-s": {"mix": (0.7604, 0.1346, 15.31, 0.43), "margin": (1.1208, 0.1734, 13.51, 0.06),
+                    "downtown": (1.2428, 0.1794, 13.04, 0.08)},
+    "pmnet-s": {"mix": (0.9844, 0.1474, 14.21, 0.36), "margin": (133.8370, 1.6605, -7.22, 0.02),
+                "downtown": (120.7216, 1.5140, -6.79, 0.03)},
+    "unetdcn-s": {"mix": (0.7803, 0.1335, 15.21, 0.43), "margin": (10.8383, 0.4626, 3.69, 0.06),
+                  "downtown": (12.3295, 0.5110, 3.11, 0.08)},
+}
+#: SenseRay-3D (seed 004) Table III: split -> (MAE [dB], RMSE [dB], samples).
+SEED_TABLE_III = {"train": (2.88, 4.08, 1446), "val": (3.51, 4.99, 359), "test": (4.27, 6.32, 225)}
+CONCEPT_NAMES = {"road": "Roads", "building": "Buildings", "roof": "Roofs", "concrete": "Concrete"}
+DISTRICTS = ("downtown", "margin", "mix")
+
+# --------------------------------------------------------------------------- sizes
+SIZES = {
+    "default": dict(base=24, camera=10, canyon=12, canyon_res=(256, 192), res=(128, 96), budget=6,
+                    train=48, seg_train=16, epochs=8, indoor=dict(scenes=6, tx_per_scene=4,
+                                                                   apartment={"area_m2": [40, 90]}),
+                    indoor_epochs=4),
+    "quick": dict(base=4, camera=2, canyon=4, canyon_res=(128, 96), res=(128, 96), budget=1, train=4,
+                  seg_train=4, epochs=1, indoor=dict(scenes=2, tx_per_scene=2, heights_m=[0.6, 1.1, 1.6],
+                                                     test_fraction=0.5, val_tx_fraction=0.5,
+                                                     apartment={"area_m2": [20, 30], "room_max_m2": 14.0},
+                                                     scan={"resolution": [48, 36], "headings": 4, "spp": 2},
+                                                     radio={"samples_per_tx": 200000, "max_depth": 3}),
+                  indoor_epochs=1),
+}
+#: Ray budget of the experiment data: one pass of 1e6 rays per Tx (the CPU default is
+#: progressive, 5e6-2e7); the budget rows measure what this changes.
+REDUCED_RADIO = {"samples_per_tx": 1_000_000}
+#: Transmitter variants, relabelled on the base frames (same cameras).
+TX_VARIANTS = {
+    "near the view (synthrm default: within 120 m, 1.6 m)": {},
+    "anywhere in the district (seed Fig. 8)": {"tx_placement": "district"},
+    "on the camera's drone (Tx 0 only)": {"tx_placement": "camera"},
+    "near the view, 10 m high": {"tx_height_m": 10.0},
+    "near the view, 30 m high": {"tx_height_m": 30.0},
+    "anywhere, Monte Carlo only, diffraction (the seed's Table 4 pipeline)": "SEED_RADIO",
+}
+#: Camera variants (UAV altitude above ground [m], pitch below the horizon [deg]).
+CAMERA_VARIANTS = {
+    "30-60 m, pitch 10-30 deg": {"uav_altitude_m": [30, 60], "uav_pitch_deg": [10, 30]},
+    "30-60 m, pitch 50-85 deg": {"uav_altitude_m": [30, 60], "uav_pitch_deg": [50, 85]},
+    "120-240 m, pitch 10-30 deg": {"uav_altitude_m": [120, 240], "uav_pitch_deg": [10, 30]},
+    "120-240 m, pitch 50-85 deg": {"uav_altitude_m": [120, 240], "uav_pitch_deg": [50, 85]},
+}
+BASE_CAMERA = "30-120 m, pitch 20-60 deg (synthrm default)"
+#: Fig. 11 variants: name -> (preset overrides of a new dataset, or None; relabel radio overrides, or None).
+CANYON_VARIANTS = {
+    "vehicle Tx 1.9 m (preset canyon-drive)": (None, None),
+    "pure Monte Carlo, as the seed (exact_los off)": (None, {"exact_los": False}),
+    "Tx on a van roof, 3.5 m": (None, {"camera_tx_offset_m": [0.0, 0.0, 1.9]}),
+    "trees and street lights in the radio scene": ({"city": {"street_objects": "radio"}}, None),
+}
+
+
+def tx_radio(v) -> dict:
+    """The radio overrides of a ``TX_VARIANTS`` entry."""
+    from synthrm.config import SEED_RADIO
+
+    return {"tx_placement": "district", **SEED_RADIO} if v == "SEED_RADIO" else dict(v)
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- data
+def city_config(preset: str, frames: int, res, seed: int, camera: dict | None = None, radio: dict | None = None,
+                extra: dict | None = None):
+    from synthrm.config import make_config, merge_config
+
+    over = {"frames": frames, "seed": seed, "camera": {"resolution": list(res), **(camera or {})},
+            "radio": {**REDUCED_RADIO, **(radio or {})}}
+    return make_config(preset, merge_config(over, extra or {}))
+
+
+def generate(cfg, out: Path) -> Path:
+    from synthrm.generate import generate as gen
+
+    t0 = time.perf_counter()
+    rep = gen(cfg, out, progress=False, log=lambda m: None)
+    if rep["frames"]:
+        log(f"generated {out.name}: {rep['frames']} frames in {time.perf_counter() - t0:.0f} s")
+    return out
+
+
+def relabel(src: Path, out: Path, radio: dict) -> Path:
+    from synthrm.generate.relabel import relabel as rl
+
+    t0 = time.perf_counter()
+    rep = rl(src, out, radio=radio, progress=False, log=lambda m: None)
+    if rep["samples"]:
+        log(f"relabelled {out.name}: {rep['samples']} frames in {time.perf_counter() - t0:.0f} s")
+    return out
+
+
+def labels_in_memory(root: Path, radio: dict, sample_ids: list[str], defaults: bool = True) -> dict:
+    """{sample id: (path_gain_db, path_gain_source)} recomputed with ``radio`` (on top of
+    this synthrm's defaults) on the stored transmitters and views, without writing."""
+    from synthrm.dataset.hdf5 import read_index, read_sample
+    from synthrm.generate.relabel import SampleRelabeller, relabel_config
+
+    cfg = relabel_config(read_index(root)["config"], radio, {}, defaults=defaults)
+    work = SampleRelabeller(root, cfg, new_tx=False, log=lambda m: None)
+    out = {}
+    for sid in sample_ids:
+        vas, fr = work.frame(read_sample(root, sid))
+        a = fr.arrays(vas)
+        out[sid] = (a["path_gain_db"], a["path_gain_source"])
+    return out
+
+
+def stored_labels(root: Path, sample_ids: list[str]) -> dict:
+    """{sample id: (path_gain_db, path_gain_source or None)} as stored (schema 2: no provenance)."""
+    from synthrm.dataset.hdf5 import read_sample
+
+    out = {}
+    for sid in sample_ids:
+        s = read_sample(root, sid)
+        out[sid] = (s["path_gain_db"], s.get("path_gain_source"))
+    return out
+
+
+# --------------------------------------------------------------------------- formatting
+def f2(x, fmt="+.2f") -> str:
+    return "n/a" if x is None or (isinstance(x, float) and not np.isfinite(x)) else format(x, fmt)
+
+
+def ci(s: dict, fmt="+.2f", key="mean") -> str:
+    if s.get(key) is None:
+        return "n/a"
+    if s.get("lo") is None:
+        return f"{format(s[key], fmt)}"
+    return f"{format(s[key], fmt)} [{format(s['lo'], fmt)}, {format(s['hi'], fmt)}]"
+
+
+def table(head: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def seed_distance(dt: dict, mg: dict) -> float:
+    """How far a (downtown, margin) pair of mean r is from the seed's (0.80, 0.11)."""
+    if dt.get("mean") is None or mg.get("mean") is None:
+        return float("inf")
+    return abs(dt["mean"] - SEED_TABLE3["building"]["downtown"][0]) + abs(mg["mean"] - SEED_TABLE3["building"]["margin"][0])
+
+
+# --------------------------------------------------------------------------- experiments
+class Repro:
+    def __init__(self, a):
+        self.a = a
+        self.size = dict(SIZES["quick" if a.quick else "default"])
+        for k in ("base", "camera", "canyon", "budget", "train", "seg_train"):
+            self.size[k] = max(1, int(round(self.size[k] * a.scale)))
+        self.work = Path(a.work)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.out = Path(a.out)
+        self.figdir = self.out.parent / self.out.stem
+        self.figdir.mkdir(parents=True, exist_ok=True)
+        self.res: dict = {"size": self.size, "commands": {}, "seconds": {}}
+        self.t0 = time.perf_counter()
+
+    def timed(self, name, fn):
+        t = time.perf_counter()
+        out = fn()
+        self.res["seconds"][name] = round(time.perf_counter() - t, 1)
+        log(f"{name}: {self.res['seconds'][name]:.0f} s")
+        return out
+
+    # ---- data
+    def base_data(self):
+        s = self.size
+        self.base = {}
+        for i, d in enumerate(DISTRICTS):
+            self.base[d] = generate(city_config(f"city-{d}", s["base"], s["res"], 11 + i), self.work / f"base-{d}")
+        self.tx_data = {}
+        for name, radio in TX_VARIANTS.items():
+            radio = tx_radio(radio)
+            for d in ("downtown", "margin"):
+                key = (name, d)
+                if not radio:
+                    self.tx_data[key] = self.base[d]
+                else:
+                    slug = "-".join(f"{k}{v}" for k, v in radio.items()).replace("_", "").replace(".", "p")
+                    self.tx_data[key] = relabel(self.base[d], self.work / f"tx-{slug}-{d}", radio)
+        self.cam_data = {}
+        for j, (name, cam) in enumerate(CAMERA_VARIANTS.items()):
+            for i, d in enumerate(("downtown", "margin")):
+                self.cam_data[(name, d)] = generate(city_config(f"city-{d}", s["camera"], s["res"], 31 + 2 * j + i, cam),
+                                                    self.work / f"cam{j}-{d}")
+
+    def segmenter(self):
+        from synthrm.analysis.segment import RGBSegmenter
+        from synthrm.dataset.hdf5 import list_samples, read_sample
+
+        root = generate(city_config("city-mix", self.size["train"], self.size["res"], 5), self.work / "train-mix")
+        self.train_mix = root
+        ids = [sid for _, sid in list_samples(root)][: self.size["seg_train"]]
+        ss = [read_sample(root, sid, ["rgb", "semantic"]) for sid in ids]
+        self.seg = RGBSegmenter().fit([x["rgb"] for x in ss], [x["semantic"] for x in ss])
+        self.res["segmenter"] = {"fitted_on": f"{len(ids)} frames of {root.name} (other cities)"}
+
+    # ---- measurement
+    def measure(self):
+        from synthrm.analysis.segment import class_iou
+        from synthrm.analysis.sensitivity import measure_dataset
+        from synthrm.dataset.hdf5 import list_samples, read_sample
+
+        self.rows = {}
+        for d, root in self.base.items():
+            self.rows[("base", d)] = measure_dataset(root, segmenter=self.seg)
+        for key, root in self.tx_data.items():
+            if root not in self.base.values():
+                rows = measure_dataset(root, degradations={})
+                if "drone" in key[0]:
+                    rows = [r for r in rows if r["tx"] == 0]
+                self.rows[("tx",) + key] = rows
+            else:
+                self.rows[("tx",) + key] = self.rows[("base", key[1])]
+        for key, root in self.cam_data.items():
+            self.rows[("cam",) + key] = measure_dataset(root, degradations={})
+        iou = {}
+        for d, root in self.base.items():
+            pred, true = [], []
+            for _, sid in list_samples(root):
+                s = read_sample(root, sid, ["rgb", "semantic"])
+                pred.append(self.seg.predict(s["rgb"]))
+                true.append(s["semantic"])
+            iou[d] = class_iou(pred, true, [1, 2, 3, 4, 5])
+        self.res["segmenter"]["iou"] = iou
+
+    def budget(self):
+        """Label budget rows: our downtown frames at the CPU default budget, and the
+        reference frames at every budget."""
+        from synthrm.analysis.sensitivity import measure_dataset
+        from synthrm.dataset.hdf5 import list_samples
+
+        out = {}
+        root = self.base["downtown"]
+        ids = [sid for _, sid in list_samples(root)][: self.size["budget"]]
+        cpu = labels_in_memory(root, {}, ids)
+        red = stored_labels(root, ids)
+        out["downtown"] = {"frames": len(ids),
+                           "reduced (1e6 rays, this page's data)": measure_dataset(root, degradations={}, labels=red),
+                           "CPU default (5e6-2e7 rays)": measure_dataset(root, degradations={}, labels=cpu)}
+        ref = Path(self.a.reference)
+        out["reference"] = None
+        if ref.is_dir():
+            out["reference"] = {}
+            for d in sorted(p for p in ref.iterdir() if p.is_dir() and (p / "index.json").is_file()):
+                npz = np.load(ref / f"reference_{d.name}.npz")
+                ids = [sid for _, sid in list_samples(d)]
+                if self.a.quick:
+                    ids = ids[:1]
+                refl = {sid: (npz[f"{sid}/path_gain_db"], None) for sid in ids}
+                rays = {sid: int(npz[f"{sid}/rays_per_tx"]) for sid in ids}
+                sets = {"stored (2e6 rays, schema 2)": stored_labels(d, ids),
+                        "reduced (1e6 rays, this page's data)": labels_in_memory(d, REDUCED_RADIO, ids),
+                        "CPU default (5e6-2e7 rays)": labels_in_memory(d, {}, ids),
+                        "seed budget (2^31 or 2e8 rays)": refl}
+                out["reference"][d.name] = {"frames": len(ids), "rays": rays,
+                                            "rows": {k: measure_dataset(d, degradations={}, labels=v, rules=(
+                                                "excluded", "rays-only")) for k, v in sets.items()}}
+        self.budget_rows = out
+
+    def combination(self):
+        """The grid's closest level of each factor together: Tx placement and camera on new
+        data, then the pixel rule and mask set that came closest."""
+        from synthrm.analysis.sensitivity import DEGRADATIONS, measure_dataset, summarise_r
+
+        g = self.res["grid"]
+        best = {k: min(g[k], key=lambda row: row["distance"]) for k in ("tx", "camera", "pixels", "masks")}
+        tx_name, cam_name = best["tx"]["setting"], best["camera"]["setting"]
+        rule, masks, concept = best["pixels"]["rule"], best["masks"]["masks"], best["masks"]["concept"]
+        radio = tx_radio(TX_VARIANTS[tx_name])
+        rows = {}
+        for d in ("downtown", "margin"):
+            if cam_name in CAMERA_VARIANTS:
+                src = self.cam_data[(cam_name, d)]
+                root = relabel(src, self.work / f"combo-{d}", radio) if radio else src
+            else:
+                root = self.tx_data[(tx_name, d)]
+            rs = measure_dataset(root, segmenter=self.seg if masks == "rgb-segmenter" else None,
+                                 degradations={masks: DEGRADATIONS[masks]} if masks in DEGRADATIONS else {},
+                                 rules=(rule,))
+            if "drone" in tx_name:
+                rs = [r for r in rs if r["tx"] == 0]
+            rows[d] = rs
+        dt = summarise_r(rows["downtown"], concept, rule, masks)
+        mg = summarise_r(rows["margin"], concept, rule, masks)
+        self.res["combination"] = {"tx": tx_name, "camera": cam_name, "rule": rule, "masks": masks, "concept": concept,
+                                   "downtown": dt, "margin": mg, "distance": seed_distance(dt, mg),
+                                   "share_ge_0p8_downtown": share_ge(rows["downtown"], concept, rule, masks, 0.8)}
+
+    def grid(self):
+        """The experiment grid of Table 3's Buildings row and Figure 9's bimodality."""
+        from synthrm.analysis.sensitivity import (
+            DEGRADATIONS,
+            PIXEL_RULES,
+            summarise_gap,
+            summarise_pmax,
+            summarise_r,
+        )
+
+        def cell(dt_rows, mg_rows, rule="excluded", masks="exact", concept="building"):
+            dt, mg = summarise_r(dt_rows, concept, rule, masks), summarise_r(mg_rows, concept, rule, masks)
+            return {"downtown": dt, "margin": mg, "gap": summarise_gap(dt_rows, mg_rows, concept, rule, masks),
+                    "pmax": summarise_pmax(dt_rows + mg_rows, rule), "distance": seed_distance(dt, mg),
+                    "share_ge_0p8_downtown": share_ge(dt_rows, concept, rule, masks, 0.8)}
+
+        b_dt, b_mg = self.rows[("base", "downtown")], self.rows[("base", "margin")]
+        g = {"tx": [], "camera": [], "pixels": [], "masks": []}
+        for name in TX_VARIANTS:
+            g["tx"].append({"setting": name, **cell(self.rows[("tx", name, "downtown")],
+                                                    self.rows[("tx", name, "margin")])})
+        g["camera"].append({"setting": BASE_CAMERA, **cell(b_dt, b_mg)})
+        for name in CAMERA_VARIANTS:
+            g["camera"].append({"setting": name, **cell(self.rows[("cam", name, "downtown")],
+                                                        self.rows[("cam", name, "margin")])})
+        for rule in PIXEL_RULES:
+            g["pixels"].append({"setting": rule, "rule": rule, **cell(b_dt, b_mg, rule=rule)})
+        # interactions: a view with more sky or more far, unreached surface weighs the floor more
+        g["pixels x camera"] = []
+        for name in CAMERA_VARIANTS:
+            for rule in ("sky-floored", "rays-floored"):
+                g["pixels x camera"].append({"setting": f"{name}, {rule}", "rule": rule, **cell(
+                    self.rows[("cam", name, "downtown")], self.rows[("cam", name, "margin")], rule=rule)})
+        mask_sets = [("exact", "building", "exact masks, Buildings = facades (synthrm)"),
+                     ("exact", "building+roof", "exact masks, Buildings = facades + roofs"),
+                     ("rgb-segmenter", "building", "RGB segmenter, Buildings = facades"),
+                     ("rgb-segmenter", "building+roof", "RGB segmenter, Buildings = facades + roofs")]
+        mask_sets += [(n, "building", n) for n in DEGRADATIONS]
+        for masks, concept, label in mask_sets:
+            g["masks"].append({"setting": label, "masks": masks, "concept": concept,
+                               **cell(b_dt, b_mg, masks=masks, concept=concept)})
+        self.res["grid"] = g
+
+    def table3(self):
+        from synthrm.analysis.sensitivity import summarise_r
+
+        t = {}
+        for c in SEED_TABLE3:
+            t[c] = {d: summarise_r(self.rows[("base", d)], c) for d in DISTRICTS}
+        # the seed's Concrete vs Buildings: with any one segmentation concrete = facades + roofs
+        t["building+roof"] = {d: summarise_r(self.rows[("base", d)], "building+roof") for d in DISTRICTS}
+        t["concrete (RGB segmenter)"] = {d: summarise_r(self.rows[("base", d)], "concrete", masks="rgb-segmenter")
+                                         for d in DISTRICTS}
+        t["pavement as concrete"] = {d: summarise_r(self.rows[("base", d)], "pavement") for d in DISTRICTS}
+        # what the sign of r(Buildings) follows: the surface that holds the map's maximum
+        by = {}
+        for d in DISTRICTS:
+            rs = self.rows[("base", d)]
+            by[d] = {}
+            for cls in sorted({r["excluded"]["pmax_class"] for r in rs if r["excluded"]["pmax_class"]}):
+                sub = [r for r in rs if r["excluded"]["pmax_class"] == cls]
+                by[d][cls] = {"maps": len(sub), "share": len(sub) / len(rs), "r": summarise_r(sub)}
+        t["by_pmax_class"] = by
+        self.res["table3"] = t
+
+    def fig9(self):
+        from synthrm.analysis.figures import statistics_figure
+        from synthrm.analysis.sensitivity import pmax_figure, summarise_pmax
+
+        f = {}
+        pooled = []
+        for d in DISTRICTS:
+            rs = self.rows[("base", d)]
+            pooled += rs
+            f[d] = {"excluded": summarise_pmax(rs), "rays-only": summarise_pmax(rs, "rays-only")}
+        f["all"] = {"excluded": summarise_pmax(pooled), "rays-only": summarise_pmax(pooled, "rays-only")}
+        tx_dist = self.rows[("tx", "anywhere in the district (seed Fig. 8)", "downtown")] + \
+            self.rows[("tx", "anywhere in the district (seed Fig. 8)", "margin")]
+        f["district Tx (downtown + margin)"] = {"excluded": summarise_pmax(tx_dist)}
+        self.res["fig9"] = f
+        rows = [{"district": r["district"], "mean_db": r["excluded"]["mean_db"], "max_db": r["excluded"]["pmax_db"],
+                 "std_db": r["excluded"]["std_db"]} for r in pooled]
+        statistics_figure({"rows": rows}, self.figdir / "fig9_statistics.png")
+        pmax_figure({**{d: self.rows[("base", d)] for d in DISTRICTS}, "Tx anywhere (downtown + margin)": tx_dist},
+                    self.figdir / "fig9_pmax_los.png")
+
+    def fig10(self):
+        from synthrm.analysis.figures import correlation_cdf_figure, tx_map_figure
+
+        def rows_of(rs, concept="building"):
+            return [{"district": r["district"], f"r_{concept}": r["excluded"]["r"]["exact"][concept]} for r in rs]
+
+        near = rows_of(self.rows[("base", "downtown")] + self.rows[("base", "margin")])
+        far = rows_of(self.rows[("tx", "anywhere in the district (seed Fig. 8)", "downtown")] +
+                      self.rows[("tx", "anywhere in the district (seed Fig. 8)", "margin")])
+        correlation_cdf_figure({"rows": near}, self.figdir / "fig10_cdf_near.png", concepts=("building",))
+        correlation_cdf_figure({"rows": far}, self.figdir / "fig10_cdf_district.png", concepts=("building",))
+        for name, key in (("near", ("base", "downtown")),
+                          ("district", ("tx", "anywhere in the district (seed Fig. 8)", "downtown"))):
+            rs = self.rows[key]
+            res = {"rows": [{"dataset": r["dataset"], "scene_id": r["scene_id"], "tx_position": r["tx_position"],
+                             "mean_db": r["excluded"]["mean_db"]} for r in rs]}
+            root = self.base["downtown"] if name == "near" else self.tx_data[(key[1], "downtown")]
+            tx_map_figure(root, res, self.figdir / f"fig8_tx_{name}.png")
+
+    # ---- item 4: the seed's setting as a preset
+    def preset(self):
+        """Data made with the ``seed-downtown`` / ``seed-margin`` presets (this page's ray
+        budget), measured like the grid's rows."""
+        from synthrm.analysis.sensitivity import measure_dataset, summarise_gap, summarise_pmax, summarise_r
+
+        s = self.size
+        rows = {}
+        for i, d in enumerate(("downtown", "margin")):
+            root = generate(city_config(f"seed-{d}", s["camera"], s["res"], 51 + i), self.work / f"preset-{d}")
+            rows[d] = measure_dataset(root, degradations={}, rules=("excluded", "rays-only"))
+        pooled = rows["downtown"] + rows["margin"]
+        self.res["preset"] = {
+            "downtown": summarise_r(rows["downtown"]), "margin": summarise_r(rows["margin"]),
+            "gap": summarise_gap(rows["downtown"], rows["margin"]), "pmax": summarise_pmax(pooled),
+            "pmax_by_district": {d: summarise_pmax(rows[d]) for d in rows},
+            "share_ge_0p8_downtown": share_ge(rows["downtown"], "building", "excluded", "exact", 0.8)}
+        self.res["commands"]["preset"] = (f"synthrm generate --preset seed-downtown --frames {s['camera']} "
+                                          f"--resolution {s['res'][0]}x{s['res'][1]} --samples-per-tx 1000000 "
+                                          "--seed 51 --out data/seed-downtown")
+
+    # ---- Figure 11
+    def fig11(self):
+        from synthrm.analysis.canyon import canyon_figure, canyon_frame
+        from synthrm.analysis.geometry import height_map
+        from synthrm.analysis.sensitivity import counted_values, frame_bootstrap
+        from synthrm.config import make_config
+        from synthrm.dataset.hdf5 import list_samples, read_sample
+        from synthrm.scene.layout import Layout
+
+        s = self.size
+        over = {"frames": s["canyon"], "frames_per_scene": s["canyon"], "seed": 3,
+                "camera": {"resolution": list(s["canyon_res"])}}
+        base = generate(make_config("canyon-drive", over), self.work / "canyon")
+        self.res["commands"]["fig11"] = (f"synthrm generate --preset canyon-drive --frames {s['canyon']} "
+                                         f"--resolution {s['canyon_res'][0]}x{s['canyon_res'][1]} --seed 3 --out data/canyon")
+        out = {}
+        for k, (name, (gen_over, radio)) in enumerate(CANYON_VARIANTS.items()):
+            if gen_over:
+                from synthrm.config import merge_config
+
+                root = generate(make_config("canyon-drive", merge_config(over, gen_over)), self.work / f"canyon-v{k}")
+            elif radio:
+                root = relabel(base, self.work / f"canyon-v{k}", radio)
+            else:
+                root = base
+            frames, titles = [], []
+            lay = None
+            for _, sid in list_samples(root):
+                smp = read_sample(root, sid)
+                if lay is None:
+                    lay = Layout.load(root / "scenes" / smp["attrs"]["scene_id"])
+                    hmap = height_map(lay)
+                fr = canyon_frame(smp, lay, hmap)
+                rays = canyon_frame(smp, lay, hmap, pixel_values=counted_values(
+                    smp["path_gain_db"][0], smp["path_gain_source"][0], smp["semantic"], "rays-only"))
+                fr["rays_only_contrast_db"] = rays["canyon"]["contrast_db"]
+                fr["sample"] = sid
+                frames.append(fr)
+                titles.append(f"frame {sid}")
+            if k == 0:
+                canyon_figure(frames, titles, self.figdir / "fig11_height_profiles.png")
+                self.canyon_strip(root)
+            inc = [f for f in frames if f["tx_in_canyon"]]
+            summ = {}
+            for key in ("contrast_db", "friis_contrast_db"):
+                v = [[f["canyon"][key]] for f in inc if f["canyon"][key] is not None]
+                summ[key] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(v)))
+            summ["rays_only_contrast_db"] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(
+                [[f["rays_only_contrast_db"]] for f in inc if f["rays_only_contrast_db"] is not None])))
+            summ["other_contrast_db"] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(
+                [[f["other"]["contrast_db"]] for f in inc if f["other"]["contrast_db"] is not None])))
+            for band in ("street", "upper"):
+                v = [f["canyon"][band]["los_share"] for f in inc if f["canyon"][band]["los_share"] is not None]
+                summ[f"los_share_{band}"] = float(np.mean(v)) if v else None
+            summ["frames_in_canyon"] = len(inc)
+            summ["frames_10db"] = sum(1 for f in inc if (f["canyon"]["contrast_db"] or -99) >= 10)
+            for f in frames:
+                f.pop("points")
+            out[name] = {"frames": frames, "summary": summ}
+        self.res["fig11"] = out
+
+    def canyon_strip(self, root: Path) -> None:
+        from synthrm.figures import pyplot, save_figure
+        from synthrm.dataset.hdf5 import list_samples, read_sample
+
+        plt = pyplot()
+        ids = [sid for _, sid in list_samples(root)]
+        pick = ids if len(ids) <= 6 else [ids[int(round(i))] for i in np.linspace(0, len(ids) - 1, 6)]
+        ss = [read_sample(root, sid, ["rgb", "path_gain_db"]) for sid in pick]
+        vals = np.concatenate([x["path_gain_db"][0][np.isfinite(x["path_gain_db"][0])] for x in ss])
+        lo, hi = np.percentile(vals, [2, 99.5])
+        fig, ax = plt.subplots(2, len(ss), figsize=(2.7 * len(ss), 4.3), squeeze=False)
+        for j, (sid, x) in enumerate(zip(pick, ss)):
+            ax[0, j].imshow(x["rgb"])
+            im = ax[1, j].imshow(x["path_gain_db"][0], vmin=lo, vmax=hi, cmap="viridis")
+            ax[0, j].set_title(f"frame {sid}", fontsize=8)
+            for a in ax[:, j]:
+                a.axis("off")
+        fig.colorbar(im, ax=ax[1, -1], fraction=0.05, label="path gain [dB]")
+        save_figure(fig, self.figdir / "fig11_frames.png")
+
+    # ---- learning
+    def learning(self):
+        import torch
+
+        from synthrm.config import make_indoor_config
+        from synthrm.models.config import TrainConfig
+        from synthrm.generate.indoor import generate_indoor
+        from synthrm.models.evaluate import evaluate
+        from synthrm.models.train import train
+
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        lr = {"outdoor": {}, "indoor": None, "source": "small runs of this script"}
+        runs = self.work / "runs"
+        if self.a.learning_runs:
+            lr["source"] = f"the runs in {self.a.learning_runs} (benchmarks/learning_protocol.sh)"
+            found = sorted(p for p in Path(self.a.learning_runs).iterdir() if (p / "evaluation.json").is_file())
+            for run in found:
+                ev = json.loads((run / "evaluation.json").read_text())
+                for r in ev["data"].values():
+                    if Path(r.get("path", "")).is_dir():
+                        evaluate(run, r["path"], splits=present_splits(r["path"]) if ev["model"] == "senseray3d"
+                                 else None, progress=False)
+                ev = json.loads((run / "evaluation.json").read_text())
+                if ev["model"] == "senseray3d":
+                    lr["indoor"] = {"run": str(run), "eval": ev, "log": _log(run), "train_entries": _n_examples(run)}
+                else:
+                    lr["outdoor"][run.name] = {"run": str(run), "eval": ev, "log": _log(run)}
+            self.res["learning"] = lr
+            return
+        s = self.size
+        run = runs / "radiounet-s"
+        cfg = TrainConfig(model="radiounet-s", width=16, epochs=s["epochs"], restart_epochs=s["epochs"],
+                          patience=s["epochs"], seed=0)
+        train(cfg, self.train_mix, run, resume=(run / "last.pt").exists(), progress=False, log=lambda m: None)
+        for d in DISTRICTS:
+            evaluate(run, self.base[d], progress=False)
+        ev = json.loads((run / "evaluation.json").read_text())
+        lr["outdoor"]["radiounet-s"] = {"run": str(run), "eval": ev, "log": _log(run),
+                                        "normalisation": self.normalisation(run)}
+        over = {k: v for k, v in s["indoor"].items()}
+        over.update({"seed": 0, "voxel_size_m": 0.2})
+        icfg = make_indoor_config("indoor-apartment", over)
+        ind = self.work / "indoor"
+        generate_indoor(icfg, ind, progress=False, log=lambda m: None)
+        irun = runs / "senseray3d"
+        tcfg = TrainConfig(model="senseray3d", width=12, epochs=s["indoor_epochs"], restart_epochs=s["indoor_epochs"],
+                           patience=s["indoor_epochs"], batch_size=2, seed=0)
+        train(tcfg, ind, irun, resume=(irun / "last.pt").exists(), progress=False, log=lambda m: None)
+        evaluate(irun, ind, splits=present_splits(ind), progress=False)
+        lr["indoor"] = {"run": str(irun), "eval": json.loads((irun / "evaluation.json").read_text()), "log": _log(irun),
+                        "train_entries": _n_examples(irun),
+                        "config": {"scenes": icfg.scenes, "tx_per_scene": icfg.tx_per_scene,
+                                   "voxel_size_m": icfg.voxel_size_m, "area_m2": list(icfg.apartment.area_m2)}}
+        self.res["learning"] = lr
+
+    def normalisation(self, run: Path) -> dict:
+        """Why Table 2's numbers differ: our RadioUNet-S predictions scored (a) under other
+        normalisations of the maps (the fixed -160..-40 dB range, ours; min-max per map; a
+        fixed range whose lower end makes the truth's RMS equal to what the seed's PSNR and
+        NMSE imply, sqrt(MSE / NMSE)) and (b) on the Monte Carlo labels only (provenance
+        1-2); and the free-space error of the labels by provenance."""
+        from synthrm.metrics import radio_metrics
+        from synthrm.models.data import OutdoorExamples
+        from synthrm.models.evaluate import outdoor_predictions
+        from synthrm.models.train import load_model
+        from synthrm.radio.physics import fspl_db
+
+        model, meta = load_model(run)
+        lo, hi = meta["range_db"]
+        mse = 10 ** (-SEED_TABLE2["radiounet-s"]["mix"][2] / 10)
+        seed_rms = float(np.sqrt(mse / SEED_TABLE2["radiounet-s"]["mix"][0]))
+        out = {"seed_truth_rms_mix": seed_rms}
+        for d in DISTRICTS:
+            ds = OutdoorExamples(self.base[d], inputs=meta["inputs"])
+            pred, _ = outdoor_predictions(model, ds, (lo, hi))
+            truth = np.stack([it.path_gain_db for it in ds.items]).astype(np.float64)
+            src = np.stack([it.source for it in ds.items])
+            dist = np.stack([it.distance_m for it in ds.items]).astype(np.float64)
+            valid = np.isfinite(truth)
+            rays = valid & np.isin(src, (1, 2))
+
+            def norm(x, a, b):
+                return np.clip((x - a) / (b - a), 0, 1)
+
+            # the lower end of a fixed range (upper end -40 dB) at which the truth's RMS is the seed's
+            a_lo, a_hi = -160.0, hi - 1.0
+            for _ in range(60):
+                mid = (a_lo + a_hi) / 2
+                rms = np.sqrt(np.mean(norm(truth[valid], mid, hi) ** 2))
+                a_lo, a_hi = (mid, a_hi) if rms > seed_rms else (a_lo, mid)
+            implied = (a_lo + a_hi) / 2
+            tmin = np.nanmin(np.where(valid, truth, np.inf), axis=(1, 2), keepdims=True)
+            tmax = np.nanmax(np.where(valid, truth, -np.inf), axis=(1, 2), keepdims=True)
+            span = np.maximum(tmax - tmin, 1e-6)
+            cases = {"fixed -160..-40 dB (ours)": (norm(pred, lo, hi), norm(truth, lo, hi), valid),
+                     "fixed -160..-40 dB, Monte Carlo labels only (1-2)": (norm(pred, lo, hi), norm(truth, lo, hi), rays),
+                     "min-max per map": (np.clip((pred - tmin) / span, 0, 1), np.clip((truth - tmin) / span, 0, 1),
+                                         valid),
+                     f"fixed {implied:.0f}..-40 dB (truth RMS = the seed's)": (norm(pred, implied, hi),
+                                                                             norm(truth, implied, hi), valid)}
+            res = {}
+            for name, (p_, t_, v_) in cases.items():
+                m = radio_metrics(p_, t_, v_, range_db=(0.0, 1.0))
+                res[name] = {"nmse": m["nmse"], "mae": m["mae_db"], "psnr_db": m["psnr_db"], "ssim": m.get("ssim"),
+                             "truth_rms": float(np.sqrt(np.mean(t_[v_] ** 2))),
+                             "mae_db": float(np.mean(np.abs(pred - truth)[v_]))}
+            res["implied_low_db"] = float(implied)
+            ok = valid & np.isfinite(dist)
+            fr = np.abs(-fspl_db(np.maximum(np.where(ok, dist, 1.0), 0.01), 3.5e9) - truth)
+            res["friis_mae_db_by_source"] = {int(k): {"mae_db": float(fr[ok & (src == k)].mean()),
+                                                      "share": float((ok & (src == k)).sum() / ok.sum())}
+                                             for k in (1, 2, 3, 4) if (ok & (src == k)).any()}
+            out[d] = res
+        return out
+
+
+def present_splits(root) -> list[str]:
+    from synthrm.dataset.hdf5 import read_index
+
+    have = set(read_index(root).get("splits", {}).values())
+    return [s for s in ("train", "val", "test") if s in have]
+
+
+def _log(run: Path) -> list:
+    p = run / "log.json"
+    return json.loads(p.read_text()) if p.is_file() else []
+
+
+def _n_examples(run: Path) -> int | None:
+    """Training examples of a run (its ``run.json``), None when it does not say."""
+    p = run / "run.json"
+    return len(json.loads(p.read_text()).get("train_examples", [])) if p.is_file() else None
+
+
+def share_ge(rows, concept, rule, masks, thr) -> float | None:
+    v = [r[rule]["r"].get(masks, {}).get(concept) for r in rows]
+    v = [x for x in v if x is not None]
+    return float(np.mean(np.array(v) >= thr)) if v else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a smoke run of a few frames (minutes)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply the frame counts (4: the full size)")
+    ap.add_argument("--work", default="repro_work", help="folder of the generated data and runs (resumable)")
+    ap.add_argument("--out", default=str(HERE.parent / "docs" / "reproduction.md"))
+    ap.add_argument("--reference", default=str(DEFAULT_REFERENCE),
+                    help="seed-budget reference frames (../shared/radio-reference); the row is skipped without it")
+    ap.add_argument("--learning-runs", help="take Table 2 / Table III from these runs (learning_protocol.sh's runs/)")
+    ap.add_argument("--skip-learning", action="store_true", help="leave the learning rows out")
+    ap.add_argument("--doc-only", action="store_true",
+                    help="rewrite --out from the results.json next to it (no new measurement)")
+    ap.add_argument("--refresh-learning", action="store_true",
+                    help="recompute only the learning rows from the finished runs and data in --work (evaluation, "
+                         "no training), merge them into the saved results and rewrite --out")
+    a = ap.parse_args()
+    if not a.scale > 0:
+        raise SystemExit("--scale: must be > 0")
+    from reproduce_doc import write_doc
+
+    if a.doc_only:
+        out = Path(a.out)
+        figdir = out.parent / out.stem
+        p = figdir / "results.json"
+        if not p.is_file():
+            raise SystemExit(f"{p}: no results to write the page from; run without --doc-only first")
+        write_doc(json.loads(p.read_text()), out, figdir)
+        log(f"wrote {out} from {p}")
+        return
+
+    if a.refresh_learning:
+        out = Path(a.out)
+        p = out.parent / out.stem / "results.json"
+        if not p.is_file():
+            raise SystemExit(f"{p}: no results to refresh; run without --refresh-learning first")
+        r = Repro(a)
+        r.res = json.loads(p.read_text())
+        r.size = r.res["size"]
+        r.base = {d: r.work / f"base-{d}" for d in DISTRICTS}
+        r.train_mix = r.work / "train-mix"
+        t = time.perf_counter()
+        r.learning()
+        r.res.setdefault("refreshed", {})["learning"] = round(time.perf_counter() - t, 1)
+        r.res = portable(r.res)
+        write_doc(r.res, r.out, r.figdir)
+        log(f"refreshed the learning rows of {r.out}")
+        return
+    r = Repro(a)
+    cmd = "python benchmarks/reproduce.py" + (" --quick" if a.quick else "") + \
+        (f" --scale {a.scale:g}" if a.scale != 1 else "") + (" --skip-learning" if a.skip_learning else "") + \
+        (f" --learning-runs {a.learning_runs}" if a.learning_runs else "")
+    r.res["commands"]["reproduce"] = cmd
+    r.timed("data", r.base_data)
+    r.timed("segmenter", r.segmenter)
+    r.timed("measure", r.measure)
+    r.timed("budget", r.budget)
+    r.table3()
+    r.grid()
+    r.timed("combination", r.combination)
+    r.timed("preset", r.preset)
+    r.fig9()
+    r.fig10()
+    r.timed("fig11", r.fig11)
+    if not a.skip_learning:
+        r.timed("learning", r.learning)
+    r.res["seconds"]["total"] = round(time.perf_counter() - r.t0, 1)
+    prev_p = r.figdir / "results.json"
+    if prev_p.is_file():  # an earlier pass of the same command on the same --work: keep its timings
+        prev = json.loads(prev_p.read_text())
+        if prev.get("size") == json.loads(json.dumps(r.size)) and prev.get("commands", {}).get("reproduce") == cmd:
+            r.res["previous_runs"] = prev.get("previous_runs", []) + [{"seconds": prev["seconds"]}]
+    r.res["budget"] = summarise_budget(r.budget_rows)
+    r.res["reference_folder"] = str(a.reference) if Path(a.reference).is_dir() else None
+    r.res = portable(r.res)
+    write_doc(r.res, r.out, r.figdir)
+    log(f"wrote {r.out} in {r.res['seconds']['total']:.0f} s")
+
+
+#: Keys of the results whose values are folders or files: stored relative to the working
+#: directory, so that results.json names no folder of the machine it ran on.
+PATH_KEYS = ("path", "run", "root", "reference_folder")
+
+
+def portable(obj):
+    """``obj`` with every absolute path under :data:`PATH_KEYS` made relative to the
+    working directory."""
+    if isinstance(obj, dict):
+        return {k: (os.path.relpath(v) if k in PATH_KEYS and isinstance(v, str) and os.path.isabs(v) else portable(v))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [portable(v) for v in obj]
+    return obj
+
+
+def summarise_budget(b: dict) -> dict:
+    from synthrm.analysis.sensitivity import summarise_pmax, summarise_r
+
+    out = {"downtown": {"frames": b["downtown"]["frames"]}, "reference": None}
+    base = b["downtown"]["CPU default (5e6-2e7 rays)"]
+    for k, rows in b["downtown"].items():
+        if k == "frames":
+            continue
+        out["downtown"][k] = {"r": summarise_r(rows), "r_rays": summarise_r(rows, rule="rays-only"),
+                              "pmax": summarise_pmax(rows), **paired(rows, base)}
+    if b["reference"]:
+        out["reference"] = {}
+        for d, v in b["reference"].items():
+            ref = v["rows"]["seed budget (2^31 or 2e8 rays)"]
+            out["reference"][d] = {"frames": v["frames"], "rays": v["rays"], "sets": {}}
+            for k, rows in v["rows"].items():
+                out["reference"][d]["sets"][k] = {"r": summarise_r(rows), "r_rays": summarise_r(rows, rule="rays-only"),
+                                                  **paired(rows, ref)}
+    return out
+
+
+def paired(rows: list[dict], ref: list[dict]) -> dict:
+    """Per-map differences against the same maps of ``ref``: mean r_building difference
+    and mean absolute Pmax difference."""
+    key = {(r["frame"], r["tx"]): r for r in ref}
+    dr, dp = [], []
+    for r in rows:
+        q = key.get((r["frame"], r["tx"]))
+        if q is None:
+            continue
+        a, b = r["excluded"]["r"]["exact"]["building"], q["excluded"]["r"]["exact"]["building"]
+        if a is not None and b is not None:
+            dr.append(a - b)
+        if r["excluded"]["pmax_db"] is not None and q["excluded"]["pmax_db"] is not None:
+            dp.append(abs(r["excluded"]["pmax_db"] - q["excluded"]["pmax_db"]))
+    return {"mean_r_diff": float(np.mean(dr)) if dr else None, "mean_abs_r_diff": float(np.mean(np.abs(dr))) if dr
+            else None, "mean_abs_pmax_diff_db": float(np.mean(dp)) if dp else None, "paired_maps": len(dr)}
+
+
+if __name__ == "__main__":
+    main()

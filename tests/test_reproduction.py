@@ -1,0 +1,333 @@
+"""The papers' settings as options and presets (Tx anywhere in the district, the
+Figure 11 drive, SynthRM-like data) and the analysis behind docs/reproduction.md."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from synthrm.config import city_presets, make_config
+from synthrm.radio.config import RadioConfig
+from synthrm.errors import ConfigError, PoseError
+
+from conftest import TINY_CITY, assert_same_samples, tiny_config
+
+
+def _tiny(preset, **over):
+    over.setdefault("camera", {})
+    over["camera"] = {"resolution": [64, 48], **over["camera"]}
+    over["city"] = {**TINY_CITY, **over.get("city", {})}
+    over["render"] = {"spp": 2}
+    over["radio"] = {"samples_per_tx": 10 ** 5, **over.get("radio", {})}
+    return make_config(preset, over)
+
+
+def _layout(seed=5, city=None):
+    from synthrm.scene.city import generate_city
+    from synthrm.scene.layout import Layout
+
+    return Layout.from_json(generate_city(city or tiny_config(frames=1).city, seed).footprints_json())
+
+
+# ------------------------------------------------------------------ configs and presets
+def test_new_presets_are_valid_and_say_what_they_are():
+    for d in ("downtown", "mix", "margin"):
+        c = make_config(f"seed-{d}")
+        assert c.city.district == d and c.radio.tx_placement == "random"
+        assert c.camera.uav_altitude_m == (120.0, 240.0) and c.camera.view == "uav"
+        assert (c.radio.exact_los, c.radio.fill, c.radio.diffraction) == (False, False, True)
+        assert c.city.height_m == make_config(f"city-{d}").city.height_m
+        # flags still override the preset
+        assert make_config(f"seed-{d}", {"radio": {"tx_placement": "district"}}).radio.tx_placement == "district"
+    c = make_config("canyon-drive")
+    assert c.camera.view == "drive" and c.radio.tx_placement == "camera" and c.radio.tx_per_frame == 1
+    assert c.city.district == "downtown" and c.frames == c.frames_per_scene == 12
+    assert c.camera.drive_beyond_m <= c.city.margin_m and c.camera.drive_yaw_deg == 180
+    assert {"seed-downtown", "seed-mix", "seed-margin", "canyon-drive"} <= set(city_presets())
+
+
+@pytest.mark.parametrize("over, msg", [
+    ({"radio": {"tx_placement": "anywhere"}}, r"radio.tx_placement: must be one of \('random', 'district'"),
+    ({"camera": {"view": "drive", "drive_beyond_m": -1}}, "camera.drive_beyond_m: must be >= 0"),
+    ({"camera": {"view": "drive", "drive_beyond_m": 50}}, "within city.margin_m = 40 m"),
+    ({"camera": {"drive_yaw_deg": 270}}, r"camera.drive_yaw_deg: must be in \[-180, 180\]"),
+    ({"camera": {"drive_pitch_deg": -80}}, r"camera.drive_pitch_deg: must be in \[-60, 60\]"),
+    ({"camera": {"view": "flying"}}, "camera.view: unknown view 'flying'"),
+    ({"camera": {"view": "drive"}, "plan": "plan.json"}, "plan: a drive is a fixed trajectory"),
+])
+def test_bad_values_are_one_line_errors(over, msg):
+    with pytest.raises(ConfigError, match=msg) as e:
+        make_config("city-mix", over)
+    assert "\n" not in str(e.value)
+
+
+def test_cli_bad_drive_value_is_one_line_and_exit_2(tmp_path, capsys):
+    from synthrm.cli import main
+
+    y = tmp_path / "c.yaml"
+    y.write_text("preset: canyon-drive\ncamera: {drive_beyond_m: 500}\n")
+    assert main(["generate", "--config", str(y), "--out", str(tmp_path / "ds")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "camera.drive_beyond_m" in err
+    assert not (tmp_path / "ds" / "shards").exists()
+
+
+def test_orchestration_refuses_a_drive(tmp_path):
+    from synthrm.orchestrate.candidates import render_candidates
+
+    with pytest.raises(ConfigError, match="fixed trajectory"):
+        render_candidates(_tiny("canyon-drive"), tmp_path, 2, progress=False)
+
+
+# ------------------------------------------------------------------ placement and poses
+def test_district_placement_covers_the_city_not_the_view():
+    """Uniform over the scene extent (the paper's Figure 8), on the 1.6 m plane, clear of
+    every footprint, seeded; independent of the view centre and of tx_radius_m."""
+    from synthrm.radio.transmitters import place_transmitters
+
+    lay = _layout()
+    x0, y0, x1, y1 = lay.extent
+    corner = np.array([x0 + 1, y0 + 1, 0.0])
+    rc = RadioConfig(tx_placement="district", tx_per_frame=64, tx_radius_m=5.0)
+    a = place_transmitters(lay, rc, np.random.default_rng(1), corner, np.eye(4))
+    b = place_transmitters(lay, rc, np.random.default_rng(1), np.array([x1, y1, 0.0]), np.eye(4))
+    assert np.array_equal(a.positions, b.positions)
+    p = a.positions
+    assert np.allclose(p[:, 2], 1.6)
+    assert np.all((p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1))
+    assert all(lay.building_at(x, y, 0.0, margin_m=0.99) is None for x, y, _ in p)
+    # spread over the whole city: every quadrant holds transmitters, most far beyond 5 m
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    quads = {(bool(x > cx), bool(y > cy)) for x, y, _ in p}
+    assert len(quads) == 4
+    assert np.mean(np.linalg.norm(p[:, :2] - corner[:2], axis=1) > 5.0) > 0.9
+
+
+def test_drive_poses_follow_one_inner_street_into_the_margin():
+    from synthrm.camera.poses import drive_pose, inner_streets, sample_pose
+
+    cfg = make_config("canyon-drive", {"city": TINY_CITY})
+    lay, cam = _layout(city=cfg.city), cfg.camera
+    steps = 5
+    poses = [drive_pose(lay, cam, np.random.default_rng(7), k, steps) for k in range(steps)]
+    pos = np.array([p[:3, 3] for p in poses])
+    assert np.allclose(pos[:, 2], cam.vehicle_height_m)
+    d = np.diff(pos[:, :2], axis=0)
+    assert np.allclose(np.linalg.norm(d, axis=1), np.linalg.norm(d[0]))  # evenly spaced, one line
+    u = d[0] / np.linalg.norm(d[0])
+    cross = lambda v, w: v[..., 0] * w[1] - v[..., 1] * w[0]  # noqa: E731
+    assert np.allclose(cross(d, u), 0, atol=1e-9)
+    # the street: an inner one (not on the grid's boundary) along the drive, driven from
+    # its middle to drive_beyond_m past its end
+    along = [s for s in inner_streets(lay)
+             if abs(abs(np.subtract(s.end, s.start) @ u) - np.linalg.norm(np.subtract(s.end, s.start))) < 1e-6]
+    street = min(along, key=lambda s: abs(cross(pos[0, :2] - np.asarray(s.start), u)))
+    assert abs(cross(pos[0, :2] - np.asarray(street.start), u)) == pytest.approx(0.25 * street.width_m)
+    a, b = np.asarray(street.start), np.asarray(street.end)
+    mid = (a + b) / 2
+    along0 = (pos[0, :2] - mid) @ u
+    assert abs(along0) < 1e-6
+    assert math.isclose((pos[-1, :2] - mid) @ u, np.linalg.norm(b - a) / 2 + cam.drive_beyond_m, rel_tol=1e-9)
+    x0, y0, x1, y1 = lay.extent
+    assert x0 <= pos[-1, 0] <= x1 and y0 <= pos[-1, 1] <= y1
+    # the camera looks back along the street (yaw 180), pitched up
+    fwd = np.array([p[:3, 2] for p in poses])
+    assert np.allclose(fwd[:, :2] / np.linalg.norm(fwd[:, :2], axis=1, keepdims=True), -u, atol=1e-9)
+    assert np.all(fwd[:, 2] > 0)
+    with pytest.raises(PoseError, match="fixed trajectory"):
+        sample_pose(lay, cam, np.random.default_rng(0))
+
+
+def test_canyon_drive_generates_a_drive_with_the_tx_on_the_vehicle(tmp_path):
+    """Same seed, same bytes; the frames of a scene drive one street; Tx 0 rides 0.3 m
+    above the camera; the last frame is out of the grid, in the open margin."""
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+    from synthrm.generate import generate
+
+    cfg = _tiny("canyon-drive", frames=3, frames_per_scene=3)
+    generate(cfg, tmp_path / "a", progress=False)
+    generate(cfg, tmp_path / "b", progress=False)
+    assert_same_samples(tmp_path / "a", tmp_path / "b", n=3)
+    ss = [read_sample(tmp_path / "a", sid) for _, sid in list_samples(tmp_path / "a")]
+    pos = np.array([s["cam_to_world"][:3, 3] for s in ss])
+    d1, d2 = pos[1, :2] - pos[0, :2], pos[2, :2] - pos[0, :2]
+    assert abs(d1[0] * d2[1] - d1[1] * d2[0]) < 1e-6
+    for s in ss:
+        assert s["tx_position"].shape == (1, 3)
+        assert np.allclose(s["tx_position"][0], s["cam_to_world"][:3, 3] + [0, 0, 0.3])
+        assert s["attrs"]["view"] == "drive"
+    # a shorter run of the same preset still spans the whole drive
+    short = _tiny("canyon-drive", frames=2, frames_per_scene=3)
+    generate(short, tmp_path / "c", progress=False)
+    last = read_sample(tmp_path / "c", "000001")["cam_to_world"][:3, 3]
+    assert np.allclose(last, pos[-1])
+
+
+def test_seed_preset_same_seed_same_bytes(tmp_path):
+    from synthrm.dataset.hdf5 import read_sample
+    from synthrm.generate import generate
+
+    cfg = _tiny("seed-margin", frames=1, radio={"tx_per_frame": 2, "tx_placement": "district"})
+    generate(cfg, tmp_path / "a", progress=False)
+    generate(cfg, tmp_path / "b", progress=False)
+    assert_same_samples(tmp_path / "a", tmp_path / "b", n=1)
+    s = read_sample(tmp_path / "a", "000000")
+    assert s["attrs"]["tx_placement"] == "district" and not s["attrs"]["fill"]
+    assert 120 <= s["cam_to_world"][2, 3] <= 240
+    assert set(np.unique(s["path_gain_source"])) <= {0, 1, 2}  # Monte Carlo only: no fill
+
+
+# ------------------------------------------------------------------ analysis
+def test_pixel_rules():
+    from synthrm.analysis.sensitivity import FLOOR_DB, PIXEL_RULES, counted_values
+
+    pg = np.array([[-60.0, -70.0, np.nan, np.nan], [-80.0, -90.0, -100.0, np.nan]])
+    src = np.array([[1, 2, 0, 0], [3, 4, 1, 0]], np.uint8)
+    sem = np.array([[4, 4, 4, 0], [1, 1, 5, 0]], np.uint8)  # two sky pixels (semantic 0)
+    v = {r: counted_values(pg, src, sem, r) for r in PIXEL_RULES}
+    assert np.isfinite(v["excluded"]).sum() == 5
+    assert np.array_equal(np.isfinite(v["rays-only"]), np.isin(src, (1, 2)))
+    assert v["floored"][0, 2] == FLOOR_DB and np.isnan(v["floored"][0, 3])
+    assert v["rays-floored"][1, 0] == FLOOR_DB and v["rays-floored"][1, 2] == -100 and np.isnan(v["rays-floored"][1, 3])
+    assert np.isfinite(v["sky-floored"]).all() and v["sky-floored"][1, 3] == FLOOR_DB
+    assert np.array_equal(counted_values(pg, None, sem, "rays-only"), v["excluded"], equal_nan=True)
+    with pytest.raises(ValueError, match="unknown pixel rule"):
+        counted_values(pg, src, sem, "some")
+
+
+def test_masks_and_degradations():
+    from synthrm.analysis.sensitivity import concept_masks, degrade_mask
+
+    sem = np.zeros((16, 16), np.uint8)
+    sem[4:12, 4:12] = 4
+    sem[:4] = 5
+    sem[12:] = 1
+    mat = np.where(np.isin(sem, (4, 5)), 2, np.where(sem == 1, 13, 0)).astype(np.uint8)
+    m = concept_masks(sem, mat)
+    assert np.array_equal(m["building+roof"], m["building"] | m["roof"])
+    assert np.array_equal(m["concrete"], m["building+roof"])  # every concrete pixel: facade or roof
+    assert np.array_equal(m["pavement"], sem == 1)
+    assert np.array_equal(concept_masks(sem)["concrete"], m["concrete"])  # from the material table
+    rng = np.random.default_rng(0)
+    b = m["building"]
+    assert degrade_mask(b, "dilate", 1, rng).sum() == 10 * 10
+    assert degrade_mask(b, "erode", 1, rng).sum() == 6 * 6
+    sh = degrade_mask(b, "shift", 2, rng)
+    assert sh.sum() <= b.sum() and not np.array_equal(sh, b)
+    fl = degrade_mask(b, "flip", 0.5, np.random.default_rng(1))
+    assert 0 < (fl ^ b).mean() < 1 and ((fl ^ b).reshape(4, 4, 4, 4).mean(axis=(1, 3)) % 1 == 0).all()
+    with pytest.raises(ValueError, match="unknown degradation"):
+        degrade_mask(b, "blur", 1, rng)
+
+
+def test_gap_between_groups_resamples_frames_of_each():
+    from synthrm.analysis.sensitivity import summarise_gap
+
+    def rows(name, vals):
+        return [{"frame": f"{name}/{i // 2}", "excluded": {"r": {"exact": {"building": v}}}} for i, v in enumerate(vals)]
+
+    a, b = rows("a", [0.8, 0.7, 0.9, 0.6, None, 0.8]), rows("b", [0.1, 0.2, 0.0, 0.1])
+    g = summarise_gap(a, b)
+    assert g["mean"] == pytest.approx(np.mean([0.8, 0.7, 0.9, 0.6, 0.8]) - 0.1)
+    assert g["lo"] <= g["mean"] <= g["hi"] and g["lo"] > 0.4
+    assert summarise_gap(a, rows("c", [None]))["mean"] is None
+
+
+def test_frame_bootstrap_and_modes():
+    from synthrm.analysis.sensitivity import density_modes, frame_bootstrap
+    from synthrm.analysis.stats import bimodality_coefficient
+
+    rng = np.random.default_rng(0)
+    frames = [rng.normal(f % 3, 0.1, 4).tolist() + [None, float("nan")] for f in range(30)]
+    est, lo, hi = frame_bootstrap(frames, seed=1)
+    assert lo < est < hi and abs(est - 1.0) < 0.3
+    assert frame_bootstrap(frames, seed=1) == (est, lo, hi)  # seeded
+    assert frame_bootstrap([[None]]) == (None, None, None)
+    # too few values for the statistic: estimate and bounds None, not an exception
+    assert frame_bootstrap([[1.0], [2.0]], bimodality_coefficient)[0] is None
+    x = np.concatenate([rng.normal(-75, 3, 200), rng.normal(-50, 3, 200)])
+    assert sorted(round(m / 5) * 5 for m in density_modes(x)) == [-75, -50]
+
+
+def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
+    from synthrm.analysis import concept_correlations, semantic_masks
+    from synthrm.analysis.segment import RGBSegmenter
+    from synthrm.analysis.sensitivity import PIXEL_RULES, measure_dataset, summarise_pmax, summarise_r
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+    from synthrm.scene.classes import SEMANTIC_CLASSES
+
+    root, _ = tiny_dataset
+    ss = [read_sample(root, sid) for _, sid in list_samples(root)]
+    seg = RGBSegmenter().fit([s["rgb"] for s in ss], [s["semantic"] for s in ss])
+    rows = measure_dataset(root, segmenter=seg)
+    assert rows and all(set(PIXEL_RULES) <= set(r) for r in rows)
+    for r in rows:
+        s = next(x for x in ss if x["attrs"]["frame"] == int(r["sample"]))
+        ref = concept_correlations(s["path_gain_db"][r["tx"]], semantic_masks(s["semantic"], s["material"]))
+        assert r["excluded"]["r"]["exact"]["building"] == ref["building"].r
+        assert r["excluded"]["pmax_db"] == pytest.approx(float(np.nanmax(s["path_gain_db"][r["tx"]])))
+        assert set(r["excluded"]["r"]) >= {"exact", "rgb-segmenter", "exact, shifted 4 px"}
+        i = np.unravel_index(np.nanargmax(s["path_gain_db"][r["tx"]]), s["semantic"].shape)
+        assert r["excluded"]["pmax_class"] == SEMANTIC_CLASSES[int(s["semantic"][i])]
+        assert isinstance(r["excluded"]["pmax_los"], bool)
+        for rule in PIXEL_RULES:
+            for masks in r[rule]["r"].values():
+                assert all(v is None or -1 <= v <= 1 for v in masks.values())
+    sr = summarise_r(rows, "road")
+    assert sr["defined"] + sr["undefined"] == len(rows) and sr["frames"] == len({r["frame"] for r in rows})
+    pm = summarise_pmax(rows)
+    assert pm["maps"] == len(rows) and pm["los_maps"] + pm["nlos_maps"] <= len(rows)
+    # labels given instead: only those samples, their values
+    sid = rows[0]["sample"]
+    s = next(x for x in ss if x["attrs"]["frame"] == int(sid))
+    other = measure_dataset(root, degradations={}, labels={sid: (s["path_gain_db"] - 10.0, None)})
+    assert {r["sample"] for r in other} == {sid}
+    assert other[0]["excluded"]["pmax_db"] == pytest.approx(rows[0]["excluded"]["pmax_db"] - 10.0)
+
+
+def test_rgb_segmenter_learns_separable_classes():
+    from synthrm.analysis.segment import RGBSegmenter, class_iou
+
+    rng = np.random.default_rng(0)
+    sem = np.zeros((32, 48), np.uint8)
+    sem[8:20] = 4
+    sem[20:] = 1
+    col = np.array([[135, 206, 235], [60, 60, 60], [0, 0, 0], [0, 0, 0], [200, 120, 80]], np.float64)
+    img = np.clip(col[sem] + rng.normal(0, 6, (32, 48, 3)), 0, 255).astype(np.uint8)
+    seg = RGBSegmenter().fit([img], [sem])
+    iou = class_iou(seg.predict(img), sem)
+    assert min(iou.values()) > 0.9 and set(iou) == {"sky", "road", "facade"}
+    with pytest.raises(RuntimeError, match="fit first"):
+        RGBSegmenter().predict(img)
+
+
+def test_canyon_profile_of_a_drive(tmp_path):
+    """Facade pixels split into the drive's canyon and the rest; street level and upper
+    bands; the free-space expectation from distances; the figure is written."""
+    from synthrm.analysis.canyon import canyon_figure, canyon_frame, drive_street
+    from synthrm.analysis.geometry import height_map
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+    from synthrm.generate import generate
+    from synthrm.scene.layout import Layout
+
+    cfg = _tiny("canyon-drive", frames=2, frames_per_scene=2, camera={"resolution": [96, 72]})
+    generate(cfg, tmp_path / "ds", progress=False)
+    s = read_sample(tmp_path / "ds", list_samples(tmp_path / "ds")[0][1])
+    lay = Layout.load(tmp_path / "ds" / "scenes" / s["attrs"]["scene_id"])
+    st = drive_street(lay, s["cam_to_world"])
+    f = np.asarray(s["cam_to_world"])[:2, 2]
+    u = np.subtract(st.end, st.start) / np.linalg.norm(np.subtract(st.end, st.start))
+    assert abs(abs(u @ f) / np.linalg.norm(f) - 1) < 1e-6
+    fr = canyon_frame(s, lay, height_map(lay))
+    assert fr["tx_in_canyon"]  # frame 0 starts in the middle of the street
+    n_fac = int((np.isin(s["semantic"], (4, 9)) & np.isfinite(s["path_gain_db"][0])).sum())
+    assert len(fr["points"]) == n_fac and fr["points"][:, 2].sum() > 0
+    for grp in ("canyon", "other"):
+        for band in ("street", "upper"):
+            g = fr[grp][band]
+            assert (g["pixels"] == 0) == (g["median_db"] is None)
+    c = fr["canyon"]
+    if c["contrast_db"] is not None:
+        assert c["contrast_db"] == pytest.approx(c["upper"]["median_db"] - c["street"]["median_db"])
+    assert canyon_figure([fr], ["frame 0"], tmp_path / "f.png").is_file()
