@@ -31,69 +31,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 DEFAULT_REFERENCE = HERE.parents[1] / "shared" / "radio-reference"
 
-# --------------------------------------------------------------------------- the seeds
-#: SynthRM (seed 000) Table 3: concept -> district -> (mean, std) of point-biserial r.
-SEED_TABLE3 = {
-    "road": {"downtown": (0.1168, 0.0883), "margin": (0.1236, 0.1150), "mix": (0.2344, 0.0314)},
-    "building": {"downtown": (0.7964, 0.3043), "margin": (0.1102, 0.1766), "mix": (0.5044, 0.0867)},
-    "roof": {"downtown": (0.1961, 0.0928), "margin": (0.1192, 0.1376), "mix": (0.2448, 0.0499)},
-    "concrete": {"downtown": (0.0827, 0.0896), "margin": (0.0965, 0.1830), "mix": (0.0097, 0.0260)},
-}
-#: SynthRM Table 2: model -> block -> (NMSE, MAE, PSNR [dB], SSIM), maps normalised to [0, 1].
-SEED_TABLE2 = {
-    "radiounet-s": {"mix": (0.7604, 0.1346, 15.31, 0.43), "margin": (1.1208, 0.1734, 13.51, 0.06),
-                    "downtown": (1.2428, 0.1794, 13.04, 0.08)},
-    "pmnet-s": {"mix": (0.9844, 0.1474, 14.21, 0.36), "margin": (133.8370, 1.6605, -7.22, 0.02),
-                "downtown": (120.7216, 1.5140, -6.79, 0.03)},
-    "unetdcn-s": {"mix": (0.7803, 0.1335, 15.21, 0.43), "margin": (10.8383, 0.4626, 3.69, 0.06),
-                  "downtown": (12.3295, 0.5110, 3.11, 0.08)},
-}
-#: SenseRay-3D (seed 004) Table III: split -> (MAE [dB], RMSE [dB], samples).
-SEED_TABLE_III = {"train": (2.88, 4.08, 1446), "val": (3.51, 4.99, 359), "test": (4.27, 6.32, 225)}
-CONCEPT_NAMES = {"road": "Roads", "building": "Buildings", "roof": "Roofs", "concrete": "Concrete"}
-DISTRICTS = ("downtown", "margin", "mix")
-
-# --------------------------------------------------------------------------- sizes
-SIZES = {
-    "default": dict(base=24, camera=10, canyon=12, canyon_res=(256, 192), res=(128, 96), budget=6,
-                    train=48, seg_train=16, epochs=8, indoor=dict(scenes=6, tx_per_scene=4,
-                                                                   apartment={"area_m2": [40, 90]}),
-                    indoor_epochs=4),
-    "quick": dict(base=4, camera=2, canyon=4, canyon_res=(128, 96), res=(128, 96), budget=1, train=4,
-                  seg_train=4, epochs=1, indoor=dict(scenes=2, tx_per_scene=2, heights_m=[0.6, 1.1, 1.6],
-                                                     test_fraction=0.5, val_tx_fraction=0.5,
-                                                     apartment={"area_m2": [20, 30], "room_max_m2": 14.0},
-                                                     scan={"resolution": [48, 36], "headings": 4, "spp": 2},
-                                                     radio={"samples_per_tx": 200000, "max_depth": 3}),
-                  indoor_epochs=1),
-}
-#: Ray budget of the experiment data: one pass of 1e6 rays per Tx (the CPU default is
-#: progressive, 5e6-2e7); the budget rows measure what this changes.
-REDUCED_RADIO = {"samples_per_tx": 1_000_000}
-#: Transmitter variants, relabelled on the base frames (same cameras).
-TX_VARIANTS = {
-    "near the view (synthrm default: within 120 m, 1.6 m)": {},
-    "anywhere in the district (seed Fig. 8)": {"tx_placement": "district"},
-    "on the camera's drone (Tx 0 only)": {"tx_placement": "camera"},
-    "near the view, 10 m high": {"tx_height_m": 10.0},
-    "near the view, 30 m high": {"tx_height_m": 30.0},
-    "anywhere, Monte Carlo only, diffraction (the seed's Table 4 pipeline)": "SEED_RADIO",
-}
-#: Camera variants (UAV altitude above ground [m], pitch below the horizon [deg]).
-CAMERA_VARIANTS = {
-    "30-60 m, pitch 10-30 deg": {"uav_altitude_m": [30, 60], "uav_pitch_deg": [10, 30]},
-    "30-60 m, pitch 50-85 deg": {"uav_altitude_m": [30, 60], "uav_pitch_deg": [50, 85]},
-    "120-240 m, pitch 10-30 deg": {"uav_altitude_m": [120, 240], "uav_pitch_deg": [10, 30]},
-    "120-240 m, pitch 50-85 deg": {"uav_altitude_m": [120, 240], "uav_pitch_deg": [50, 85]},
-}
-BASE_CAMERA = "30-120 m, pitch 20-60 deg (synthrm default)"
-#: Fig. 11 variants: name -> (preset overrides of a new dataset, or None; relabel radio overrides, or None).
-CANYON_VARIANTS = {
-    "vehicle Tx 1.9 m (preset canyon-drive)": (None, None),
-    "pure Monte Carlo, as the seed (exact_los off)": (None, {"exact_los": False}),
-    "Tx on a van roof, 3.5 m": (None, {"camera_tx_offset_m": [0.0, 0.0, 1.9]}),
-    "trees and street lights in the radio scene": ({"city": {"street_objects": "radio"}}, None),
-}
+from reproduce_setup import (  # noqa: E402 (after the path set-up)
+    BASE_CAMERA,
+    CAMERA_VARIANTS,
+    CANYON_VARIANTS,
+    DISTRICTS,
+    REDUCED_RADIO,
+    SEED_TABLE2,
+    SEED_TABLE3,
+    SIZES,
+    TX_VARIANTS,
+)
 
 
 def tx_radio(v) -> dict:
@@ -162,25 +110,6 @@ def stored_labels(root: Path, sample_ids: list[str]) -> dict:
         s = read_sample(root, sid)
         out[sid] = (s["path_gain_db"], s.get("path_gain_source"))
     return out
-
-
-# --------------------------------------------------------------------------- formatting
-def f2(x, fmt="+.2f") -> str:
-    return "n/a" if x is None or (isinstance(x, float) and not np.isfinite(x)) else format(x, fmt)
-
-
-def ci(s: dict, fmt="+.2f", key="mean") -> str:
-    if s.get(key) is None:
-        return "n/a"
-    if s.get("lo") is None:
-        return f"{format(s[key], fmt)}"
-    return f"{format(s[key], fmt)} [{format(s['lo'], fmt)}, {format(s['hi'], fmt)}]"
-
-
-def table(head: list[str], rows: list[list]) -> str:
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out) + "\n"
 
 
 def seed_distance(dt: dict, mg: dict) -> float:

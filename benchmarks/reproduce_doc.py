@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reproduce import (
+from reproduce_setup import (
     BASE_CAMERA,
     CANYON_VARIANTS,
     CONCEPT_NAMES,
