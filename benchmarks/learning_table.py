@@ -3,7 +3,8 @@
     python benchmarks/learning_table.py RUN [RUN ...] [--json out.json]
 
 Outdoor runs: one row per method (each model, then the baselines once), one column block
-per test group (SynthRM Table 2: NMSE [dB], MAE [dB], PSNR [dB], SSIM). Indoor runs: MAE
+per test group (SynthRM Table 2: NMSE [dB], MAE [dB], PSNR [dB], SSIM), and per label subset
+where a run was also evaluated with ``--label-sources``. Indoor runs: MAE
 and RMSE [dB] per split (SenseRay-3D Table III) and MAE per receiver height (Figure 10).
 """
 from __future__ import annotations
@@ -29,9 +30,11 @@ def main() -> None:
         model = ev["model"]
         kind = "indoor" if model == "senseray3d" else "outdoor"
         for data, r in ev["data"].items():
+            codes = r.get("label_sources", [1, 2, 3, 4])  # `synthrm evaluate --label-sources`
+            tag = "" if list(codes) == [1, 2, 3, 4] else f" (labels {','.join(map(str, codes))})"
             for g, methods in r["groups"].items():
                 for m, v in methods.items():
-                    rows.setdefault((kind, m), {}).setdefault(g, v)
+                    rows.setdefault((kind, m), {}).setdefault(g + tag, v)
             for split, ph in r.get("per_height_mae_db", {}).items():
                 heights[split] = (r["heights_m"], ph)
     for kind, cols in (("outdoor", (("nmse_db", "NMSE"), ("mae_db", "MAE"), ("psnr_db", "PSNR"), ("ssim", "SSIM"))),

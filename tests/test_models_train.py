@@ -61,6 +61,49 @@ def test_outdoor_model_trains_and_is_scored_against_baselines(name, tiny_dataset
     assert "| free-space (Friis) |" in (tmp_path / "run" / "evaluation.md").read_text()
 
 
+def test_evaluation_on_a_subset_of_label_provenance(tiny_dataset, tmp_path):
+    """``--label-sources 1`` scores the model and the baselines on the labels of that
+    provenance only (the free-space MAE recomputed here from the stored labels), kept
+    next to the result over all labels; bad codes and indoor data are one-line errors."""
+    from synthrm.camera import PinholeCamera
+    from synthrm.dataset.hdf5 import read_radio_sample
+    from synthrm.radio.physics import fspl_db
+
+    root, _ = tiny_dataset
+    run = tmp_path / "run"
+    train(_quick("radiounet-s", epochs=1, max_steps_per_epoch=1), root, run, progress=False)
+    meta = json.loads((run / "run.json").read_text())
+    assert main(["evaluate", "--run", str(run), "--data", str(root), "--quiet"]) == 0
+    assert main(["evaluate", "--run", str(run), "--data", str(root), "--label-sources", "1", "--quiet"]) == 0
+    res = json.loads((run / "evaluation.json").read_text())["data"]
+    full, ones = res[root.name], res[f"{root.name} (labels 1)"]
+    assert full["label_sources"] == [1, 2, 3, 4] and ones["label_sources"] == [1]
+    (g, m_all), = full["groups"].items()
+    m_one = ones["groups"][g]
+    # expected: Friis MAE over the held-out frames' labels of provenance 1
+    err, n_all, n_one = [], 0, 0
+    for sid in meta["val_samples"]:
+        s = read_radio_sample(root, sid, ["depth", "K", "cam_to_world", "path_gain_db", "path_gain_source",
+                                          "tx_position"])
+        pg, src = s["path_gain_db"], s["path_gain_source"]
+        pts = PinholeCamera.from_sample(s).backproject(s["depth"])
+        d = np.linalg.norm(pts[None] - s["tx_position"][:, None, None], axis=-1)
+        ok = np.isfinite(pg) & np.isfinite(d)
+        n_all += int(ok.sum())
+        sel = ok & (src == 1)
+        n_one += int(sel.sum())
+        err.append(np.abs(-fspl_db(d[sel], float(s["attrs"]["frequency_hz"])) - pg[sel]))
+    assert 0 < n_one < n_all  # the subset is a proper one: the test can tell them apart
+    assert m_one["free-space (Friis)"]["valid_fraction"] / m_all["free-space (Friis)"]["valid_fraction"] == \
+        pytest.approx(n_one / n_all)
+    assert m_one["free-space (Friis)"]["mae_db"] == pytest.approx(float(np.concatenate(err).mean()), abs=0.02)
+    assert m_one["radiounet-s"]["mae_db"] != m_all["radiounet-s"]["mae_db"]
+    assert "(labels 1)" in (run / "evaluation.md").read_text()
+    assert main(["evaluate", "--run", str(run), "--data", str(root), "--label-sources", "1,9", "--quiet"]) == 2
+    with pytest.raises(ConfigError, match="label_sources: expected provenance codes among 1-4"):
+        evaluate(run, root, progress=False, label_sources="x")
+
+
 def test_tx_vector_is_the_tx_in_camera_axes():
     c2w = np.eye(4)
     c2w[:3, :3] = [[0, 0, 1], [-1, 0, 0], [0, -1, 0]]  # camera looks along world +x, z up

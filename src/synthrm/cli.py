@@ -266,7 +266,7 @@ def _evaluate(args) -> int:
 
     res = None
     for d in args.data:
-        res = evaluate(args.run, d, splits=args.split, progress=not args.quiet)
+        res = evaluate(args.run, d, splits=args.split, progress=not args.quiet, label_sources=args.label_sources)
     print(results_table(res), end="")
     print(f"wrote {args.run}/{EVAL_JSON} and {args.run}/{EVAL_MD}")
     return 0
@@ -474,6 +474,8 @@ def _learning_parsers(sub) -> None:
     e.add_argument("--run", required=True, help="run folder made by `synthrm train`")
     e.add_argument("--data", required=True, nargs="+", help="dataset folder(s)")
     e.add_argument("--split", nargs="+", help="indoor: splits to score (default: val and test)")
+    e.add_argument("--label-sources", help="outdoor: score only labels of these provenance codes (path_gain_source; "
+                                           "default all, 1,2,3,4; e.g. 1,2 for Monte Carlo labels only)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.set_defaults(func=_evaluate)
     pr = sub.add_parser("predict", help="figure of input, truth, prediction and error for one example")

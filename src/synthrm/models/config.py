@@ -7,6 +7,24 @@ from synthrm.errors import ConfigError
 from synthrm.models.registry import MODELS
 
 
+#: Every provenance code of a label (``path_gain_source``): 1 rays in the pixel's own cell,
+#: 2 same-surface window, 3 filled from the surface, 4 filled by exact paths.
+ALL_LABEL_SOURCES = (1, 2, 3, 4)
+
+
+def parse_label_sources(text) -> tuple[int, ...]:
+    """Provenance codes from ``"1,2"`` (or an iterable of ints): sorted, unique, among
+    :data:`ALL_LABEL_SOURCES`; ConfigError naming the value otherwise."""
+    parts = str(text).split(",") if isinstance(text, str) else list(text)
+    try:
+        codes = tuple(sorted({int(c) for c in parts if str(c).strip()}))
+    except ValueError:
+        codes = ()
+    if not codes or any(c not in ALL_LABEL_SOURCES for c in codes):
+        raise ConfigError(f"label_sources: expected provenance codes among 1-4 such as 1,2, got {text!r}")
+    return codes
+
+
 @dataclass
 class TrainConfig:
     """Settings of one training run (``synthrm train`` flags)."""
@@ -54,14 +72,7 @@ class TrainConfig:
     @property
     def label_source_codes(self) -> tuple[int, ...]:
         """``label_sources`` as a tuple of ints (ConfigError when malformed)."""
-        try:
-            codes = tuple(sorted({int(c) for c in str(self.label_sources).split(",") if c.strip()}))
-        except ValueError:
-            codes = ()
-        if not codes or any(c not in (1, 2, 3, 4) for c in codes):
-            raise ConfigError(f"label_sources: expected provenance codes among 1-4 such as 1,2, "
-                              f"got {self.label_sources!r}")
-        return codes
+        return parse_label_sources(self.label_sources)
 
     def validate(self) -> "TrainConfig":
         MODELS.get(self.model, "model")

@@ -23,6 +23,7 @@ from synthrm.errors import DatasetError
 from synthrm.files import atomic_write_json
 from synthrm.metrics import radio_metrics
 from synthrm.models.baselines import LogDistance, multi_wall_db
+from synthrm.models.config import ALL_LABEL_SOURCES, parse_label_sources
 from synthrm.dataset.hdf5 import dataset_kind
 from synthrm.models.data import INDOOR_RANGE_DB, IndoorExamples, OutdoorExamples
 from synthrm.models.train import RunError, indoor_pred_db, load_model, outdoor_pred
@@ -69,7 +70,10 @@ def outdoor_predictions(model, ds, range_db: tuple[float, float], batch_size: in
     return np.concatenate(out).astype(np.float32), float(np.median(times))
 
 
-def evaluate_outdoor(model, meta: dict, data, progress: bool = False) -> dict:
+def evaluate_outdoor(model, meta: dict, data, progress: bool = False,
+                     label_sources: tuple[int, ...] = ALL_LABEL_SOURCES) -> dict:
+    """Outdoor scores by district; only labels whose provenance (``path_gain_source``) is
+    in ``label_sources`` count, for the model and the baselines alike."""
     ld = LogDistance(meta["log_distance"]["pl0_db"], meta["log_distance"]["n"])
     samples = meta["val_samples"] if _same_data(meta, data) else None
     ds = OutdoorExamples(data, inputs=meta["inputs"], samples=samples)
@@ -79,7 +83,8 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False) -> dict:
     pred, latency = outdoor_predictions(model, ds, tuple(meta["range_db"]), progress=progress)
     truth = np.stack([it.path_gain_db for it in ds.items])
     dist = np.stack([it.distance_m for it in ds.items])
-    valid = np.isfinite(truth) & np.isfinite(dist)
+    source = np.stack([it.source for it in ds.items])
+    valid = np.isfinite(truth) & np.isfinite(dist) & np.isin(source, label_sources)
     d = np.maximum(np.nan_to_num(dist, nan=1.0), 0.01)  # sky pixels are invalid anyway
     freq = np.array([it.frequency_hz for it in ds.items])[:, None, None]
     methods = {method_label(meta): pred, "free-space (Friis)": -fspl_db(d, freq), "log-distance": -ld(d)}
@@ -91,7 +96,8 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False) -> dict:
         res[g] = {m: {**radio_metrics(p[ix], truth[ix], valid[ix]), "examples": len(ix),
                       "per_example_mae_db": _per_example_mae(p[ix], truth[ix], valid[ix])} for m, p in methods.items()}
         frames[g] = [ds.items[i].sample_id for i in ix]
-    return {"groups": res, "latency_s_per_example": latency, "examples": len(ds), "example_frames": frames}
+    return {"groups": res, "latency_s_per_example": latency, "examples": len(ds), "example_frames": frames,
+            "label_sources": list(label_sources)}
 
 
 def _per_example_mae(pred: np.ndarray, truth: np.ndarray, valid: np.ndarray) -> list:
@@ -200,30 +206,47 @@ def height_figure(results: dict, out: Path) -> Path | None:
     return out
 
 
-def evaluate(run: str | Path, data: str | Path, splits: list[str] | None = None, progress: bool = True) -> dict:
+def evaluate(run: str | Path, data: str | Path, splits: list[str] | None = None, progress: bool = True,
+             label_sources=None) -> dict:
     """Score the run's best model and the baselines on ``data``; merge the result into
     ``RUN/evaluation.json`` and rewrite ``RUN/evaluation.md`` (and, indoor,
-    ``RUN/error_vs_height.png``). Returns the full evaluation dict."""
+    ``RUN/error_vs_height.png``). ``label_sources`` (outdoor; e.g. ``"1,2"``, default all)
+    scores only the labels of those provenance codes; such a result is kept under
+    ``"<data> (labels 1,2)"`` next to the one over all labels. Returns the full
+    evaluation dict."""
     from synthrm import __version__
 
     run = Path(run)
+    codes = ALL_LABEL_SOURCES if label_sources is None else parse_label_sources(label_sources)
     model, meta = load_model(run)
     kind = _check_kind(meta, data)
     if kind == "indoor":
+        if codes != ALL_LABEL_SOURCES:
+            raise RunError("--label-sources is for city datasets (label provenance); an indoor dataset marks "
+                           "interpolated cells with fill_mask, which evaluation already leaves out")
         r = evaluate_indoor(model, meta, data, splits, progress)
     else:
         if splits:
             raise RunError("--split is for indoor datasets; a city dataset is grouped by district")
-        r = evaluate_outdoor(model, meta, data, progress)
+        r = evaluate_outdoor(model, meta, data, progress, label_sources=codes)
     r["path"] = str(Path(data).resolve())
     p = run / EVAL_JSON
     allres = json.loads(p.read_text()) if p.is_file() else {"model": meta["model"], "data": {}}
     allres["synthrm_version"] = __version__
-    allres["data"][Path(data).resolve().name] = r
+    allres["data"][result_key(data, codes)] = r
     atomic_write_json(p, allres)
     (run / EVAL_MD).write_text(f"# {run.name}: {meta['model']}\n\n" + results_table(allres))
     height_figure(allres, run / "error_vs_height.png")
     return allres
+
+
+def result_key(data: str | Path, label_sources: tuple[int, ...] = ALL_LABEL_SOURCES) -> str:
+    """The name of a dataset's result in ``evaluation.json``: the folder's name, plus the
+    label provenance codes scored when not all of them."""
+    name = Path(data).resolve().name
+    if tuple(label_sources) == ALL_LABEL_SOURCES:
+        return name
+    return f"{name} (labels {','.join(map(str, label_sources))})"
 
 
 def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: str | None = None, tx: int = 0,
