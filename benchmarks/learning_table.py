@@ -13,6 +13,9 @@ import argparse
 import json
 from pathlib import Path
 
+from synthrm.models.config import label_sources_tag
+from synthrm.radio.labels import LABEL_SOURCES
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -30,8 +33,7 @@ def main() -> None:
         model = ev["model"]
         kind = "indoor" if model == "senseray3d" else "outdoor"
         for data, r in ev["data"].items():
-            codes = r.get("label_sources", [1, 2, 3, 4])  # `synthrm evaluate --label-sources`
-            tag = "" if list(codes) == [1, 2, 3, 4] else f" (labels {','.join(map(str, codes))})"
+            tag = label_sources_tag(r.get("label_sources", LABEL_SOURCES))  # `evaluate --label-sources`
             for g, methods in r["groups"].items():
                 for m, v in methods.items():
                     rows.setdefault((kind, m), {}).setdefault(g + tag, v)

@@ -20,6 +20,8 @@ from typing import Callable
 import numpy as np
 
 from synthrm.analysis.correlation import point_biserial, semantic_masks
+from synthrm.analysis.stats import signal_stats
+from synthrm.radio.labels import RAY_SOURCES
 from synthrm.scene.classes import SEMANTIC_CLASSES, SEMANTIC_IDS, check_radio_materials
 
 #: Value [dB] a pixel without a label counts as under the floored rules: the lower end of
@@ -36,9 +38,6 @@ PIXEL_RULES: dict[str, str] = {
                     "(a ray tracer's map without any fill)",
     "sky-floored": f"all labels; every other pixel, sky included, at {FLOOR_DB:g} dB (the whole image as a map)",
 }
-
-#: Provenance codes of Monte Carlo labels (``path_gain_source`` 1 and 2).
-RAY_SOURCES = (1, 2)
 
 
 def counted_values(path_gain_db: np.ndarray, source: np.ndarray | None, semantic: np.ndarray, rule: str,
@@ -82,16 +81,13 @@ def concept_masks(semantic: np.ndarray, material: np.ndarray | None = None,
     return out
 
 
-def map_statistics(values: np.ndarray, masks: dict[str, np.ndarray]) -> dict:
-    """Point-biserial r of every mask (``r_<name>``, None where undefined), and the map's
-    Pmax, mean and std [dB] and counted pixels, over the finite entries of ``values``."""
+def map_statistics(values: np.ndarray) -> dict:
+    """The map's Pmax, mean and std [dB] (None without a value) and its counted pixels
+    ``n``, over the finite entries of ``values``."""
     v = np.asarray(values, np.float64)
-    f = v[np.isfinite(v)]
-    out = {"n": int(f.size), "pmax_db": float(f.max()) if f.size else None,
-           "mean_db": float(f.mean()) if f.size else None, "std_db": float(f.std()) if f.size else None}
-    for name, m in masks.items():
-        out[f"r_{name}"] = point_biserial(v, m).r
-    return out
+    n = int(np.isfinite(v).sum())
+    st = signal_stats(v) if n else {}
+    return {"n": n, "pmax_db": st.get("max_db"), "mean_db": st.get("mean_db"), "std_db": st.get("std_db")}
 
 
 def degrade_mask(mask: np.ndarray, kind: str, amount: float, rng: np.random.Generator) -> np.ndarray:
@@ -178,7 +174,7 @@ DEGRADATIONS: dict[str, tuple[str, float]] = {
 def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
                     degradations: dict | None = None, labels: dict | None = None, seed: int = 0) -> list[dict]:
     """One row per (sample, transmitter) map of a city dataset with a value, with the
-    statistics of :func:`map_statistics` under every pixel rule and mask set.
+    statistics of :func:`map_statistics` and the r of every mask set under every pixel rule.
 
     Mask sets: ``exact`` (the semantic and material buffers), ``rgb-segmenter`` (the
     classes ``segmenter.predict`` finds in the RGB image, when given) and each of
@@ -235,7 +231,7 @@ def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
                    "tx_position": txp.tolist(), "tx_context": tx_context(lay, txp[:2])}
             for rule in rules:
                 v = counted_values(pg, None if src_all is None else src_all[t], sem, rule)
-                st = map_statistics(v, {})
+                st = map_statistics(v)
                 los, cls = None, None
                 if st["n"]:
                     i = np.unravel_index(np.nanargmax(v), v.shape)

@@ -5,24 +5,28 @@ from dataclasses import dataclass
 
 from synthrm.errors import ConfigError
 from synthrm.models.registry import MODELS
-
-
-#: Every provenance code of a label (``path_gain_source``): 1 rays in the pixel's own cell,
-#: 2 same-surface window, 3 filled from the surface, 4 filled by exact paths.
-ALL_LABEL_SOURCES = (1, 2, 3, 4)
+from synthrm.radio.labels import LABEL_SOURCES
 
 
 def parse_label_sources(text) -> tuple[int, ...]:
-    """Provenance codes from ``"1,2"`` (or an iterable of ints): sorted, unique, among
-    :data:`ALL_LABEL_SOURCES`; ConfigError naming the value otherwise."""
+    """Provenance codes (``path_gain_source``: 1 rays in the pixel's own cell, 2 same-surface
+    window, 3 filled from the surface, 4 filled by exact paths) from ``"1,2"`` (or an
+    iterable of ints): sorted, unique, among ``synthrm.radio.labels.LABEL_SOURCES``;
+    ConfigError naming the value otherwise."""
     parts = str(text).split(",") if isinstance(text, str) else list(text)
     try:
         codes = tuple(sorted({int(c) for c in parts if str(c).strip()}))
     except ValueError:
         codes = ()
-    if not codes or any(c not in ALL_LABEL_SOURCES for c in codes):
+    if not codes or any(c not in LABEL_SOURCES for c in codes):
         raise ConfigError(f"label_sources: expected provenance codes among 1-4 such as 1,2, got {text!r}")
     return codes
+
+
+def label_sources_tag(codes) -> str:
+    """How a result on a subset of labels is named: ``" (labels 1,2)"``; ``""`` for all."""
+    codes = tuple(codes)
+    return "" if codes == LABEL_SOURCES else f" (labels {','.join(map(str, codes))})"
 
 
 @dataclass

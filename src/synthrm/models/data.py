@@ -22,6 +22,7 @@ from synthrm.camera.pinhole import PinholeCamera
 from synthrm.dataset.hdf5 import dataset_kind, index_kind, list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
 from synthrm.metrics import DEFAULT_RANGE_DB, normalise
+from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.radio.antenna import pattern_grid
 from synthrm.radio.physics import fspl_db
 
@@ -99,12 +100,12 @@ class OutdoorExamples(Dataset):
     """
 
     def __init__(self, root: str | Path, inputs: str = "rgb", samples: list[str] | None = None,
-                 sources: tuple[int, ...] = (1, 2, 3, 4), weighting: str = "none"):
+                 sources: tuple[int, ...] = LABEL_SOURCES, weighting: str = "none"):
         if inputs not in OUTDOOR_INPUTS:
             raise ValueError(f"inputs must be one of {OUTDOOR_INPUTS}, got {inputs!r}")
         if weighting not in ("none", "std"):
             raise ValueError(f"weighting must be none or std, got {weighting!r}")
-        if not sources or any(c not in (1, 2, 3, 4) for c in sources):
+        if not sources or any(c not in LABEL_SOURCES for c in sources):
             raise ValueError(f"sources must be provenance codes among 1-4, got {sources!r}")
         self.root, self.inputs = Path(root), inputs
         self.sources, self.weighting = tuple(int(c) for c in sources), weighting

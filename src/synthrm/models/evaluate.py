@@ -23,7 +23,8 @@ from synthrm.errors import DatasetError
 from synthrm.files import atomic_write_json
 from synthrm.metrics import radio_metrics
 from synthrm.models.baselines import LogDistance, multi_wall_db
-from synthrm.models.config import ALL_LABEL_SOURCES, parse_label_sources
+from synthrm.models.config import label_sources_tag, parse_label_sources
+from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.dataset.hdf5 import dataset_kind
 from synthrm.models.data import INDOOR_RANGE_DB, IndoorExamples, OutdoorExamples
 from synthrm.models.train import RunError, indoor_pred_db, load_model, outdoor_pred
@@ -71,7 +72,7 @@ def outdoor_predictions(model, ds, range_db: tuple[float, float], batch_size: in
 
 
 def evaluate_outdoor(model, meta: dict, data, progress: bool = False,
-                     label_sources: tuple[int, ...] = ALL_LABEL_SOURCES) -> dict:
+                     label_sources: tuple[int, ...] = LABEL_SOURCES) -> dict:
     """Outdoor scores by district; only labels whose provenance (``path_gain_source``) is
     in ``label_sources`` count, for the model and the baselines alike."""
     ld = LogDistance(meta["log_distance"]["pl0_db"], meta["log_distance"]["n"])
@@ -217,11 +218,11 @@ def evaluate(run: str | Path, data: str | Path, splits: list[str] | None = None,
     from synthrm import __version__
 
     run = Path(run)
-    codes = ALL_LABEL_SOURCES if label_sources is None else parse_label_sources(label_sources)
+    codes = LABEL_SOURCES if label_sources is None else parse_label_sources(label_sources)
     model, meta = load_model(run)
     kind = _check_kind(meta, data)
     if kind == "indoor":
-        if codes != ALL_LABEL_SOURCES:
+        if codes != LABEL_SOURCES:
             raise RunError("--label-sources is for city datasets (label provenance); an indoor dataset marks "
                            "interpolated cells with fill_mask, which evaluation already leaves out")
         r = evaluate_indoor(model, meta, data, splits, progress)
@@ -240,13 +241,10 @@ def evaluate(run: str | Path, data: str | Path, splits: list[str] | None = None,
     return allres
 
 
-def result_key(data: str | Path, label_sources: tuple[int, ...] = ALL_LABEL_SOURCES) -> str:
+def result_key(data: str | Path, label_sources: tuple[int, ...] = LABEL_SOURCES) -> str:
     """The name of a dataset's result in ``evaluation.json``: the folder's name, plus the
     label provenance codes scored when not all of them."""
-    name = Path(data).resolve().name
-    if tuple(label_sources) == ALL_LABEL_SOURCES:
-        return name
-    return f"{name} (labels {','.join(map(str, label_sources))})"
+    return Path(data).resolve().name + label_sources_tag(label_sources)
 
 
 def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: str | None = None, tx: int = 0,

@@ -37,7 +37,7 @@ from synthrm.radio.physics import BOLTZMANN, noise_power_w, to_db
 from synthrm.vas.mesh import VASMesh
 
 __all__ = ["BOLTZMANN", "noise_power_w", "to_db", "planar_adjacency", "window_path_gain", "WindowLabels",
-           "label_std_db", "sinr_linear", "SOURCE_NAMES"]
+           "label_std_db", "sinr_linear", "SOURCE_NAMES", "LABEL_SOURCES", "RAY_SOURCES"]
 
 #: ``path_gain_source`` codes: how each pixel's label was obtained.
 SOURCE_NONE = 0
@@ -47,6 +47,9 @@ SOURCE_FILLED = 3
 SOURCE_EXACT = 4
 SOURCE_NAMES = {SOURCE_NONE: "no value", SOURCE_OWN_CELL: "rays in own cell", SOURCE_WINDOW: "same-surface window",
                 SOURCE_FILLED: "filled from the same surface", SOURCE_EXACT: "filled by exact paths"}
+#: Provenance codes of every label, and of the Monte Carlo (ray-traced) ones.
+LABEL_SOURCES = (SOURCE_OWN_CELL, SOURCE_WINDOW, SOURCE_FILLED, SOURCE_EXACT)
+RAY_SOURCES = (SOURCE_OWN_CELL, SOURCE_WINDOW)
 
 #: Standard-error model [dB] (calibrated on the paper-budget reference frames, docs/radio.md):
 #: spatial error of a ring-2 window (the reference averages ring 1), of a value filled from
