@@ -100,3 +100,25 @@ def test_empty_view_gives_empty_mesh():
     K, c2w = _setup()
     m = build_vas(np.full((H, W), np.nan), PinholeCamera(K, c2w, W, H))
     assert m.num_faces == 0 and (m.pixel_face < 0).all()
+
+
+@pytest.mark.parametrize("cell", ["pixel", "adaptive"])
+def test_no_face_cuts_through_a_crease(cell):
+    """A wall standing on the ground: with the crease split (the default) every face lies on
+    one surface (its normal is its pixels' normal, so its centre never lies inside the
+    building), while every pixel of either surface still has a face; with crease_deg 180
+    faces straddle the wall's foot."""
+    from test_radio_labels import _corner_view
+
+    depth, K, c2w, normal = _corner_view(96, 72)
+    cam = PinholeCamera.for_depth(K, c2w, depth)
+
+    def straddling(vas):
+        vn = normal[vas.vertex_pixel[:, 0], vas.vertex_pixel[:, 1]][vas.faces]  # (F, 3, 3) pixel normals
+        return int((np.abs(np.einsum("fkj,fj->fk", vn, vas.face_normals)) < np.cos(np.radians(20))).any(axis=1).sum())
+
+    split = build_vas(depth, cam, normal, VASConfig(cell=cell))
+    assert straddling(split) == 0
+    hit = np.isfinite(depth)
+    assert (split.pixel_face[hit] >= 0).mean() > 0.99
+    assert straddling(build_vas(depth, cam, normal, VASConfig(cell=cell, crease_deg=180.0))) > 0

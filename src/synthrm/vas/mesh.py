@@ -77,14 +77,15 @@ class VASMesh:
         return out
 
 
-def _continuity(points, hit, cam_center, K, normal, factor):
+def _continuity(points, hit, cam_center, K, normal, factor, crease_deg: float = 180.0):
     """(H-1, W-1) bool: the fine quad with top-left pixel (r, c) lies on one surface.
 
     An edge between neighbouring lattice points a, b is continuous when |p_a - p_b| is
     within ``factor`` times the expected spacing of neighbours on the surface
     (distance / fx / |cos incidence|). With normals, two points of (nearly) parallel
     normals must also lie on one plane (off-plane distance below half a pixel's
-    footprint), so parallel surfaces at different depths are never bridged.
+    footprint), so parallel surfaces at different depths are never bridged, and two
+    points whose normals differ by more than ``crease_deg`` are never bridged either.
     """
     view = points - cam_center
     dist = np.linalg.norm(view, axis=-1)
@@ -105,6 +106,8 @@ def _continuity(points, hit, cam_center, K, normal, factor):
                 parallel = np.sum(normal[a] * normal[b], axis=-1) >= 0.95
                 off = np.maximum(np.abs(np.sum(normal[a] * d, -1)), np.abs(np.sum(normal[b] * d, -1)))
                 ok &= ~parallel | (off <= 0.5 * ln * np.maximum(lateral[a], lateral[b]))
+                if crease_deg < 180:
+                    ok &= np.sum(normal[a] * normal[b], axis=-1) >= np.cos(np.radians(crease_deg))
     return ok
 
 
@@ -137,7 +140,7 @@ def build_vas(depth: np.ndarray, camera: PinholeCamera, normal: np.ndarray | Non
     if normal is not None:
         normal = np.asarray(normal, dtype=np.float64)
         normal = np.where(np.sum(normal * (pts - cam), -1, keepdims=True) > 0, -normal, normal)
-    fine_ok = _continuity(pts, hit, cam, K, normal, cfg.max_edge_factor) if h > 1 and w > 1 \
+    fine_ok = _continuity(pts, hit, cam, K, normal, cfg.max_edge_factor, cfg.crease_deg) if h > 1 and w > 1 \
         else np.zeros((max(h - 1, 0), max(w - 1, 0)), bool)
     covered = np.zeros_like(fine_ok)
     quads = []  # (r0, c0, r1, c1, stride) arrays per level
