@@ -144,10 +144,10 @@ INDOOR_PRESETS: dict[str, dict] = {"indoor-apartment": {}}
 
 
 #: The SynthRM paper's own radio pipeline (its Section 3.4 and Table 4): Sionna's Monte
-#: Carlo map alone (no exact line of sight, no fill: a surface no ray reaches has no value)
-#: and wedge diffraction on. The ray budget and depth stay synthrm's (the paper: 2**31 rays,
+#: Carlo map alone (no exact line of sight, no fill, no exact or multi-edge diffraction: a
+#: surface no ray reaches has no value) and the map's own wedge diffraction on. The ray budget and depth stay synthrm's (the paper: 2**31 rays,
 #: depth 20).
-SEED_RADIO = {"exact_los": False, "fill": False, "diffraction": True}
+SEED_RADIO = {"exact_los": False, "fill": False, "diffraction": True, "exact_diffraction": False, "multi_edge": False}
 #: The paper's views where ``docs/reproduction.md`` shows them: from 120-240 m the maps'
 #: maximum Pmax is bimodal (its Figure 9); from synthrm's 30-120 m it is not.
 SEED_CAMERA = {"uav_altitude_m": (120.0, 240.0)}

@@ -105,6 +105,30 @@ class RadioConfig:
     """Most exact-path receivers (one per surface fragment without any ray) of the fill."""
     fill_exact_depth: int = 2
     """Interactions of the fill's exact paths (Sionna ``PathSolver``, diffraction included)."""
+    exact_diffraction: bool = True
+    """Diffraction exactly (``synthrm.radio.diffraction``): on every face a transmitter does not
+    see, the paths with one diffraction (reflections and refractions before and after the
+    wedge, up to ``max_depth`` interactions) from Sionna's path solver, shared between
+    surface patches. The Monte Carlo map has none on a mesh surface (``docs/radio.md``)."""
+    multi_edge: bool = True
+    """Faces no other mechanism reaches (two roofs away, behind a thick block) take an ITU-R
+    P.526 multi-edge estimate over the scene's buildings (``synthrm.radio.multi_edge``)."""
+    diffraction_patch_m: float = 4.0
+    """Diffraction: grid size of the surface patches, one exact receiver each [m]."""
+    diffraction_proxies: int = 8
+    """Diffraction: patch receivers the chain search is run for."""
+    diffraction_samples_per_src: int = 200_000
+    """Diffraction: rays per transmitter of the chain search."""
+    diffraction_scouts: int = 256
+    """Diffraction: patch receivers that solve every chain found."""
+    diffraction_neighbours: int = 12
+    """Diffraction: the other patches solve the chains valid at this many nearest scouts."""
+    diffraction_max_chains: int = 800
+    """Diffraction: most chains a patch solves per transmitter."""
+    diffraction_rounds: int = 1
+    """Diffraction: chain searches; each after the first is run for the patches the chains
+    found so far miss (2: a few tenths of a dB better in shadow, about 2 s more a frame on
+    a 2-core CPU; ``docs/radio.md``)."""
 
     def __post_init__(self):
         # ITU-R P.2040 material models in Sionna RT are valid from 1 to 100 GHz at most;
@@ -151,6 +175,18 @@ class RadioConfig:
                  f"radio.fill_exact_receivers: must be an integer in [0, 1e5], got {self.fill_exact_receivers!r}")
         require(isinstance(self.fill_exact_depth, int) and 0 <= self.fill_exact_depth <= 10,
                  f"radio.fill_exact_depth: must be an integer in [0, 10], got {self.fill_exact_depth!r}")
+        require(isinstance(self.multi_edge, bool), f"radio.multi_edge: must be true or false, got {self.multi_edge!r}")
+        require(isinstance(self.exact_diffraction, bool),
+                f"radio.exact_diffraction: must be true or false, got {self.exact_diffraction!r}")
+        require(isinstance(self.diffraction_patch_m, (int, float)) and 0.1 <= self.diffraction_patch_m <= 1000,
+                f"radio.diffraction_patch_m: must be in [0.1, 1000] m, got {self.diffraction_patch_m!r}")
+        for n, lo, hi in (("diffraction_proxies", 1, 4096), ("diffraction_samples_per_src", 1, 2 ** 31),
+                          ("diffraction_rounds", 1, 8),
+                          ("diffraction_scouts", 1, 10 ** 5), ("diffraction_neighbours", 1, 4096),
+                          ("diffraction_max_chains", 1, 10 ** 6)):
+            v = getattr(self, n)
+            require(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi,
+                    f"radio.{n}: must be an integer in [{lo}, {hi:g}], got {v!r}")
         require(isinstance(self.max_rings, int) and 0 <= self.max_rings <= 64,
                  f"radio.max_rings: must be an integer in [0, 64], got {self.max_rings!r}")
         pos = self.tx_positions_m

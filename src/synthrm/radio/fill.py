@@ -19,7 +19,8 @@ fills it. Stages, in order:
    ``radio.fill_exact_receivers`` components, those covering the most pixels first; its
    faces take the representative's ``X``.
 3. **same surface, any visibility** (provenance 3): what is left, from the labelled faces
-   of the whole surface.
+   of the whole surface (not where the label pipeline has an exact diffracted path: that
+   face's mechanism is known, and values from across its shadow boundary are not).
 
 Where a surface holds no value after that (no ray, no exact path), the label stays NaN.
 """
@@ -106,7 +107,8 @@ def fill_path_gain(vas: VASMesh, adj: sp.csr_matrix, path_gain: np.ndarray, sour
                    line_of_sight: np.ndarray, tx_positions: np.ndarray, frequency_hz: float,
                    exact: Callable[[np.ndarray], np.ndarray] | None = None,
                    max_exact: int = 256, raw: np.ndarray | None = None, rays: np.ndarray | None = None,
-                   min_rays: int = 2, rings: tuple[int, int] = (3, 8)) -> tuple[np.ndarray, np.ndarray, dict]:
+                   min_rays: int = 2, rings: tuple[int, int] = (3, 8),
+                   cross: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
     """Fill the faces without a label (module docstring).
 
     Args:
@@ -120,6 +122,8 @@ def fill_path_gain(vas: VASMesh, adj: sp.csr_matrix, path_gain: np.ndarray, sour
         raw, rays: (T, F) Monte Carlo path gain and ray counts for stage 1's wider windows
             (None: stage 1 interpolates only). min_rays: rays such a window must hold.
         rings: (first, last) ring of stage 1's wider windows.
+        cross: (T, F) bool faces stage 3 may fill (None: all); the label pipeline keeps it
+            from faces another mechanism reaches (an exact diffracted path).
 
     Returns:
         ((T, F) filled path gain, (T, F) provenance, counts of faces per stage).
@@ -174,9 +178,11 @@ def fill_path_gain(vas: VASMesh, adj: sp.csr_matrix, path_gain: np.ndarray, sour
                 stats["exact"] += len(faces)
     for t in range(t_count):
         need = src[t] == SOURCE_NONE
+        if cross is not None:
+            need &= np.asarray(cross[t], bool)
         if not need.any():
             continue
-        have = ~need
+        have = src[t] != SOURCE_NONE
         x = idw_within(centers, excess[t], have, need, surface)
         ok = need & np.isfinite(x)
         excess[t, ok], src[t, ok] = x[ok], SOURCE_FILLED

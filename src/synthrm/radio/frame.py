@@ -14,9 +14,12 @@ from synthrm.camera.pinhole import PinholeCamera
 from synthrm.errors import SynthrmError
 from synthrm.radio.config import RadioConfig
 from synthrm.radio.budget import PASS_FACTOR, RayBudget, resolve_budget
+from synthrm.radio.diffraction import diffraction_path_gain
 from synthrm.radio.fill import fill_path_gain
 from synthrm.radio.labels import (
+    MECH_NONE,
     SOURCE_NONE,
+    Mechanisms,
     label_std_db,
     noise_power_w,
     planar_adjacency,
@@ -59,6 +62,10 @@ class FrameRadio:
     """Faces filled per stage (``synthrm.radio.fill``)."""
     solver_s: float = 0.0
     """Seconds inside Sionna's solvers (Monte Carlo passes and exact paths)."""
+    face_mechanism: np.ndarray | None = None
+    """(T, F) uint8 dominant propagation mechanism (``synthrm.radio.labels.MECH_*``)."""
+    parts: "Mechanisms | None" = None
+    """The per-mechanism path gains the label sums (:class:`synthrm.radio.labels.Mechanisms`)."""
 
     @property
     def noise_w(self) -> float:
@@ -77,6 +84,7 @@ class FrameRadio:
             "sinr_db": vas.face_to_pixel(to_db(self.face_sinr())),
             "path_gain_source": _face_to_pixel_int(vas, self.face_source, np.uint8, 0, 255),
             "path_gain_std_db": vas.face_to_pixel(self.face_std_db),
+            "path_gain_mechanism": _face_to_pixel_int(vas, self.face_mechanism, np.uint8, 0, 255),
             "path_gain_rings": _face_to_pixel_int(vas, self.face_rings, np.int8, -1, 127),
             "tx_position": self.tx.positions.astype(np.float64),
             "tx_orientation": self.tx.orientations.astype(np.float64),
@@ -102,7 +110,12 @@ class FrameRadio:
             "pattern_step_deg": float(c.pattern_step_deg),
             "min_rays": int(c.min_rays), "max_rings": int(c.max_rings), "fill": bool(c.fill),
             "faces_reached_fraction": [round(float(x), 4) for x in reached],
-            "fill_faces": {k: int(v) for k, v in self.fill_stats.items()},
+            "fill_faces": {k: int(v) for k, v in self.fill_stats.items() if not k.startswith("diffraction_")},
+            "exact_diffraction": bool(c.exact_diffraction), "multi_edge": bool(c.multi_edge),
+            "diffraction_stats": {k[len("diffraction_"):]: v for k, v in self.fill_stats.items()
+                                  if k.startswith("diffraction_") and not k.endswith("_s")},
+            "mechanism_fraction": [[round(float(x), 4) for x in np.bincount(m[m > 0], minlength=5)[1:5]
+                                    / max(int((m > 0).sum()), 1)] for m in self.face_mechanism],
         }
 
 
@@ -159,6 +172,32 @@ def trace_progressive(solver: VASRadioSolver, vas: VASMesh, tx: TxSet, budget: R
     return g, n, traced, secs
 
 
+def multi_edge_gain(solver: VASRadioSolver, layout: Layout | None, vas: VASMesh, tx: TxSet, parts: "Mechanisms",
+                    frequency_hz: float) -> tuple[np.ndarray, int]:
+    """(T, F) ITU-R P.526 multi-edge path gain on the faces that neither see the transmitter
+    nor received an exact diffracted path (``synthrm.radio.multi_edge``: over the roofs plus
+    around one corner; it stands for the diffracted power there, the rays' reflections add
+    to it), and how many face-Tx pairs took it. Needs the scene's ``footprints.json`` (else
+    zeros)."""
+    from synthrm.radio.multi_edge import corner_path_gain, roof_path_gain
+
+    out = np.zeros(parts.los.shape)
+    need = ~(parts.los > 0) & ~(parts.diffraction > 0)
+    if not need.any():
+        return out, 0
+    if layout is None:
+        if solver.scene_dir is None or not (solver.scene_dir / "footprints.json").is_file():
+            return out, 0
+        layout = Layout.load(solver.scene_dir)
+    centers = vas.face_centers
+    for t in range(tx.num_tx):
+        f = np.nonzero(need[t])[0]
+        if len(f):
+            out[t, f] = roof_path_gain(layout, tx.positions[t], centers[f], frequency_hz) + \
+                corner_path_gain(solver.segments_clear, layout, tx.positions[t], centers[f], frequency_hz)
+    return out, int(need.sum())
+
+
 def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASMesh, visible_points: np.ndarray,
                         camera: PinholeCamera, cfg: RadioConfig, seed: int, log=None,
                         tx: TxSet | None = None) -> FrameRadio:
@@ -200,35 +239,60 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
                                                  sseed, adj, log, los=False if exact_los else None, known=known)
     secs += los_s
     reached = ((rays > 0) | (los_gain > 0)).any(axis=1)
-    if not reached.any():
-        raise FrameSkipped(f"none of the {tx.num_tx} transmitters reached a visible face at "
-                           f"{budget.first_pass:g} rays each; raise radio.samples_per_tx or lower radio.tx_radius_m")
     dist = np.linalg.norm(vas.face_centers[None] - tx.positions[:, None], axis=-1)
-    win = window_path_gain(vas, rest + los_gain, rays, cfg.min_rays, cfg.max_rings, adj, known, dist)
+    # a face any part of which (centre or a corner) sees the Tx is lit: windows and the fill never
+    # carry rays across the shadow boundary, into faces wholly in shadow
+    corners = vas.vertices.astype(np.float64)[vas.faces].reshape(-1, 3)
+    lit = visible | solver.line_of_sight(corners, tx.positions).reshape(tx.num_tx, -1, 3).any(axis=2)
+    if exact_los:
+        # paths with interactions from the rays (windows of the rest only: a face the Tx does not see
+        # takes no line of sight from its neighbours), the direct path exactly on every face
+        win = window_path_gain(vas, rest, rays, cfg.min_rays, cfg.max_rings, adj, known, dist, state=lit)
+    else:
+        win = window_path_gain(vas, rest + los_gain, rays, cfg.min_rays, cfg.max_rings, adj, None, dist)
     value = win.path_gain
     source, stats = win.source, {}
+    diff = None
+    if cfg.exact_diffraction:
+        t0 = time.perf_counter()
+        diff = diffraction_path_gain(solver, vas, tx, visible, cfg, adj, seed=sseed)
+        secs += time.perf_counter() - t0
+        stats.update({f"diffraction_{k}": v for k, v in diff.stats.items()})
     if cfg.fill and (source[reached] == SOURCE_NONE).any():
         t0 = time.perf_counter()
-        value, source, stats = fill_path_gain(
+        exact = None if diff is not None else \
+            (lambda p: solver.exact_path_gain(p, tx, cfg.fill_exact_depth, diffraction=True))
+        value, source, fstats = fill_path_gain(
             vas, adj, np.where(reached[:, None], value, np.nan), np.where(reached[:, None], source, SOURCE_NONE),
-            visible, tx.positions, cfg.frequency_hz,
-            exact=lambda p: solver.exact_path_gain(p, tx, cfg.fill_exact_depth, diffraction=True),
+            lit, tx.positions, cfg.frequency_hz, exact=exact,
             max_exact=cfg.fill_exact_receivers, raw=rest, rays=rays, min_rays=cfg.min_rays,
-            rings=(cfg.max_rings + 1, cfg.fill_max_rings))
+            rings=(cfg.max_rings + 1, cfg.fill_max_rings), cross=None if diff is None else ~(diff.path_gain > 0))
+        stats.update(fstats)
         secs += time.perf_counter() - t0
+    rings = np.where(source == win.source, win.rings, -1).astype(np.int16)
+    rest_std = label_std_db(source, win.window_rays, rings, known=known if exact_los else None)
+    parts = Mechanisms(los=los_gain if exact_los else np.zeros(visible.shape),
+                       rest=value, rest_source=source, rest_std_db=rest_std,
+                       diffraction=diff.path_gain if diff is not None else np.zeros(visible.shape))
+    if cfg.multi_edge:
+        t0 = time.perf_counter()
+        parts.multi_edge, n_me = multi_edge_gain(solver, layout, vas, tx, parts, cfg.frequency_hz)
+        stats["multi_edge"] = n_me
+        secs += time.perf_counter() - t0
+    value, source, std, mech = parts.combine()
+    reached = np.isfinite(value).any(axis=1)
+    if not reached.any():
+        raise FrameSkipped(f"none of the {tx.num_tx} transmitters reached a visible face (rays: "
+                           f"{budget.first_pass:g} each, exact diffraction, multi-edge); raise radio.samples_per_tx "
+                           "or lower radio.tx_radius_m")
     value[~reached] = np.nan
     source[~reached] = SOURCE_NONE
+    mech[~reached] = MECH_NONE
     for i in np.nonzero(~reached)[0]:
         p = tx.positions[i]
         log(f"warning: transmitter {i} at ({p[0]:.1f}, {p[1]:.1f}, {p[2]:.1f}) m reached no visible face; "
             "its path_gain_db and sinr_db are all NaN")
-    rings = np.where(source == win.source, win.rings, -1).astype(np.int16)
-    share = None
-    if exact_los:  # the rays' share of the window's power: the rest is exact
-        rw = window_path_gain(vas, rest, rays, cfg.min_rays, cfg.max_rings, adj, known, dist).path_gain
-        share = np.where(np.isfinite(win.path_gain), rw / np.maximum(win.path_gain, 1e-300), 1.0)
-    std = label_std_db(source, win.window_rays, rings, rest_share=share, known=known)
     raw = rest + los_gain
     return FrameRadio(tx=tx, face_path_gain_raw=raw, face_rays=rays, face_path_gain=value, face_source=source,
                       face_std_db=std, face_rings=rings, rays_per_tx=traced, budget=budget, cfg=cfg,
-                      fill_stats=stats, solver_s=secs)
+                      fill_stats=stats, solver_s=secs, face_mechanism=mech, parts=parts)

@@ -194,6 +194,8 @@ class VASRadioSolver:
 
     def __init__(self, scene_xml: str | Path | None, cfg: RadioConfig | None = None):
         self.cfg = cfg or RadioConfig()
+        self.scene_dir = Path(scene_xml).parent if scene_xml else None
+        """Folder of the scene (its ``footprints.json``), None for empty space."""
         rt = sionna_rt()
         self.rt = rt
         try:
@@ -224,9 +226,17 @@ class VASRadioSolver:
                 pattern=spec.pattern, polarization="V")
         return self._arrays[antenna]
 
-    def _set_transmitters(self, tx: "TxSet | np.ndarray") -> tuple[int, tuple]:
-        """Put the transmitters into the scene; returns (T, precoding_vec)."""
-        if isinstance(tx, (np.ndarray, list, tuple)):
+    def path_solver(self):
+        """Sionna's deterministic ``PathSolver`` (one per solver, built on first use)."""
+        if self._path_solver is None:
+            self._path_solver = self.rt.PathSolver(deterministic=True)
+        return self._path_solver
+
+    def _set_transmitters(self, tx: "TxSet | np.ndarray", isotropic: bool = False) -> tuple[int, tuple]:
+        """Put the transmitters into the scene; returns (T, precoding_vec). ``isotropic``:
+        single isotropic elements whatever the antenna (array gains applied by the caller)."""
+        if isinstance(tx, (np.ndarray, list, tuple)) or isotropic:
+            tx = tx if isinstance(tx, (np.ndarray, list, tuple)) else tx.positions
             pos = np.asarray(tx, dtype=np.float64).reshape(-1, 3)
             orient, prec, antenna = np.zeros((len(pos), 3)), np.ones((len(pos), 1), complex), "siso"
         else:
@@ -325,6 +335,21 @@ class VASRadioSolver:
             out[t] = ~np.asarray(self.scene.mi_scene.ray_test(ray).numpy(), bool)
         return out
 
+    def segments_clear(self, a: np.ndarray, b: np.ndarray, clearance_m: float = 0.01) -> np.ndarray:
+        """(K,) bool: nothing of the scene blocks the segment from ``a[k]`` to ``b[k]`` (K, 3) [m]
+        (one Mitsuba visibility ray each, ``clearance_m`` short of ``b``)."""
+        a = np.asarray(a, np.float64).reshape(-1, 3)
+        b = np.asarray(b, np.float64).reshape(-1, 3)
+        if len(a) == 0:
+            return np.zeros(0, bool)
+        d = b - a
+        dist = np.linalg.norm(d, axis=1)
+        u = d / np.maximum(dist, 1e-9)[:, None]
+        ray = mi.Ray3f(mi.Point3f(*[mi.Float(a[:, k].astype(np.float32)) for k in range(3)]),
+                       mi.Vector3f(*[mi.Float(u[:, k].astype(np.float32)) for k in range(3)]))
+        ray.maxt = mi.Float(np.maximum(dist - clearance_m, 0.0).astype(np.float32))
+        return ~np.asarray(self.scene.mi_scene.ray_test(ray).numpy(), bool)
+
     def los_path_gain(self, points: np.ndarray, tx: "TxSet | np.ndarray",
                       visible: np.ndarray | None = None) -> np.ndarray:
         """(T, P) float64 exact line-of-sight path gain at points [m]: Friis times the
@@ -361,13 +386,11 @@ class VASRadioSolver:
         t, _ = self._set_transmitters(tx)
         prec = _precoding(np.ones((t, 1)) if isinstance(tx, (np.ndarray, list, tuple)) else tx.precoding, t)
         out = np.zeros((t, len(pts)))
-        if self._path_solver is None:
-            self._path_solver = self.rt.PathSolver(deterministic=True)
         c = self.cfg
         for k in range(0, len(pts), batch):
             idx = slice(k, min(len(pts), k + batch))
             with _receivers_at(self.scene, self.rt, pts[idx]):
-                paths = self._path_solver(self.scene, max_depth=int(max_depth), samples_per_src=int(samples_per_src),
+                paths = self.path_solver()(self.scene, max_depth=int(max_depth), samples_per_src=int(samples_per_src),
                                           max_num_paths_per_src=10 ** 6, los=c.los,
                                           specular_reflection=c.specular_reflection, diffuse_reflection=False,
                                           refraction=c.refraction, diffraction=bool(diffraction),
