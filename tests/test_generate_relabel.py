@@ -1,4 +1,4 @@
-"""``synthrm relabel``: exact reproduction, only radio arrays change, resume, schema 2, errors."""
+"""``synthrm relabel``: exact reproduction, only radio arrays change, resume, schemas 2 and 3, errors."""
 import json
 import shutil
 
@@ -115,34 +115,64 @@ def test_an_interrupted_relabel_resumes(source, tmp_path, monkeypatch):
         relabel(source, out, radio={"samples_per_tx": 500000}, progress=False)
 
 
-def test_relabel_reads_a_schema_2_dataset(source, tmp_path):
-    old = tmp_path / "v2"
+#: Radio settings and sample attributes schema 4 added (labels with diffraction).
+V4_RADIO = ("exact_diffraction", "multi_edge", "diffraction_patch_m", "diffraction_proxies",
+            "diffraction_samples_per_src", "diffraction_scouts", "diffraction_neighbours", "diffraction_max_chains")
+V4_ATTRS = ("exact_diffraction", "multi_edge", "diffraction_stats", "mechanism_fraction")
+
+
+def _downgrade(source, old, schema: int):
+    """A copy of ``source`` as an older schema wrote it (3: no mechanism, no diffraction
+    settings; 2: also no provenance, no standard error, ``min_hit_faces``)."""
+    from synthrm.dataset.hdf5 import sha256
+
     shutil.copytree(source, old)
     idx = json.loads((old / "index.json").read_text())
-    idx["schema_version"] = 2
+    idx["schema_version"] = schema
     r = idx["config"]["radio"]
-    for k in ("max_samples_per_tx", "max_rays_per_frame", "target_ray_share", "exact_los", "min_rays", "fill",
-              "fill_max_rings", "fill_exact_receivers", "fill_exact_depth"):
+    for k in V4_RADIO:
         r.pop(k)
-    r["min_hit_faces"] = 4
+    if schema == 2:
+        for k in ("max_samples_per_tx", "max_rays_per_frame", "target_ray_share", "exact_los", "min_rays", "fill",
+                  "fill_max_rings", "fill_exact_receivers", "fill_exact_depth"):
+            r.pop(k)
+        r["min_hit_faces"] = 4
     for s in idx["shards"]:
         with h5py.File(old / s["file"], "a") as f:
             for sid in s["samples"]:
                 g = f["samples"][sid]
-                del g["path_gain_source"], g["path_gain_std_db"]
-                for k in ("rays_per_tx", "radio_backend", "min_rays", "fill", "fill_faces", "samples_per_tx_setting"):
+                del g["path_gain_mechanism"]
+                src = np.minimum(g["path_gain_source"][()], 4)  # schema 3 knew provenance 0-4
+                del g["path_gain_source"]
+                g.create_dataset("path_gain_source", data=src)
+                for k in V4_ATTRS:
                     del g.attrs[k]
-                g.attrs["min_hit_faces"] = 4
-        from synthrm.dataset.hdf5 import sha256
-
+                if schema == 2:
+                    del g["path_gain_source"], g["path_gain_std_db"]
+                    for k in ("rays_per_tx", "radio_backend", "min_rays", "fill", "fill_faces",
+                              "samples_per_tx_setting"):
+                        del g.attrs[k]
+                    g.attrs["min_hit_faces"] = 4
         s["sha256"] = sha256(old / s["file"])
     (old / "index.json").write_text(json.dumps(idx))
-    assert validate_dataset(old).ok  # schema 2 needs no provenance arrays
-    out = tmp_path / "v3"
+
+
+@pytest.mark.parametrize("schema", [2, 3])
+def test_relabel_upgrades_an_older_schema(source, tmp_path, schema):
+    """A schema-2 or -3 dataset validates as what it is and relabels into the current labels:
+    provenance, standard error and dominant mechanism on every labelled pixel."""
+    from synthrm.dataset.hdf5 import SCHEMA_VERSION
+
+    old = tmp_path / f"v{schema}"
+    _downgrade(source, old, schema)
+    assert validate_dataset(old).ok  # an older schema needs none of the newer arrays
+    out = tmp_path / "new"
     relabel(old, out, progress=False)
     s = read_sample(out, list_samples(out)[0][1])
-    assert "path_gain_source" in s and "min_hit_faces" not in s["attrs"] and s["attrs"]["min_rays"] == 2
-    assert read_index(out)["schema_version"] == 3 and validate_dataset(out).ok
+    assert "min_hit_faces" not in s["attrs"] and s["attrs"]["min_rays"] == 2 and s["attrs"]["exact_diffraction"]
+    lab = np.isfinite(s["path_gain_db"])
+    assert ((s["path_gain_source"] > 0) == lab).all() and ((s["path_gain_mechanism"] > 0) == lab).all()
+    assert read_index(out)["schema_version"] == SCHEMA_VERSION == 4 and validate_dataset(out).ok
 
 
 @pytest.mark.parametrize("args, msg", [
@@ -182,3 +212,26 @@ def test_validate_checks_provenance_and_std(source, tmp_path):
     s["sha256"] = sha256(bad / s["file"])
     (bad / "index.json").write_text(json.dumps(idx))
     assert any("misses the array 'path_gain_std_db'" in p for p in validate_dataset(bad).problems)
+
+
+def test_validate_checks_the_mechanism(source, tmp_path):
+    """Schema 4: every labelled pixel names its dominant mechanism, no unlabelled one does,
+    and the codes are known ones."""
+    from synthrm.dataset.hdf5 import sha256
+
+    bad = tmp_path / "bad_mech"
+    shutil.copytree(source, bad)
+    idx = json.loads((bad / "index.json").read_text())
+    s = idx["shards"][0]
+    with h5py.File(bad / s["file"], "a") as f:
+        g = f["samples"][s["samples"][0]]
+        mech = g["path_gain_mechanism"][()]
+        mech[~np.isfinite(g["path_gain_db"][()])] = 2
+        mech.flat[np.flatnonzero(np.isfinite(g["path_gain_db"][()]))[0]] = 9
+        del g["path_gain_mechanism"]
+        g.create_dataset("path_gain_mechanism", data=mech)
+    s["sha256"] = sha256(bad / s["file"])
+    (bad / "index.json").write_text(json.dumps(idx))
+    problems = validate_dataset(bad).problems
+    assert any("path_gain_mechanism is 0 on" in p for p in problems)
+    assert any("path_gain_mechanism holds code 9" in p for p in problems)

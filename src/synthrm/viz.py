@@ -47,7 +47,7 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
     plt = pyplot()
     from matplotlib.patches import Patch
 
-    radio = [k for k in ("path_gain_db", "sinr_db", "path_gain_source") if k in sample] \
+    radio = [k for k in ("path_gain_db", "sinr_db", "path_gain_source", "path_gain_mechanism") if k in sample] \
         if "path_gain_db" in sample else []
     optical = [k for k in ("normal", "semantic") if k in sample]
     n = 2 + len(optical) + len(radio)
@@ -81,8 +81,8 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
             raise DatasetError(f"--tx {tx}: the sample has transmitters 0..{t - 1}")
         for key in radio:
             a = next(nxt)
-            if key == "path_gain_source":
-                _source_panel(fig, a, sample, tx)
+            if key in CATEGORY_PANELS:
+                _category_panel(a, sample, tx, key)
                 continue
             label, cmap = {"path_gain_db": ("path gain [dB]", "viridis"), "sinr_db": ("SINR [dB]", "magma")}[key]
             img = sample[key][tx]
@@ -95,24 +95,40 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
     return _finish(fig, ax, out, title, 110)
 
 
-#: Colours of the label provenance codes 0-4 (``path_gain_source``).
-SOURCE_COLORS = np.array([[255, 255, 255], [40, 120, 200], [120, 190, 230], [240, 170, 60], [200, 70, 70]], np.uint8)
+#: Colours of the label provenance codes 0-6 (``path_gain_source``).
+SOURCE_COLORS = np.array([[255, 255, 255], [40, 120, 200], [120, 190, 230], [240, 170, 60], [200, 70, 70],
+                          [120, 60, 170], [90, 160, 90]], np.uint8)
+#: Colours of the dominant mechanism codes 0-4 (``path_gain_mechanism``).
+MECHANISM_COLORS = np.array([[255, 255, 255], [250, 200, 40], [40, 120, 200], [120, 60, 170], [90, 160, 90]],
+                            np.uint8)
 
 
-def _source_panel(fig, a, sample: dict, tx: int) -> None:
-    """How each pixel's path gain was obtained (``docs/radio.md``), with the shares."""
+def _category_names(key: str) -> dict[int, str]:
+    from synthrm.radio.labels import MECHANISM_NAMES, SOURCE_NAMES
+
+    return SOURCE_NAMES if key == "path_gain_source" else MECHANISM_NAMES
+
+
+#: Per-pixel code arrays drawn as a categorical panel: (colours, title).
+CATEGORY_PANELS = {"path_gain_source": (SOURCE_COLORS, "label provenance"),
+                   "path_gain_mechanism": (MECHANISM_COLORS, "dominant mechanism")}
+
+
+def _category_panel(a, sample: dict, tx: int, key: str) -> None:
+    """A per-pixel code of transmitter ``tx`` (how the label was obtained, or the mechanism
+    carrying most of its power: ``docs/radio.md``), with each code's share of the surface."""
     from matplotlib.patches import Patch
 
-    from synthrm.radio.labels import SOURCE_NAMES
-
-    src = sample["path_gain_source"][tx]
+    colors, what = CATEGORY_PANELS[key]
+    names = _category_names(key)
+    code = sample[key][tx]
     hit = np.isfinite(sample["depth"])
-    img = SOURCE_COLORS[np.clip(src, 0, len(SOURCE_COLORS) - 1)]
+    img = colors[np.clip(code, 0, len(colors) - 1)]
     img[~hit] = [220, 220, 220]
     a.imshow(img)
-    a.set_title(f"Tx {tx}: label provenance (sky grey)")
-    a.legend(handles=[Patch(color=SOURCE_COLORS[c] / 255, label=f"{c} {SOURCE_NAMES[c]} {np.mean(src[hit] == c):.0%}")
-                      for c in range(len(SOURCE_COLORS)) if c in SOURCE_NAMES],
+    a.set_title(f"Tx {tx}: {what} (sky grey)")
+    a.legend(handles=[Patch(color=colors[c] / 255, label=f"{c} {names[c]} {np.mean(code[hit] == c):.0%}")
+                      for c in range(len(colors)) if c in names and (c == 0 or np.any(code[hit] == c))],
              loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=7, ncol=1)
 
 

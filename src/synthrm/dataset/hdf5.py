@@ -21,9 +21,10 @@ from synthrm.errors import DatasetError
 from synthrm.files import atomic_write_json
 from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_CLASSES
 
-SCHEMA_VERSION = 3
-"""3: ``path_gain_source`` and ``path_gain_std_db`` per pixel, ray counts and the resolved ray
-budget in the attributes (2: ``path_gain_rings`` only)."""
+SCHEMA_VERSION = 4
+"""4: labels with diffraction (exact and multi-edge), ``path_gain_mechanism`` per pixel and
+provenance codes 5-6; 3: ``path_gain_source`` and ``path_gain_std_db`` per pixel, ray counts and
+the resolved ray budget in the attributes; 2: ``path_gain_rings`` only."""
 INDEX_JSON = "index.json"
 SHARD_DIR = "shards"
 #: Arrays compressed with gzip and chunked per sample.

@@ -20,6 +20,7 @@ import numpy as np
 
 from synthrm.dataset.hdf5 import INDEX_JSON, SHARD_DIR, index_kind, read_index, sha256
 from synthrm.errors import DatasetError
+from synthrm.radio.labels import MECHANISM_NAMES, SOURCE_EXACT, SOURCE_NAMES
 
 #: City samples: array -> (dtype kind, rank, shape from (H, W, T)); radio arrays only with radio.
 CITY_ARRAYS = {
@@ -37,6 +38,8 @@ RADIO_ARRAYS = {
 RADIO_ARRAYS_V3 = {
     "path_gain_source": ("u", lambda h, w, t: (t, h, w)), "path_gain_std_db": ("f", lambda h, w, t: (t, h, w)),
 }
+#: Radio arrays from schema 4 on: the dominant propagation mechanism of every label.
+RADIO_ARRAYS_V4 = {"path_gain_mechanism": ("u", lambda h, w, t: (t, h, w))}
 
 
 @dataclass
@@ -80,7 +83,8 @@ def _check_sample(g, sid: str, shape: tuple[int, int] | None, radio: bool, t: in
     if shape is None:
         return out
     w, h = shape
-    radio_arrays = dict(RADIO_ARRAYS, **(RADIO_ARRAYS_V3 if schema >= 3 else {}))
+    radio_arrays = dict(RADIO_ARRAYS, **(RADIO_ARRAYS_V3 if schema >= 3 else {}),
+                        **(RADIO_ARRAYS_V4 if schema >= 4 else {}))
     need = {k: v for k, v in dict(CITY_ARRAYS, **(radio_arrays if radio else {})).items() if k not in absent}
     for name, (kind, shp) in need.items():
         if name not in g:
@@ -96,8 +100,17 @@ def _check_sample(g, sid: str, shape: tuple[int, int] | None, radio: bool, t: in
         if not np.array_equal(np.isfinite(pg), src > 0):
             out.append(f"sample {sid}: path_gain_source is 0 on {int((np.isfinite(pg) & (src == 0)).sum())} labelled "
                        f"and non-zero on {int((~np.isfinite(pg) & (src > 0)).sum())} unlabelled pixels")
-        if src.max(initial=0) > 4:
-            out.append(f"sample {sid}: path_gain_source holds code {int(src.max())} (known: 0-4)")
+        top = max(SOURCE_NAMES) if schema >= 4 else SOURCE_EXACT
+        if src.max(initial=0) > top:
+            out.append(f"sample {sid}: path_gain_source holds code {int(src.max())} (known: 0-{top})")
+        if schema >= 4 and "path_gain_mechanism" in g and "path_gain_mechanism" not in absent:
+            mech = g["path_gain_mechanism"][()]
+            if not np.array_equal(np.isfinite(pg), mech > 0):
+                out.append(f"sample {sid}: path_gain_mechanism is 0 on {int((np.isfinite(pg) & (mech == 0)).sum())} "
+                           f"labelled and non-zero on {int((~np.isfinite(pg) & (mech > 0)).sum())} unlabelled pixels")
+            if mech.max(initial=0) > max(MECHANISM_NAMES):
+                out.append(f"sample {sid}: path_gain_mechanism holds code {int(mech.max())} "
+                           f"(known: 0-{max(MECHANISM_NAMES)})")
         lab = np.isfinite(pg)
         if not (np.isfinite(std[lab]).all() and (std[lab] > 0).all()):
             out.append(f"sample {sid}: path_gain_std_db is missing or <= 0 on labelled pixels")

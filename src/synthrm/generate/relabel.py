@@ -7,10 +7,11 @@ attribute is copied unchanged (images, G-buffers, poses, variation, ...). Settin
 define the transmitters themselves (count, placement, antenna, steering, frequency) draw
 new ones with the frame's own radio seed around the back-projected view centre.
 
-The output is a dataset of its own (``index.json`` with the new config, schema 3, and a
+The output is a dataset of its own (``index.json`` with the new config, the current schema, and a
 ``relabelled_from`` record), written shard by shard like ``synthrm generate``: a shard
 appears only when complete, a rerun keeps the verified shards and does the rest. Schema-2
-datasets (``path_gain_rings``, ``radio.min_hit_faces``) are read too. On a machine with
+and -3 datasets (``path_gain_rings``, ``radio.min_hit_faces``) are read too: relabelling
+upgrades them to the current labels. On a machine with
 CUDA the ray tracer runs there (``radio.samples_per_tx: auto`` then means 1e8 rays).
 """
 from __future__ import annotations
@@ -33,15 +34,16 @@ from synthrm.generate.run import open_run, progress_bar, record_shard, remove_le
 from synthrm.scene.build import SCENES_DIR
 from synthrm.seeds import Stream, stream
 
-#: Sample arrays a relabel replaces (every radio array of schema 2 and 3).
-RADIO_ARRAYS = ("path_gain_db", "sinr_db", "path_gain_source", "path_gain_std_db", "path_gain_rings",
+#: Sample arrays a relabel replaces (every radio array of schemas 2 to 4).
+RADIO_ARRAYS = ("path_gain_db", "sinr_db", "path_gain_source", "path_gain_std_db", "path_gain_rings", "path_gain_mechanism",
                 "tx_position", "tx_orientation", "tx_steering", "tx_precoding", "antenna_pattern",
                 "vas_vertices", "vas_faces", "vas_path_gain_db")
-#: Sample attributes a relabel replaces (radio attributes of schema 2 and 3).
+#: Sample attributes a relabel replaces (radio attributes of schemas 2 to 4).
 RADIO_ATTRS = ("frequency_hz", "bandwidth_hz", "tx_power_dbm", "temperature_k", "noise_power_dbm",
                "samples_per_tx", "samples_per_tx_setting", "rays_per_tx", "radio_backend", "max_depth",
                "diffraction", "antenna", "num_tx", "tx_placement", "pattern_step_deg", "min_hit_faces", "min_rays",
-               "max_rings", "fill", "faces_reached_fraction", "fill_faces", "vas_num_faces", "config", "relabelled")
+               "max_rings", "fill", "faces_reached_fraction", "fill_faces", "vas_num_faces", "config", "relabelled",
+               "exact_diffraction", "multi_edge", "diffraction_stats", "mechanism_fraction")
 #: Radio settings that define the transmitters (a change draws new ones).
 TX_SETTINGS = ("tx_per_frame", "tx_placement", "tx_positions_m", "tx_height_m", "tx_radius_m", "tx_clearance_m",
                "camera_tx_offset_m", "antenna", "orientation", "steering", "steering_max_deg", "pattern_step_deg",
