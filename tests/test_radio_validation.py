@@ -37,7 +37,8 @@ def test_every_physics_check_is_within_tolerance():
     checks = run_physics_checks()
     names = {c.name for c in checks}
     assert names >= {"friis-plane", "friis-mesh", "flux-sphere", "two-ray-V", "two-ray-H", "two-ray-V-minima",
-                     "fresnel-TM", "fresnel-TE", "wall-TE", "wall-TM", "knife-edge", "reciprocity"}
+                     "fresnel-TM", "fresnel-TE", "wall-TE", "wall-TM", "knife-edge", "reciprocity",
+                     "knife-edge-labels", "thick-block", "corner-shadow"}
     for c in checks:
         assert c.passed, f"{c.name}: {c.measured} vs {c.expected} (tolerance {c.tolerance} {c.unit}) {c.detail}"
     minima = next(c for c in checks if c.name == "two-ray-H-minima")
