@@ -100,7 +100,7 @@ def test_evaluation_on_a_subset_of_label_provenance(tiny_dataset, tmp_path):
     assert m_one["radiounet-s"]["mae_db"] != m_all["radiounet-s"]["mae_db"]
     assert "(labels 1)" in (run / "evaluation.md").read_text()
     assert main(["evaluate", "--run", str(run), "--data", str(root), "--label-sources", "1,9", "--quiet"]) == 2
-    with pytest.raises(ConfigError, match="label_sources: expected provenance codes among 1-4"):
+    with pytest.raises(ConfigError, match="label_sources: expected provenance codes among 1-6"):
         evaluate(run, root, progress=False, label_sources="x")
 
 

@@ -460,7 +460,8 @@ def _learning_parsers(sub) -> None:
                             ("--max-steps-per-epoch", int, "cap on steps per epoch (default: a full pass)")):
         t.add_argument(flag, type=typ, help=what)
     t.add_argument("--label-sources", help="outdoor: label provenance codes the loss sees (path_gain_source; "
-                                           "default 1,2,3,4; e.g. 1,2 for Monte Carlo labels only)")
+                                           "default 1-6; e.g. 1,2 for Monte Carlo labels only, 1,2,5 "
+                                           "without the fill and multi-edge estimates)")
     t.add_argument("--label-weighting", choices=("none", "std"),
                    help="outdoor: weight each label by 1/(path_gain_std_db^2 + 1 dB^2) (std) or not (none, default)")
     t.add_argument("--inputs", choices=("rgb", "rgbd", "rgbd-fspl"),
@@ -475,7 +476,7 @@ def _learning_parsers(sub) -> None:
     e.add_argument("--data", required=True, nargs="+", help="dataset folder(s)")
     e.add_argument("--split", nargs="+", help="indoor: splits to score (default: val and test)")
     e.add_argument("--label-sources", help="outdoor: score only labels of these provenance codes (path_gain_source; "
-                                           "default all, 1,2,3,4; e.g. 1,2 for Monte Carlo labels only)")
+                                           "default all, 1-6; e.g. 1,2 for Monte Carlo labels only)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.set_defaults(func=_evaluate)
     pr = sub.add_parser("predict", help="figure of input, truth, prediction and error for one example")

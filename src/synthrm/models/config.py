@@ -10,7 +10,8 @@ from synthrm.radio.labels import LABEL_SOURCES
 
 def parse_label_sources(text) -> tuple[int, ...]:
     """Provenance codes (``path_gain_source``: 1 rays in the pixel's own cell, 2 same-surface
-    window, 3 filled from the surface, 4 filled by exact paths) from ``"1,2"`` (or an
+    window, 3 filled from the surface, 4 filled by exact paths (schema 3), 5 exact
+    diffraction, 6 multi-edge estimate) from ``"1,2"`` (or an
     iterable of ints): sorted, unique, among ``synthrm.radio.labels.LABEL_SOURCES``;
     ConfigError naming the value otherwise."""
     parts = str(text).split(",") if isinstance(text, str) else list(text)
@@ -19,7 +20,8 @@ def parse_label_sources(text) -> tuple[int, ...]:
     except ValueError:
         codes = ()
     if not codes or any(c not in LABEL_SOURCES for c in codes):
-        raise ConfigError(f"label_sources: expected provenance codes among 1-4 such as 1,2, got {text!r}")
+        raise ConfigError(f"label_sources: expected provenance codes among {LABEL_SOURCES[0]}-{LABEL_SOURCES[-1]} "
+                          f"such as 1,2, got {text!r}")
     return codes
 
 
