@@ -26,6 +26,7 @@ from synthrm._mitsuba import rgb_scope
 from synthrm.camera.config import parse_resolution
 from synthrm.config import make_config
 from synthrm.dataset.hdf5 import ShardWriter
+from synthrm.radio.labels import SOURCE_NAMES
 from synthrm.seeds import frame_seed
 from synthrm.generate import (
     Frame,
@@ -103,7 +104,7 @@ def main() -> None:
                     "density": float(np.isfinite(arrays["path_gain_db"])[:, nonsky].mean()),
                     "density_per_tx": [round(float(x), 4) for x in np.isfinite(arrays["path_gain_db"])[:, nonsky].mean(1)],
                     "rays_per_tx": [int(x) for x in fr.radio.rays_per_tx],
-                    "source_share": {int(c): float((src[:, nonsky] == c).mean()) for c in range(5)},
+                    "source_share": {int(c): float((src[:, nonsky] == c).mean()) for c in range(len(SOURCE_NAMES))},
                     "faces": fr.vas.num_faces,
                     "density_by_class": {SEMANTIC_CLASSES[c]: float(np.isfinite(arrays["path_gain_db"])[:, fr.gbuf.semantic == c].mean())
                                          for c in np.unique(fr.gbuf.semantic[nonsky])},
@@ -111,7 +112,7 @@ def main() -> None:
                 r = rows[-1]
                 print(f"frame {fr.index}: {r['frame_s']:.2f} s ({r['solver_s'] / r['frame_s']:.0%} in solvers), "
                       f"labelled {r['density']:.3f} per Tx {r['density_per_tx']}, rays/Tx {r['rays_per_tx']}, "
-                      f"by source {[round(r['source_share'][c], 3) for c in range(5)]}, {r['faces']} faces")
+                      f"by source {[round(r['source_share'][c], 3) for c in range(len(SOURCE_NAMES))]}, {r['faces']} faces")
     med = {k: float(np.median([r[k] for r in rows])) for k in rows[0] if isinstance(rows[0][k], float)}
     print(f"\n{a.preset} {a.resolution}, {cfg.radio.tx_per_frame} Tx {a.antenna}, samples_per_tx {cfg.radio.samples_per_tx} "
           f"(median rays/Tx {np.median([x for r in rows for x in r['rays_per_tx']]):.2g}), "
@@ -125,7 +126,7 @@ def main() -> None:
         f"{c} {np.median([r['density_by_class'][c] for r in rows if c in r['density_by_class']]):.3f}" for c in cls))
     print(f"  labelled           {med['density']:.3f} of non-sky pixels; frames >= 0.99: "
           f"{sum(r['density'] >= 0.99 for r in rows)}/{n}; worst Tx {min(x for r in rows for x in r['density_per_tx']):.3f}")
-    print("  by provenance      " + ", ".join(f"{c}: {np.median([r['source_share'][c] for r in rows]):.3f}" for c in range(5)))
+    print("  by provenance      " + ", ".join(f"{c}: {np.median([r['source_share'][c] for r in rows]):.3f}" for c in range(len(SOURCE_NAMES))))
     if a.json:
         Path(a.json).write_text(json.dumps({"median": med, "frames": rows, "switch_s": switch}, indent=1))
 

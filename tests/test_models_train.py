@@ -77,7 +77,7 @@ def test_evaluation_on_a_subset_of_label_provenance(tiny_dataset, tmp_path):
     assert main(["evaluate", "--run", str(run), "--data", str(root), "--label-sources", "1", "--quiet"]) == 0
     res = json.loads((run / "evaluation.json").read_text())["data"]
     full, ones = res[root.name], res[f"{root.name} (labels 1)"]
-    assert full["label_sources"] == [1, 2, 3, 4] and ones["label_sources"] == [1]
+    assert full["label_sources"] == [1, 2, 3, 4, 5, 6] and ones["label_sources"] == [1]
     (g, m_all), = full["groups"].items()
     m_one = ones["groups"][g]
     # expected: Friis MAE over the held-out frames' labels of provenance 1

@@ -251,7 +251,7 @@ def test_torch_dataset_and_training_use_provenance_and_std(tiny_dataset, tmp_pat
     wv = it_rays["weight"][it_rays["valid"]]
     assert np.isclose(float(wv.mean()), 1.0, atol=1e-4) and float(wv.std()) > 0  # weighted by the stated error
     with pytest.raises(ValueError, match="sources"):
-        OutdoorExamples(root, sources=(5,))
+        OutdoorExamples(root, sources=(9,))
     from synthrm.cli import main
 
     assert main(["train", "--model", "radiounet-s", "--data", str(root), "--out", str(tmp_path / "run"),

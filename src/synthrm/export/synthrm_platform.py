@@ -60,7 +60,7 @@ EXR_CHANNEL = "Y"
 BLOCK_FORMAT_VERSION = 1
 #: Arrays a block does not carry: listed under ``absent`` in an imported dataset's index.
 ABSENT_ON_IMPORT = ("normal", "semantic", "material", "roughness", "albedo", "sinr_db", "path_gain_rings",
-                    "path_gain_source", "path_gain_std_db",
+                    "path_gain_source", "path_gain_std_db", "path_gain_mechanism",
                     "tx_orientation", "tx_steering", "tx_precoding", "antenna_pattern", "vas_vertices",
                     "vas_faces", "vas_path_gain_db")
 #: OpenGL / Blender camera axes (x right, y up, z backwards) <-> OpenCV axes.

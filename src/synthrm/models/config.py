@@ -67,10 +67,11 @@ class TrainConfig:
     """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
     max_steps_per_epoch: int = 0
     """Cap on optimiser steps per epoch (0 = a full pass); for quick runs and tests."""
-    label_sources: str = "1,2,3,4"
+    label_sources: str = ",".join(map(str, LABEL_SOURCES))
     """Outdoor: the label provenance codes the loss sees (``path_gain_source``: 1 rays in the
     pixel's own cell, 2 same-surface window, 3 filled from the surface, 4 filled by exact
-    paths), e.g. ``1,2`` to learn from Monte Carlo labels only."""
+    paths (schema 3), 5 exact diffraction, 6 multi-edge estimate; default all), e.g. ``1,2``
+    to learn from Monte Carlo labels only."""
     label_weighting: str = "none"
     """Outdoor: ``none`` (every label alike) or ``std`` (each label weighted by
     ``1 / (path_gain_std_db^2 + 1 dB^2)``)."""
