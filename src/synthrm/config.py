@@ -75,6 +75,12 @@ class GenerateConfig:
         return json.loads(json.dumps(self.to_dict()))
 
 
+#: The radio settings indoor presets start from (the rest are ``RadioConfig``'s): one
+#: Monte Carlo pass of 1e6 rays per Tx, 20 interactions, no diffraction. Indoors the
+#: interaction budget, not the ray count, limits coverage (``docs/indoor.md``).
+INDOOR_RADIO = {"samples_per_tx": 10 ** 6, "max_depth": 20, "diffraction": False}
+
+
 @dataclass
 class IndoorConfig:
     """Everything ``synthrm generate --preset indoor-apartment`` needs (SenseRay-3D)."""
@@ -107,10 +113,10 @@ class IndoorConfig:
     the SenseRay-3D paper."""
     apartment: ApartmentConfig = field(default_factory=ApartmentConfig)
     scan: ScanConfig = field(default_factory=ScanConfig)
-    radio: RadioConfig = field(default_factory=lambda: RadioConfig(samples_per_tx=10 ** 6, max_depth=20,
-                                                                    diffraction=False))
-    """Sionna RT settings of the ground truth (omnidirectional, 3.5 GHz). Indoors the
-    interaction budget, not the ray count, limits coverage (``docs/indoor.md``)."""
+    radio: RadioConfig = field(default_factory=lambda: RadioConfig(**INDOOR_RADIO))
+    """Sionna RT settings of the ground truth (omnidirectional, 3.5 GHz; defaults
+    :data:`INDOOR_RADIO`). Indoors the interaction budget, not the ray count, limits
+    coverage (``docs/indoor.md``)."""
 
     def __post_init__(self):
         for n, lo in (("scenes", 1), ("tx_per_scene", 1), ("seed", 0)):
@@ -191,14 +197,8 @@ def make_indoor_config(preset: str = "indoor-apartment", overrides: dict | None 
     """Build a validated indoor config from a preset name and nested overrides."""
     if preset not in INDOOR_PRESETS:
         raise ConfigError(f"unknown indoor preset {preset!r}; choose one of {sorted(INDOOR_PRESETS)}")
-    base = {"preset": preset, **INDOOR_PRESETS[preset]}
-    over = dict(overrides or {})
-    radio = over.pop("radio", None)
-    cfg = _build(IndoorConfig, merge_config(base, over), "")
-    if radio:
-        cfg.radio = _build(RadioConfig, {**dataclasses.asdict(cfg.radio), **radio}, "radio")
-        cfg.__post_init__()
-    return cfg
+    base = merge_config({"preset": preset, "radio": dict(INDOOR_RADIO)}, INDOOR_PRESETS[preset])
+    return _build(IndoorConfig, merge_config(base, overrides or {}), "")
 
 
 def merge_config(base: dict, over: dict) -> dict:
