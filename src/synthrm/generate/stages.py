@@ -97,8 +97,7 @@ class PoseStage:
         layout, renderer = self.scenes.get(fr.scene_index)
         if self.plan_views is not None:
             c2w, fr.community = self.plan_views[fr.index]
-            w, h = cam.resolution
-            fr.camera = PinholeCamera.from_fov(w, h, cam.fov_x_deg, np.asarray(c2w, np.float64))
+            fr.camera = cam.camera(np.asarray(c2w, np.float64))
             fr.gbuf = renderer.gbuffers(fr.camera)
             if not fr.gbuf.hit.any():
                 raise PoseError(f"frame {fr.sample_id}: plan view {fr.index} sees nothing; "
