@@ -169,7 +169,7 @@ def render_candidates(cfg: GenerateConfig, root: str | Path, n: int, seed: int |
     out = []
     with rgb_scope(), tqdm(total=n, unit="view", desc="candidates", disable=not progress,
                            file=sys.stderr, dynamic_ncols=True) as bar:
-        renderer = Renderer(scene_dir, r.sun_elevation_deg, r.sun_azimuth_deg)
+        renderer = Renderer(scene_dir, r.daylight())
         for i in range(n):
             fseed = frame_seed(seed, i)
             camera = gbuf = None
