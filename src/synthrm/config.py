@@ -57,6 +57,8 @@ class GenerateConfig:
     vas: VASConfig = field(default_factory=VASConfig)
     radio: RadioConfig = field(default_factory=RadioConfig)
     variations: VariationConfig = field(default_factory=VariationConfig)
+    """Environmental variations of the images (time of day, fog, blur, sensor noise); named
+    presets: none (the fixed sun), default, all (``synthrm.render.config.VARIATION_PRESETS``)."""
     plan: str = ""
     """A view plan from ``synthrm orchestrate`` (path to plan.json): its selected views, in
     order, are the frames (all in scene 0, the plan's city); "" = random poses."""

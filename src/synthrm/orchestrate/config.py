@@ -21,7 +21,7 @@ class OrchestrateConfig:
     candidates: int = 60
     """Candidate views to render and match (>= 2)."""
     k: int = 12
-    """Views to select, 1 <= k <= candidates (``--views``)."""
+    """Views to select, 1 <= k <= candidates."""
     min_per_community: int = 2
     """Views each perception community receives first."""
     min_weight: float = 0.0
