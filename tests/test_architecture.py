@@ -1,7 +1,10 @@
 """The package's floor plan: no import cycle (imports inside functions included), each
 layer imports only the layers below it, and the learning and analysis code does not load
-the ray tracer."""
+the ray tracer. One owner per concept: one ray budget, one construction of a camera from
+its settings, one run loop; the benchmarks and documented examples use public names only,
+and every benchmark runs here on a tiny input, so none can rot."""
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -309,3 +312,45 @@ def test_reproduce_writes_the_committed_page_from_its_results(tmp_path):
     shutil.copy(ROOT / "docs" / "reproduction" / "results.json", tmp_path / "reproduction")
     _bench("reproduce").main(["--doc-only", "--out", str(tmp_path / "reproduction.md")])
     assert (tmp_path / "reproduction.md").read_text() == (ROOT / "docs" / "reproduction.md").read_text()
+
+
+def test_bench_labels_runs_on_a_tiny_reference(tiny_dataset, tmp_path):
+    """A reference folder made of a tiny dataset and its own labels: the stored labels and
+    labels recomputed at the dataset's settings both match it exactly."""
+    import shutil
+
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+
+    root, cfg = tiny_dataset
+    ref = tmp_path / "reference"
+    shutil.copytree(root, ref / "mix")
+    labels = {}
+    for _, sid in list_samples(root):
+        s = read_sample(root, sid, ["path_gain_db"])
+        labels[f"{sid}/path_gain_db"] = s["path_gain_db"]
+        labels[f"{sid}/rays_per_tx"] = np.array(s["attrs"]["samples_per_tx"])
+    np.savez(ref / "reference_mix.npz", **labels)
+    bench = _bench("bench_labels")
+    stored = bench.main(["--reference", str(ref), "--stored"])
+    assert stored["summary"]["all"]["all"]["mae_db"] == 0 and stored["summary"]["all"]["covers_reference"] == 1
+    again = bench.main(["--reference", str(ref), "--only", "mix/000000", "--set",
+                        f"radio.samples_per_tx={cfg.radio.samples_per_tx}"])
+    (row,) = again["frames"]
+    assert again["summary"]["all"]["all"]["mae_db"] == 0 and row["rays_per_tx"] == [cfg.radio.samples_per_tx] * 2
+
+
+def test_learning_table_runs_on_an_evaluated_run(tiny_dataset, tmp_path, capsys):
+    from synthrm.cli import main
+
+    root, _ = tiny_dataset
+    run = tmp_path / "run"
+    assert main(["train", "--model", "radiounet-s", "--data", str(root), "--out", str(run), "--epochs", "1",
+                 "--max-steps-per-epoch", "1", "--width", "8", "--device", "cpu", "--quiet"]) == 0
+    for extra in ([], ["--label-sources", "1,2"]):
+        assert main(["evaluate", "--run", str(run), "--data", str(root), "--quiet", *extra]) == 0
+    capsys.readouterr()
+    _bench("learning_table").main([str(run), "--json", str(tmp_path / "t.json")])
+    out = capsys.readouterr().out
+    assert "outdoor:" in out and "radiounet-s" in out and "(labels 1,2)" in out
+    table = json.loads((tmp_path / "t.json").read_text())
+    assert "outdoor/radiounet-s" in table and any(g.endswith("(labels 1,2)") for g in table["outdoor/radiounet-s"])
