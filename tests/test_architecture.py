@@ -183,8 +183,10 @@ def test_one_construction_of_a_camera_from_its_settings():
 
 
 def test_one_run_loop():
-    """The shard loop is ``run_shard``; nothing else writes frames through a ShardWriter of
-    its own and the frame stages are driven by it alone."""
+    """The shard loop is ``run_shard``: it alone makes the frames of a generation, and the
+    benchmarks drive no stage, variant scope or shard writer of their own."""
+    makers = {str(p.relative_to(ROOT)) for p in _project_files() if _calls(p, "Frame")}
+    assert makers == {"src/synthrm/generate/units.py"}
     for p in _project_files():
         rel = str(p.relative_to(ROOT))
         if rel.startswith("benchmarks/"):

@@ -182,9 +182,10 @@ def _command_settings(args, command: str) -> dict:
 
 def _config(args, over: dict):
     """The generate config of a command: a plan's, a preset's or a YAML file's, with ``over``."""
-    from synthrm.config import build_config
+    from synthrm.config import INDOOR_PRESETS, build_config
 
-    if over.get("plan") and not args.config:  # the plan's own settings are the base; flags override them
+    if over.get("plan") and not args.config and args.preset not in INDOOR_PRESETS:
+        # the plan's own settings are the base; flags override them
         from synthrm.orchestrate import config_from_plan
 
         return config_from_plan(over["plan"], args.preset, over)
