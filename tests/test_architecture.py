@@ -126,6 +126,15 @@ def test_models_and_analysis_do_not_load_the_ray_tracer():
     assert out.strip() == "[]", out
 
 
+def test_the_cli_loads_neither_torch_nor_the_ray_tracer_to_start():
+    """The registries are read lazily: building the parser (every choice list included)
+    imports no model and no renderer; ``synthrm train --help`` then loads the models."""
+    code = ("import sys; from synthrm.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('torch', 'drjit', 'mitsuba', 'sionna') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
+
+
 # ------------------------------------------------------------------ one owner per concept
 ROOT = SRC.parents[1]
 BENCHMARKS = ROOT / "benchmarks"
