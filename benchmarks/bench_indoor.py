@@ -1,12 +1,13 @@
 """One apartment at the default indoor settings (5 Tx, 11 heights, 0.1 m voxels): time per
 stage and scan quality.
 
-    python benchmarks/bench_indoor.py [--scenes 1] [--seed 0] [--json out.json]
+    python benchmarks/bench_indoor.py [--scenes 1] [--seed 0] [--set KEY=VALUE ...] [--json out.json]
 
 Prints seconds per stage (scene, scan, voxel, radio, write) per apartment and, per
 apartment, the wall-voxel recall of the scans (share of the true geometry's visible wall
 voxels that are occupied; walls closer than 0.1 m behind furniture do not count) and the
-occupied voxels lying away from every true surface.
+occupied voxels lying away from every true surface. ``--set`` takes any key of the indoor
+config (``synthrm config show --preset indoor-apartment``).
 """
 from __future__ import annotations
 
@@ -19,19 +20,20 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import binary_dilation
 
-from synthrm.config import make_indoor_config
+from synthrm.config import make_indoor_config, merge_config, parse_overrides
 from synthrm.dataset.hdf5 import list_samples, read_sample
 from synthrm.generate.indoor import build_scene, generate_indoor, grid_frame
 from synthrm.voxel import voxelize
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenes", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any indoor config setting")
     ap.add_argument("--json")
-    a = ap.parse_args()
-    cfg = make_indoor_config(overrides={"scenes": a.scenes, "seed": a.seed})
+    a = ap.parse_args(argv)
+    cfg = make_indoor_config(overrides=merge_config({"scenes": a.scenes, "seed": a.seed}, parse_overrides(a.set)))
     rows = []
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
@@ -59,8 +61,10 @@ def main() -> None:
           f"{cfg.radio.samples_per_tx:.0e} rays/Tx, max_depth {cfg.radio.max_depth}): {total / a.scenes:.1f} s")
     for k, v in per.items():
         print(f"  {k:<8} {v:7.1f} s  {v / sum(per.values()):6.1%}")
+    out = {"per_apartment_s": per, "total_s": total, "apartments": rows}
     if a.json:
-        Path(a.json).write_text(json.dumps({"per_apartment_s": per, "total_s": total, "apartments": rows}, indent=1))
+        Path(a.json).write_text(json.dumps(out, indent=1))
+    return out
 
 
 if __name__ == "__main__":

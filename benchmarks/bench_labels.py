@@ -2,15 +2,15 @@
 radio labels of the reference frames with the current settings and compare them.
 
     python benchmarks/bench_labels.py [--reference ../shared/radio-reference] [--json out.json]
-        [--samples-per-tx N|auto] [--max-samples-per-tx N|auto] [--min-rays K] [--max-rings R]
-        [--no-fill] [--diffraction] [--target-cell-m M] [--only mix/000002 ...]
+        [--set radio.KEY=VALUE ...] [--set vas.KEY=VALUE ...] [--only mix/000002 ...] [--stored]
 
 The reference folder holds city datasets (their scenes, cameras, transmitters and depth)
 and ``reference_<name>.npz`` with ``<sid>/path_gain_db`` (T, H, W) ray-traced at the
 SynthRM seed's budget (2^31 rays per Tx, or 2e8 where its README says so). Each sample is
 relabelled exactly as ``synthrm relabel --defaults`` would (this synthrm's default radio and
-vas settings unless a flag changes them; stored transmitters; VAS rebuilt from the stored
-depth), then compared. Prints, per district and over all: the share of non-sky pixels
+vas settings unless ``--set`` changes them, e.g. ``--set radio.samples_per_tx=1000000
+--set radio.max_rings=1 --set radio.fill=false --set radio.diffraction=true --set
+vas.target_cell_m=2``; stored transmitters; VAS rebuilt from the stored depth), then compared. Prints, per district and over all: the share of non-sky pixels
 labelled (pooled, median Tx, worst Tx); over the pixels the reference labels: median bias,
 MAE, RMSE and p95 absolute error [dB], split by provenance (1 rays in own cell, 2
 same-surface window, 3 filled from the same surface, 4 filled by exact paths); the share
@@ -33,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
+from synthrm.config import parse_overrides
 from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
-from synthrm.radio.labels import MECHANISM_NAMES, SOURCE_NAMES
 from synthrm.generate.relabel import SampleRelabeller, relabel_config
+from synthrm.radio.labels import MECHANISM_NAMES, SOURCE_NAMES
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "radio-reference"
 
@@ -119,42 +120,21 @@ def print_exact(key: str, s: dict) -> None:
                   f"within 2 std {st['within_2_std']:.3f}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reference", default=str(DEFAULT_REFERENCE))
-    ap.add_argument("--samples-per-tx", help="radio.samples_per_tx (int or auto)")
-    ap.add_argument("--max-samples-per-tx", help="radio.max_samples_per_tx (int or auto)")
-    ap.add_argument("--max-rays-per-frame", help="radio.max_rays_per_frame (int or auto)")
-    ap.add_argument("--min-rays", type=int)
-    ap.add_argument("--max-rings", type=int)
-    ap.add_argument("--no-fill", action="store_true")
-    ap.add_argument("--fill-exact-receivers", type=int)
-    ap.add_argument("--fill-exact-depth", type=int)
-    ap.add_argument("--diffraction", action="store_true", help="Monte Carlo diffraction on (as the seed's Table 4)")
-    ap.add_argument("--target-cell-m", type=float)
-    ap.add_argument("--max-depth", type=int, help="radio.max_depth (interactions per path)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a radio.* or vas.* setting on top of the defaults, e.g. radio.samples_per_tx=1000000")
     ap.add_argument("--only", nargs="+", help="frames to run, e.g. mix/000002")
     ap.add_argument("--stored", action="store_true",
                     help="score the labels stored in the reference datasets (made at their own settings) "
                          "instead of recomputing them: the 'before' of a change")
     ap.add_argument("--json", help="also write the figures to this JSON file")
-    a = ap.parse_args()
-    num = lambda v: v if v in (None, "auto") else int(float(v))  # noqa: E731
-    radio = {k: v for k, v in (("samples_per_tx", num(a.samples_per_tx)),
-                               ("max_samples_per_tx", num(a.max_samples_per_tx)),
-                               ("max_rays_per_frame", num(a.max_rays_per_frame)),
-                               ("min_rays", a.min_rays), ("max_rings", a.max_rings)) if v is not None}
-    if a.no_fill:
-        radio["fill"] = False
-    if a.fill_exact_receivers is not None:
-        radio["fill_exact_receivers"] = a.fill_exact_receivers
-    if a.fill_exact_depth is not None:
-        radio["fill_exact_depth"] = a.fill_exact_depth
-    if a.diffraction:
-        radio["diffraction"] = True
-    if a.max_depth is not None:
-        radio["max_depth"] = a.max_depth
-    vas = {"target_cell_m": a.target_cell_m} if a.target_cell_m else {}
+    a = ap.parse_args(argv)
+    over = parse_overrides(a.set)
+    if set(over) - {"radio", "vas"}:
+        raise SystemExit(f"--set: only radio.* and vas.* keys, got {sorted(set(over) - {'radio', 'vas'})}")
+    radio, vas = over.get("radio", {}), over.get("vas", {})
     ref_root = Path(a.reference)
     if not ref_root.is_dir():
         raise SystemExit(f"{ref_root}: no reference folder; pass --reference DIR (see ../shared/radio-reference)")
@@ -257,6 +237,7 @@ def main() -> None:
         out["radio_s_median"], out["radio_s_max"] = float(np.median(t)), float(t.max())
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=1))
+    return out
 
 
 if __name__ == "__main__":

@@ -1,28 +1,29 @@
 """Graph-based view orchestration against random views: facade and canyon coverage.
 
     python benchmarks/bench_orchestrate.py [--seeds 0 1 2] [--views uav vehicle]
-        [--candidates 60] [--k 12] [--resolution 256x192] [--json out.json] [--figures DIR]
+        [--candidates 60] [--k 12] [--resolution 256x192] [--set KEY=VALUE ...] [--json out.json]
+        [--figures DIR]
 
 For each view kind and seed (the seed also picks the city), renders the candidates,
 builds the SIFT sensing graph and its Louvain communities, selects K views, and prints
 the facade coverage of the selection against the median of random K-subsets of the same
 candidates (and their ratio), the canyon sides seen (and canyons with both sides seen),
 the number of communities, how SIFT overlap correlates with the exact geometric overlap,
-and the time per stage.
+and the time per stage. ``--set`` takes any key of the city config.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from synthrm.config import make_config
-from synthrm.orchestrate import orchestrate, plan_figure
+from synthrm.camera.config import parse_resolution
+from synthrm.config import make_config, merge_config, parse_overrides
+from synthrm.orchestrate import OrchestrateConfig, orchestrate, plan_figure
 from synthrm.scene.layout import Layout
 
 STAGES = ("render", "sift", "geometry", "graph", "select", "metrics")
@@ -53,7 +54,7 @@ def _f(x, fmt):
     return "n/a" if x is None else format(x, fmt)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="city-mix")
     ap.add_argument("--views", nargs="+", default=["uav", "vehicle"], choices=["uav", "vehicle", "pedestrian"])
@@ -66,14 +67,13 @@ def main() -> None:
     ap.add_argument("--graph", default="sift", choices=["sift", "geometry"],
                     help="edge weights of the sensing graph (geometry: the exact-overlap oracle)")
     ap.add_argument("--track-length", type=int, default=4, help="candidate views per track (1: independent)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any city config setting")
     ap.add_argument("--json", help="also write the figures to this JSON file")
     ap.add_argument("--figures", help="write each plan's map figure into this folder")
-    a = ap.parse_args()
-    try:
-        res = [int(v) for v in a.resolution.lower().split("x")]
-        assert len(res) == 2
-    except (ValueError, AssertionError):
-        sys.exit(f"--resolution: expected WIDTHxHEIGHT, got {a.resolution!r}")
+    a = ap.parse_args(argv)
+    res = list(parse_resolution(a.resolution))
+    settings = OrchestrateConfig(candidates=a.candidates, k=a.k, random_trials=a.random_trials, spp=a.spp,
+                                 graph=a.graph, track_length=a.track_length)
 
     rows = []
     print(f"{a.preset}, {a.candidates} candidates in tracks of {a.track_length} -> K={a.k}, {a.resolution}, graph={a.graph}, "
@@ -84,13 +84,11 @@ def main() -> None:
     print(head)
     for view in a.views:
         for seed in a.seeds:
-            over = {"seed": seed, "camera": {"resolution": res, "view": view}}
+            over = merge_config(parse_overrides(a.set), {"seed": seed, "camera": {"resolution": res, "view": view}})
             cfg = make_config(a.preset, over)
             with tempfile.TemporaryDirectory() as d:
                 t0 = time.perf_counter()
-                plan = orchestrate(cfg, d, candidates=a.candidates, k=a.k, seed=seed, progress=False,
-                                   random_trials=a.random_trials, spp=a.spp, graph=a.graph,
-                                   track_length=a.track_length)
+                plan = orchestrate(cfg, d, settings, progress=False, seed=seed)
                 wall = time.perf_counter() - t0
                 if a.figures:
                     plan_figure(plan, Layout.load(Path(d) / plan["scene_dir"]),
@@ -128,6 +126,7 @@ def main() -> None:
             json.dump({"preset": a.preset, "candidates": a.candidates, "k": a.k, "resolution": a.resolution,
                        "track_length": a.track_length,
                        "graph": a.graph, "random_trials": a.random_trials, "rows": rows}, fh, indent=1)
+    return rows
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ from synthrm.models.config import label_sources_tag
 from synthrm.radio.labels import LABEL_SOURCES
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--json")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     rows: dict[tuple[str, str], dict[str, dict]] = {}  # (kind, method) -> group -> metrics
     heights = {}
     for run in a.runs:

@@ -35,7 +35,7 @@ from reproduce_setup import (  # noqa: E402 (after the path set-up)
     BASE_CAMERA,
     CAMERA_VARIANTS,
     CANYON_VARIANTS,
-    DISTRICTS,
+    PAPER_DISTRICTS,
     REDUCED_RADIO,
     SEED_TABLE2,
     SEED_TABLE3,
@@ -145,7 +145,7 @@ class Repro:
     def base_data(self):
         s = self.size
         self.base = {}
-        for i, d in enumerate(DISTRICTS):
+        for i, d in enumerate(PAPER_DISTRICTS):
             self.base[d] = generate(city_config(f"city-{d}", s["base"], s["res"], 11 + i), self.work / f"base-{d}")
         self.tx_data = {}
         for name, radio in TX_VARIANTS.items():
@@ -314,15 +314,15 @@ class Repro:
 
         t = {}
         for c in SEED_TABLE3:
-            t[c] = {d: summarise_r(self.rows[("base", d)], c) for d in DISTRICTS}
+            t[c] = {d: summarise_r(self.rows[("base", d)], c) for d in PAPER_DISTRICTS}
         # the seed's Concrete vs Buildings: with any one segmentation concrete = facades + roofs
-        t["building+roof"] = {d: summarise_r(self.rows[("base", d)], "building+roof") for d in DISTRICTS}
+        t["building+roof"] = {d: summarise_r(self.rows[("base", d)], "building+roof") for d in PAPER_DISTRICTS}
         t["concrete (RGB segmenter)"] = {d: summarise_r(self.rows[("base", d)], "concrete", masks="rgb-segmenter")
-                                         for d in DISTRICTS}
-        t["pavement as concrete"] = {d: summarise_r(self.rows[("base", d)], "pavement") for d in DISTRICTS}
+                                         for d in PAPER_DISTRICTS}
+        t["pavement as concrete"] = {d: summarise_r(self.rows[("base", d)], "pavement") for d in PAPER_DISTRICTS}
         # what the sign of r(Buildings) follows: the surface that holds the map's maximum
         by = {}
-        for d in DISTRICTS:
+        for d in PAPER_DISTRICTS:
             rs = self.rows[("base", d)]
             by[d] = {}
             for cls in sorted({r["excluded"]["pmax_class"] for r in rs if r["excluded"]["pmax_class"]}):
@@ -337,7 +337,7 @@ class Repro:
 
         f = {}
         pooled = []
-        for d in DISTRICTS:
+        for d in PAPER_DISTRICTS:
             rs = self.rows[("base", d)]
             pooled += rs
             f[d] = {"excluded": summarise_pmax(rs), "rays-only": summarise_pmax(rs, "rays-only")}
@@ -349,7 +349,7 @@ class Repro:
         rows = [{"district": r["district"], "mean_db": r["excluded"]["mean_db"], "max_db": r["excluded"]["pmax_db"],
                  "std_db": r["excluded"]["std_db"]} for r in pooled]
         statistics_figure({"rows": rows}, self.figdir / "fig9_statistics.png")
-        pmax_figure({**{d: self.rows[("base", d)] for d in DISTRICTS}, "Tx anywhere (downtown + margin)": tx_dist},
+        pmax_figure({**{d: self.rows[("base", d)] for d in PAPER_DISTRICTS}, "Tx anywhere (downtown + margin)": tx_dist},
                     self.figdir / "fig9_pmax_los.png")
 
     def fig10(self):
@@ -507,7 +507,7 @@ class Repro:
         cfg = TrainConfig(model="radiounet-s", width=16, epochs=s["epochs"], restart_epochs=s["epochs"],
                           patience=s["epochs"], seed=0)
         train(cfg, self.train_mix, run, resume=(run / "last.pt").exists(), progress=False, log=lambda m: None)
-        for d in DISTRICTS:
+        for d in PAPER_DISTRICTS:
             evaluate(run, self.base[d], progress=False)
         ev = json.loads((run / "evaluation.json").read_text())
         lr["outdoor"]["radiounet-s"] = {"run": str(run), "eval": ev, "log": _log(run),
@@ -545,7 +545,7 @@ class Repro:
         mse = 10 ** (-SEED_TABLE2["radiounet-s"]["mix"][2] / 10)
         seed_rms = float(np.sqrt(mse / SEED_TABLE2["radiounet-s"]["mix"][0]))
         out = {"seed_truth_rms_mix": seed_rms}
-        for d in DISTRICTS:
+        for d in PAPER_DISTRICTS:
             ds = OutdoorExamples(self.base[d], inputs=meta["inputs"])
             pred, _ = outdoor_predictions(model, ds, (lo, hi))
             truth = np.stack([it.path_gain_db for it in ds.items]).astype(np.float64)
@@ -613,7 +613,7 @@ def share_ge(rows, concept, rule, masks, thr) -> float | None:
     return float(np.mean(np.array(v) >= thr)) if v else None
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run of a few frames (minutes)")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the frame counts (4: the full size)")
@@ -628,7 +628,7 @@ def main() -> None:
     ap.add_argument("--refresh-learning", action="store_true",
                     help="recompute only the learning rows from the finished runs and data in --work (evaluation, "
                          "no training), merge them into the saved results and rewrite --out")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     if not a.scale > 0:
         raise SystemExit("--scale: must be > 0")
     from reproduce_doc import write_doc
@@ -651,7 +651,7 @@ def main() -> None:
         r = Repro(a)
         r.res = json.loads(p.read_text())
         r.size = r.res["size"]
-        r.base = {d: r.work / f"base-{d}" for d in DISTRICTS}
+        r.base = {d: r.work / f"base-{d}" for d in PAPER_DISTRICTS}
         r.train_mix = r.work / "train-mix"
         t = time.perf_counter()
         r.learning()

@@ -12,7 +12,7 @@ from reproduce_setup import (
     BASE_CAMERA,
     CANYON_VARIANTS,
     CONCEPT_NAMES,
-    DISTRICTS,
+    PAPER_DISTRICTS,
     SEED_TABLE2,
     SEED_TABLE3,
     SEED_TABLE_III,
@@ -49,15 +49,26 @@ def grid_table(rows: list[dict]) -> str:
     return table(head, body)
 
 
+#: The experiment grid's blocks and their headings, in page order.
+GRID_BLOCKS = {"tx": "Transmitter placement and height", "camera": "Camera altitude and pitch",
+               "pixels": "How pixels count", "pixels x camera": "How pixels count, by camera", "masks": "Masks"}
+
+
 def write_doc(res: dict, out: Path, figdir: Path) -> None:
+    """Write the page ``out`` from the results ``res`` (saved first as ``figdir/results.json``,
+    and read back: the page shows what was saved), one section after another (:data:`SECTIONS`)."""
     out = Path(out)
-    rel = figdir.name
     (figdir / "results.json").write_text(json.dumps(res, indent=1, default=float))
-    res = json.loads((figdir / "results.json").read_text())  # the page reads what was saved
+    res = json.loads((figdir / "results.json").read_text())
+    lines: list[str] = []
+    for section in SECTIONS:
+        section(lines.append, res, figdir.name, out.parent)
+    out.write_text("\n".join(lines) + "\n")
+
+
+def _intro(w, res: dict, rel: str, docdir: Path) -> None:
+    """How this run was made: the command, its stages and sizes."""
     s = res["size"]
-    L = []
-    w = L.append
-    t3, g = res["table3"], res["grid"]
     w("# Reproducing the seeds on synthrm data\n")
     w("This page is written by `benchmarks/reproduce.py`: every number, table, figure and conclusion in it "
       "comes from one run of the script (the numbers also in "
@@ -89,20 +100,23 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
       "maps, since the maps of one view are not independent). r is averaged over the maps where it is "
       "defined (a concept absent from a view leaves r undefined; counted, never averaged as 0).\n")
 
-    # ------------------------------------------------------------------ Table 3
+
+def _table3(w, res: dict, rel: str, docdir: Path) -> None:
+    """SynthRM Table 3 next to ours, and Figure 10's separation."""
+    t3, g = res["table3"], res["grid"]
     w("## SynthRM Table 3: point-biserial r of concepts with path gain\n")
     w("Ours: exact masks from the semantic and material buffers, labelled pixels only (sky and pixels "
       "without a value left out), transmitters near the view (synthrm's default). "
       "Seed: mean / std over its maps (masks from SAM 3 on the RGB images).\n")
     body = []
     for c in SEED_TABLE3:
-        body.append([CONCEPT_NAMES[c]] + [f"{SEED_TABLE3[c][d][0]:.2f} / {SEED_TABLE3[c][d][1]:.2f}" for d in DISTRICTS]
-                    + [_r_cell(t3[c][d]) for d in DISTRICTS])
-    body.append(["Buildings incl. roofs"] + ["-"] * 3 + [_r_cell(t3["building+roof"][d]) for d in DISTRICTS])
+        body.append([CONCEPT_NAMES[c]] + [f"{SEED_TABLE3[c][d][0]:.2f} / {SEED_TABLE3[c][d][1]:.2f}" for d in PAPER_DISTRICTS]
+                    + [_r_cell(t3[c][d]) for d in PAPER_DISTRICTS])
+    body.append(["Buildings incl. roofs"] + ["-"] * 3 + [_r_cell(t3["building+roof"][d]) for d in PAPER_DISTRICTS])
     body.append(["Concrete (RGB segmenter)"] + ["-"] * 3 + [_r_cell(t3["concrete (RGB segmenter)"][d])
-                                                          for d in DISTRICTS])
+                                                          for d in PAPER_DISTRICTS])
     body.append(["Concrete read as pavement (roads + sidewalks)"] + ["-"] * 3 +
-                [_r_cell(t3["pavement as concrete"][d]) for d in DISTRICTS])
+                [_r_cell(t3["pavement as concrete"][d]) for d in PAPER_DISTRICTS])
     w(table(["concept", "seed downtown", "seed margin", "seed mix", "ours downtown [95 % CI]", "ours margin",
              "ours mix"], body))
     bd, bm = t3["building"]["downtown"], t3["building"]["margin"]
@@ -121,7 +135,9 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
     w("*Figure 10 (ours): CDF of r(Buildings) per district, transmitters near the view; "
       f"[the same with transmitters anywhere in the district]({rel}/fig10_cdf_district.png).*\n")
 
-    # ------------------------------------------------------------------ Figure 9
+
+def _figure9(w, res: dict, rel: str, docdir: Path) -> None:
+    """SynthRM Figure 9: the bimodality of Pmax."""
     f9 = res["fig9"]
     w("## SynthRM Figure 9: is Pmax bimodal (LoS vs NLoS)?\n")
     w("Seed: the per-map maximum Pmax has \"a clear bimodal structure\": LoS maps high, NLoS maps low. "
@@ -150,19 +166,20 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
     w("*Figure 9 (ours): PDFs of per-map mean, max and standard deviation, and the mu-sigma bubbles "
       "coloured by Pmax; below, Pmax stacked by whether the maximum lies in the Tx's line of sight.*\n")
 
-    # ------------------------------------------------------------------ grid
+
+def _grid(w, res: dict, rel: str, docdir: Path) -> None:
+    """Why they differ: the experiment grid, block by block, and the label budget."""
+    t3, g = res["table3"], res["grid"]
     w("## Why they differ: the experiment grid\n")
     w("Each row changes one thing against the first row of its block (synthrm's defaults: transmitters "
       "within 120 m of the view at 1.6 m, UAV at 30-120 m with pitch 20-60 deg, labelled pixels only, exact "
       "masks, Buildings = facades). Columns: mean r(Buildings) with its 95 % interval over frames, the "
       "downtown - margin gap (seed: +0.69), the share of downtown maps with r >= 0.8, Sarle's BC of Pmax over "
       "downtown and margin maps, and the distance |r_downtown - 0.80| + |r_margin - 0.11| to the seed.\n")
-    names = {"tx": "Transmitter placement and height", "camera": "Camera altitude and pitch",
-             "pixels": "How pixels count", "pixels x camera": "How pixels count, by camera", "masks": "Masks"}
-    for k in ("tx", "camera", "pixels", "pixels x camera", "masks"):
+    for k in GRID_BLOCKS:
         if k not in g:
             continue
-        w(f"### {names[k]}\n")
+        w(f"### {GRID_BLOCKS[k]}\n")
         w(grid_table(g[k]))
         if k == "tx":
             w(f"Transmitters of one downtown scene: [near the view]({rel}/fig8_tx_near.png) and "
@@ -209,10 +226,12 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
     else:
         w("The seed-budget reference folder was not found (pass `--reference DIR`); that row is skipped.\n")
 
-    # ------------------------------------------------------------------ conclusion of the grid
+
+def _grid_findings(w, res: dict, rel: str, docdir: Path) -> None:
+    """What the grid shows, and whether the seed's 0.80 is plausible."""
+    t3, g = res["table3"], res["grid"]
     cb = res["combination"]
-    blocks = ("tx", "camera", "pixels", "pixels x camera", "masks")
-    allrows = [x for k in blocks for x in g.get(k, [])]
+    allrows = [x for k in GRID_BLOCKS for x in g.get(k, [])]
     defined = [x for x in allrows if x["downtown"]["mean"] is not None]
     top = max(defined, key=lambda x: x["downtown"]["mean"])
     closest = min(allrows, key=lambda x: x["distance"])
@@ -227,7 +246,7 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
         if len(rows) < 2:
             continue
         first, best = rows[0], max(rows, key=lambda x: x["downtown"]["mean"])
-        w(f"* {names[k]}: downtown r moves from {f2(first['downtown']['mean'])} ({first['setting']}) "
+        w(f"* {GRID_BLOCKS[k]}: downtown r moves from {f2(first['downtown']['mean'])} ({first['setting']}) "
           f"up to {f2(best['downtown']['mean'])} ({best['setting']}); the largest gap is "
           f"{f2(max(rows, key=lambda x: x['gap']['mean'] or -9)['gap']['mean'])} (seed +0.69).")
     w(f"* Closest single setting to the seed's pair (0.80, 0.11): **{closest['setting']}** "
@@ -281,7 +300,10 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
       "therefore as much a property of its masks as of its radio maps"
       + ("; no propagation setting we measured makes it plausible on exact masks.\n" if not hits else ".\n"))
 
-    # ------------------------------------------------------------------ item 4: preset
+
+def _preset(w, res: dict, rel: str, docdir: Path) -> None:
+    """The seed's setting as a preset (when the run made its data)."""
+    g = res["grid"]
     pr = res.get("preset")
     if pr:
         w("## The seed's setting as a preset\n")
@@ -311,7 +333,9 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
            if ok else "On the preset's data BC's interval does not lie wholly above 5/9 in this run: "
            f"{_bc(pm)}.") + "\n")
 
-    # ------------------------------------------------------------------ Figure 11
+
+def _figure11(w, res: dict, rel: str, docdir: Path) -> None:
+    """SynthRM Figure 11: a vehicle-mounted Tx in a canyon."""
     f11 = res["fig11"]
     w("## SynthRM Figure 11: a vehicle-mounted Tx in a canyon\n")
     w(f"Command: `{res['commands']['fig11']}` (preset `canyon-drive`: a `city-downtown` grid with an 80 m open "
@@ -375,14 +399,20 @@ def write_doc(res: dict, out: Path, figdir: Path) -> None:
              f"On the facades of other streets the contrast is {f2(oth, '+.1f')} dB as well: distance "
              "dominates there too.") + "\n")
 
-    # ------------------------------------------------------------------ learning
+
+def _learning_section(w, res: dict, rel: str, docdir: Path) -> None:
+    """SynthRM Table 2 and SenseRay-3D Table III / Figure 10 (unless left out)."""
     lr = res.get("learning")
     w("## SynthRM Table 2 and SenseRay-3D Table III / Figure 10: learning\n")
     if not lr:
         w("Left out in this run (`--skip-learning`).\n")
     else:
-        _learning(w, lr, rel, out.parent)
-    out.write_text("\n".join(L) + "\n")
+        _learning(w, lr, rel, docdir)
+
+
+#: The page's sections, in order: each ``section(w, res, rel, docdir)`` appends its lines
+#: with ``w``; ``rel`` is the figure folder relative to the page, ``docdir`` the page's folder.
+SECTIONS = (_intro, _table3, _figure9, _grid, _grid_findings, _preset, _figure11, _learning_section)
 
 
 def _per_example_ci(v: dict, frames: list | None) -> str:
@@ -424,19 +454,19 @@ def _learning(w, lr: dict, rel: str, docdir: Path) -> None:
     if rn:
         nm = rn["normalisation"]
         body = []
-        for d in DISTRICTS:
+        for d in PAPER_DISTRICTS:
             for k, x in nm[d].items():
                 if isinstance(x, dict) and "truth_rms" in x:
                     body.append([d, k, f2(x.get("nmse"), ".3f"), f2(x.get("mae"), ".3f"), f2(x.get("psnr_db"), ".1f"),
                                  f2(x.get("ssim"), ".2f"), f"{x['truth_rms']:.3f}", f2(x.get("mae_db"), ".2f")])
-        ours = [nm[d]["fixed -160..-40 dB (ours)"]["truth_rms"] for d in DISTRICTS]
+        ours = [nm[d]["fixed -160..-40 dB (ours)"]["truth_rms"] for d in PAPER_DISTRICTS]
         seed_rms = nm["seed_truth_rms_mix"]
         w("Why the outdoor numbers differ. NMSE divides the squared error by the mean square of the normalised "
           f"truth: the seed's PSNR and NMSE on Mix imply a truth RMS of {seed_rms:.3f}, ours is "
           f"{min(ours):.2f}-{max(ours):.2f} on the -160..-40 dB range, so the same squared error reads "
           f"{(min(ours) / seed_rms) ** 2:.0f}-{(max(ours) / seed_rms) ** 2:.0f}x larger as the seed's NMSE. A fixed range "
           "gives the seed's truth RMS only if its lower end is near "
-          + ", ".join(f"{nm[d]['implied_low_db']:.0f} dB ({d})" for d in DISTRICTS)
+          + ", ".join(f"{nm[d]['implied_low_db']:.0f} dB ({d})" for d in PAPER_DISTRICTS)
           + ": most of our labels would then sit at 0. The same predictions under each normalisation, and on the "
           "Monte Carlo labels alone:\n")
         w(table(["block", "normalisation / labels", "NMSE", "MAE", "PSNR [dB]", "SSIM", "truth RMS", "MAE [dB]"], body))
@@ -447,7 +477,7 @@ def _learning(w, lr: dict, rel: str, docdir: Path) -> None:
               f"{imp['nmse']:.2f} / MAE {imp['mae']:.3f} / PSNR {imp['psnr_db']:.1f} / SSIM {imp['ssim']:.2f}, against "
               f"the seed's {sd[0]:.2f} / {sd[1]:.3f} / {sd[2]:.1f} / {sd[3]:.2f}: the tables differ mostly in how the "
               "maps are normalised, which the seed does not state.\n")
-        fr = nm[DISTRICTS[0]].get("friis_mae_db_by_source")
+        fr = nm[PAPER_DISTRICTS[0]].get("friis_mae_db_by_source")
         if fr:
             from synthrm.radio.labels import SOURCE_NAMES
 

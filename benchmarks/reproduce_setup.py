@@ -25,7 +25,9 @@ SEED_TABLE2 = {
 #: SenseRay-3D (seed 004) Table III: split -> (MAE [dB], RMSE [dB], samples).
 SEED_TABLE_III = {"train": (2.88, 4.08, 1446), "val": (3.51, 4.99, 359), "test": (4.27, 6.32, 225)}
 CONCEPT_NAMES = {"road": "Roads", "building": "Buildings", "roof": "Roofs", "concrete": "Concrete"}
-DISTRICTS = ("downtown", "margin", "mix")
+#: The seed's three districts, in its tables' column order (names of
+#: ``synthrm.scene.districts.DISTRICTS``, which also holds any user district).
+PAPER_DISTRICTS = ("downtown", "margin", "mix")
 
 # --------------------------------------------------------------------------- sizes
 SIZES = {

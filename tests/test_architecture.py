@@ -1,10 +1,15 @@
 """The package's floor plan: no import cycle (imports inside functions included), each
 layer imports only the layers below it, and the learning and analysis code does not load
-the ray tracer."""
+the ray tracer. One owner per concept: one ray budget, one construction of a camera from
+its settings, one run loop; the benchmarks and documented examples use public names only,
+and every benchmark runs here on a tiny input, so none can rot."""
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 import synthrm
 
@@ -119,3 +124,244 @@ def test_models_and_analysis_do_not_load_the_ray_tracer():
             "print(sorted(m for m in ('drjit', 'mitsuba', 'sionna') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+def test_the_cli_loads_neither_torch_nor_the_ray_tracer_to_start():
+    """The registries are read lazily: building the parser (every choice list included)
+    imports no model and no renderer; ``synthrm train --help`` then loads the models."""
+    code = ("import sys; from synthrm.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('torch', 'drjit', 'mitsuba', 'sionna') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
+
+
+# ------------------------------------------------------------------ one owner per concept
+ROOT = SRC.parents[1]
+BENCHMARKS = ROOT / "benchmarks"
+
+
+def _project_files() -> list[Path]:
+    """The package's and the benchmarks' Python files."""
+    return sorted(SRC.rglob("*.py")) + sorted(BENCHMARKS.glob("*.py"))
+
+
+def _calls(path: Path, name: str) -> list[int]:
+    """Lines of ``path`` that call ``name`` (a function or a method of that name)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if (isinstance(f, ast.Name) and f.id == name) or (isinstance(f, ast.Attribute) and f.attr == name):
+                out.append(node.lineno)
+    return out
+
+
+def _names(path: Path) -> set[str]:
+    """Every name ``path`` reads (``Name`` nodes, attributes and imported names)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.ImportFrom):
+            found |= {a.name for a in node.names}
+    return found
+
+
+def test_one_definition_of_the_ray_budget():
+    """The radio settings become ray counts in one place, ``RadioConfig.budget``, for city
+    frames and indoor planes alike; only ``radio/budget.py`` knows the default counts."""
+    calls = {str(p.relative_to(ROOT)): _calls(p, "resolve_budget") for p in _project_files()}
+    assert {p: n for p, n in calls.items() if n} == {"src/synthrm/radio/config.py": calls["src/synthrm/radio/config.py"]}
+    assert len(calls["src/synthrm/radio/config.py"]) == 1
+    from synthrm.radio import budget
+
+    constants = {n for n in vars(budget) if n.startswith(("CPU_", "CUDA_"))}
+    assert constants
+    users = [str(p.relative_to(ROOT)) for p in _project_files() if constants & _names(p)]
+    assert users == ["src/synthrm/radio/budget.py"]
+
+
+def test_one_construction_of_a_camera_from_its_settings():
+    """A camera is built from its settings by ``CameraConfig.camera`` / ``ScanConfig.camera``
+    (``PinholeSettings.camera``): nothing outside ``synthrm.camera`` calls ``from_fov``."""
+    calls = {str(p.relative_to(ROOT)): _calls(p, "from_fov") for p in _project_files()}
+    assert {p for p, n in calls.items() if n} == {"src/synthrm/camera/config.py"}
+    assert len(calls["src/synthrm/camera/config.py"]) == 1
+
+
+def test_one_run_loop():
+    """The shard loop is ``run_shard``: it alone makes the frames of a generation, and the
+    benchmarks drive no stage, variant scope or shard writer of their own."""
+    makers = {str(p.relative_to(ROOT)) for p in _project_files() if _calls(p, "Frame")}
+    assert makers == {"src/synthrm/generate/units.py"}
+    for p in _project_files():
+        rel = str(p.relative_to(ROOT))
+        if rel.startswith("benchmarks/"):
+            assert not {"ShardWriter", "rgb_scope", "frame_seed", "Frame", "SceneStage", "PoseStage", "RGBStage",
+                        "VASStage", "RadioStage"} & _names(p), rel
+
+
+def _code_outside_src() -> dict[str, str]:
+    """The Python a user runs or copies: the benchmarks and the code blocks of the docs."""
+    import re
+
+    out = {str(p.relative_to(ROOT)): p.read_text() for p in sorted(BENCHMARKS.glob("*.py"))}
+    for md in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for k, block in enumerate(re.findall(r"```python\n(.*?)```", md.read_text(), re.S)):
+            out[f"{md.relative_to(ROOT)} block {k}"] = block
+    return out
+
+
+def test_no_private_synthrm_name_outside_src():
+    """Benchmarks and documented examples use public names only: no ``synthrm._*`` module
+    and no ``_name`` of a synthrm module (the tests of the private modules are the
+    exception: they test them)."""
+    bad = []
+    for where, code in _code_outside_src().items():
+        for node in ast.walk(ast.parse(code)):
+            mods = []
+            if isinstance(node, ast.Import):
+                mods = [(a.name, None) for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                mods = [(node.module, a.name) for a in node.names]
+            for mod, name in mods:
+                if mod.split(".")[0] != "synthrm":
+                    continue
+                if any(part.startswith("_") for part in mod.split(".")) or (name or "x").startswith("_"):
+                    bad.append(f"{where}: {mod}{'.' + name if name else ''}")
+    assert not bad, "\n".join(bad)
+
+
+def test_benchmarks_are_importable():
+    import importlib
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        for p in sorted(BENCHMARKS.glob("*.py")):
+            mod = importlib.import_module(p.stem)
+            assert callable(getattr(mod, "main", None)) or p.stem in ("reproduce_doc", "reproduce_setup"), p.name
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+#: Settings that make a benchmark's city tiny: 2x2 blocks, 2 samples per pixel, few rays.
+TINY_CITY = ["--set", "city.blocks_x=2", "--set", "city.blocks_y=2", "--set", "city.block_size_m=[50,70]",
+             "--set", "city.outskirts_m=200.0", "--set", "render.spp=2"]
+TINY_RADIO = ["--set", "radio.samples_per_tx=20000", "--set", "radio.tx_per_frame=2"]
+#: The same for an apartment (one small apartment, one Tx, one receiver plane).
+TINY_INDOOR = ["tx_per_scene=1", "heights_m=[1.0]", "apartment.area_m2=[20,30]", "apartment.room_max_m2=14.0",
+               "scan.resolution=[32,24]", "scan.headings=2", "scan.spp=1", "radio.samples_per_tx=20000",
+               "radio.max_depth=2", "voxel_size_m=0.2"]
+
+
+def _bench(name: str):
+    import importlib
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def test_bench_frame_runs_on_a_tiny_input():
+    out = _bench("bench_frame").main(["--frames", "1", "--resolution", "32x24", *TINY_CITY])
+    assert set(out["median_s"]) == {"scene", "pose+gbuffers", "rgb", "vas", "write"}
+    assert out["frame_s"] > 0 and out["first_frame_s"] >= out["frame_s"]
+
+
+def test_bench_radio_runs_on_a_tiny_input(tmp_path):
+    out = _bench("bench_radio").main(["--frames", "1", "--resolution", "32x24", "--keep", str(tmp_path),
+                                      *TINY_CITY, *TINY_RADIO])
+    (row,) = out["frames"]
+    assert row["rays_per_tx"] == [20000, 20000] and 0 < row["density"] <= 1
+    assert abs(sum(row["source_share"].values()) - 1) < 1e-9 and row["solver_s"] <= row["radio_s"]
+    import h5py
+
+    with h5py.File(tmp_path / "bench.h5") as f:
+        assert sorted(f["samples"]) == ["000000", "000001"]
+
+
+def test_bench_scale_runs_on_a_tiny_input():
+    out = _bench("bench_scale").main(["--frames", "1", "--reps", "1", "--resolution", "32x24", "--samples-per-tx",
+                                      "20000", "--skip-ray", *TINY_CITY, *TINY_RADIO])
+    assert out["executors"]["local_s"] > 0 and out["solver_rays_per_s"] > 0
+    assert out["scaling"]["rays per Tx"]["x"] == [5000, 20000, 80000]
+    assert out["scaling"]["resolution (pixels)"]["x"] == [16 * 12, 32 * 24, 64 * 48]
+    assert all(np.isfinite(v["frame_exponent"]) for v in out["scaling"].values())
+
+
+def test_bench_indoor_runs_on_a_tiny_input():
+    out = _bench("bench_indoor").main([a for kv in TINY_INDOOR for a in ("--set", kv)])
+    (apt,) = out["apartments"]
+    assert 0 < apt["wall_recall"] <= 1 and set(out["per_apartment_s"]) == {"scene", "scan", "voxel", "radio", "write"}
+
+
+def test_bench_models_runs_on_a_tiny_input():
+    rows = _bench("bench_models").main(["--resolution", "64x48", "--repeats", "1", *TINY_CITY, *TINY_RADIO,
+                                        *[a for kv in TINY_INDOOR for a in ("--indoor-set", kv)]])
+    assert [r["model"] for r in rows] == ["radiounet-s", "pmnet-s", "unetdcn-s", "senseray3d"]
+    assert all(r["inference_s"] > 0 and r["ray_tracing_s"] > 0 for r in rows)
+
+
+def test_bench_orchestrate_runs_on_a_tiny_input():
+    rows = _bench("bench_orchestrate").main(["--seeds", "0", "--views", "uav", "--candidates", "4", "--k", "2",
+                                             "--resolution", "64x48", "--spp", "1", "--random-trials", "2",
+                                             "--track-length", "2", *TINY_CITY])
+    (r,) = rows
+    assert r["facade_selected_m2"] > 0 and r["communities"] >= 1
+
+
+def test_reproduce_writes_the_committed_page_from_its_results(tmp_path):
+    """``docs/reproduction.md`` is exactly what ``reproduce.py --doc-only`` writes from the
+    results beside it (every section of ``reproduce_doc.write_doc``)."""
+    import shutil
+
+    (tmp_path / "reproduction").mkdir()
+    shutil.copy(ROOT / "docs" / "reproduction" / "results.json", tmp_path / "reproduction")
+    _bench("reproduce").main(["--doc-only", "--out", str(tmp_path / "reproduction.md")])
+    assert (tmp_path / "reproduction.md").read_text() == (ROOT / "docs" / "reproduction.md").read_text()
+
+
+def test_bench_labels_runs_on_a_tiny_reference(tiny_dataset, tmp_path):
+    """A reference folder made of a tiny dataset and its own labels: the stored labels and
+    labels recomputed at the dataset's settings both match it exactly."""
+    import shutil
+
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+
+    root, cfg = tiny_dataset
+    ref = tmp_path / "reference"
+    shutil.copytree(root, ref / "mix")
+    labels = {}
+    for _, sid in list_samples(root):
+        s = read_sample(root, sid, ["path_gain_db"])
+        labels[f"{sid}/path_gain_db"] = s["path_gain_db"]
+        labels[f"{sid}/rays_per_tx"] = np.array(s["attrs"]["samples_per_tx"])
+    np.savez(ref / "reference_mix.npz", **labels)
+    bench = _bench("bench_labels")
+    stored = bench.main(["--reference", str(ref), "--stored"])
+    assert stored["summary"]["all"]["all"]["mae_db"] == 0 and stored["summary"]["all"]["covers_reference"] == 1
+    again = bench.main(["--reference", str(ref), "--only", "mix/000000", "--set",
+                        f"radio.samples_per_tx={cfg.radio.samples_per_tx}"])
+    (row,) = again["frames"]
+    assert again["summary"]["all"]["all"]["mae_db"] == 0 and row["rays_per_tx"] == [cfg.radio.samples_per_tx] * 2
+
+
+def test_learning_table_runs_on_an_evaluated_run(tiny_dataset, tmp_path, capsys):
+    from synthrm.cli import main
+
+    root, _ = tiny_dataset
+    run = tmp_path / "run"
+    assert main(["train", "--model", "radiounet-s", "--data", str(root), "--out", str(run), "--epochs", "1",
+                 "--max-steps-per-epoch", "1", "--width", "8", "--device", "cpu", "--quiet"]) == 0
+    for extra in ([], ["--label-sources", "1,2"]):
+        assert main(["evaluate", "--run", str(run), "--data", str(root), "--quiet", *extra]) == 0
+    capsys.readouterr()
+    _bench("learning_table").main([str(run), "--json", str(tmp_path / "t.json")])
+    out = capsys.readouterr().out
+    assert "outdoor:" in out and "radiounet-s" in out and "(labels 1,2)" in out
+    table = json.loads((tmp_path / "t.json").read_text())
+    assert "outdoor/radiounet-s" in table and any(g.endswith("(labels 1,2)") for g in table["outdoor/radiounet-s"])

@@ -137,3 +137,81 @@ def test_killed_process_resumes(tmp_path):
 
 def _assert_same(a: Path, b: Path):
     assert_same_samples(a, b, n=4)
+
+
+# ----------------------------------------------------------------------------- --set and the shortcut flags
+
+def _show(args, capsys) -> tuple[int, str, str]:
+    rc = main(["config", "show", *args])
+    out, err = capsys.readouterr()
+    return rc, out, err.strip()
+
+
+def test_set_overrides_any_key_through_the_config_checks(capsys):
+    import yaml
+
+    rc, out, _ = _show(["--set", "radio.max_depth=10", "--set", "camera.resolution=[128,96]", "--set",
+                        "city.district=downtown", "--set", "radio.samples_per_tx=auto", "--frames", "3"], capsys)
+    cfg = yaml.safe_load(out)
+    assert rc == 0 and cfg["radio"]["max_depth"] == 10 and cfg["camera"]["resolution"] == [128, 96]
+    assert cfg["city"]["district"] == "downtown" and cfg["frames"] == 3
+    # --set wins over a shortcut flag of the same key
+    rc, out, _ = _show(["--resolution", "64x48", "--set", "camera.resolution=[32,24]"], capsys)
+    assert yaml.safe_load(out)["camera"]["resolution"] == [32, 24]
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--set", "radio.max_dept=10"], "unknown config key 'radio.max_dept'; did you mean 'max_depth'?"),
+    (["--set", "radoi.max_depth=10"], "unknown config key 'radoi'; did you mean 'radio'?"),
+    (["--set", "radio.max_depth=99"], "radio.max_depth: must be an integer in [0, 50], got 99"),
+    (["--set", "radio.max_depth"], "--set: expected KEY=VALUE"),
+    (["--frames", "many"], "--frames: expected an integer, got 'many'"),
+    (["--samples-per-tx", "lots"], "--samples-per-tx: expected an integer"),
+    (["--preset", "indoor-apartment", "--frames", "3"], "frames: only for the city presets"),
+])
+def test_bad_settings_are_one_line_errors(args, msg, capsys):
+    rc, _, err = _show(args, capsys)
+    assert rc == 2 and msg in err and len(err.splitlines()) == 1
+
+
+def test_generate_with_a_bad_set_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["generate", "--out", str(out), "--set", "vas.cel=pixel", "--quiet"]) == 2
+    assert "did you mean 'cell'" in capsys.readouterr().err and not out.exists()
+
+
+def test_indoor_configs_load_from_yaml_and_take_set(tmp_path, capsys):
+    import yaml
+
+    p = tmp_path / "indoor.yaml"
+    p.write_text("preset: indoor-apartment\nscenes: 3\nradio: {max_depth: 4}\nscan: {headings: 2}\n")
+    rc, out, _ = _show(["--config", str(p), "--set", "tx_per_scene=2", "--voxel-size", "0.2"], capsys)
+    cfg = yaml.safe_load(out)
+    assert rc == 0 and cfg["preset"] == "indoor-apartment" and cfg["scenes"] == 3 and cfg["tx_per_scene"] == 2
+    assert cfg["radio"]["max_depth"] == 4 and cfg["radio"]["samples_per_tx"] == 1000000  # indoor's own default
+    assert cfg["scan"]["headings"] == 2 and cfg["voxel_size_m"] == 0.2
+
+
+def test_orchestrate_and_relabel_check_their_settings_before_any_work(tmp_path, capsys):
+    out = tmp_path / "plan" / "plan.json"
+    assert main(["orchestrate", "--scene", "city-mix", "--set", "orchestrate.k=0", "--out", str(out), "--quiet"]) == 2
+    assert "k: must be an integer >= 1" in capsys.readouterr().err
+    assert main(["orchestrate", "--scene", "city-mix", "--set", "orchestrate.tracks=1", "--out", str(out)]) == 2
+    assert "unknown config key 'orchestrate.tracks'" in capsys.readouterr().err
+    assert not (tmp_path / "plan" / "scenes").exists()
+    assert main(["relabel", str(tmp_path), "--out", str(tmp_path / "r"), "--set", "camera.resolution=[8,8]"]) == 2
+    assert "relabel recomputes the radio labels only" in capsys.readouterr().err
+
+
+def test_train_flags_are_the_fields_of_train_config():
+    import dataclasses
+
+    from synthrm.cli import build_parser
+    from synthrm.models.config import TrainConfig
+
+    fields = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "model"]
+    argv = ["train", "--model", "pmnet-s", "--data", "d", "--out", "o"]
+    for name in fields:
+        argv += ["--" + name.replace("_", "-"), f"v-{name}"]
+    args = vars(build_parser().parse_args(argv))
+    assert args["model"] == "pmnet-s" and all(args[name] == f"v-{name}" for name in fields)

@@ -51,7 +51,7 @@ def test_schema(tiny_dataset):
 def test_torch_dataset(tiny_dataset):
     import torch
 
-    from synthrm.dataset import SynthRMDataset
+    from synthrm.dataset.torch_dataset import SynthRMDataset
 
     root, _ = tiny_dataset
     ds = SynthRMDataset(root)

@@ -54,8 +54,8 @@ def test_relabel_with_the_same_settings_reproduces_generate_exactly(source, tmp_
 
 def test_other_settings_change_only_the_radio_arrays(source, tmp_path):
     out = tmp_path / "more"
-    assert main(["relabel", str(source), "--out", str(out), "--samples-per-tx", "400000", "--max-rings", "1",
-                 "--no-fill", "--quiet"]) == 0
+    assert main(["relabel", str(source), "--out", str(out), "--samples-per-tx", "400000", "--set", "radio.max_rings=1",
+                 "--set", "radio.fill=false", "--quiet"]) == 0
     a, b = _arrays(source), _arrays(out)
     for sid in a:
         for k in set(a[sid]) - {"attrs", "file_attrs"}:
@@ -180,7 +180,7 @@ def test_relabel_upgrades_an_older_schema(source, tmp_path, schema):
     (["relabel", "SRC", "--out", "OUT", "--samples-per-tx", "0"], "radio.samples_per_tx"),
     (["relabel", "SRC", "--out", "SRC"], "must differ"),
     (["relabel", "SRC", "--out", "OUT", "--tx-per-frame", "0"], "radio.tx_per_frame"),
-    (["relabel", "SRC", "--out", "OUT", "--max-rings", "-1"], "radio.max_rings"),
+    (["relabel", "SRC", "--out", "OUT", "--set", "radio.max_rings=-1"], "radio.max_rings"),
 ])
 def test_bad_relabel_input_is_a_one_line_error(source, tmp_path, capsys, args, msg):
     args = [str(source) if a == "SRC" else str(tmp_path / a) if a in ("MISSING", "OUT") else a for a in args]

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from synthrm.models import DeformConv2d, deform_conv2d
+from synthrm.models.deform import DeformConv2d, deform_conv2d
 
 
 def _bilinear(img, y, x):

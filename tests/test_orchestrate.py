@@ -126,7 +126,8 @@ def _views(renderer, poses, res=(64, 48)):
     with rgb_scope():
         for i, c2w in enumerate(poses):
             g = renderer.gbuffers(PinholeCamera(K, c2w, w, h))
-            out.append(Candidate(i, 0, c2w, K, np.zeros((h, w, 3), np.uint8), g.position, g.normal, g.semantic))
+            out.append(Candidate(i, 0, PinholeCamera(K, c2w, w, h), np.zeros((h, w, 3), np.uint8), g.position,
+                                 g.normal, g.semantic))
     return out
 
 

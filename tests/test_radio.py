@@ -7,7 +7,8 @@ from synthrm.camera.pinhole import PinholeCamera
 from synthrm.radio.config import RadioConfig
 from synthrm.vas.config import VASConfig
 from synthrm.errors import ConfigError
-from synthrm.radio import VASRadioSolver, friis_path_gain, fspl_db
+from synthrm.radio import friis_path_gain, fspl_db
+from synthrm.radio.radio_map_solver import VASRadioSolver
 from synthrm.radio.antenna import (
     ANTENNAS,
     element_positions_m,

@@ -237,7 +237,7 @@ def test_labels_are_bit_identical_across_runs(city_frame_v2, tmp_path):
 
 
 def test_torch_dataset_and_training_use_provenance_and_std(tiny_dataset, tmp_path):
-    from synthrm.dataset import SynthRMDataset
+    from synthrm.dataset.torch_dataset import SynthRMDataset
     from synthrm.models.data import OutdoorExamples
 
     root, _ = tiny_dataset

@@ -6,7 +6,8 @@ from synthrm.camera.pinhole import PinholeCamera, intrinsics, look_at
 from synthrm.radio.config import RadioConfig
 from synthrm.vas.config import VASConfig
 from synthrm.errors import ConfigError
-from synthrm.radio import VASRadioSolver, friis_path_gain
+from synthrm.radio import friis_path_gain
+from synthrm.radio.radio_map_solver import VASRadioSolver
 from synthrm.vas import build_vas
 from synthrm.camera.pinhole import pixel_rays
 

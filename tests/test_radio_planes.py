@@ -4,7 +4,8 @@ import pytest
 
 from synthrm.radio.config import RadioConfig
 from synthrm.errors import SynthrmError
-from synthrm.radio import VASRadioSolver, friis_path_gain
+from synthrm.radio import friis_path_gain
+from synthrm.radio.radio_map_solver import VASRadioSolver
 from synthrm.radio.planes import DEFAULT_HEIGHTS_M, fill_missing, plane_stack
 
 

@@ -3,6 +3,7 @@ each registered in one place (as ``docs/extending.md`` shows), are taken by the 
 the CLI and the stage that uses them; a missing piece fails when registered or when the
 config loads."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,3 +174,106 @@ def test_toy_export_format_through_the_cli(registered, tiny_dataset, tmp_path):
     assert np.allclose(poses[sid], read_sample(root, sid, ["cam_to_world"])["cam_to_world"])
     with pytest.raises(ConfigError, match="--block: only for --format synthrm-platform, not toy-poses"):
         export_dataset(root, "toy-poses", tmp_path / "y", block=2)
+
+
+# ----------------------------------------------------------------------------- plugins
+
+TOY_PLUGIN = '''"""A synthrm plugin: one antenna, district, model and export format, found through the
+entry-point group synthrm.plugins (no launcher)."""
+import json
+from pathlib import Path
+
+from synthrm.dataset.hdf5 import list_samples, read_sample
+from synthrm.export.registry import register_format
+from synthrm.models.registry import register_model
+from synthrm.radio.antenna import ANTENNAS, AntennaSpec
+from synthrm.scene.districts import DISTRICTS, District, DistrictStyle
+
+ANTENNAS.register("toy-1x2", AntennaSpec(rows=1, cols=2, pattern="iso"))
+DISTRICTS.register("toytown", District(
+    layout=dict(height_m=(6.0, 9.0), density=0.5, tower_probability=0.0, street_width_m=(10.0, 12.0),
+                parcel_size_m=(20.0, 30.0)),
+    style=DistrictStyle(wall_palette=((0.9, 0.1, 0.1),), window_width=(0.5, 0.6), window_height=(0.5, 0.6),
+                        floor_height_m=(3.0, 3.2), bay_width_m=(3.0, 4.0), glass_srgb=(0.2, 0.2, 0.2)),
+    description="red, low"))
+
+
+@register_model("toy-net", "outdoor")
+def build_toy_net(width=0, in_ch=3, tx_dim=315):
+    import torch
+
+    return torch.nn.Conv2d(in_ch, 1, 1)
+
+
+@register_format("toy-poses", "camera-to-world per sample")
+def write_poses(root, out):
+    out.mkdir(parents=True, exist_ok=True)
+    poses = {sid: read_sample(root, sid, ["cam_to_world"])["cam_to_world"].tolist() for _, sid in list_samples(root)}
+    (out / "poses.json").write_text(json.dumps(poses))
+    return out / "poses.json"
+'''
+
+
+def _install_plugin(tmp_path, name: str, source: str) -> Path:
+    """Build a wheel of the one-module package ``name`` (entry point ``synthrm.plugins``)
+    and pip-install it into a folder of its own; returns that folder (for PYTHONPATH)."""
+    import base64
+    import hashlib
+    import subprocess
+    import sys
+    import zipfile
+
+    files = {f"{name}/__init__.py": source,
+             f"{name}-0.1.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n",
+             f"{name}-0.1.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                                            "Tag: py3-none-any\n",
+             f"{name}-0.1.dist-info/entry_points.txt": f"[synthrm.plugins]\n{name} = {name}\n"}
+    record = [f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(t.encode()).digest()).rstrip(b'=').decode()},"
+              f"{len(t.encode())}" for p, t in files.items()] + [f"{name}-0.1.dist-info/RECORD,,"]
+    files[f"{name}-0.1.dist-info/RECORD"] = "\n".join(record) + "\n"
+    wheel = tmp_path / f"{name}-0.1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for p, t in files.items():
+            z.writestr(p, t)
+    target = tmp_path / f"site-{name}"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    "--disable-pip-version-check", "--target", str(target), str(wheel)], check=True)
+    return target
+
+
+def _synthrm(args, pythonpath: Path | None = None):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), *filter(None, [env.get("PYTHONPATH")])])
+    return subprocess.run([sys.executable, "-m", "synthrm.cli", *args], capture_output=True, text=True, env=env)
+
+
+def test_an_installed_plugin_package_is_found_through_its_entry_point(tmp_path):
+    """A package that declares ``synthrm.plugins`` adds its antenna, district, model and
+    export format to the CLI choices and the configs, with no launcher."""
+    site = _install_plugin(tmp_path, "toy_synthrm_plugin", TOY_PLUGIN)
+    gen = _synthrm(["generate", "--help"], site)
+    assert gen.returncode == 0 and "toy-1x2" in gen.stdout and "city-toytown" in gen.stdout
+    train = _synthrm(["train", "--help"], site)
+    assert train.returncode == 0 and "toy-net" in train.stdout
+    export = _synthrm(["export", "--help"], site)
+    assert export.returncode == 0 and "toy-poses" in export.stdout
+    show = _synthrm(["config", "show", "--preset", "city-toytown", "--antenna", "toy-1x2"], site)
+    assert show.returncode == 0, show.stderr
+    assert "district: toytown" in show.stdout and "antenna: toy-1x2" in show.stdout
+    # the same commands without the plugin on the path know none of it
+    plain = _synthrm(["config", "show", "--preset", "city-toytown"])
+    assert plain.returncode == 2 and "unknown preset 'city-toytown'" in plain.stderr
+    assert "toy-net" not in _synthrm(["train", "--help"]).stdout
+
+
+def test_a_broken_plugin_is_a_one_line_error_naming_it(tmp_path):
+    site = _install_plugin(tmp_path, "broken_synthrm_plugin", "raise ImportError('needs the moon')\n")
+    r = _synthrm(["config", "show"], site)
+    err = r.stderr.strip()
+    assert r.returncode == 2 and len(err.splitlines()) == 1
+    assert "plugin 'broken_synthrm_plugin'" in err and "needs the moon" in err and "uninstall" in err

@@ -1,121 +1,210 @@
 """Command-line interface: ``synthrm generate``, ``validate``, ``validate-physics``,
-``config show``, ``orchestrate``, ``show``,
-``export-ply``, ``export``, ``import-synthrm-platform``, ``relabel``, ``report``, ``train``, ``evaluate``,
-``predict``.
+``config show``, ``orchestrate``, ``show``, ``export-ply``, ``export``,
+``import-synthrm-platform``, ``relabel``, ``report``, ``train``, ``evaluate``, ``predict``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
+
+Settings come from the configs, never from a list of flags kept here: every command that
+takes a config takes ``--set KEY=VALUE`` (repeatable), a dotted key of that config (all of
+them: ``synthrm config show``) with a YAML value, checked like a YAML config ("did you
+mean" included). The few settings a newcomer types every day also have a flag of their own
+(:data:`SHORTCUTS`: each is ``--set`` of one key, with its help taken from that key's
+docstring), and ``train``'s flags are the fields of ``TrainConfig``. Choices (antennas,
+models, export formats, presets) come from the registries, plugins included.
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from synthrm.errors import ConfigError, SynthrmError
 
 
-def _rays(text: str) -> int | str:
-    """argparse type of a ray count flag (:func:`synthrm.radio.budget.parse_rays`)."""
+@dataclass(frozen=True)
+class Shortcut:
+    """A flag that sets one config key: ``flag VALUE`` is ``--set key=parse(VALUE)`` (a
+    switch, ``const`` given, sets ``const``)."""
+
+    flag: str
+    key: str
+    """Dotted config key (``orchestrate.*``: the ``OrchestrateConfig``)."""
+    parse: Callable[[str], Any] = str
+    """Text -> value; a ValueError or ConfigError becomes a one-line error naming the flag."""
+    metavar: str | None = None
+    choices: Any = None
+    """Allowed values (a registry is read lazily: argparse asks only to check or print)."""
+    const: Any = None
+    """The value of a switch (a flag without a value)."""
+
+
+def _rays(text: str):
     from synthrm.radio.budget import parse_rays
 
-    try:
-        return parse_rays(text)
-    except ConfigError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+    return parse_rays(text)
 
 
-def _set(args, pairs) -> dict:
-    """{key: args.<attr>} for the (key, attr) pairs whose flag was given."""
-    return {k: getattr(args, a) for k, a in pairs if getattr(args, a) is not None}
-
-
-def _relabel(args) -> int:
-    from synthrm.generate import relabel
-
-    radio = _set(args, [(k, k) for k in ("samples_per_tx", "max_samples_per_tx", "max_rays_per_frame", "max_depth",
-                                         "tx_per_frame", "antenna", "min_rays", "max_rings", "diffraction", "fill")])
-    vas = _set(args, [("cell", "vas_cell"), ("target_cell_m", "target_cell_m"), ("max_stride", "max_stride")])
-    r = relabel(args.dir, args.out, radio=radio, vas=vas, defaults=args.defaults, progress=not args.quiet)
-    if r["samples"]:
-        print(f"relabelled {r['samples']} samples of {args.dir} into {args.out} ({r['skipped_shards']} shards "
-              f"already done{'; new transmitters drawn' if r['new_transmitters'] else ''}); radio {r['radio_s']:.1f} s")
-    else:
-        print(f"{args.out}: all {r['skipped_shards']} shards already relabelled; nothing to do")
-    return 0
-
-
-def _scene_camera_overrides(args) -> dict:
-    """Config overrides from the shared flags --seed, --resolution and --view."""
+def _resolution(text: str):
     from synthrm.camera.config import parse_resolution
 
-    over = _set(args, [("seed", "seed")])
-    camera = _set(args, [("view", "view")])
-    if args.resolution is not None:
-        camera["resolution"] = parse_resolution(args.resolution)
-    if camera:
-        over["camera"] = camera
-    return over
+    return parse_resolution(text)
 
 
-def _generate_indoor(args) -> int:
-    from synthrm.config import make_indoor_config
-    from synthrm.generate import generate_indoor
+def _variations(text: str):
+    from synthrm.render.config import variation_preset
 
-    if args.config:
-        raise ConfigError("--config: YAML configs are for the city presets so far; use flags for indoor presets")
-    for flag, val in (("--variations", args.variations), ("--plan", args.plan), ("--ray-address", args.ray_address),
-                      ("--ray-local", args.ray_local)):
-        if val is not None:
-            raise ConfigError(f"{flag}: only for the city presets")
-    over = _set(args, [("scenes", "scenes"), ("tx_per_scene", "tx_per_scene"), ("seed", "seed"),
-                       ("voxel_size_m", "voxel_size")])
-    radio = _set(args, [("samples_per_tx", "samples_per_tx"), ("max_depth", "max_depth")])
-    if radio:
-        over["radio"] = radio
-    cfg = make_indoor_config(args.preset, over)
-    report = generate_indoor(cfg, args.out, progress=not args.quiet)
-    if report["scenes"]:
-        print(f"wrote {report['scenes']} apartments x {cfg.tx_per_scene} Tx to {args.out} "
-              f"({report['skipped']} already complete)")
-        for k, v in report["stage_total_s"].items():
-            print(f"  {k:<8} {v:9.2f} s")
+    return variation_preset(text)
+
+
+#: The flags a newcomer types every day (README: "Using it"); every other setting is
+#: ``--set KEY=VALUE``.
+SHORTCUTS = {s.flag: s for s in (
+    Shortcut("--frames", "frames", int, "N"),
+    Shortcut("--seed", "seed", int, "N"),
+    Shortcut("--resolution", "camera.resolution", _resolution, "WxH"),
+    Shortcut("--tx-per-frame", "radio.tx_per_frame", int, "N"),
+    Shortcut("--antenna", "radio.antenna", metavar="NAME"),
+    Shortcut("--samples-per-tx", "radio.samples_per_tx", _rays, "N|auto"),
+    Shortcut("--no-radio", "radio.enabled", const=False),
+    Shortcut("--variations", "variations", _variations, "PRESET"),
+    Shortcut("--plan", "plan", metavar="PLAN.json"),
+    Shortcut("--scenes", "scenes", int, "N"),
+    Shortcut("--tx-per-scene", "tx_per_scene", int, "N"),
+    Shortcut("--voxel-size", "voxel_size_m", float, "M"),
+    Shortcut("--candidates", "orchestrate.candidates", int, "N"),
+    Shortcut("--views", "orchestrate.k", int, "K"),
+)}
+#: The shortcuts of each command that takes a config.
+COMMAND_SHORTCUTS = {
+    "generate": ("--frames", "--resolution", "--seed", "--tx-per-frame", "--antenna", "--samples-per-tx", "--no-radio",
+                 "--variations", "--plan", "--scenes", "--tx-per-scene", "--voxel-size"),
+    "orchestrate": ("--candidates", "--views", "--seed", "--resolution"),
+    "relabel": ("--samples-per-tx", "--tx-per-frame", "--antenna"),
+}
+COMMAND_SHORTCUTS["config show"] = COMMAND_SHORTCUTS["generate"]
+_PARSE_WHAT = {int: "an integer", float: "a number"}
+
+
+def _key_doc(key: str, train: bool = False) -> str:
+    """The docstring of a dotted config key (the help text of its flag): a key of
+    ``GenerateConfig`` or ``IndoorConfig`` (``orchestrate.*``: ``OrchestrateConfig``), or
+    with ``train`` of ``TrainConfig``."""
+    from synthrm.config import GenerateConfig, IndoorConfig, field_docs, setting_path
+
+    head, _, tail = key.partition(".")
+    if train:
+        from synthrm.models.config import TrainConfig
+
+        roots = [(TrainConfig, key, "")]
+    elif head == "orchestrate":
+        from synthrm.orchestrate.config import OrchestrateConfig
+
+        roots = [(OrchestrateConfig, tail, "")]
     else:
-        print(f"{args.out}: all {report['skipped']} apartments already complete; nothing to do")
-    return 0
+        roots = [(GenerateConfig, key, ""), (IndoorConfig, key, "indoor: ")]
+    for cls, k, prefix in roots:
+        try:
+            owner, name = setting_path(cls, k)[-1]
+        except ConfigError:
+            continue
+        return (prefix + field_docs(owner).get(name, "")).replace("%", "%%")
+    return ""
+
+
+def _add_shortcut(parser, sc: Shortcut, train: bool = False) -> None:
+    doc = _key_doc(sc.key, train)
+    if train:
+        from synthrm.models.config import TrainConfig
+
+        where = f" (default {getattr(TrainConfig, sc.key)})"
+    else:
+        where = f" [--set {sc.key}{'=' + str(sc.const).lower() if sc.const is not None else ''}]"
+    if sc.const is not None:
+        parser.add_argument(sc.flag, action="store_true", help=doc + where)
+        return
+    choices = " One of: %(choices)s." if sc.choices is not None else ""
+    parser.add_argument(sc.flag, metavar=sc.metavar or "VALUE", choices=sc.choices, help=doc + choices + where)
+
+
+def _add_settings(parser, command: str) -> None:
+    """``--set`` and the command's shortcut flags."""
+    from synthrm.radio.antenna import ANTENNAS
+    from synthrm.render.config import VARIATION_PRESETS
+
+    choices = {"--antenna": ANTENNAS, "--variations": tuple(VARIATION_PRESETS)}
+    for flag in COMMAND_SHORTCUTS[command]:
+        sc = SHORTCUTS[flag]
+        if flag in choices:
+            sc = Shortcut(sc.flag, sc.key, sc.parse, sc.metavar, choices[flag], sc.const)
+        _add_shortcut(parser, sc)
+    keys = {"orchestrate": "; also orchestrate.* (OrchestrateConfig), e.g. orchestrate.track_length=1",
+            "relabel": "; only radio.* and vas.* keys"}.get(command, "")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any setting of the config, a dotted key with a YAML value, e.g. radio.max_depth=10 or "
+                             "camera.resolution=[128,96] (repeatable; every key: `synthrm config show`)"
+                             f"{keys}; wins over the flags above")
+
+
+def _parsed(sc: Shortcut, text):
+    if sc.const is not None:
+        return sc.const
+    try:
+        return sc.parse(text)
+    except ConfigError as e:
+        msg = str(e)
+        raise ConfigError(msg if msg.startswith(sc.flag) else f"{sc.flag}: {msg}") from None
+    except ValueError:
+        raise ConfigError(f"{sc.flag}: expected {_PARSE_WHAT.get(sc.parse, 'a value')}, got {text!r}") from None
+
+
+def _settings(args, shortcuts) -> dict:
+    """Nested config overrides from the given shortcut flags, then ``--set`` on top."""
+    from synthrm.config import merge_config, parse_overrides
+
+    over: dict = {}
+    for sc in shortcuts:
+        v = getattr(args, sc.flag[2:].replace("-", "_"))
+        if v is None or v is False:
+            continue
+        nested = _parsed(sc, v)
+        for part in reversed(sc.key.split(".")):
+            nested = {part: nested}
+        over = merge_config(over, nested)
+    return merge_config(over, parse_overrides(getattr(args, "set", [])))
+
+
+def _command_settings(args, command: str) -> dict:
+    return _settings(args, [SHORTCUTS[f] for f in COMMAND_SHORTCUTS[command]])
+
+
+def _config(args, over: dict):
+    """The generate config of a command: a plan's, a preset's or a YAML file's, with ``over``."""
+    from synthrm.config import INDOOR_PRESETS, build_config
+
+    if over.get("plan") and not args.config and args.preset not in INDOOR_PRESETS:
+        # the plan's own settings are the base; flags override them
+        from synthrm.orchestrate import config_from_plan
+
+        return config_from_plan(over["plan"], args.preset, over)
+    return build_config(args.preset, args.config, over)
 
 
 def _generate(args) -> int:
-    from synthrm.config import INDOOR_PRESETS, city_config
-    from synthrm.generate import generate
+    from synthrm.config import IndoorConfig
 
-    if args.preset in INDOOR_PRESETS:
-        return _generate_indoor(args)
-    for flag, val in (("--scenes", args.scenes), ("--tx-per-scene", args.tx_per_scene), ("--voxel-size", args.voxel_size)):
-        if val is not None:
-            raise ConfigError(f"{flag}: only for indoor presets ({', '.join(sorted(INDOOR_PRESETS))})")
-
-    over = _scene_camera_overrides(args)
-    over.update(_set(args, [("frames", "frames"), ("plan", "plan")]))
-    if args.variations is not None:
-        from synthrm.render.config import variation_preset
-
-        over["variations"] = variation_preset(args.variations)
-    radio = _set(args, [(k, k) for k in ("tx_per_frame", "antenna", "samples_per_tx", "max_depth")])
-    if args.no_radio:
-        radio["enabled"] = False
-    if radio:
-        over["radio"] = radio
-    if args.plan is not None and not args.config:  # the plan's own settings are the base; flags override them
-        from synthrm.orchestrate import config_from_plan
-
-        cfg = config_from_plan(args.plan, args.preset, over)
-    else:
-        cfg = city_config(args.preset, args.config, over)
+    cfg = _config(args, _command_settings(args, "generate"))
     if args.ray_address is not None and args.ray_local is not None:
         raise ConfigError("--ray-address and --ray-local: give one of them")
     ray = dict(executor="ray", ray_address=args.ray_address, ray_local_workers=args.ray_local or 0,
                cpus_per_task=args.ray_cpus_per_task, gpus_per_task=args.ray_gpus_per_task,
                max_retries=args.max_retries) if (args.ray_address or args.ray_local) else {}
+    if isinstance(cfg, IndoorConfig):
+        return _generate_indoor(cfg, args, ray)
+    from synthrm.generate import generate
+
     report = generate(cfg, args.out, progress=not args.quiet, **ray)
     tot = report["stage_total_s"]
     if report["frames"]:
@@ -131,20 +220,50 @@ def _generate(args) -> int:
     return 0
 
 
-def _config_show(args) -> int:
-    from synthrm.config import INDOOR_PRESETS, city_config, make_indoor_config, to_yaml
-    from synthrm.render.config import variation_preset
+def _generate_indoor(cfg, args, ray: dict) -> int:
+    from synthrm.generate import generate_indoor
 
-    if args.preset in INDOOR_PRESETS:
-        if args.config or args.variations:
-            raise ConfigError("--config/--variations: only for the city presets")
-        cfg = make_indoor_config(args.preset)
+    if ray:
+        raise ConfigError(f"{'--ray-address' if args.ray_address else '--ray-local'}: only for the city presets")
+    report = generate_indoor(cfg, args.out, progress=not args.quiet)
+    if report["scenes"]:
+        print(f"wrote {report['scenes']} apartments x {cfg.tx_per_scene} Tx to {args.out} "
+              f"({report['skipped']} already complete)")
+        for k, v in report["stage_total_s"].items():
+            print(f"  {k:<8} {v:9.2f} s")
     else:
-        over = {"variations": variation_preset(args.variations)} if args.variations else {}
-        cfg = city_config(args.preset, args.config, over)
+        print(f"{args.out}: all {report['skipped']} apartments already complete; nothing to do")
+    return 0
+
+
+def _config_show(args) -> int:
+    from synthrm.config import to_yaml
+
+    cfg = _config(args, _command_settings(args, "config show"))
     print(f"# the full effective config of preset {cfg.preset!r}"
-          + (f" with {args.config}" if args.config else "") + "; every key can go in a YAML --config")
+          + (f" with {args.config}" if args.config else "") + "; every key can go in a YAML --config or a --set")
     print(to_yaml(cfg), end="")
+    return 0
+
+
+def _relabel(args) -> int:
+    from synthrm.generate import relabel
+
+    over = _command_settings(args, "relabel")
+    for key, value in over.items():
+        if key not in ("radio", "vas"):
+            close = difflib.get_close_matches(key, ("radio", "vas"), n=1)
+            raise ConfigError(f"--set {key}: relabel recomputes the radio labels only; set radio.* or vas.* keys"
+                              + (f" (did you mean {close[0]!r}?)" if close else ""))
+        if not isinstance(value, dict):
+            raise ConfigError(f"--set {key}: give one setting of the section, e.g. {key}.max_depth=10")
+    r = relabel(args.dir, args.out, radio=over.get("radio", {}), vas=over.get("vas", {}), defaults=args.defaults,
+                progress=not args.quiet)
+    if r["samples"]:
+        print(f"relabelled {r['samples']} samples of {args.dir} into {args.out} ({r['skipped_shards']} shards "
+              f"already done{'; new transmitters drawn' if r['new_transmitters'] else ''}); radio {r['radio_s']:.1f} s")
+    else:
+        print(f"{args.out}: all {r['skipped_shards']} shards already relabelled; nothing to do")
     return 0
 
 
@@ -177,16 +296,15 @@ def _validate(args) -> int:
 def _orchestrate(args) -> int:
     from pathlib import Path
 
-    from synthrm.config import INDOOR_PRESETS, city_config
-    from synthrm.orchestrate import orchestrate, write_plan
+    from synthrm.config import city_config, from_dict
+    from synthrm.orchestrate import OrchestrateConfig, orchestrate, write_plan
 
-    if args.scene in INDOOR_PRESETS:
-        raise ConfigError(f"--scene: orchestration is for the city presets, not {args.scene!r}")
-    cfg = city_config(args.scene, args.config, _scene_camera_overrides(args))
+    over = _command_settings(args, "orchestrate")
+    settings = from_dict(OrchestrateConfig, over.pop("orchestrate", {}), "orchestrate")
+    cfg = city_config(args.scene, args.config, over, what="--scene")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    plan = orchestrate(cfg, out.parent, candidates=args.candidates, k=args.views, seed=cfg.seed,
-                       progress=not args.quiet, track_length=args.track_length)
+    plan = orchestrate(cfg, out.parent, settings, progress=not args.quiet)
     write_plan(out, plan)
     m = plan["metrics"]
     print(f"wrote {out}: {len(plan['selected'])} of {len(plan['candidates'])} views, "
@@ -234,31 +352,48 @@ def _show(args) -> int:
 
 
 def _export_ply(args) -> int:
-    from synthrm.dataset.hdf5 import list_samples, read_sample
-    from synthrm.radio.export import export_sample_ply
+    from synthrm.dataset.hdf5 import list_samples
+    from synthrm.export import export_dataset
 
     sid = args.sample or list_samples(args.dir)[0][1]
-    out = export_sample_ply(read_sample(args.dir, sid), args.out, tx=args.tx)
+    out = export_dataset(args.dir, "ply", args.out, sample=sid, tx=args.tx)
     print(f"wrote {out} (sample {sid}, Tx {args.tx}; faces carry path_gain_db and a viridis colour)")
     return 0
 
 
 def _train(args) -> int:
+    from synthrm.config import from_dict
     from synthrm.models.config import TrainConfig
     from synthrm.models.registry import MODELS
     from synthrm.models.train import train
 
-    over = _set(args, [(k, k) for k in ("model", "epochs", "batch_size", "lr", "weight_decay", "width", "inputs",
-                                         "val_fraction", "patience", "restart_epochs", "amp", "seed", "device",
-                                         "max_steps_per_epoch", "label_sources", "label_weighting")])
-    if "batch_size" not in over and MODELS.get(over["model"], "--model").kind == "indoor":
+    over = _settings(args, _train_shortcuts())
+    if "batch_size" not in over and MODELS.get(over.get("model", TrainConfig.model), "--model").kind == "indoor":
         over["batch_size"] = 1  # one apartment grid per step
-    r = train(TrainConfig(**over), args.data, args.out, resume=args.resume, progress=not args.quiet)
+    r = train(from_dict(TrainConfig, over), args.data, args.out, resume=args.resume, progress=not args.quiet)
     if r["best_epoch"] is not None:
         print(f"{args.out}: {r['epochs_run']} epochs logged, best epoch {r['best_epoch']} "
               f"(validation loss {r['best_val_loss']:.4g}){'; stopped early' if r['stopped_early'] else ''}; "
               f"log {args.out}/log.csv, curves {args.out}/loss.png")
     return 0
+
+
+def _train_shortcuts() -> list[Shortcut]:
+    """One flag per ``TrainConfig`` field (``--batch-size`` sets ``batch_size``), typed by it."""
+    import dataclasses
+    import typing
+
+    from synthrm.models.config import TrainConfig
+
+    hints = typing.get_type_hints(TrainConfig)
+    return [Shortcut("--" + f.name.replace("_", "-"), f.name, hints[f.name] if hints[f.name] in (int, float, str) else
+                     _yaml_value, "N" if hints[f.name] in (int, float) else None) for f in dataclasses.fields(TrainConfig)]
+
+
+def _yaml_value(text: str):
+    import yaml
+
+    return yaml.safe_load(text)
 
 
 def _evaluate(args) -> int:
@@ -283,7 +418,7 @@ def _predict(args) -> int:
 def _export(args) -> int:
     from synthrm.export import export_dataset
 
-    out = export_dataset(args.dir, args.format, args.out, block=args.block)
+    out = export_dataset(args.dir, args.format, args.out, block=args.block, sample=args.sample, tx=args.tx)
     print(f"wrote {args.format} export of {args.dir} to {args.out} ({out})")
     return 0
 
@@ -308,46 +443,29 @@ def _report(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from synthrm import __version__
-    from synthrm.camera.config import VIEWS
     from synthrm.config import preset_names
     from synthrm.export.registry import FORMATS
-    from synthrm.radio.antenna import ANTENNAS
-    from synthrm.render.config import VARIATION_PRESETS
 
     p = argparse.ArgumentParser(prog="synthrm", description="Vision-aligned radio data.")
     p.add_argument("--version", action="version", version=f"synthrm {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
+    presets = f"named preset: {', '.join(preset_names())} (default city-mix)"
     g = sub.add_parser("generate", help="generate (or resume) a dataset")
-    g.add_argument("--preset", help=f"named preset: {', '.join(preset_names())} (default city-mix)")
-    g.add_argument("--config", help="YAML config file (alternative to flags; flags override it)")
-    g.add_argument("--frames", type=int, help="number of samples")
-    g.add_argument("--resolution", help="image size WIDTHxHEIGHT, e.g. 256x192")
-    g.add_argument("--seed", type=int, help="master seed (same seed, same dataset)")
-    g.add_argument("--view", choices=VIEWS, help="camera pose sampler")
-    g.add_argument("--tx-per-frame", type=int, help="transmitters per frame (default 4)")
-    g.add_argument("--antenna", choices=ANTENNAS.names(), help="transmit antenna (default siso)")
-    g.add_argument("--samples-per-tx", type=_rays, help="rays per transmitter: an integer or auto (default: city auto = "
-                   "5e6 first pass with progressive passes on a CPU, 1e8 on CUDA; indoor 1000000; the SynthRM paper: 2**31)")
-    g.add_argument("--max-depth", type=int, help="max interactions per path (default: city 5, indoor 20; the papers: 20)")
-    g.add_argument("--no-radio", action="store_true", help="optical data only (no ray tracing)")
-    g.add_argument("--variations", choices=tuple(VARIATION_PRESETS),
-                   help="environmental variations of the images: none (default; fixed sun), default "
-                        "(daylight hours, some fog and blur, sensor noise), all (noon to midnight, more fog and blur)")
-    g.add_argument("--plan", help="views from `synthrm orchestrate` (plan.json) instead of random poses")
+    g.add_argument("--preset", help=presets)
+    g.add_argument("--config", help="YAML config file (city or indoor; flags and --set override it)")
+    _add_settings(g, "generate")
     g.add_argument("--ray-address", help="run the shards as tasks on this Ray cluster (an address or `auto`)")
     g.add_argument("--ray-local", type=int, help="run the shards on a local Ray with N worker CPUs")
     g.add_argument("--ray-cpus-per-task", type=float, default=1.0, help="CPUs each shard task declares (default 1)")
     g.add_argument("--ray-gpus-per-task", type=float, default=0.0,
                    help="GPUs each shard task declares (default 0; e.g. 1 to ray-trace with CUDA)")
     g.add_argument("--max-retries", type=int, default=3, help="Ray: retries of a shard whose worker died (default 3)")
-    g.add_argument("--scenes", type=int, help="indoor: apartments to generate (default 2)")
-    g.add_argument("--tx-per-scene", type=int, help="indoor: transmitters per apartment (default 5)")
-    g.add_argument("--voxel-size", type=float, help="indoor: voxel and ground-truth cell size [m] (default 0.1)")
     g.add_argument("--out", required=True, help="dataset folder (resumed if it exists)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_generate)
     for name, what, out, func in (("show", "draw one sample's panels into a PNG", "PNG", _show),
-                                   ("export-ply", "write a sample's radio-textured mesh", ".ply", _export_ply)):
+                                   ("export-ply", "write a sample's radio-textured mesh (export --format ply "
+                                                  "--sample)", ".ply", _export_ply)):
         s = sub.add_parser(name, help=what)
         s.add_argument("dir", help="dataset folder" + (" (or a plan.json: its sensing graph over the city map)"
                                                        if name == "show" else ""))
@@ -358,22 +476,16 @@ def build_parser() -> argparse.ArgumentParser:
     o = sub.add_parser("orchestrate", help="choose the views to simulate from a sensing graph (SIFT overlap, Louvain)")
     o.add_argument("--scene", required=True, help="city preset whose scene 0 to plan for (with --seed, --config)")
     o.add_argument("--config", help="YAML config (its city and camera settings)")
-    o.add_argument("--candidates", type=int, default=60, help="candidate poses to render and match (default 60)")
-    o.add_argument("--views", type=int, default=12, help="views to select (default 12)")
-    o.add_argument("--track-length", type=int, default=4,
-                   help="candidates come in short tracks of this many views, like a capture (default 4; 1: independent)")
-    o.add_argument("--seed", type=int, help="master seed (the city and the candidates)")
-    o.add_argument("--view", choices=VIEWS, help="camera pose sampler")
-    o.add_argument("--resolution", help="candidate image size WIDTHxHEIGHT (default: the preset's)")
+    _add_settings(o, "orchestrate")
     o.add_argument("--out", required=True, help="plan JSON; the scene folder goes beside it")
     o.add_argument("--quiet", action="store_true", help="no progress bar")
     o.set_defaults(func=_orchestrate)
     c = sub.add_parser("config", help="configuration tools")
     csub = c.add_subparsers(dest="config_cmd", required=True)
-    cs = csub.add_parser("show", help="print the full effective config (YAML) of a preset")
-    cs.add_argument("--preset", help=f"named preset: {', '.join(preset_names())} (default city-mix)")
+    cs = csub.add_parser("show", help="print the full effective config (YAML) of a preset, with generate's settings")
+    cs.add_argument("--preset", help=presets)
     cs.add_argument("--config", help="YAML config file to apply on top of the preset")
-    cs.add_argument("--variations", choices=tuple(VARIATION_PRESETS), help="a variations preset to apply")
+    _add_settings(cs, "config show")
     cs.set_defaults(func=_config_show)
     vp = sub.add_parser("validate-physics", help="check the ray tracer against Friis, two-ray, Fresnel, slab, "
                                                   "knife-edge, reciprocity and energy conservation (exit 1 on a failure)")
@@ -389,29 +501,17 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--out", required=True, help="new dataset folder (resumed if it exists)")
     rl.add_argument("--defaults", action="store_true",
                     help="start from this synthrm's default radio and vas settings instead of the dataset's own")
-    rl.add_argument("--samples-per-tx", type=_rays, help="rays per transmitter of the first pass (integer or auto)")
-    rl.add_argument("--max-samples-per-tx", type=_rays, help="progressive budget: most rays per Tx (integer or auto)")
-    rl.add_argument("--max-rays-per-frame", type=_rays, help="progressive budget: most rays per frame (integer or auto)")
-    rl.add_argument("--max-depth", type=int, help="max interactions per path")
-    rl.add_argument("--tx-per-frame", type=int, help="transmitters per frame (draws new transmitters)")
-    rl.add_argument("--antenna", choices=ANTENNAS.names(), help="transmit antenna (draws new transmitters)")
-    rl.add_argument("--min-rays", type=int, help="rays a noise-control window must hold")
-    rl.add_argument("--max-rings", type=int, help="widest noise-control window [rings]")
-    rl.add_argument("--diffraction", action=argparse.BooleanOptionalAction, default=None,
-                    help="first-order diffraction in the Monte Carlo map")
-    rl.add_argument("--fill", action=argparse.BooleanOptionalAction, default=None,
-                    help="label the faces no window reaches (provenance 3 and 4)")
-    rl.add_argument("--vas-cell", choices=("pixel", "stride", "adaptive"), help="VAS receiver cells")
-    rl.add_argument("--target-cell-m", type=float, help="VAS adaptive cell edge [m]")
-    rl.add_argument("--max-stride", type=int, help="VAS adaptive: largest pixel stride")
+    _add_settings(rl, "relabel")
     rl.add_argument("--quiet", action="store_true", help="no progress bar")
     rl.set_defaults(func=_relabel)
     x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
     x.add_argument("dir", help="dataset folder (city)")
-    x.add_argument("--format", required=True, choices=FORMATS.names())
-    x.add_argument("--out", required=True, help="output folder")
+    x.add_argument("--format", required=True, choices=FORMATS, metavar="FORMAT", help="one of: %(choices)s")
+    x.add_argument("--out", required=True, help="output folder (ply with --sample: the .ply file)")
     x.add_argument("--block", type=int, help="synthrm-platform: number N of the first block_<N> folder; one block "
                                              "per scene, numbered on (default 0)")
+    x.add_argument("--sample", help="ply: only this sample's mesh, written to the file --out")
+    x.add_argument("--tx", type=int, help="ply: only this transmitter's mesh")
     x.set_defaults(func=_export)
     im = sub.add_parser("import-synthrm-platform",
                         help="read SynthRM-Platform block_<N> folders into a synthrm dataset (see docs/interop.md)")
@@ -439,36 +539,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _learning_parsers(sub) -> None:
-    from synthrm.models.config import TrainConfig
     from synthrm.models.registry import MODELS
 
-    d = TrainConfig()
-    t = sub.add_parser("train", help="train a model of the learning benchmark on a dataset")
-    t.add_argument("--model", required=True, choices=MODELS.names())
+    t = sub.add_parser("train", help="train a model of the learning benchmark on a dataset (flags: the fields of "
+                                     "TrainConfig)")
+    for sc in _train_shortcuts():
+        if sc.key == "model":
+            t.add_argument("--model", required=True, choices=MODELS, metavar="MODEL",
+                           help=_key_doc("model", train=True) + " One of: %(choices)s.")
+        else:
+            _add_shortcut(t, sc, train=True)
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a TrainConfig field with a YAML value, e.g. lr=0.0005 (repeatable); wins over the flags")
     t.add_argument("--data", required=True, help="dataset folder (city for the outdoor models, indoor for senseray3d)")
     t.add_argument("--out", required=True, help="run folder (checkpoints, logs, curves)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
-    for flag, typ, what in (("--epochs", int, f"epochs (default {d.epochs})"),
-                            ("--batch-size", int, f"examples per step (default {d.batch_size}; senseray3d 1)"),
-                            ("--lr", float, f"AdamW learning rate (default {d.lr})"),
-                            ("--weight-decay", float, f"AdamW weight decay (default {d.weight_decay})"),
-                            ("--width", int, "model size: U-Net/PMNet base channels (32), SwinUNETR feature_size (12)"),
-                            ("--val-fraction", float, f"outdoor: fraction of scenes for validation (default {d.val_fraction})"),
-                            ("--patience", int, f"early stopping patience in epochs, 0 = off (default {d.patience})"),
-                            ("--restart-epochs", int, f"cosine warm-restart period T_0 (default {d.restart_epochs})"),
-                            ("--seed", int, f"seed of init, split and shuffling (default {d.seed})"),
-                            ("--max-steps-per-epoch", int, "cap on steps per epoch (default: a full pass)")):
-        t.add_argument(flag, type=typ, help=what)
-    t.add_argument("--label-sources", help="outdoor: label provenance codes the loss sees (path_gain_source; "
-                                           "default 1-6; e.g. 1,2 for Monte Carlo labels only, 1,2,5 "
-                                           "without the fill and multi-edge estimates)")
-    t.add_argument("--label-weighting", choices=("none", "std"),
-                   help="outdoor: weight each label by 1/(path_gain_std_db^2 + 1 dB^2) (std) or not (none, default)")
-    t.add_argument("--inputs", choices=("rgb", "rgbd", "rgbd-fspl"),
-                   help="outdoor image channels: rgb (default, the SynthRM paper's), rgbd (+ log depth), rgbd-fspl "
-                        "(+ free-space map; the network learns a residual over it)")
-    t.add_argument("--amp", choices=("auto", "on", "off"), help="mixed precision (default auto: on with CUDA)")
-    t.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=_train)
     e = sub.add_parser("evaluate", help="score a run and the physics baselines on datasets")
@@ -490,7 +575,11 @@ def _learning_parsers(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()  # reads the registries: a broken plugin is a one-line error
+    except SynthrmError as e:
+        print(f"synthrm: error: {e}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         return args.func(args)

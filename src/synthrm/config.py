@@ -7,14 +7,20 @@ Each stage's settings live beside the stage (``synthrm.scene.config``,
 (:class:`GenerateConfig`, :class:`IndoorConfig`), names the presets (``city-<district>`` for
 every entry of ``synthrm.scene.districts.DISTRICTS``; ``seed-<district>`` and
 ``canyon-drive`` for SynthRM-like data, see ``docs/reproduction.md``; ``indoor-apartment``) and maps
-nested dicts / YAML onto the dataclasses. Each dataclass validates itself in
-``__post_init__`` and raises :class:`ConfigError` naming the field and the allowed range;
-an unknown key is an error with a "did you mean" suggestion.
+nested dicts / YAML onto the dataclasses (:func:`build_config` for either kind, by preset or
+YAML file). Each dataclass validates itself in ``__post_init__`` and raises
+:class:`ConfigError` naming the field and the allowed range; an unknown key is an error with
+a "did you mean" suggestion. Command-line settings arrive as dotted ``KEY=VALUE`` overrides
+(:func:`parse_overrides`, ``synthrm ... --set radio.max_depth=10``) and go through the same
+checks.
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
+import functools
+import inspect
 import json
 import typing
 from dataclasses import dataclass, field
@@ -51,6 +57,8 @@ class GenerateConfig:
     vas: VASConfig = field(default_factory=VASConfig)
     radio: RadioConfig = field(default_factory=RadioConfig)
     variations: VariationConfig = field(default_factory=VariationConfig)
+    """Environmental variations of the images (time of day, fog, blur, sensor noise); named
+    presets: none (the fixed sun), default, all (``synthrm.render.config.VARIATION_PRESETS``)."""
     plan: str = ""
     """A view plan from ``synthrm orchestrate`` (path to plan.json): its selected views, in
     order, are the frames (all in scene 0, the plan's city); "" = random poses."""
@@ -73,6 +81,12 @@ class GenerateConfig:
     def to_json(self) -> dict:
         """The config as JSON-able nested dicts (what datasets record)."""
         return json.loads(json.dumps(self.to_dict()))
+
+
+#: The radio settings indoor presets start from (the rest are ``RadioConfig``'s): one
+#: Monte Carlo pass of 1e6 rays per Tx, 20 interactions, no diffraction. Indoors the
+#: interaction budget, not the ray count, limits coverage (``docs/indoor.md``).
+INDOOR_RADIO = {"samples_per_tx": 10 ** 6, "max_depth": 20, "diffraction": False}
 
 
 @dataclass
@@ -107,10 +121,10 @@ class IndoorConfig:
     the SenseRay-3D paper."""
     apartment: ApartmentConfig = field(default_factory=ApartmentConfig)
     scan: ScanConfig = field(default_factory=ScanConfig)
-    radio: RadioConfig = field(default_factory=lambda: RadioConfig(samples_per_tx=10 ** 6, max_depth=20,
-                                                                    diffraction=False))
-    """Sionna RT settings of the ground truth (omnidirectional, 3.5 GHz). Indoors the
-    interaction budget, not the ray count, limits coverage (``docs/indoor.md``)."""
+    radio: RadioConfig = field(default_factory=lambda: RadioConfig(**INDOOR_RADIO))
+    """Sionna RT settings of the ground truth (omnidirectional, 3.5 GHz; defaults
+    :data:`INDOOR_RADIO`). Indoors the interaction budget, not the ray count, limits
+    coverage (``docs/indoor.md``)."""
 
     def __post_init__(self):
         for n, lo in (("scenes", 1), ("tx_per_scene", 1), ("seed", 0)):
@@ -191,14 +205,21 @@ def make_indoor_config(preset: str = "indoor-apartment", overrides: dict | None 
     """Build a validated indoor config from a preset name and nested overrides."""
     if preset not in INDOOR_PRESETS:
         raise ConfigError(f"unknown indoor preset {preset!r}; choose one of {sorted(INDOOR_PRESETS)}")
-    base = {"preset": preset, **INDOOR_PRESETS[preset]}
-    over = dict(overrides or {})
-    radio = over.pop("radio", None)
-    cfg = _build(IndoorConfig, merge_config(base, over), "")
-    if radio:
-        cfg.radio = _build(RadioConfig, {**dataclasses.asdict(cfg.radio), **radio}, "radio")
-        cfg.__post_init__()
-    return cfg
+    _check_kind(overrides or {}, IndoorConfig)
+    base = merge_config({"preset": preset, "radio": dict(INDOOR_RADIO)}, INDOOR_PRESETS[preset])
+    return from_dict(IndoorConfig, merge_config(base, overrides or {}), "")
+
+
+def _check_kind(data: dict, cls) -> None:
+    """A one-line error for a top-level key of the other kind of config (``scenes`` for a
+    city preset, ``frames`` for an indoor one)."""
+    other = IndoorConfig if cls is GenerateConfig else GenerateConfig
+    mine = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in mine and key in {f.name for f in dataclasses.fields(other)}:
+            which = (f"indoor presets ({', '.join(sorted(INDOOR_PRESETS))})" if other is IndoorConfig
+                     else "the city presets")
+            raise ConfigError(f"{key}: only for {which}")
 
 
 def merge_config(base: dict, over: dict) -> dict:
@@ -225,7 +246,11 @@ def _nested_match(cls, key: str, hints: dict, where: str) -> str | None:
     return None
 
 
-def _build(cls, data: Any, where: str):
+def from_dict(cls, data: Any, where: str = ""):
+    """The dataclass ``cls`` from nested dicts (``where``: the dotted path of ``data``, for
+    the messages): sections become their dataclasses, lists become tuples where the field
+    is a tuple, an unknown key is a ConfigError with a "did you mean" suggestion, and the
+    dataclass's own checks run."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where or 'config'}: expected a mapping, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
@@ -241,7 +266,7 @@ def _build(cls, data: Any, where: str):
             raise ConfigError(f"unknown config key {path!r}{hint}")
         t = hints[key]
         if dataclasses.is_dataclass(t):
-            kwargs[key] = _build(t, value, path)
+            kwargs[key] = from_dict(t, value, path)
         elif typing.get_origin(t) is tuple:
             if not isinstance(value, (list, tuple)):
                 raise ConfigError(f"{path}: expected a list of {len(typing.get_args(t))} numbers, got {value!r}")
@@ -266,12 +291,14 @@ def make_config(preset: str = "city-mix", overrides: dict | None = None) -> Gene
         close = difflib.get_close_matches(preset, presets, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(f"unknown preset {preset!r}{hint}; choose one of {preset_names()}")
+    _check_kind(overrides or {}, GenerateConfig)
     data = merge_config({"preset": preset, **presets[preset]}, overrides or {})
-    return _build(GenerateConfig, data, "")
+    return from_dict(GenerateConfig, data, "")
 
 
-def load_config(path: str | Path, overrides: dict | None = None) -> GenerateConfig:
-    """Load a YAML config file. A top-level ``preset`` key picks the base preset."""
+def load_config(path: str | Path, overrides: dict | None = None) -> GenerateConfig | IndoorConfig:
+    """Load a YAML config file. A top-level ``preset`` key picks the base preset (default
+    ``city-mix``): an indoor preset gives an :class:`IndoorConfig`."""
     import yaml
 
     p = Path(path)
@@ -285,23 +312,96 @@ def load_config(path: str | Path, overrides: dict | None = None) -> GenerateConf
         raise ConfigError(f"config file {str(p)!r} is not valid YAML: {str(e).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(p)!r}: expected a mapping at the top level")
-    preset = data.pop("preset", "city-mix")
+    over = merge_config(data, overrides or {})
+    preset = over.pop("preset", "city-mix")
     try:
-        return make_config(preset, merge_config(data, overrides or {}))
+        return build_config(preset, overrides=over)
     except ConfigError as e:
         raise ConfigError(f"config file {str(p)!r}: {e}") from None
 
 
-def city_config(preset: str | None = None, config: str | Path | None = None,
-                overrides: dict | None = None) -> GenerateConfig:
-    """The city config of a preset (default ``city-mix``) or of a YAML file ``config``
-    (where ``preset``, when given, replaces the file's own), with ``overrides`` on top."""
+def build_config(preset: str | None = None, config: str | Path | None = None,
+                 overrides: dict | None = None) -> GenerateConfig | IndoorConfig:
+    """The config of a preset (default ``city-mix``) or of a YAML file ``config`` (where
+    ``preset``, when given, replaces the file's own), with ``overrides`` on top: an
+    :class:`IndoorConfig` for an indoor preset, else a :class:`GenerateConfig`."""
     over = dict(overrides or {})
     if config:
         if preset:
             over["preset"] = preset
         return load_config(config, over)
-    return make_config(preset or "city-mix", over)
+    preset = preset or "city-mix"
+    return make_indoor_config(preset, over) if preset in INDOOR_PRESETS else make_config(preset, over)
+
+
+def city_config(preset: str | None = None, config: str | Path | None = None,
+                overrides: dict | None = None, what: str = "preset") -> GenerateConfig:
+    """:func:`build_config` for a city; a ConfigError naming ``what`` for an indoor preset."""
+    cfg = build_config(preset, config, overrides)
+    if not isinstance(cfg, GenerateConfig):
+        raise ConfigError(f"{what}: {cfg.preset!r} is an indoor preset; this takes a city preset "
+                          f"({', '.join(sorted(city_presets()))})")
+    return cfg
+
+
+def parse_overrides(pairs, flag: str = "--set") -> dict:
+    """Nested overrides from ``KEY=VALUE`` strings (the CLI's ``--set``): a dotted ``KEY``
+    names a setting (``radio.max_depth``, ``camera.resolution``), ``VALUE`` is read as YAML
+    (``10``, ``true``, ``[128, 96]``, ``auto``); a later pair wins. Keys and values are
+    checked where the overrides are used, by the config checks; a malformed pair is a
+    ConfigError naming ``flag`` and the form."""
+    import yaml
+
+    out: dict = {}
+    for pair in pairs or ():
+        key, eq, text = str(pair).partition("=")
+        parts = key.strip().split(".")
+        if not eq or not all(p.strip() for p in parts):
+            raise ConfigError(f"{flag}: expected KEY=VALUE such as radio.max_depth=10, got {pair!r}")
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            value = text  # not YAML: the plain string (the config check names the setting)
+        nested = value
+        for p in reversed(parts):
+            nested = {p.strip(): nested}
+        out = merge_config(out, nested)
+    return out
+
+
+def setting_path(cls, key: str) -> list[tuple[type, str]]:
+    """The dataclasses and field names along a dotted ``key`` of ``cls``
+    (``"radio.max_depth"`` -> [(GenerateConfig, "radio"), (RadioConfig, "max_depth")]);
+    a ConfigError with a "did you mean" suggestion for an unknown part."""
+    out, here, where = [], cls, ""
+    for part in key.split("."):
+        if not dataclasses.is_dataclass(here):
+            raise ConfigError(f"unknown config key {key!r}: {where!r} has no sub-settings")
+        names = [f.name for f in dataclasses.fields(here)]
+        if part not in names:
+            close = difflib.get_close_matches(part, names, n=1)
+            raise ConfigError(f"unknown config key {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        out.append((here, part))
+        here = typing.get_type_hints(here)[part]
+        where = f"{where}.{part}" if where else part
+    return out
+
+
+@functools.cache
+def field_docs(cls) -> dict[str, str]:
+    """{field: its docstring} of a config dataclass (the string under each field in the
+    source, first sentence kept whole), for help texts derived from the configs."""
+    try:
+        tree = ast.parse(inspect.getsource(cls))
+    except (OSError, TypeError):  # no source (a frozen build): no help texts
+        return {}
+    body = tree.body[0].body
+    out = {}
+    for node, nxt in zip(body, body[1:]):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(nxt, ast.Expr)
+                and isinstance(nxt.value, ast.Constant) and isinstance(nxt.value.value, str)):
+            out[node.target.id] = " ".join(nxt.value.value.split())
+    return out
 
 
 def config_diff(a: dict, b: dict, prefix: str = "") -> list[str]:

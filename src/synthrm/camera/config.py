@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+from synthrm.camera.pinhole import PinholeCamera
 from synthrm.checks import check_range, require
 from synthrm.errors import ConfigError
 
@@ -20,8 +23,23 @@ def parse_resolution(text: str) -> tuple[int, int]:
     return w, h
 
 
+class PinholeSettings:
+    """The camera of settings that hold an image size ``resolution`` (W, H) [px] and a
+    horizontal field of view ``fov_x_deg`` [deg]: :class:`CameraConfig` (city frames) and
+    :class:`ScanConfig` (indoor scans) build their cameras here and nowhere else."""
+
+    resolution: tuple[int, int]
+    fov_x_deg: float
+
+    def camera(self, cam_to_world: np.ndarray | None = None) -> PinholeCamera:
+        """The centred pinhole of these settings at pose ``cam_to_world`` (4, 4) (OpenCV
+        axes, world z up [m]; default the identity: set the pose with ``with_pose``)."""
+        w, h = self.resolution
+        return PinholeCamera.from_fov(w, h, self.fov_x_deg, np.eye(4) if cam_to_world is None else cam_to_world)
+
+
 @dataclass
-class CameraConfig:
+class CameraConfig(PinholeSettings):
     """Camera model and pose sampling. Angles in degrees, lengths in metres."""
 
     resolution: tuple[int, int] = (256, 192)
@@ -94,7 +112,7 @@ VIEWS = ("uav", "vehicle", "pedestrian", "drive")
 
 
 @dataclass
-class ScanConfig:
+class ScanConfig(PinholeSettings):
     """Virtual RGB-D scanning of an apartment: a walk through its rooms at eye height."""
 
     resolution: tuple[int, int] = (128, 96)

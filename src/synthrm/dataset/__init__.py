@@ -1,4 +1,5 @@
-"""HDF5 shards, the dataset index, and a ``torch.utils.data.Dataset`` over them."""
+"""HDF5 shards and the dataset index; ``synthrm.dataset.torch_dataset.SynthRMDataset`` is
+a ``torch.utils.data.Dataset`` over them (it loads torch)."""
 from synthrm.dataset.hdf5 import (
     ShardWriter,
     dataset_kind,
@@ -8,13 +9,4 @@ from synthrm.dataset.hdf5 import (
     shard_path,
 )
 
-__all__ = ["ShardWriter", "dataset_kind", "read_sample", "list_samples", "read_index", "shard_path",
-           "SynthRMDataset"]
-
-
-def __getattr__(name):  # torch is heavy: import it only when the Dataset is used
-    if name == "SynthRMDataset":
-        from synthrm.dataset.torch_dataset import SynthRMDataset
-
-        return SynthRMDataset
-    raise AttributeError(name)
+__all__ = ["ShardWriter", "dataset_kind", "read_sample", "list_samples", "read_index", "shard_path"]

@@ -15,7 +15,7 @@
   ``.npy``, depth EXR, Tx and path-gain ``.npy``, ``profile.json``), one block per scene;
   see :mod:`synthrm.export.synthrm_platform` and ``docs/interop.md``.
 
-The formats are registered in :mod:`synthrm.export.registry`. Our poses are OpenCV camera-to-world (x right, y down, z forward, world z up); pixel
+Each writer registers its format (:func:`synthrm.export.registry.register_format`). Our poses are OpenCV camera-to-world (x right, y down, z forward, world z up); pixel
 centres at +0.5, as in both tools.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 
 from synthrm.camera.pinhole import PinholeCamera, world_to_camera
 from synthrm.dataset.hdf5 import list_samples, read_sample
+from synthrm.export.registry import register_format
 from synthrm.files import write_png
 from synthrm.scene.build import SCENES_DIR
 
@@ -69,6 +70,7 @@ def _samples(root, keys):
         yield sid, read_sample(root, sid, keys)
 
 
+@register_format("nerfstudio", "transforms.json, images/, depth/ (nerfstudio)")
 def export_nerfstudio(root: str | Path, out: Path) -> Path:
     frames = []
     for sid, s in _samples(root, ["rgb", "depth", "K", "cam_to_world"]):
@@ -94,6 +96,7 @@ def read_nerfstudio_poses(path: str | Path) -> dict[str, np.ndarray]:
     return {Path(f["file_path"]).stem: np.asarray(f["transform_matrix"]) @ CV_TO_GL for f in doc["frames"]}
 
 
+@register_format("colmap", "cameras.txt, images.txt, points3D.txt (COLMAP text model)")
 def export_colmap(root: str | Path, out: Path, point_stride: int = 4) -> Path:
     cams, imgs, pts = [], [], []
     for i, (sid, s) in enumerate(_samples(root, ["rgb", "depth", "K", "cam_to_world"]), start=1):
@@ -134,13 +137,23 @@ def read_colmap_poses(images_txt: str | Path) -> dict[str, np.ndarray]:
     return out
 
 
-def export_ply(root: str | Path, out: Path) -> Path:
+@register_format("ply", "radio-textured VAS meshes per sample and Tx, scene meshes; with --sample: one mesh to the "
+                        "file --out", options=("sample", "tx"))
+def export_ply(root: str | Path, out: Path, sample: str | None = None, tx: int | None = None) -> Path:
+    """Radio-textured VAS meshes (the one PLY exporter; ``synthrm export-ply`` is its
+    one-mesh form). Without ``sample``: every sample's mesh of every Tx (or of Tx ``tx``)
+    as ``out/<id>_tx<t>.ply``, and the scene meshes (``out/scenes/<scene_id>/``); returns
+    ``out``. With ``sample``: that sample's mesh of Tx ``tx`` (default 0), written to the
+    file ``out``; returns it."""
     from synthrm.radio.export import export_sample_ply
 
+    if sample is not None:
+        return export_sample_ply(read_sample(root, sample), out, tx=tx or 0)
     out.mkdir(parents=True, exist_ok=True)
     scenes = set()
     for sid, s in _samples(root, None):
-        for t in range(s["vas_path_gain_db"].shape[0] if "vas_path_gain_db" in s else 0):
+        num_tx = s["vas_path_gain_db"].shape[0] if "vas_path_gain_db" in s else 0
+        for t in range(num_tx) if tx is None else [tx]:
             export_sample_ply(s, out / f"{sid}_tx{t}.ply", tx=t)
         scenes.add(str(s["attrs"].get("scene_id")))
     for sc in sorted(scenes):

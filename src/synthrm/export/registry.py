@@ -1,16 +1,19 @@
 """The export formats ``synthrm export --format`` knows: one registry entry each.
 
-An entry names its writer, ``writer(root, out, **options) -> Path`` (a callable, or a
-``"module:function"`` string imported on first use), and the extra options it accepts
-(``block`` for ``synthrm-platform``). The CLI takes its ``--format`` choices from the
-registry and :func:`export_dataset` dispatches through it.
+An entry names its writer, ``writer(root, out, **options) -> Path``, and the extra options
+it accepts (``block`` for ``synthrm-platform``; ``sample`` and ``tx`` for ``ply``). A format
+is registered where its writer is implemented, by :func:`register_format` on the writer;
+the built-in ones live in :data:`BUILTIN_MODULES`, imported on the registry's first
+lookup. The CLI takes its ``--format`` choices from the registry and
+:func:`export_dataset` dispatches through it.
 
-    from synthrm.export.registry import FORMATS, ExportFormat
-    FORMATS.register("my-tool", ExportFormat(write_my_tool, "my tool's folder layout"))
+    from synthrm.export.registry import register_format
+
+    @register_format("my-tool", "my tool's folder layout")
+    def write_my_tool(root, out): ...
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -18,36 +21,34 @@ from typing import Callable
 from synthrm.errors import ConfigError
 from synthrm.registry import Registry
 
+#: Modules whose writers register the built-in formats.
+BUILTIN_MODULES = ("synthrm.export.formats", "synthrm.export.synthrm_platform")
+
 
 @dataclass(frozen=True)
 class ExportFormat:
     """How to write a city dataset in another tool's format."""
 
-    writer: Callable | str
-    """``writer(root, out, **options) -> Path`` (the main file or folder written), or
-    ``"module:function"``."""
+    writer: Callable
+    """``writer(root, out, **options) -> Path`` (the main file or folder written)."""
     description: str = ""
     options: tuple[str, ...] = ()
     """Keyword options the writer accepts beyond ``root`` and ``out`` (e.g. ``("block",)``)."""
 
     def write(self, root: str | Path, out: Path, **options) -> Path:
-        w = self.writer
-        if isinstance(w, str):
-            mod, attr = w.split(":")
-            w = getattr(importlib.import_module(mod), attr)
-        return w(root, out, **options)
+        return self.writer(root, out, **options)
 
 
-FORMATS: Registry[ExportFormat] = Registry("export format")
-FORMATS.register("nerfstudio", ExportFormat(
-    "synthrm.export.formats:export_nerfstudio", "transforms.json, images/, depth/ (nerfstudio)"))
-FORMATS.register("colmap", ExportFormat(
-    "synthrm.export.formats:export_colmap", "cameras.txt, images.txt, points3D.txt (COLMAP text model)"))
-FORMATS.register("ply", ExportFormat(
-    "synthrm.export.formats:export_ply", "radio-textured VAS meshes per sample and Tx, scene meshes"))
-FORMATS.register("synthrm-platform", ExportFormat(
-    "synthrm.export.synthrm_platform:export_synthrm_platform",
-    "the SynthRM paper's loader block_<N>/ folders", options=("block",)))
+FORMATS: Registry[ExportFormat] = Registry("export format", builtins=BUILTIN_MODULES)
+
+
+def register_format(name: str, description: str, options: tuple[str, ...] = ()):
+    """Decorator: register the decorated writer as export format ``name`` (taking the
+    keyword ``options``); returns the writer unchanged."""
+    def decorate(writer: Callable) -> Callable:
+        FORMATS.register(name, ExportFormat(writer, description, tuple(options)))
+        return writer
+    return decorate
 
 
 def export_dataset(root: str | Path, fmt: str, out: str | Path, **options) -> Path:

@@ -44,6 +44,7 @@ from synthrm.dataset.hdf5 import (
     write_index,
 )
 from synthrm.errors import ConfigError, DatasetError
+from synthrm.export.registry import register_format
 from synthrm.files import write_png
 
 #: The loader takes exactly this many transmitters per frame (hard-coded ``idx // 10``).
@@ -237,6 +238,7 @@ def _write_block(root: Path, plan: dict, tmp: Path) -> None:
     (tmp / PROFILE).write_text(json.dumps(prof, indent=1))  # last: a block without it is not one
 
 
+@register_format("synthrm-platform", "the SynthRM paper's loader block_<N>/ folders", options=("block",))
 def export_synthrm_platform(root: str | Path, out: str | Path, block: int = 0) -> Path:
     """Write the city dataset ``root`` as SynthRM-Platform blocks ``out/block_<block>``,
     ``block_<block + 1>``, ... (one per scene, frames renumbered from 0000). Refuses a

@@ -5,8 +5,8 @@ relabeller (new radio arrays for an existing city dataset).
 Modules, in the order data flows:
 
 * :mod:`~synthrm.generate.stages`: the :class:`Frame` buffer and the stages that fill it.
-* :mod:`~synthrm.generate.units`: a work unit (one shard, written atomically) and the
-  in-process :class:`UnitRunner`.
+* :mod:`~synthrm.generate.units`: a work unit (one shard, written atomically) by the one
+  run loop :func:`run_shard` (with a per-frame hook), and the in-process :class:`UnitRunner`.
 * :mod:`~synthrm.generate.executor`: the same units as Ray tasks.
 * :mod:`~synthrm.generate.run`: run bookkeeping shared by every generator (``index.json``,
   resume, checksums, leftovers, progress bar).
@@ -26,7 +26,7 @@ from synthrm.generate.stages import (
     sample_arrays,
     sample_attrs,
 )
-from synthrm.generate.units import UnitRunner, run_unit
+from synthrm.generate.units import UnitRunner, run_shard, run_unit
 
 __all__ = ["generate", "generate_indoor", "relabel", "Frame", "SceneStage", "PoseStage", "RGBStage", "VASStage",
-           "RadioStage", "sample_arrays", "sample_attrs", "UnitRunner", "run_unit", "materials_in_use"]
+           "RadioStage", "sample_arrays", "sample_attrs", "UnitRunner", "run_shard", "run_unit", "materials_in_use"]

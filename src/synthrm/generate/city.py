@@ -59,7 +59,7 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
     if executor == "local" or not todo:
         runner = UnitRunner(cfg, root, log, plan_views)
         for k in todo:
-            finished(runner(k, on_frame=lambda: bar.update(1)))
+            finished(runner(k, on_frame=lambda fr, arrays: bar.update(1)))
     else:
         from synthrm.generate.executor import run_ray
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from synthrm._mitsuba import rgb_scope
-from synthrm.camera.pinhole import PinholeCamera, pose_from_angles
+from synthrm.camera.pinhole import pose_from_angles
 from synthrm.color import linear_to_srgb8
 from synthrm.config import IndoorConfig
 from synthrm.dataset.hdf5 import SHARD_DIR, ShardWriter
@@ -88,13 +88,12 @@ def build_scene(cfg: IndoorConfig, root: Path, index: int) -> tuple[str, Path, A
 
 def scan_scene(cfg: IndoorConfig, scene_dir: Path, apt: Apartment, seed: int) -> list[dict]:
     """Render the scan walk: per view rgb (H, W, 3) uint8, depth, semantic, K, cam_to_world."""
-    w, h = cfg.scan.resolution
     rng = np.random.default_rng(stream(seed, Stream.POSE))
     scans = []
     with rgb_scope():
         renderer = Renderer(scene_dir)
         for k, c2w in enumerate(scan_poses(apt, cfg, rng)):
-            cam = PinholeCamera.from_fov(w, h, cfg.scan.fov_x_deg, c2w)
+            cam = cfg.scan.camera(c2w)
             g = renderer.gbuffers(cam)
             rgb = renderer.rgb(cam, spp=cfg.scan.spp, max_depth=4, seed=(seed + k) & 0x7FFFFFFF)
             scans.append({"rgb": linear_to_srgb8(rgb, 1.0), "depth": g.depth, "semantic": g.semantic,

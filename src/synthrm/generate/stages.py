@@ -67,10 +67,7 @@ class SceneStage:
         if fr.scene_index not in self._cache:
             build_city_scene(self.cfg.city, scene_seed(self.cfg.seed, fr.scene_index), fr.scene_dir, fr.scene_id)
             self._cache.clear()  # one renderer at a time: frames of a scene are consecutive
-            r = self.cfg.render
-            self._cache[fr.scene_index] = (
-                Layout.load(fr.scene_dir),
-                Renderer(fr.scene_dir, r.sun_elevation_deg, r.sun_azimuth_deg))
+            self._cache[fr.scene_index] = (Layout.load(fr.scene_dir), Renderer(fr.scene_dir, self.cfg.render.daylight()))
         return fr
 
     def get(self, scene_index: int) -> tuple[Layout, Renderer]:
@@ -97,8 +94,7 @@ class PoseStage:
         layout, renderer = self.scenes.get(fr.scene_index)
         if self.plan_views is not None:
             c2w, fr.community = self.plan_views[fr.index]
-            w, h = cam.resolution
-            fr.camera = PinholeCamera.from_fov(w, h, cam.fov_x_deg, np.asarray(c2w, np.float64))
+            fr.camera = cam.camera(np.asarray(c2w, np.float64))
             fr.gbuf = renderer.gbuffers(fr.camera)
             if not fr.gbuf.hit.any():
                 raise PoseError(f"frame {fr.sample_id}: plan view {fr.index} sees nothing; "

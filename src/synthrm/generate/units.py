@@ -45,14 +45,11 @@ class UnitRunner:
         self.radio = [("radio", RadioStage(cfg, scenes, self.log))] if cfg.radio.enabled else []
         self.file_attrs = {"config": cfg.to_json(), "seed": cfg.seed, "preset": cfg.preset}
 
-    def __call__(self, k: int, on_frame=None) -> dict:
-        """Generate shard ``k``. Returns {"entry": index entry, "timings": {stage: [s, ...]},
-        "frames": frames done}; ``on_frame()`` is called once per frame done."""
-        timings: dict[str, list[float]] = defaultdict(list)
-        entry = run_shard(self.cfg, self.root, k, self.optical, self.radio, timings,
-                          on_frame or (lambda: None), self.file_attrs, self.log)
-        n = min(self.cfg.shard_size, self.cfg.frames - k * self.cfg.shard_size)
-        return {"entry": entry, "timings": dict(timings), "frames": n}
+    def __call__(self, k: int, on_frame=None, path: str | Path | None = None, attrs=None,
+                 file_attrs: dict | None = None) -> dict:
+        """Generate shard ``k`` (:func:`run_shard` with this generation's stages)."""
+        return run_shard(self.cfg, self.root, k, self.optical, self.radio, on_frame, self.log, path=path,
+                         attrs=attrs, file_attrs=self.file_attrs if file_attrs is None else file_attrs)
 
 
 def run_unit(cfg_dict: dict, root: str, k: int, threads: int = 0) -> dict:
@@ -85,12 +82,33 @@ def _fault_injection(k: int) -> None:
 def _timed(timings, name, fn, fr):
     t0 = time.perf_counter()
     fn(fr)
-    timings[name].append(time.perf_counter() - t0)
+    fr.timings[name] = time.perf_counter() - t0
+    timings[name].append(fr.timings[name])
 
 
-def run_shard(cfg, root, k, optical, radio, timings, on_frame, file_attrs, log) -> dict:
-    """Render shard ``k``'s frames (one optical variant scope), ray-trace them (radio
-    variant), then write the shard atomically. Returns its index entry."""
+def run_shard(cfg: GenerateConfig, root: str | Path, k: int, optical: list, radio: list, on_frame=None, log=None, *,
+              path: str | Path | None = None, attrs=None, file_attrs: dict | None = None) -> dict:
+    """The run loop of every city generation: render shard ``k``'s frames (the ``optical``
+    ``(name, stage)`` pairs, in one optical variant scope), ray-trace them (the ``radio``
+    pairs), then write them atomically to one shard file.
+
+    Args:
+        on_frame: ``on_frame(frame, arrays)`` once per frame when it is written (``arrays``:
+            the sample's arrays) or skipped (``arrays`` None); ``frame.timings`` holds its
+            seconds per stage (``write`` included). The progress bar and the benchmarks hook in here.
+        log: callable for warnings (default: stderr).
+        path: the shard file (default ``shard_path(root, k)``).
+        attrs: ``attrs(frame) -> dict`` of a sample's attributes (default :func:`sample_attrs`).
+        file_attrs: the shard file's attributes.
+
+    Returns:
+        {"entry": the shard's index entry, "timings": {stage: [s per frame, ...]},
+        "frames": frames of the shard}.
+    """
+    on_frame = on_frame or (lambda fr, arrays: None)
+    log = log or (lambda m: print(m, file=sys.stderr))
+    attrs = attrs or (lambda fr: sample_attrs(fr, cfg))
+    timings: dict[str, list[float]] = defaultdict(list)
     frames = []
     with rgb_scope():  # Mitsuba reloads modules on each variant switch (~0.15 s)
         for i in range(k * cfg.shard_size, min((k + 1) * cfg.shard_size, cfg.frames)):
@@ -107,12 +125,14 @@ def run_shard(cfg, root, k, optical, radio, timings, on_frame, file_attrs, log) 
         except FrameSkipped as e:
             log(f"warning: frame {fr.sample_id} skipped: {e}")
             dropped.append({"frame": fr.index, "reason": str(e)})
-            on_frame()
-    path = shard_path(root, k)
-    with ShardWriter(path, file_attrs) as w:
+            on_frame(fr, None)
+    path = shard_path(root, k) if path is None else Path(path)
+    with ShardWriter(path, file_attrs or {}) as w:
         for fr in kept:
             t0 = time.perf_counter()
-            w.write(fr.sample_id, sample_arrays(fr, cfg.render.log_depth), sample_attrs(fr, cfg))
-            timings["write"].append(time.perf_counter() - t0)
-            on_frame()
-    return shard_entry(root, path, w.sample_ids, dropped)
+            arrays = sample_arrays(fr, cfg.render.log_depth)
+            w.write(fr.sample_id, arrays, attrs(fr))
+            fr.timings["write"] = time.perf_counter() - t0
+            timings["write"].append(fr.timings["write"])
+            on_frame(fr, arrays)
+    return {"entry": shard_entry(root, path, w.sample_ids, dropped), "timings": dict(timings), "frames": len(frames)}

@@ -1,19 +1,13 @@
 """The learning benchmark: the SynthRM paper's outdoor models, SenseRay-3D, their
 training and evaluation, and the physics baselines.
 
-torch and MONAI are heavy: submodules load when first used (``synthrm.models.train``,
-``.evaluate``, ``.registry``, ``.outdoor``, ``.senseray``, ``.data``, ``.baselines``, ``.deform``).
+The package itself is light (the model registry and the training settings); torch and
+MONAI load with the modules that need them: ``synthrm.models.outdoor`` (RadioUNet-S,
+PMNet-S, UNetDCN-S), ``.senseray`` (SenseRay-3D), ``.deform`` (deformable convolution),
+``.data``, ``.train`` (``build_model``, ``load_model``), ``.evaluate``
+(``predict_figure``), ``.baselines`` (numpy).
 """
-import importlib
+from synthrm.models.config import TrainConfig
+from synthrm.models.registry import MODELS, ModelSpec, register_model
 
-_LAZY = {"DeformConv2d": "deform", "deform_conv2d": "deform", "MODELS": "registry", "ModelSpec": "registry", "RadioUNetS": "outdoor",
-         "PMNetS": "outdoor", "UNetDCNS": "outdoor", "SenseRay3D": "senseray",
-         "build_model": "train", "load_model": "train", "predict_figure": "evaluate"}
-
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"synthrm.models.{_LAZY[name]}"), name)
-    raise AttributeError(name)
+__all__ = ["MODELS", "ModelSpec", "register_model", "TrainConfig"]

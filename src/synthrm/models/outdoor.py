@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from synthrm.models.deform import DeformConv2d
+from synthrm.models.registry import register_model
 
 
 def _block(cin: int, cout: int, dilation: int = 1) -> nn.Sequential:
@@ -183,16 +184,19 @@ def _widths(width: int) -> tuple[int, ...]:
     return (w, 2 * w, 4 * w, 8 * w, 8 * w)
 
 
+@register_model("radiounet-s", "outdoor")
 def build_radiounet_s(width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> RadioUNetS:
-    """RadioUNet-S with base width ``width`` (0: 32); registered in ``synthrm.models.registry``."""
+    """RadioUNet-S with base width ``width`` (0: 32)."""
     return RadioUNetS(in_ch=in_ch, tx_dim=tx_dim, widths=_widths(width))
 
 
-def build_unetdcn_s(width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> UNetDCNS:
-    """UNetDCN-S with base width ``width`` (0: 32)."""
-    return UNetDCNS(in_ch=in_ch, tx_dim=tx_dim, widths=_widths(width))
-
-
+@register_model("pmnet-s", "outdoor")
 def build_pmnet_s(width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> PMNetS:
     """PMNet-S with base width ``width`` (0: 32)."""
     return PMNetS(in_ch=in_ch, tx_dim=tx_dim, width=width or 32)
+
+
+@register_model("unetdcn-s", "outdoor")
+def build_unetdcn_s(width: int = 0, in_ch: int = 3, tx_dim: int = 315) -> UNetDCNS:
+    """UNetDCN-S with base width ``width`` (0: 32)."""
+    return UNetDCNS(in_ch=in_ch, tx_dim=tx_dim, widths=_widths(width))

@@ -2,21 +2,27 @@
 
 ``kind`` is ``outdoor`` (camera image + Tx vector -> normalised path gain map, trained on
 city datasets) or ``indoor`` (SenseRay-3D voxels -> path loss planes). ``builder`` is
-called as ``builder(width=..., in_ch=..., tx_dim=...)`` (``width`` 0 = its default size);
-it may be a ``"module:attribute"`` string, imported on first use, so that registering a
-model loads no torch. ``TrainConfig`` checks ``model`` against the registry and the CLI
-takes its ``--model`` choices from it.
+called as ``builder(width=..., in_ch=..., tx_dim=...)`` (``width`` 0 = its default size).
+A model is registered where it is built, by :func:`register_model` on its builder; the
+built-in ones live in :data:`BUILTIN_MODULES`, imported on the registry's first lookup
+(so that ``import synthrm.models`` and the CLI load no torch until a model is needed).
+``TrainConfig`` checks ``model`` against the registry and the CLI takes its ``--model``
+choices from it.
 
-    from synthrm.models.registry import MODELS, ModelSpec
-    MODELS.register("my-net", ModelSpec("outdoor", MyNet))   # MyNet(width=, in_ch=, tx_dim=)
+    from synthrm.models.registry import register_model
+
+    @register_model("my-net", "outdoor")
+    def build_my_net(width=0, in_ch=3, tx_dim=315): ...
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Callable
 
 from synthrm.registry import Registry
+
+#: Modules whose builders register the built-in models.
+BUILTIN_MODULES = ("synthrm.models.outdoor", "synthrm.models.senseray")
 
 
 @dataclass(frozen=True)
@@ -25,26 +31,27 @@ class ModelSpec:
 
     kind: str
     """``outdoor`` or ``indoor``."""
-    builder: Callable | str
-    """``builder(width=, in_ch=, tx_dim=) -> torch.nn.Module``, or ``"module:attribute"``."""
+    builder: Callable
+    """``builder(width=, in_ch=, tx_dim=) -> torch.nn.Module``."""
 
     def __post_init__(self):
         if self.kind not in ("outdoor", "indoor"):
             raise ValueError(f"ModelSpec.kind must be outdoor or indoor, got {self.kind!r}")
 
     def build(self, width: int = 0, in_ch: int = 3, tx_dim: int = 315):
-        b = self.builder
-        if isinstance(b, str):
-            mod, attr = b.split(":")
-            b = getattr(importlib.import_module(mod), attr)
-        return b(width=width, in_ch=in_ch, tx_dim=tx_dim)
+        return self.builder(width=width, in_ch=in_ch, tx_dim=tx_dim)
 
 
-MODELS: Registry[ModelSpec] = Registry("model")
-MODELS.register("radiounet-s", ModelSpec("outdoor", "synthrm.models.outdoor:build_radiounet_s"))
-MODELS.register("pmnet-s", ModelSpec("outdoor", "synthrm.models.outdoor:build_pmnet_s"))
-MODELS.register("unetdcn-s", ModelSpec("outdoor", "synthrm.models.outdoor:build_unetdcn_s"))
-MODELS.register("senseray3d", ModelSpec("indoor", "synthrm.models.senseray:build_senseray3d"))
+MODELS: Registry[ModelSpec] = Registry("model", builtins=BUILTIN_MODULES)
+
+
+def register_model(name: str, kind: str):
+    """Decorator: register the decorated builder as model ``name`` of ``kind``
+    (``outdoor`` or ``indoor``); returns the builder unchanged."""
+    def decorate(builder: Callable) -> Callable:
+        MODELS.register(name, ModelSpec(kind, builder))
+        return builder
+    return decorate
 
 
 def outdoor_models() -> tuple[str, ...]:

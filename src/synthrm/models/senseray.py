@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from synthrm.models.data import RESIDUAL_SCALE_DB
+from synthrm.models.registry import register_model
 
 
 class SenseRay3D(nn.Module):
@@ -56,6 +57,7 @@ class SenseRay3D(nn.Module):
         return fspl_db + RESIDUAL_SCALE_DB * ((1 - w) * lo + w * hi)
 
 
+@register_model("senseray3d", "indoor")
 def build_senseray3d(width: int = 0, in_ch: int = 4, tx_dim: int = 0) -> SenseRay3D:
     """SenseRay-3D (SwinUNETR-V2) with ``feature_size`` ``width`` (0: 12); the voxel
     channels are fixed (4), so ``in_ch`` and ``tx_dim`` are not used."""

@@ -7,11 +7,12 @@ visible surface, so that facades, both sides of every street canyon, and every
 community are seen. The exact geometry (shared visible surface area) checks how well the
 camera-only overlap tracks the real one.
 
-    from synthrm.orchestrate import orchestrate, write_plan, plan_figure
-    plan = orchestrate(cfg, "out/", candidates=60, k=12)
+    from synthrm.orchestrate import OrchestrateConfig, orchestrate, write_plan, plan_figure
+    plan = orchestrate(cfg, "out/", OrchestrateConfig(candidates=60, k=12))
     write_plan("out/plan.json", plan)
 """
 from synthrm.orchestrate.candidates import Candidate, render_candidates, scene_paths
+from synthrm.orchestrate.config import OrchestrateConfig
 from synthrm.orchestrate.figure import plan_figure
 from synthrm.orchestrate.graph import communities, community_labels, sensing_graph
 from synthrm.orchestrate.overlap import (
@@ -40,6 +41,6 @@ __all__ = [
     "sensing_graph", "communities", "community_labels",
     "select_views", "objective_value", "facade_coverage", "facade_area", "canyon_sides", "CanyonSide",
     "canyon_coverage", "random_subsets",
-    "orchestrate", "write_plan", "read_plan", "plan_poses", "summary", "config_from_plan", "load_plan_views",
+    "OrchestrateConfig", "orchestrate", "write_plan", "read_plan", "plan_poses", "summary", "config_from_plan", "load_plan_views",
     "plan_figure",
 ]

@@ -35,10 +35,8 @@ class Candidate:
     """Position in the candidate list."""
     seed: int
     """Frame seed the pose and the image were drawn with."""
-    cam_to_world: np.ndarray
-    """(4, 4) float64 camera-to-world, OpenCV camera axes, metres."""
-    K: np.ndarray
-    """(3, 3) float64 intrinsics [px]."""
+    camera: PinholeCamera
+    """The view's pinhole camera: intrinsics, camera-to-world pose and image size."""
     rgb: np.ndarray
     """(H, W, 3) uint8 sRGB image."""
     position: np.ndarray
@@ -49,15 +47,14 @@ class Candidate:
     """(H, W) uint8 semantic id (``synthrm.scene.classes.SEMANTIC_IDS``; 0 = sky)."""
 
     @property
-    def center(self) -> np.ndarray:
-        """(3,) camera position in the world [m]."""
-        return self.cam_to_world[:3, 3]
+    def cam_to_world(self) -> np.ndarray:
+        """(4, 4) float64 camera-to-world of the camera, OpenCV camera axes [m]."""
+        return self.camera.cam_to_world
 
     @property
-    def camera(self) -> PinholeCamera:
-        """The candidate's pinhole camera."""
-        h, w = self.rgb.shape[:2]
-        return PinholeCamera(self.K, self.cam_to_world, int(w), int(h))
+    def center(self) -> np.ndarray:
+        """(3,) camera position in the world [m]."""
+        return self.camera.center
 
     @property
     def heading_deg(self) -> float:
@@ -172,7 +169,7 @@ def render_candidates(cfg: GenerateConfig, root: str | Path, n: int, seed: int |
     out = []
     with rgb_scope(), tqdm(total=n, unit="view", desc="candidates", disable=not progress,
                            file=sys.stderr, dynamic_ncols=True) as bar:
-        renderer = Renderer(scene_dir, r.sun_elevation_deg, r.sun_azimuth_deg)
+        renderer = Renderer(scene_dir, r.daylight())
         for i in range(n):
             fseed = frame_seed(seed, i)
             camera = gbuf = None
@@ -193,8 +190,7 @@ def render_candidates(cfg: GenerateConfig, root: str | Path, n: int, seed: int |
                 rgb, _, _ = render_frame(renderer, camera, gbuf, r, cfg.variations, cam.view, fseed)
             except PoseError as e:
                 raise PoseError(f"candidate {i}: {e}") from None
-            out.append(Candidate(index=i, seed=fseed, cam_to_world=camera.cam_to_world.astype(np.float64),
-                                 K=camera.K.astype(np.float64), rgb=rgb, position=gbuf.position,
+            out.append(Candidate(index=i, seed=fseed, camera=camera, rgb=rgb, position=gbuf.position,
                                  normal=gbuf.normal, semantic=gbuf.semantic))
             bar.update(1)
     return out

@@ -205,8 +205,8 @@ def _view_points(c, cell_m: float):
     nrm = c.normal[hit].astype(np.float64)
     sem = c.semantic[hit]
     vv, uu = np.nonzero(hit)
-    o = c.cam_to_world[:3, 3]
-    pix_to_world = c.cam_to_world[:3, :3] @ np.linalg.inv(c.K)
+    o = c.camera.center
+    pix_to_world = c.camera.cam_to_world[:3, :3] @ np.linalg.inv(c.camera.K)
     t = np.einsum("ij,ij->i", pos - o, nrm)  # plane offset along the normal from the camera
 
     def at(sel, du, dv):  # surface-plane points of pixels ``sel`` at sub-pixel offsets
@@ -252,7 +252,7 @@ def surface_cells(cands: Sequence, cell_m: float = 1.0) -> SurfaceCells:
     ----------
     cands : sequence of N Candidate
         Views with world ``position`` (H, W, 3) [m], ``normal`` (H, W, 3), ``semantic``
-        (H, W), ``K`` (3, 3) and ``cam_to_world`` (4, 4).
+        (H, W) and their ``camera`` (a ``PinholeCamera``).
     cell_m : float
         Cell edge [m] (> 0). A pixel whose footprint on its surface is wider than half a
         cell is sampled on a sub-pixel grid (up to 8 x 8) on the plane of the surface it

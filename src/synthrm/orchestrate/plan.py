@@ -11,45 +11,25 @@ indices), ``metrics``, ``edges`` (every pair with a SIFT or geometric overlap: `
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from synthrm.config import GenerateConfig, config_diff
+from synthrm.config import GenerateConfig, config_diff, from_dict
 from synthrm.errors import ConfigError, DatasetError
 from synthrm.files import atomic_write_json
+from synthrm.orchestrate.config import OrchestrateConfig
 
 PLAN_KEYS = ("synthrm_version", "config", "seed", "preset", "scene_id", "scene_dir", "resolution",
              "candidates", "selected", "communities", "metrics", "edges")
-GRAPHS = ("sift", "geometry")
 
 
-def _check_args(candidates, k, min_per_community, random_trials, graph):
-    def is_int(v):
-        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-    if not is_int(candidates) or candidates < 2:
-        raise ConfigError(f"candidates: need at least 2 candidate views to build a sensing graph, got {candidates!r}")
-    if not is_int(k) or k < 1:
-        raise ConfigError(f"k: must be an integer >= 1 (views to select), got {k!r}")
-    if k > candidates:
-        raise ConfigError(f"k: cannot select {k} views out of {candidates} candidates; "
-                          f"raise candidates to at least {k} or lower k")
-    if not is_int(min_per_community) or min_per_community < 0:
-        raise ConfigError(f"min_per_community: must be an integer >= 0, got {min_per_community!r}")
-    if not is_int(random_trials) or random_trials < 1:
-        raise ConfigError(f"random_trials: must be an integer >= 1, got {random_trials!r}")
-    if graph not in GRAPHS:
-        raise ConfigError(f"graph: must be one of {GRAPHS}, got {graph!r}")
-
-
-def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: int | None = None,
-                progress: bool = True, *, min_per_community: int = 2, min_weight: float = 0.0,
-                cell_m: float = 1.0, graph: str = "sift", random_trials: int = 16, spp: int | None = None,
-                select_options: dict | None = None, track_length: int = 4, sift_blur_sigma: float = 0.8) -> dict:
-    """Plan which ``k`` of ``candidates`` views of scene 0 to simulate.
+def orchestrate(cfg: GenerateConfig, root: str | Path, settings: OrchestrateConfig | None = None,
+                progress: bool = True, **overrides) -> dict:
+    """Plan which ``settings.k`` of ``settings.candidates`` views of scene 0 to simulate.
 
     Renders the candidates (:func:`~synthrm.orchestrate.candidates.render_candidates`),
     measures their SIFT and geometric overlap, builds the sensing graph and its Louvain
@@ -60,38 +40,16 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
     Parameters
     ----------
     cfg : GenerateConfig
+        City, camera and render settings; ``cfg.seed`` picks the city.
     root : path
         Dataset folder; the scene is made or reused in ``root/scenes/``.
-    candidates : int
-        Candidate views to render (>= 2).
-    k : int
-        Views to select, 1 <= k <= candidates.
-    seed : int, optional
-        Seed of candidate poses, Louvain, tie-breaking and the random baseline (default
-        ``cfg.seed``; ``cfg.seed`` alone picks the city).
+    settings : OrchestrateConfig, optional
+        The orchestration settings (default ``OrchestrateConfig()``).
     progress : bool
         tqdm bar on stderr while rendering.
-    min_per_community : int
-        Views each community receives first.
-    min_weight : float
-        Overlap above which a pair is a graph edge.
-    cell_m : float
-        Surface cell edge of the geometric overlap and coverage [m].
-    graph : str
-        Edge weights of the sensing graph: ``sift`` (camera-only, the default) or
-        ``geometry`` (the exact overlap: an oracle for comparison).
-    random_trials : int
-        Random k-subsets of the baseline.
-    spp : int, optional
-        Samples per pixel of the candidate images (default ``cfg.render.spp``).
-    select_options : dict, optional
-        Extra keyword arguments of ``select_views`` (weights, canyon margin).
-    track_length : int
-        Candidates come in tracks of this many views (see ``render_candidates``): SIFT
-        links views of a track and tracks that cross; with independent random views
-        (1) it finds almost no verified matches (wide baselines, repeated windows).
-    sift_blur_sigma : float
-        Gaussian blur before SIFT [px]: keeps keypoints off the path-tracing noise.
+    **overrides
+        :class:`OrchestrateConfig` fields on top of ``settings`` (``candidates=8, k=3``);
+        checked before anything is rendered.
 
     Returns
     -------
@@ -114,20 +72,22 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
     from synthrm.scene.layout import Layout
     from synthrm.seeds import Stream, stream
 
-    _check_args(candidates, k, min_per_community, random_trials, graph)
-    seed = cfg.seed if seed is None else int(seed)
-    opts = dict(select_options or {})
+    o = from_dict(OrchestrateConfig, {**dataclasses.asdict(settings or OrchestrateConfig()), **overrides},
+                  "orchestrate")
+    candidates, k, graph, cell_m = o.candidates, o.k, o.graph, o.cell_m
+    seed = cfg.seed if o.seed is None else int(o.seed)
+    opts = dict(o.select_options)
     root = Path(root)
     t: dict[str, float] = {}
 
     t0 = time.perf_counter()
-    cands = render_candidates(cfg, root, candidates, seed, progress=progress, spp=spp, track_length=track_length)
+    cands = render_candidates(cfg, root, candidates, seed, progress=progress, spp=o.spp, track_length=o.track_length)
     t["render"] = time.perf_counter() - t0
     scene_id, scene_dir = scene_paths(cfg, root)
     layout = Layout.load(scene_dir)
 
     t0 = time.perf_counter()
-    sift = sift_overlap([c.rgb for c in cands], blur_sigma=sift_blur_sigma)
+    sift = sift_overlap([c.rgb for c in cands], blur_sigma=o.sift_blur_sigma)
     t["sift"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     cells = surface_cells(cands, cell_m)
@@ -135,13 +95,13 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
     t["geometry"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    G = sensing_graph(sift if graph == "sift" else geo, min_weight)
+    G = sensing_graph(sift if graph == "sift" else geo, o.min_weight)
     comms = louvain(G, seed)
     labels = community_labels(comms, len(cands))
     t["graph"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    selected = select_views(cells, comms, k, min_per_community, seed, layout=layout, **opts)
+    selected = select_views(cells, comms, k, o.min_per_community, seed, layout=layout, **opts)
     t["select"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -150,7 +110,7 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
     canyon_opts = {n: opts[n] for n in ("margin_m",) if n in opts}
     if "min_side_area_m2" in opts:
         canyon_opts["min_area_m2"] = opts["min_side_area_m2"]
-    rand = random_subsets(len(cands), k, random_trials, stream(seed, Stream.SPLIT))
+    rand = random_subsets(len(cands), k, o.random_trials, stream(seed, Stream.SPLIT))
     fac_sel = facade_coverage(cells, selected)
     fac_rand = np.array([facade_coverage(cells, r) for r in rand])
     can_sel = canyon_coverage(cells, selected, layout, **canyon_opts)
@@ -171,7 +131,7 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
     metrics = {
         "facade_area_m2": total,
         "facade_coverage_m2": {
-            "selected": fac_sel, "random": stats(fac_rand), "random_trials": int(random_trials),
+            "selected": fac_sel, "random": stats(fac_rand), "random_trials": int(o.random_trials),
             "ratio_to_random_mean": ratio(fac_sel, fac_rand.mean()),
             "ratio_to_random_median": ratio(fac_sel, np.median(fac_rand)),
             "all_candidates": facade_coverage(cells, range(len(cands))),
@@ -184,7 +144,7 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
         "communities": len(comms),
         "community_sizes": [len(c) for c in comms],
         "graph_edges": G.number_of_edges(),
-        "sift_vs_geometry": compare_overlaps(sift, geo, min_weight),
+        "sift_vs_geometry": compare_overlaps(sift, geo, o.min_weight),
     }
     t["metrics"] = time.perf_counter() - t0
 
@@ -201,11 +161,8 @@ def orchestrate(cfg, root: str | Path, candidates: int = 60, k: int = 12, seed: 
         "config": json.loads(json.dumps(cfg.to_dict())),
         "seed": seed, "preset": cfg.preset, "scene_id": scene_id, "scene_dir": scene_rel,
         "resolution": list(cfg.camera.resolution),
-        "settings": {"candidates": int(candidates), "k": int(k), "min_per_community": int(min_per_community),
-                     "min_weight": float(min_weight), "cell_m": float(cell_m), "graph": graph,
-                     "random_trials": int(random_trials), "spp": spp or cfg.render.spp,
-                     "track_length": int(track_length), "sift_blur_sigma": float(sift_blur_sigma),
-                     "select_options": opts},
+        "settings": {**{n: v for n, v in dataclasses.asdict(o).items() if n != "seed"},
+                     "spp": o.spp or cfg.render.spp, "select_options": opts},
         "candidates": [{"index": c.index, "cam_to_world": np.round(c.cam_to_world, 9).tolist(),
                         "community": int(labels[c.index])} for c in cands],
         "selected": [int(v) for v in selected],

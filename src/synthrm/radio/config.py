@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from synthrm.checks import require
 from synthrm.errors import ConfigError
 from synthrm.radio.antenna import ANTENNAS
+from synthrm.radio.budget import RayBudget, resolve_budget
 
 
 @dataclass
@@ -203,6 +204,12 @@ class RadioConfig:
         elif pos:
             raise ConfigError(f"radio.tx_positions_m: given, but tx_placement is {self.tx_placement!r}; "
                               "set tx_placement: list to use them")
+
+    def budget(self, backend: str) -> RayBudget:
+        """The ray budget of these settings on ``backend`` (``llvm``: CPU, ``cuda``): the one
+        place ``samples_per_tx``, ``max_samples_per_tx`` and ``max_rays_per_frame`` become
+        ray counts, for city frames and indoor planes alike (``synthrm.radio.budget``)."""
+        return resolve_budget(self.samples_per_tx, self.max_samples_per_tx, self.max_rays_per_frame, backend)
 
 
 TX_PLACEMENTS = ("random", "district", "camera", "list")

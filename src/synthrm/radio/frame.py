@@ -13,7 +13,7 @@ import numpy as np
 from synthrm.camera.pinhole import PinholeCamera
 from synthrm.errors import SynthrmError
 from synthrm.radio.config import RadioConfig
-from synthrm.radio.budget import PASS_FACTOR, RayBudget, resolve_budget
+from synthrm.radio.budget import PASS_FACTOR, RayBudget
 from synthrm.radio.diffraction import diffraction_path_gain
 from synthrm.radio.fill import fill_path_gain
 from synthrm.radio.labels import (
@@ -226,7 +226,7 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
     center = np.median(np.asarray(visible_points, np.float64).reshape(-1, 3), axis=0)
     if tx is None:
         tx = place_transmitters(layout, cfg, rng, center, camera.cam_to_world)
-    budget = resolve_budget(cfg.samples_per_tx, cfg.max_samples_per_tx, cfg.max_rays_per_frame, backend())
+    budget = cfg.budget(backend())
     adj = planar_adjacency(vas)
     sseed = int(seed % (2 ** 31 - 1)) or 1
     t0 = time.perf_counter()

@@ -27,7 +27,6 @@ from synthrm._mitsuba import dr, mesh_from_arrays, mi, sionna_rt
 from synthrm.radio.config import RadioConfig
 from synthrm.errors import ConfigError
 from synthrm.radio.antenna import ANTENNAS, gain_dbi
-from synthrm.radio.budget import resolve_budget
 from synthrm.radio.physics import SPEED_OF_LIGHT, friis_path_gain, fspl_db  # noqa: F401 (re-exported)
 from synthrm.vas.mesh import VASMesh
 
@@ -280,8 +279,7 @@ class VASRadioSolver:
         this machine's backend, ``synthrm.radio.budget``)."""
         from synthrm._mitsuba import backend
 
-        c = self.cfg
-        return resolve_budget(c.samples_per_tx, c.max_samples_per_tx, c.max_rays_per_frame, backend()).first_pass
+        return self.cfg.budget(backend()).first_pass
 
     def path_gain(self, vas: VASMesh, tx: "TxSet | np.ndarray", seed: int = 1) -> np.ndarray:
         """Linear path gain (T, F) float64 from each Tx to each VAS face; 0 where no ray.

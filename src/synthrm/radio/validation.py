@@ -159,14 +159,15 @@ def check_friis_plane(samples_per_tx: int = 10 ** 7, frequency_hz: float = 3.5e9
 
 
 def check_friis_mesh(samples_per_tx: int = 10 ** 6, frequency_hz: float = 3.5e9) -> Check:
-    from synthrm.camera.pinhole import PinholeCamera, look_at
+    from synthrm.camera.config import CameraConfig
+    from synthrm.camera.pinhole import look_at
     from synthrm.radio.config import RadioConfig
     from synthrm.vas.config import VASConfig
     from synthrm.radio.radio_map_solver import VASRadioSolver, friis_path_gain
     from synthrm.vas import build_vas
 
     w, h = 64, 48
-    cam = PinholeCamera.from_fov(w, h, 70, look_at([0, -60, 40], [0, 20, 0]))
+    cam = CameraConfig(resolution=(w, h), fov_x_deg=70.0).camera(look_at([0, -60, 40], [0, 20, 0]))
     rays = cam.world_rays()
     t = -cam.cam_to_world[2, 3] / rays[..., 2]
     vas = build_vas(np.where(t > 0, t, np.nan), cam, np.broadcast_to([0.0, 0, 1], (h, w, 3)),

@@ -34,6 +34,42 @@ class RenderConfig:
         for n in ("hdr", "log_depth"):
             require(isinstance(getattr(self, n), bool), f"render.{n}: must be true or false, got {getattr(self, n)!r}")
 
+    def daylight(self) -> "Lighting":
+        """The fixed sun of these settings (the lighting of every render without a time of
+        day)."""
+        return Lighting(self.sun_elevation_deg, self.sun_azimuth_deg)
+
+
+@dataclass(frozen=True)
+class Lighting:
+    """Illumination of one render. The defaults are the daylight of ``RenderConfig``."""
+
+    sun_elevation_deg: float = RenderConfig.sun_elevation_deg
+    """Sun elevation above the horizon [deg] (clamped to >= 0.5 for the sky model)."""
+    sun_azimuth_deg: float = RenderConfig.sun_azimuth_deg
+    """Sun azimuth, counter-clockwise from +x (east) [deg]."""
+    sun_scale: float = 1.0
+    """Scale of the sun disc radiance of Mitsuba's ``sunsky`` (0: no sun)."""
+    sky_scale: float = 1.0
+    """Scale of the sky radiance of ``sunsky`` (0 with ``sun_scale`` 0: no sun and sky)."""
+    turbidity: float = 3.0
+    """Atmospheric turbidity of the sky model (2: clear .. 10: hazy)."""
+    night_sky: float = 0.0
+    """Constant radiance of a night sky (moon and city glow), linear RGB units; only
+    without sun and sky (Mitsuba takes one environment emitter)."""
+    street_light_intensity: float = 0.0
+    """Intensity of each street light head (spot, pointing down) [W/sr]; 0: off."""
+    window_radiance: float = 0.0
+    """Scale of the lit-window emission of the facades; 0: off."""
+    light_centre_m: tuple[float, float] | None = None
+    """Only the ``max_street_lights`` street lights nearest this point (x, y) [m] are on
+    (the path tracer samples lights uniformly: far ones only add noise); None: all."""
+    max_street_lights: int = 8
+
+
+#: The default daylight (``RenderConfig()``'s sun).
+DAYLIGHT = Lighting()
+
 
 @dataclass
 class VariationConfig:

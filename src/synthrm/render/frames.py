@@ -36,8 +36,7 @@ def pose_problem(renderer: Renderer, camera: PinholeCamera, cfg: CameraConfig) -
 def sample_frame_pose(renderer: Renderer, layout: Layout, cfg: CameraConfig, frame_seed: int) -> tuple[PinholeCamera, GBuffers]:
     """A pose of ``cfg.view`` that passes :func:`pose_problem`, drawn from the frame's pose
     stream, with its G-buffers (PoseError naming the reasons when none is found)."""
-    w, h = cfg.resolution
-    template = PinholeCamera.from_fov(w, h, cfg.fov_x_deg, np.eye(4))
+    template = cfg.camera()
     rng = np.random.default_rng(stream(frame_seed, Stream.POSE))
     kept = {}
 
@@ -55,9 +54,7 @@ def drive_frame_pose(renderer: Renderer, layout: Layout, cfg: CameraConfig, driv
     """View ``step`` of ``steps`` of the scene's drive (``camera.view: drive``; street and
     direction from ``drive_seed``) with its G-buffers; a PoseError naming the view and the
     settings to change when it fails :func:`pose_problem`."""
-    w, h = cfg.resolution
-    c2w = drive_pose(layout, cfg, np.random.default_rng(drive_seed), step, steps)
-    camera = PinholeCamera.from_fov(w, h, cfg.fov_x_deg, c2w)
+    camera = cfg.camera(drive_pose(layout, cfg, np.random.default_rng(drive_seed), step, steps))
     why, g = pose_problem(renderer, camera, cfg)
     if why:
         raise PoseError(f"drive view {step} of {steps} is rejected: {why}; change camera.drive_* or lower "

@@ -23,6 +23,7 @@ import numpy as np
 from synthrm._mitsuba import dr, mesh_from_arrays, mi, rgb_scope
 from synthrm.camera.pinhole import PinholeCamera
 from synthrm.color import srgb_to_linear
+from synthrm.render.config import DAYLIGHT, Lighting
 from synthrm.scene.classes import SEMANTIC_CLASSES, VISUAL_MATERIALS
 from synthrm.scene.writer import read_scene_info
 
@@ -77,36 +78,6 @@ def sun_direction(elevation_deg: float, azimuth_deg: float) -> list[float]:
     return [math.cos(e) * math.cos(a), math.cos(e) * math.sin(a), math.sin(e)]
 
 
-@dataclass(frozen=True)
-class Lighting:
-    """Illumination of one render. The defaults are the daylight of ``RenderConfig``."""
-
-    sun_elevation_deg: float = 50.0
-    """Sun elevation above the horizon [deg] (clamped to >= 0.5 for the sky model)."""
-    sun_azimuth_deg: float = 135.0
-    """Sun azimuth, counter-clockwise from +x (east) [deg]."""
-    sun_scale: float = 1.0
-    """Scale of the sun disc radiance of Mitsuba's ``sunsky`` (0: no sun)."""
-    sky_scale: float = 1.0
-    """Scale of the sky radiance of ``sunsky`` (0 with ``sun_scale`` 0: no sun and sky)."""
-    turbidity: float = 3.0
-    """Atmospheric turbidity of the sky model (2: clear .. 10: hazy)."""
-    night_sky: float = 0.0
-    """Constant radiance of a night sky (moon and city glow), linear RGB units; only
-    without sun and sky (Mitsuba takes one environment emitter)."""
-    street_light_intensity: float = 0.0
-    """Intensity of each street light head (spot, pointing down) [W/sr]; 0: off."""
-    window_radiance: float = 0.0
-    """Scale of the lit-window emission of the facades; 0: off."""
-    light_centre_m: tuple[float, float] | None = None
-    """Only the ``max_street_lights`` street lights nearest this point (x, y) [m] are on
-    (the path tracer samples lights uniformly: far ones only add noise); None: all."""
-    max_street_lights: int = 8
-
-
-DAYLIGHT = Lighting()
-
-
 def _read_png(path: Path) -> np.ndarray:
     from PIL import Image
 
@@ -121,14 +92,14 @@ def _read_png(path: Path) -> np.ndarray:
 class Renderer:
     """Optical renderer of one scene folder (see module docstring)."""
 
-    def __init__(self, scene_dir: str | Path, sun_elevation_deg: float = 50.0,
-                 sun_azimuth_deg: float = 135.0):
+    def __init__(self, scene_dir: str | Path, daylight: Lighting = DAYLIGHT):
+        """``daylight``: the lighting of a render that names none (``RenderConfig.daylight()``)."""
         from synthrm.errors import DatasetError
 
         self.scene_dir = Path(scene_dir)
         self.info = read_scene_info(self.scene_dir)
         self._shapes = self.info["shapes"]
-        self.daylight = Lighting(sun_elevation_deg, sun_azimuth_deg)
+        self.daylight = daylight
         self._tex: dict[str, np.ndarray] = {}
         with rgb_scope():
             self._shape_objs: dict[str, object] = {}

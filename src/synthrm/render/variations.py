@@ -31,8 +31,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from synthrm.camera.pinhole import PinholeCamera
-from synthrm.render.config import RenderConfig, VariationConfig
-from synthrm.render.renderer import Lighting, Renderer
+from synthrm.render.config import Lighting, RenderConfig, VariationConfig
+from synthrm.render.renderer import Renderer
 
 KOSCHMIEDER = 3.912
 """-ln(0.02): a black object at the visibility distance keeps 2 % contrast."""
@@ -149,7 +149,7 @@ def sample_variation(cfg: VariationConfig, render: RenderConfig, cam_to_world: n
     if cfg.lighting == "time_of_day":
         light, tod = lighting_at(hour, e_max, turb, view_centre(cam_to_world)), round(hour, 4)
     else:
-        light, tod = Lighting(render.sun_elevation_deg, render.sun_azimuth_deg), None
+        light, tod = render.daylight(), None
     vel = None
     if blur_u < cfg.blur_probability:
         if view == "uav":
