@@ -20,7 +20,7 @@ LAYERS = [
     {"synthrm.voxel", "synthrm.config", "synthrm.dataset"},
     {"synthrm.orchestrate"},
     {"synthrm.generate"},
-    {"synthrm.models", "synthrm.analysis", "synthrm.export", "synthrm.viz"},
+    {"synthrm.models", "synthrm.analysis", "synthrm.export", "synthrm.viz", "synthrm.viewer"},
     {"synthrm.cli"},
 ]
 
@@ -119,3 +119,20 @@ def test_models_and_analysis_do_not_load_the_ray_tracer():
             "print(sorted(m for m in ('drjit', 'mitsuba', 'sionna') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+def test_only_the_viewer_server_imports_viser():
+    """viser (a web server and its client) is imported by ``synthrm.viewer.server`` alone,
+    and neither the CLI nor the analysis, export or viewer packages load it on import."""
+    bad = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(m == "viser" or m.startswith("viser.") for m in mods) and name != "synthrm.viewer.server":
+                bad.append(name)
+    assert not bad, bad
+    code = ("import sys, synthrm.cli, synthrm.analysis.report, synthrm.export, synthrm.viewer; synthrm.cli.build_parser(); "
+            "print('viser' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False", out
