@@ -17,6 +17,7 @@ import numpy as np
 from synthrm.export.formats import rotation_to_quaternion
 from synthrm.viewer.glb import png_bytes, textured_mesh_glb
 from synthrm.viewer.model import Layer, Surface
+from synthrm.viewer.tone import displayed, untonemap
 
 #: Fraction of the camera distance the drawn surface is moved towards its camera.
 SURFACE_PULL = 0.004
@@ -46,12 +47,13 @@ def add_scene_meshes(scene, meshes, prefix: str = "/city", visible: bool = True)
 
 
 def surface_glb(surface: Surface, image: np.ndarray, camera_center: np.ndarray | None = None) -> bytes:
-    """The GLB of ``surface`` textured with ``image`` (H, W, 3) uint8, pulled towards
-    ``camera_center`` by :data:`SURFACE_PULL` of the distance."""
+    """The GLB of ``surface`` textured with ``image`` (H, W, 3) uint8 (the colours wanted
+    on screen; pre-compensated for viser's tone mapping, :mod:`synthrm.viewer.tone`),
+    pulled towards ``camera_center`` by :data:`SURFACE_PULL` of the distance."""
     v = surface.vertices.astype(np.float64)
     if camera_center is not None and len(v):
         v = v + SURFACE_PULL * (np.asarray(camera_center, np.float64) - v)
-    return textured_mesh_glb(v, surface.faces, surface.uv, png_bytes(image))
+    return textured_mesh_glb(v, surface.faces, surface.uv, png_bytes(untonemap(image)))
 
 
 def add_surface(scene, name: str, surface: Surface, image: np.ndarray, camera_center=None, visible: bool = True):
@@ -92,12 +94,13 @@ def add_transmitters(scene, positions: np.ndarray, selected: int, size_m: float,
 
 
 def colorbar_html(lo: float, hi: float, cmap: str, unit: str = "dB", ticks: int = 5) -> str:
-    """An HTML colour bar of ``cmap`` over [lo, hi] with ``ticks`` labels."""
+    """An HTML colour bar of ``cmap`` over [lo, hi] with ``ticks`` labels, in the colours
+    the 3D view shows (:func:`synthrm.viewer.tone.displayed`)."""
     from matplotlib import colormaps
 
-    cm = colormaps[cmap]
-    stops = ", ".join(f"rgb({int(r * 255)},{int(g * 255)},{int(b * 255)}) {p * 100:.0f}%"
-                      for p in np.linspace(0, 1, 11) for r, g, b, _ in [cm(p)])
+    pos = np.linspace(0, 1, 21)
+    cols = displayed(np.round(colormaps[cmap](pos)[:, :3] * 255).astype(np.uint8))
+    stops = ", ".join(f"rgb({r},{g},{b}) {p * 100:.0f}%" for p, (r, g, b) in zip(pos, cols.tolist()))
     labels = "".join(f"<span>{v:.0f}</span>" for v in np.linspace(lo, hi, ticks))
     return (f"<div style='font:12px sans-serif'><div style='height:14px;border:1px solid #888;"
             f"background:linear-gradient(to right, {stops})'></div>"
@@ -111,7 +114,7 @@ def legend_html(layer: Layer, image_codes: np.ndarray | None = None) -> str:
     n = None if image_codes is None else max(int(image_codes.size), 1)
     for c in sorted(layer.names):
         share = "" if image_codes is None else f" {np.count_nonzero(image_codes == c) / n:.0%}"
-        r, g, b = layer.colors.get(c, (0, 0, 0))
+        r, g, b = displayed(np.array(layer.colors.get(c, (0, 0, 0)), np.uint8)).tolist()
         rows.append(f"<div><span style='display:inline-block;width:12px;height:12px;margin-right:6px;"
                     f"border:1px solid #888;background:rgb({r},{g},{b})'></span>{c} "
                     f"{html.escape(layer.names[c])}{share}</div>")

@@ -420,10 +420,9 @@ class PlanView:
         if (scene_dir / "scene.json").is_file():
             meshes, _ = model.scene_meshes(scene_dir)
             self.city = draw.add_scene_meshes(scene, meshes)
-            size = draw.scene_size(np.concatenate([centres] + [m.vertices for m in meshes]))
         else:
             g.add_markdown(f"**Not shown**: the city (no {html.escape(str(scene_dir))}; re-run `synthrm orchestrate`)")
-            size = draw.scene_size(centres)
+        size = max(draw.scene_size(centres), 100.0)
         self.cands, self.sel_handles = [], []
         for i, cam in enumerate(cams):
             chosen = i in sel
@@ -447,7 +446,7 @@ class PlanView:
             hnd.on_update(lambda e: self.visibility())
         lo, hi = centres.min(0), centres.max(0)
         mid = (lo + hi) / 2
-        _set_view(srv, mid + np.array([0.0, -0.9 * size, 0.8 * size]), mid, clients=False)
+        _set_view(srv, mid + np.array([0.0, -0.6 * size, 0.7 * size]), mid, clients=False)
 
     def visibility(self) -> None:
         c = self.community.value
@@ -492,12 +491,14 @@ class IndoorView:
         self.height = g.add_slider("plane", 0, 1, 1, 0, hint="receiver plane (height index)")
         self.all_planes = g.add_checkbox("all planes", False)
         self.show_vox = g.add_checkbox("voxels", True)
+        self.show_ceiling = g.add_checkbox("ceiling voxels", False, hint="they hide the rooms from above")
         self.bar = g.add_html(draw.colorbar_html(*self.range, "viridis_r", "path loss [dB]; pale: filled"))
         self.legend = g.add_html("")
         self.slider.on_update(lambda e: self._locked(lambda: self.load(int(self.slider.value))))
         for hnd in (self.height, self.all_planes):
             hnd.on_update(lambda e: self._locked(self.planes))
         self.show_vox.on_update(lambda e: self._locked(self.vox_visible))
+        self.show_ceiling.on_update(lambda e: self._locked(self.voxels))
         self.load(self.ids.index(sample) if sample else 0)
 
     def _locked(self, fn):
@@ -522,11 +523,15 @@ class IndoorView:
                                 f"{hs[0]:.1f}-{hs[-1]:.1f} m · filled {float(a.get('filled_fraction', 0)):.0%}")
         self.planes()
         c = self.o + shape * self.v / 2
-        _set_view(self.srv, c + np.array([0.0, -0.8 * self.size, 0.9 * self.size]), c)
+        _set_view(self.srv, c + np.array([0.0, -0.45 * self.size, 1.0 * self.size]), c)
 
     def voxels(self) -> None:
         e = self.entry
+        from synthrm.scene.classes import SEMANTIC_IDS
+
         occ = e["occupancy"] > 0
+        if not self.show_ceiling.value:
+            occ &= e["semantic"] != SEMANTIC_IDS.get("ceiling", -2)
         ijk = np.argwhere(occ)
         if len(ijk) > MAX_VOXELS:  # keep the voxels with an empty neighbour (the visible shell)
             pad = np.pad(occ, 1)
@@ -588,7 +593,7 @@ class IndoorView:
             rgb[f] = (0.55 * rgb[f] + 0.45 * 255).astype(np.uint8)
             vtx = np.array([[x0, y0, hgt], [x1, y0, hgt], [x0, y1, hgt], [x1, y1, hgt]], np.float32)
             sc.add_glb(f"/planes/h{k}", draw.textured_mesh_glb(vtx, [[0, 1, 3], [0, 3, 2]], uv,
-                                                               draw.png_bytes(rgb)), cast_shadow=False,
+                                                               draw.png_bytes(draw.untonemap(rgb))), cast_shadow=False,
                        receive_shadow=False)
 
 
