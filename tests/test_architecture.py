@@ -132,7 +132,8 @@ def test_only_the_viewer_server_imports_viser():
             if any(m == "viser" or m.startswith("viser.") for m in mods) and name != "synthrm.viewer.server":
                 bad.append(name)
     assert not bad, bad
-    code = ("import sys, synthrm.cli, synthrm.analysis.report, synthrm.export, synthrm.viewer; synthrm.cli.build_parser(); "
+    code = ("import sys, synthrm.cli, synthrm.analysis.report, synthrm.export, synthrm.viewer; "
+            "synthrm.cli.build_parser(); "
             "print('viser' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False", out

@@ -143,8 +143,8 @@ def describe(root: str | Path) -> dict:
         if "path_gain_db" not in arrays:
             missing.append("radio labels: no path_gain_db (made with --no-radio?); only geometry and images")
         elif "path_gain_source" not in arrays:
-            missing.append("label provenance: no path_gain_source (schema 2, or imported); "
-                           "`synthrm relabel` writes it")
+            missing.append("label provenance: no path_gain_source (a schema-2 dataset: `synthrm relabel` "
+                           "writes it; an imported one has none)")
         if "tx_orientation" not in arrays and "tx_position" in arrays:
             missing.append("antenna orientation: no tx_orientation; transmitters shown without boresight")
     return {"root": str(root), "kind": kind, "samples": len(ids), "scene_ids": uniq, "scenes_present": present,
@@ -186,7 +186,8 @@ def read_frames(root: str | Path) -> list[Frame]:
         try:
             f = h5py.File(root / shard_file, "r")
         except OSError as e:
-            raise DatasetError(f"{root / shard_file}: cannot read the shard ({e}); run `synthrm validate {root}`") from None
+            raise DatasetError(f"{root / shard_file}: cannot read the shard ({e}); "
+                               f"run `synthrm validate {root}`") from None
         with f:
             for i, sid in items:
                 g = f["samples"][sid]

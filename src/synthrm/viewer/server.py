@@ -16,7 +16,9 @@ What is drawn (``docs/viewer.md``):
 """
 from __future__ import annotations
 
+import contextlib
 import html
+import io
 import socket
 import threading
 import time
@@ -56,12 +58,24 @@ def open_server(host: str = "127.0.0.1", port: int = 8080, label: str = "synthrm
     """A viser server on exactly ``host:port`` (viser itself would move to the next free
     port), z up."""
     check_port(host, port)
-    srv = viser.ViserServer(host=host, port=port, verbose=False, label=label)
+    srv = _quiet_server(host, port, label)
     if srv.get_port() != port:  # lost a race for the port
-        srv.stop()
+        _stop(srv)
         raise ConfigError(f"--port {port}: taken while starting; choose another, e.g. --port {free_port(host)}")
     srv.scene.set_up_direction("+z")
     return srv
+
+
+def _quiet_server(host: str, port: int, label: str | None = None) -> viser.ViserServer:
+    """A ViserServer without its banner (viser prints it whatever ``verbose`` says; our
+    own line names the address)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return viser.ViserServer(host=host, port=port, verbose=False, label=label)
+
+
+def _stop(srv: viser.ViserServer) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        srv.stop()
 
 
 def _look_from(camera, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -222,7 +236,8 @@ class CityView:
             a = s["attrs"]
             self.sample_md.content = (f"sample **{fr.sample_id}** · scene {html.escape(fr.scene_id)} · "
                                       f"{html.escape(str(a.get('district', '')))} {html.escape(str(a.get('view', '')))}"
-                                      f" · surface: {len(self.surface.faces)} faces ({html.escape(self.surface.source)})")
+                                      f" · surface: {len(self.surface.faces)} faces "
+                                      f"({html.escape(self.surface.source)})")
             if self.follow.value:
                 eye, target = _look_from(fr.camera, self.surface.vertices)
                 _set_view(self.srv, eye, target)
@@ -335,7 +350,7 @@ def static_html(root: str | Path, sample: str | None = None, max_tx: int = STATI
     surface = model.sample_surface(s, max_faces=STATIC_SURFACE_FACES)
     layers = [ly for ly in model.find_layers(s) if ly.per_tx and (ly.key == "path_gain_db" or ly.kind == "categorical")
               and ly.key != "path_gain_rings"]
-    srv = viser.ViserServer(host="127.0.0.1", port=0, verbose=False)
+    srv = _quiet_server("127.0.0.1", 0)
     try:
         scene = srv.scene
         scene.set_up_direction("+z")
@@ -352,7 +367,7 @@ def static_html(root: str | Path, sample: str | None = None, max_tx: int = STATI
                                 color=draw.FRUSTUM_RGB)
         ntx = int(s["tx_position"].shape[0]) if "tx_position" in s else 0
         if ntx:
-            draw.add_transmitters(scene, s["tx_position"], 0, size, model.tx_boresights(s))
+            draw.add_transmitters(scene, s["tx_position"], -1, size, model.tx_boresights(s))
         legend = [f"<b>{html.escape(root.name)}</b> · sample {html.escape(sid)} · {html.escape(fr.scene_id)}"]
         for k, ly in enumerate(layers):
             scene.add_frame(f"/{ly.key}", show_axes=False, visible=k == 0)
@@ -376,7 +391,7 @@ def static_html(root: str | Path, sample: str | None = None, max_tx: int = STATI
         _set_view(srv, eye, target, clients=False)
         page = scene.as_html()
     finally:
-        srv.stop()
+        _stop(srv)
     overlay = f"<div id='synthrm-legend' style='{_OVERLAY_CSS}'>{''.join(legend)}</div>"
     i = page.rindex("</body>")
     return page[:i] + overlay + page[i:]
@@ -628,7 +643,7 @@ def serve(path: str | Path, sample: str | None = None, port: int = 8080, host: s
     except KeyboardInterrupt:
         pass
     except BaseException:
-        srv.stop()
+        _stop(srv)
         raise
-    srv.stop()
+    _stop(srv)
     return None

@@ -4,11 +4,12 @@ viser's client (react-three-fiber) tone-maps every material, unlit ones included
 three.js's ACES filmic curve (exposure 1) and writes sRGB: a texture colour ``c`` reaches
 the screen as :func:`tonemap` (c). The viewer pre-compensates its label textures with the
 inverse (:func:`untonemap`), so a pixel on screen has the colour of the colour bar:
-exactly for most colours, while the brightest, most saturated ones (viridis above about
-85 %, e.g. its yellow end) lie outside what the curve can output and come out as the
-nearest it can (:func:`displayed`, which the colour bars draw, so bar and surface agree).
+exactly (within 2 of 255) for most colours, while the brightest, most saturated ones
+(viridis above 84 %, its yellow end; white, which the curve caps at 226) lie outside what
+the curve can output and come out as the nearest it can (:func:`displayed`, which the
+colour bars draw, so bar and surface agree).
 The forward curve is three.js's shader (``ACESFilmicToneMapping``), checked against
-pixels Chromium renders in the tests.
+pixels Chromium rendered (``tests/test_viewer.py``).
 """
 from __future__ import annotations
 
