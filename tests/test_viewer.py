@@ -391,3 +391,95 @@ def test_report_sample_page_embeds_the_static_view(tiny_dataset, tmp_path):
         assert _changed(a, c) > 0.01, "showing Tx 1 did not change the surface colours"
         assert _viridis_share(c) > 0.01
         assert not b.errors(), b.errors()
+
+
+# ----------------------------------------------------------------------------- indoor, plan
+
+def fake_indoor(root: Path) -> Path:
+    """An indoor dataset written directly: one apartment (walls of plasterboard, a concrete
+    floor, a ceiling) and 2 Tx entries with 3 receiver planes."""
+    from synthrm.scene.classes import MATERIAL_IDS, SEMANTIC_IDS
+
+    shape = (20, 16, 10)
+    occ = np.zeros(shape, np.float32)
+    sem = np.full(shape, -1, np.int16)
+    occ[:, :, 0], sem[:, :, 0] = 1, SEMANTIC_IDS["floor"]
+    occ[:, :, -1], sem[:, :, -1] = 1, SEMANTIC_IDS["ceiling"]
+    for sl in (np.s_[0, :, 1:-1], np.s_[-1, :, 1:-1], np.s_[:, 0, 1:-1], np.s_[:, -1, 1:-1]):
+        occ[sl], sem[sl] = 1, SEMANTIC_IDS["wall"]
+    sdir = root / "scenes" / "apt-0000"
+    sdir.mkdir(parents=True)
+    (sdir / "scene.json").write_text(json.dumps({"shapes": [
+        {"id": n, "semantic_id": SEMANTIC_IDS[n], "radio_material": m, "material_id": MATERIAL_IDS[m]}
+        for n, m in (("wall", "plasterboard"), ("floor", "concrete"), ("ceiling", "ceiling_board"))]}))
+    heights = [0.6, 1.1, 1.6]
+    with ShardWriter(root / "shards" / "shard-00000.h5", {"seed": 0}) as w:
+        for t in range(2):
+            tx = np.array([0.5 + t, 0.8, 1.2], np.float32)
+            x = (np.arange(shape[0]) + 0.5) * 0.1
+            y = (np.arange(shape[1]) + 0.5) * 0.1
+            d = np.hypot(x[:, None] - tx[0], y[None] - tx[1])
+            pl = np.stack([40 + 20 * np.log10(np.hypot(d, h - tx[2]) + 0.1) for h in heights]).astype(np.float32)
+            w.write(f"apt-0000-tx{t:02d}", {"occupancy": occ, "semantic": sem, "tx_position": tx, "path_loss_db": pl,
+                                            "fill_mask": np.zeros(pl.shape, bool)},
+                    {"scene_id": "apt-0000", "split": "train", "voxel_size_m": 0.1, "grid_origin_m": [0.0, 0.0, 0.0],
+                     "heights_m": heights, "filled_fraction": 0.0})
+    write_index(root, {"kind": "indoor", "synthrm_version": "test", "seed": 0, "config": {},
+                       "shards": [{"file": "shards/shard-00000.h5", "samples": w.sample_ids, "sha256": sha256(w.path)}]})
+    return root
+
+
+def test_indoor_view_voxels_by_material_and_planes(tmp_path):
+    from synthrm.viewer.server import _stop, free_port, serve
+
+    root = fake_indoor(tmp_path / "indoor")
+    srv, view = serve(root, port=free_port(), block=False, log=lambda m: None)
+    try:
+        occ = view.entry["occupancy"] > 0
+        no_ceiling = int(occ.sum() - occ[:, :, -1].sum())
+        assert len(view.vox.batched_positions) == no_ceiling  # ceiling voxels off by default
+        assert "plasterboard" in view.legend.content and "concrete" in view.legend.content
+        assert "ceiling_board" not in view.legend.content
+        view.show_ceiling.value = True
+        assert len(view.vox.batched_positions) == int(occ.sum()) and "ceiling_board" in view.legend.content
+        cols = {tuple(c) for c in np.asarray(view.vox.batched_colors).tolist()}
+        assert len(cols) == 3  # one colour per material
+        planes = lambda: [n for n in ("/planes/h0", "/planes/h1", "/planes/h2") if srv.scene.get_handle_by_name(n)]
+        assert planes() == ["/planes/h0"]
+        img0 = glb.read_glb(srv.scene.get_handle_by_name("/planes/h0").glb_data)["image"]
+        assert img0.shape[:2] == (16, 20)  # rows y, columns x
+        view.all_planes.value = True
+        assert len(planes()) == 3
+        view.slider.value = 1
+        img1 = glb.read_glb(srv.scene.get_handle_by_name("/planes/h0").glb_data)["image"]
+        assert (img0 != img1).any()  # the other Tx's path loss
+        np.testing.assert_allclose(srv.scene.get_handle_by_name("/transmitters/tx0").position, [1.5, 0.8, 1.2],
+                                   atol=1e-6)
+    finally:
+        _stop(srv)
+
+
+def test_plan_view_frusta_by_community(tmp_path):
+    from synthrm.orchestrate import write_plan
+    from synthrm.viewer.server import _stop, free_port, serve
+
+    cams = [pose_from_angles((10.0 * i, 0.0, 30.0), 30.0 * i, 30.0) for i in range(6)]
+    plan = {"synthrm_version": "test", "config": {"camera": {"fov_x_deg": 75.0}}, "seed": 0, "preset": "city-mix",
+            "scene_id": "s0", "scene_dir": "scenes/s0", "resolution": [64, 48],
+            "candidates": [{"index": i, "cam_to_world": c.tolist(), "community": i % 2} for i, c in enumerate(cams)],
+            "selected": [4, 1], "communities": [[0, 2, 4], [1, 3, 5]], "metrics": {},
+            "edges": [{"i": 0, "j": 2, "sift": 0.5, "geo": 0.3}, {"i": 1, "j": 3, "sift": 0.0, "geo": 0.2}]}
+    path = write_plan(tmp_path / "plan" / "plan.json", plan)
+    srv, view = serve(path, port=free_port(), block=False, log=lambda m: None)
+    try:
+        assert len(view.cands) == 4 and len(view.sel_handles) == 2
+        assert srv.scene.get_handle_by_name("/selected/v004") is not None
+        assert srv.scene.get_handle_by_name("/selected/v004/pick").text == "1"  # pick order
+        assert len(view.edges.points) == 1  # SIFT edges only
+        colors = {tuple(np.asarray(h.color).tolist()) for h, k in view.cands if k == 0}
+        assert len(colors) == 1
+        view.community.value = "1"
+        assert all(h.visible == (k == 1) for h, k in view.cands + view.sel_handles)
+    finally:
+        _stop(srv)
+    assert main(["view", str(path), "--sample", "000000"]) == 2

@@ -430,7 +430,11 @@ class PlanView:
         pal = model.palette(max(len(plan["communities"]), 1))
         scene, g = srv.scene, srv.gui
         scene_dir = path.parent / plan["scene_dir"]
-        g.add_markdown(f"**plan** {html.escape(path.name)}\n\n" + html.escape(summary(plan)).replace("\n", "\n\n"))
+        try:
+            text = summary(plan)
+        except (KeyError, TypeError):  # a plan without the metrics this version reports
+            text = f"{len(sel)} of {len(cands)} views, {len(plan['communities'])} communities"
+        g.add_markdown(f"**plan** {html.escape(path.name)}\n\n" + html.escape(text).replace("\n", "\n\n"))
         self.city = []
         if (scene_dir / "scene.json").is_file():
             meshes, _ = model.scene_meshes(scene_dir)
