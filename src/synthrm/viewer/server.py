@@ -168,9 +168,9 @@ class CityView:
             h.on_update(lambda e: self._cb(self.visibility))
 
     def _cb(self, fn):
-        if self._quiet:
-            return
-        with self.lock:
+        with self.lock:  # re-entrant: a change made by load() itself comes back here, quiet, on its thread
+            if self._quiet:
+                return
             try:
                 fn()
             except Exception as e:  # shown in the GUI, not a dead callback thread
