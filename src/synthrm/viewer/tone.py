@@ -39,8 +39,9 @@ def untonemap(rgb8) -> np.ndarray:
     """(..., 3) uint8 wanted on screen -> (..., 3) uint8 texture colours that viser shows
     as them (or as near as its curve allows)."""
     rgb8 = np.asarray(rgb8, np.uint8)
-    flat = rgb8.reshape(-1, 3)
-    uniq, inv = np.unique(flat, axis=0, return_inverse=True)  # a layer holds a few hundred colours
+    flat = rgb8.reshape(-1, 3).astype(np.uint32)
+    key, inv = np.unique((flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2], return_inverse=True)
+    uniq = np.stack([key >> 16, (key >> 8) & 255, key & 255], 1).astype(np.float64)  # a few hundred colours
     y = srgb_to_linear(uniq / 255.0) @ np.linalg.inv(_OUT).T
     y = np.clip(y, 0.0, 0.999 / 0.983729)
     a, b, c = 1 - 0.983729 * y, 0.0245786 - 0.4329510 * y, -(0.000090537 + 0.238081 * y)
