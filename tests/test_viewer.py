@@ -48,7 +48,9 @@ def fake_city(root: Path, scenes: bool = True, vas: bool = True, frames: int = 2
                 np.array([[0, 1, 2], [0, 2, 3]]))
         write_scene(root / "scenes" / "s0", {"ground": g, "facade": box_mesh((10, 10, 0), (30, 30, 20)),
                                              "lane_markings": lane},
-                    shape_info={"lane_markings": {"semantic": "road", "radio": False}})
+                    shape_info={"lane_markings": {"semantic": "road", "radio": False}},
+                    footprints={"extent_m": [-150, -150, 150, 150], "streets": [], "buildings": [
+                        {"footprint": [[10, 10], [30, 10], [30, 30], [10, 30]], "height_m": 20.0, "kind": "rect"}]})
     tx = np.array([[0.0, 20.0, 10.0], [-40.0, 60.0, 25.0]])
     rng = np.random.default_rng(0)
     with ShardWriter(root / "shards" / "shard-00000.h5", {"seed": 0}) as w:
@@ -194,8 +196,12 @@ def test_scene_meshes_by_class_and_decimation(city):
     assert {m.name: m.rgb for m in meshes}["facade"] == tuple(SEMANTIC_COLORS[4])
     both, _ = model.scene_meshes(city / "scenes" / "s0", camera_only=True)
     assert {m.name for m in both if not m.radio} == {"lane_markings"}
-    few, info = model.scene_meshes(city / "scenes" / "s0", max_faces=6)
-    assert info["decimated"] and info["faces"] <= 6 < info["faces_stored"]
+    lod, info = model.scene_meshes(city / "scenes" / "s0", max_faces=12)  # walls from the footprints
+    assert info["decimated"] == "footprints" and info["faces"] <= 12 < info["faces_stored"]
+    walls = {m.name: m for m in lod}["facade_footprints"]
+    assert len(walls.faces) == 8 and walls.vertices[:, 2].max() == 20.0 and "facade" not in {m.name for m in lod}
+    few, info = model.scene_meshes(city / "scenes" / "s0", max_faces=9)  # 8 wall triangles + the ground's 2
+    assert info["decimated"] == "footprints+clustering" and info["faces"] <= 9
 
 
 def test_boresight_of_arrays_only(city):

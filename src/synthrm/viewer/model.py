@@ -243,8 +243,9 @@ def _code_colors(key: str, codes: list[int]) -> dict[int, tuple[int, int, int]]:
 def find_layers(sample: dict) -> list[Layer]:
     """The colourable per-pixel arrays of a sample (see the module docstring), path gain
     first. Categorical layers list the codes named for them (``SOURCE_NAMES`` for the
-    provenance, the file's class tables, a file or sample attribute ``<key>_names`` /
-    ``<key>_classes`` {code: name}) plus the codes present in this sample."""
+    provenance, a file or sample attribute ``<key>_names`` / ``<key>_classes`` {code:
+    name}) plus the codes present in this sample; semantic class and material list the
+    classes present (named by the file's class tables)."""
     if "depth" in sample:
         hw = sample["depth"].shape[:2]
     elif "rgb" in sample:
@@ -265,7 +266,9 @@ def find_layers(sample: dict) -> list[Layer]:
             out.append(Layer(key, "continuous", per_tx, LABELS.get(key, key), cmap=CMAPS.get(key, "viridis")))
         elif a.dtype.kind in "iub":
             names = _code_names(key, sample)
-            codes = sorted(set(names) | {int(c) for c in np.unique(a)})
+            present = {int(c) for c in np.unique(a)}
+            # class tables name every class of every scene kind: list the ones in view
+            codes = sorted(present if key in ("semantic", "material") else set(names) | present)
             out.append(Layer(key, "categorical", per_tx, LABELS.get(key, key),
                              names={c: names.get(c, f"code {c}") for c in codes}, colors=_code_colors(key, codes)))
     order = {"path_gain_db": 0, "path_gain_source": 1, "path_gain_mechanism": 2, "sinr_db": 3, "path_gain_std_db": 4}
@@ -380,12 +383,40 @@ def _decimate(v: np.ndarray, f: np.ndarray, target: int) -> tuple[np.ndarray, np
     return np.asarray(v, np.float32), np.asarray(f, np.int32)
 
 
+def footprint_walls(scene_dir: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """The buildings' walls as prisms of their footprints (``footprints.json``; podium and
+    tower), without window openings: (vertices (V, 3) float32 [m], faces (F, 3) int32)."""
+    from synthrm.scene.city import extrude_walls
+    from synthrm.scene.layout import Layout
+    from synthrm.scene.mesh import concat_meshes
+
+    walls = []
+    for b in Layout.load(scene_dir).buildings:
+        if b.tower is None:
+            walls.append(extrude_walls(b.footprint, 0.0, b.height_m))
+        else:
+            walls += [extrude_walls(b.footprint, 0.0, b.podium_height_m),
+                      extrude_walls(b.tower, b.podium_height_m, b.height_m)]
+    if not walls:
+        return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32)
+    v, f = concat_meshes(walls)
+    return np.asarray(v, np.float32), np.asarray(f, np.int32)
+
+
+#: Semantic classes replaced by footprint prisms when a scene is over budget.
+DETAILED_WALLS = ("facade", "window")
+
+
 def scene_meshes(scene_dir: str | Path, camera_only: bool = False,
                  max_faces: int = MAX_SCENE_FACES) -> tuple[list[SceneMesh], dict]:
     """The meshes of a scene folder coloured by semantic class (``synthrm.viz``'s
     colours): the radio scene's shapes, and with ``camera_only`` also the shapes the
-    camera sees but the ray tracer does not. Returns (meshes, info) with ``faces`` (drawn),
-    ``faces_stored`` and ``decimated`` (bool)."""
+    camera sees but the ray tracer does not. Past ``max_faces`` triangles (counted from
+    ``scene.json`` before anything is read): the facades and windows (millions of
+    triangles with glass windows cut into the walls) are replaced by the footprints'
+    prisms, then what is still over budget is decimated by vertex clustering. Returns
+    (meshes, info) with ``faces`` (drawn), ``faces_stored`` and ``decimated`` (False, or
+    how: ``footprints``, ``footprints+clustering``, ``clustering``)."""
     from synthrm.scene.writer import read_ply
     from synthrm.viz import SEMANTIC_COLORS
 
@@ -397,18 +428,34 @@ def scene_meshes(scene_dir: str | Path, camera_only: bool = False,
         raise DatasetError(f"{p}: not found; the dataset's scene folder is missing (imported dataset?)") from None
     except json.JSONDecodeError as e:
         raise DatasetError(f"{p}: corrupt JSON ({e.msg}); regenerate the scene") from None
+    shapes = [s for s in doc.get("shapes", []) if s.get("radio", True) or camera_only]
+    stored = sum(int(s.get("num_triangles", 0)) for s in shapes)
+    how = []
+    if stored > max_faces and (scene_dir / "footprints.json").is_file() and \
+            any(s.get("semantic") in DETAILED_WALLS for s in shapes):
+        shapes = [s for s in shapes if s.get("semantic") not in DETAILED_WALLS]
+        how.append("footprints")
+
+    def colour(sid):
+        return tuple(int(x) for x in SEMANTIC_COLORS[sid]) if 0 <= sid < len(SEMANTIC_COLORS) else (180, 180, 180)
+
     out = []
-    for s in doc.get("shapes", []):
-        if not s.get("radio", True) and not camera_only:
-            continue
+    if how:
+        v, f = footprint_walls(scene_dir)
+        out.append(SceneMesh("facade_footprints", "facade", 4, v, f, colour(4), True))
+    for s in shapes:
         v, f = read_ply(scene_dir / s["file"])
         sid = int(s.get("semantic_id", 0))
-        rgb = tuple(int(x) for x in SEMANTIC_COLORS[sid]) if 0 <= sid < len(SEMANTIC_COLORS) else (180, 180, 180)
         out.append(SceneMesh(s["id"], s.get("semantic", ""), sid, np.asarray(v, np.float32),
-                             np.asarray(f, np.int32), rgb, bool(s.get("radio", True))))
-    stored = sum(len(m.faces) for m in out)
-    decimated = stored > max_faces
-    if decimated:
+                             np.asarray(f, np.int32), colour(sid), bool(s.get("radio", True))))
+    total = sum(len(m.faces) for m in out)
+    if total > max_faces:
+        how.append("clustering")
+        fixed = sum(len(m.faces) for m in out if m.name == "facade_footprints")
+        rest = max(total - fixed, 1)
         for m in out:
-            m.vertices, m.faces = _decimate(m.vertices, m.faces, max(1, int(len(m.faces) * max_faces / stored)))
-    return out, {"faces": sum(len(m.faces) for m in out), "faces_stored": stored, "decimated": decimated}
+            if m.name != "facade_footprints":
+                m.vertices, m.faces = _decimate(m.vertices, m.faces, max(1, int(len(m.faces) * (max_faces - fixed)
+                                                                                 / rest)))
+    return out, {"faces": sum(len(m.faces) for m in out), "faces_stored": stored,
+                 "decimated": "+".join(how) if how else False}
