@@ -25,7 +25,7 @@ LAYERS = [
     {"synthrm.voxel", "synthrm.config", "synthrm.dataset"},
     {"synthrm.orchestrate"},
     {"synthrm.generate"},
-    {"synthrm.models", "synthrm.analysis", "synthrm.export", "synthrm.viz"},
+    {"synthrm.models", "synthrm.analysis", "synthrm.export", "synthrm.viz", "synthrm.viewer"},
     {"synthrm.cli"},
 ]
 
@@ -365,3 +365,21 @@ def test_learning_table_runs_on_an_evaluated_run(tiny_dataset, tmp_path, capsys)
     assert "outdoor:" in out and "radiounet-s" in out and "(labels 1,2)" in out
     table = json.loads((tmp_path / "t.json").read_text())
     assert "outdoor/radiounet-s" in table and any(g.endswith("(labels 1,2)") for g in table["outdoor/radiounet-s"])
+
+
+def test_only_the_viewer_server_imports_viser():
+    """viser (a web server and its client) is imported by ``synthrm.viewer.server`` alone,
+    and neither the CLI nor the analysis, export or viewer packages load it on import."""
+    bad = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(m == "viser" or m.startswith("viser.") for m in mods) and name != "synthrm.viewer.server":
+                bad.append(name)
+    assert not bad, bad
+    code = ("import sys, synthrm.cli, synthrm.analysis.report, synthrm.export, synthrm.viewer; "
+            "synthrm.cli.build_parser(); "
+            "print('viser' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False", out

@@ -1,6 +1,7 @@
 """Command-line interface: ``synthrm generate``, ``validate``, ``validate-physics``,
-``config show``, ``orchestrate``, ``show``, ``export-ply``, ``export``,
-``import-synthrm-platform``, ``relabel``, ``report``, ``train``, ``evaluate``, ``predict``.
+``config show``, ``orchestrate``, ``show``,
+``export-ply``, ``export``, ``import-synthrm-platform``, ``relabel``, ``report``, ``train``, ``evaluate``,
+``predict``, ``view``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
@@ -441,6 +442,19 @@ def _report(args) -> int:
     return 0
 
 
+def _view(args) -> int:
+    from synthrm.viewer import serve, write_static_view
+
+    if args.static:
+        if str(args.dir).endswith(".json"):
+            raise ConfigError("--static: a static page is made for a city dataset's sample, not a plan")
+        out = write_static_view(args.dir, args.static, sample=args.sample)
+        print(f"wrote {out} (open it in a browser; no server needed)")
+        return 0
+    serve(args.dir, sample=args.sample, port=args.port, host=args.host, log=lambda m: print(m, flush=True))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from synthrm import __version__
     from synthrm.config import preset_names
@@ -534,6 +548,16 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", required=True, help="output folder (index.html)")
     rp.add_argument("--runs", nargs="+", help="run folders whose evaluation tables to include")
     rp.set_defaults(func=_report)
+    vw = sub.add_parser("view", help="browser 3D viewer (viser): scene, cameras, transmitters, radio on the "
+                                     "visible surface; also an indoor dataset or a plan.json")
+    vw.add_argument("dir", help="dataset folder (city or indoor) or a plan.json")
+    vw.add_argument("--sample", help="sample id / indoor entry id to start at (default: the first)")
+    vw.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
+    vw.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1; 0.0.0.0 to reach it from other machines)")
+    vw.add_argument("--static", metavar="HTML", help="write the sample's view as a self-contained HTML page "
+                                                     "instead of serving (no server needed to open it)")
+    vw.set_defaults(func=_view)
     _learning_parsers(sub)
     return p
 

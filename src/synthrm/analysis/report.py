@@ -1,6 +1,7 @@
 """``synthrm report``: a static HTML page (no server) describing datasets: the dataset
 card, signal statistics, transmitter map, concept correlations, sample panels and, when
-runs are given, their benchmark tables."""
+runs are given, their benchmark tables. Each sample panel links to a sample page with the
+sample's 3D view embedded (``synthrm view``'s static export, :mod:`synthrm.viewer`)."""
 from __future__ import annotations
 
 import html
@@ -49,6 +50,28 @@ def dataset_card(root: str | Path) -> list:
 
 CARD_HEAD = ["dataset", "preset", "samples", "dropped frames", "resolution", "view", "Tx / frame", "antenna",
              "rays / Tx", "max depth", "seed", "synthrm", "size [MiB]"]
+
+
+def sample_page(root: Path, sid: str, panel_png: str, out: Path) -> str:
+    """Write the sample page ``sample_<dataset>_<id>.html`` (the panel figure and the 3D
+    view ``view_<dataset>_<id>.html`` in a frame, both in ``out``). Returns its file name."""
+    from synthrm.viewer import write_static_view
+
+    view = write_static_view(root, out / f"view_{root.name}_{sid}.html", sample=sid)
+    name = f"sample_{root.name}_{sid}.html"
+    title = html.escape(f"{root.name} · {sid}")
+    (out / name).write_text(
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title><style>{CSS}</style></head>"
+        f"<body><p><a href='index.html'>report</a></p><h1>{title}</h1>"
+        f"<img src='{html.escape(panel_png)}' alt='sample {html.escape(sid)}'>"
+        f"<h2>3D view</h2><p class=muted>The city, the camera and its image, the transmitters and the visible "
+        f"surface coloured by the path gain of Tx 0; switch the Tx or the layer (label provenance, ...) in the "
+        f"scene tree (top-right icon). <a href='{view.name}'>Open it full page</a>; "
+        f"<code>synthrm view {html.escape(root.name)} --sample {html.escape(sid)}</code> serves the same view "
+        f"with a Tx selector and a sample slider.</p>"
+        f"<iframe src='{view.name}' title='3D view' style='width:100%;height:75vh;border:1px solid #bbb'></iframe>"
+        f"</body></html>")
+    return name
 
 
 def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path] = (), panels: int = 2) -> Path:
@@ -105,7 +128,8 @@ def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path
     for r in roots:
         for _, sid in list_samples(r)[:panels]:
             p = sample_figure(read_sample(r, sid), out / f"sample_{r.name}_{sid}.png", title=f"{r.name} · {sid}")
-            parts.append(f"<img src='{p.name}' alt='sample {sid}'>")
+            page = sample_page(r, sid, p.name, out)
+            parts.append(f"<img src='{p.name}' alt='sample {sid}'><p><a href='{page}'>{html.escape(sid)} in 3D</a></p>")
     if runs:
         parts.append("<h2>Benchmark</h2>")
         for run in runs:
