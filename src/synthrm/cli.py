@@ -3,7 +3,10 @@
 ``import-synthrm-platform``, ``relabel``, ``report``, ``train``, ``evaluate``, ``predict``.
 
 Thin: parses arguments into a config and calls the library. Every
-:class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
+:class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2, and the
+``--out`` a refused or failed command was making is removed again (a dataset with complete
+shards and a run with a finished epoch are kept, to resume). Flags are never abbreviated;
+an unknown one gets its sub-command's usage and the closest flag.
 
 Settings come from the configs, never from a list of flags kept here: every command that
 takes a config takes ``--set KEY=VALUE`` (repeatable), a dotted key of that config (all of
@@ -480,7 +483,7 @@ def build_parser() -> Parser:
                    help="GPUs each shard task declares (default 0; e.g. 1 to ray-trace with CUDA)")
     g.add_argument("--max-retries", type=int, default=3, help="Ray: retries of a shard whose worker died (default 3)")
     g.add_argument("--out", required=True, help="dataset folder (resumed if it exists)")
-    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     g.set_defaults(func=_generate)
     for name, what, out, func in (("show", "draw one sample's panels into a PNG", "PNG", _show),
                                    ("export-ply", "write a sample's radio-textured mesh, an indoor entry's "
@@ -498,7 +501,7 @@ def build_parser() -> Parser:
     o.add_argument("--config", help="YAML config (its city and camera settings)")
     _add_settings(o, "orchestrate")
     o.add_argument("--out", required=True, help="plan JSON; the scene folder goes beside it")
-    o.add_argument("--quiet", action="store_true", help="no progress bar")
+    o.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     o.set_defaults(func=_orchestrate)
     c = sub.add_parser("config", help="configuration tools")
     csub = c.add_subparsers(dest="config_cmd", required=True)
@@ -522,7 +525,7 @@ def build_parser() -> Parser:
     rl.add_argument("--defaults", action="store_true",
                     help="start from this synthrm's default radio and vas settings instead of the dataset's own")
     _add_settings(rl, "relabel")
-    rl.add_argument("--quiet", action="store_true", help="no progress bar")
+    rl.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     rl.set_defaults(func=_relabel)
     x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
     x.add_argument("dir", help="dataset folder (city, imported or indoor: its scans and receiver planes)")
@@ -553,7 +556,7 @@ def build_parser() -> Parser:
     rp.add_argument("dirs", nargs="+", help="dataset folder(s)")
     rp.add_argument("--out", required=True, help="output folder (index.html)")
     rp.add_argument("--runs", nargs="+", help="run folders whose evaluation tables to include")
-    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     rp.set_defaults(func=_report)
     _learning_parsers(sub)
     _tag_parsers(p)
@@ -586,7 +589,7 @@ def _learning_parsers(sub) -> None:
     t.add_argument("--data", required=True, help="dataset folder (city for the outdoor models, indoor for senseray3d)")
     t.add_argument("--out", required=True, help="run folder (checkpoints, logs, curves)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     t.set_defaults(func=_train)
     e = sub.add_parser("evaluate", help="score a run and the physics baselines on datasets")
     e.add_argument("--run", required=True, help="run folder made by `synthrm train`")
@@ -594,7 +597,7 @@ def _learning_parsers(sub) -> None:
     e.add_argument("--split", nargs="+", help="indoor: splits to score (default: val and test)")
     e.add_argument("--label-sources", help="outdoor: score only labels of these provenance codes (path_gain_source; "
                                            "default all, 1,2,3,4; e.g. 1,2 for Monte Carlo labels only)")
-    e.add_argument("--quiet", action="store_true", help="no progress bar")
+    e.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     e.set_defaults(func=_evaluate)
     pr = sub.add_parser("predict", help="figure of input, truth, prediction and error for one example")
     pr.add_argument("--run", required=True)
