@@ -26,7 +26,7 @@ STAGES = ("scene", "pose+gbuffers", "rgb", "vas", "write")
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--frames", type=int, default=5)
     ap.add_argument("--resolution", default="256x192")
     ap.add_argument("--preset", default="city-mix")

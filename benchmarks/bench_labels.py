@@ -121,7 +121,7 @@ def print_exact(key: str, s: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--reference", default=str(DEFAULT_REFERENCE))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a radio.* or vas.* setting on top of the defaults, e.g. radio.samples_per_tx=1000000")

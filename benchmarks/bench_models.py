@@ -41,7 +41,7 @@ def _median_time(fn, repeats: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--resolution", default="128x96")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--voxel-size", type=float, default=0.1)

@@ -55,7 +55,7 @@ def _f(x, fmt):
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--preset", default="city-mix")
     ap.add_argument("--views", nargs="+", default=["uav", "vehicle"], choices=["uav", "vehicle", "pedestrian"])
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])

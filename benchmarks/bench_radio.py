@@ -33,7 +33,7 @@ STAGES = ("pose+gbuffers", "rgb", "vas", "radio", "write")
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--frames", type=int, default=4)
     ap.add_argument("--preset", default="city-mix")
     ap.add_argument("--resolution", default="256x192")

@@ -79,7 +79,7 @@ def peak_rss_mib() -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--frames", type=int, default=6, help="frames per executor run")
     ap.add_argument("--reps", type=int, default=3, help="frames per scaling point (median)")
     ap.add_argument("--resolution", default="128x96", help="resolution of the executor and rays/Tx runs")

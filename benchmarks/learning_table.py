@@ -18,7 +18,7 @@ from synthrm.radio.labels import LABEL_SOURCES
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--json")
     a = ap.parse_args(argv)

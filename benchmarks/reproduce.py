@@ -614,7 +614,7 @@ def share_ge(rows, concept, rule, masks, thr) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--quick", action="store_true", help="a smoke run of a few frames (minutes)")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the frame counts (4: the full size)")
     ap.add_argument("--work", default="repro_work", help="folder of the generated data and runs (resumable)")

@@ -36,7 +36,9 @@ def tiny_config(preset="city-mix", **over):
     over["camera"] = {"resolution": [64, 48], **over["camera"]}
     over["city"] = {**TINY_CITY, **over.get("city", {})}
     over["render"] = {"spp": 4, **over.get("render", {})}
-    over["radio"] = {"samples_per_tx": 10 ** 5, "tx_per_frame": 2, **over.get("radio", {})}
+    radio = over.get("radio", {})
+    few = {} if radio.get("tx_placement") == "list" else {"tx_per_frame": 2}  # a Tx list sets the count
+    over["radio"] = {"samples_per_tx": 10 ** 5, **few, **radio}
     return make_config(preset, over)
 
 
@@ -48,6 +50,17 @@ def tiny_dataset(tmp_path_factory):
     cfg = tiny_config(seed=7)
     generate(cfg, root, progress=False)
     return root, cfg
+
+
+@pytest.fixture(scope="session")
+def ds10(tmp_path_factory):
+    """A rendered, ray-traced tiny city dataset with 10 Tx per frame (what the
+    SynthRM-Platform blocks take): 3 frames, 2 scenes. Read-only for the tests."""
+    from synthrm.generate import generate
+
+    root = tmp_path_factory.mktemp("ds10")
+    generate(tiny_config(seed=7, radio={"tx_per_frame": 10}), root, progress=False)
+    return root
 
 
 def assert_same_samples(a, b, n: int | None = None):

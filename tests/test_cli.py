@@ -55,7 +55,7 @@ def test_pose_that_cannot_be_placed(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert rc != 0 and len(err.splitlines()) == 1
     assert "could not place a uav camera in 3 attempts" in err and "sees almost nothing" in err
-    assert not list(out.glob("shards/*")) and read_index(out)["shards"] == []
+    assert not out.exists()  # a refused first shard leaves no folder (no empty index.json)
 
 
 @pytest.mark.slow
@@ -215,3 +215,115 @@ def test_train_flags_are_the_fields_of_train_config():
         argv += ["--" + name.replace("_", "-"), f"v-{name}"]
     args = vars(build_parser().parse_args(argv))
     assert args["model"] == "pmnet-s" and all(args[name] == f"v-{name}" for name in fields)
+
+
+# ----------------------------------------------------------------------------- argparse, leftovers, --quiet
+
+@pytest.mark.parametrize("argv, usage, msg", [
+    (["generate", "--num-frames", "3"], "usage: synthrm generate", "unrecognized arguments: --num-frames 3 (did you "
+                                                                    "mean --frames?)"),
+    (["generate", "--frame", "3"], "usage: synthrm generate", "--frame 3 (did you mean --frames?)"),
+    (["config", "show", "--resol", "8x8"], "usage: synthrm config show", "--resol 8x8 (did you mean --resolution?)"),
+    (["train", "--model", "pmnet-s", "--data", "d", "--epoch", "2"], "usage: synthrm train", "did you mean --epochs?"),
+    (["validate", "d", "--quite"], "usage: synthrm validate", "unrecognized arguments: --quite"),
+])
+def test_flags_are_never_abbreviated_and_a_wrong_one_shows_its_commands_usage(argv, usage, msg, tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as e:
+        main([*argv, "--out", str(out)] if argv[0] in ("generate", "train") else argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.startswith(usage) and msg in err.splitlines()[-1], err
+    assert not out.exists()
+
+
+def test_no_parser_takes_abbreviations():
+    """Every (sub-)command of the CLI and every benchmark's parser has abbreviations off."""
+    import argparse
+    import ast
+
+    from synthrm.cli import build_parser
+
+    def parsers(p):
+        yield p
+        for a in p._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for sp in a.choices.values():
+                    yield from parsers(sp)
+
+    found = list(parsers(build_parser()))
+    assert len(found) > 15 and not any(p.allow_abbrev for p in found)
+    root = Path(__file__).resolve().parents[1]
+    calls = 0
+    for f in [*root.glob("benchmarks/*.py"), *root.glob("scripts/*.py"), *root.glob("src/synthrm/**/*.py")]:
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == \
+                    "ArgumentParser":
+                calls += 1
+                kw = {k.arg: k.value for k in node.keywords}
+                assert "allow_abbrev" in kw and kw["allow_abbrev"].value is False, f"{f.name}: ArgumentParser " \
+                                                                                  "without allow_abbrev=False"
+    assert calls >= 9  # the benchmarks
+
+
+def test_ray_address_without_a_cluster_is_refused_leaving_nothing(tmp_path):
+    """``--ray-address auto`` with no cluster: the one-line error, exit 2, and no folder
+    (it used to leave an empty index.json that `validate` then reported as incomplete).
+    A real process, with Ray's session folder private to the test (no cluster to find)."""
+    out = tmp_path / "big"
+    env = dict(os.environ, RAY_TMPDIR=str(tmp_path / "ray"))
+    env.pop("RAY_ADDRESS", None)
+    p = subprocess.run([sys.executable, "-m", "synthrm.cli", "generate", "--preset", "city-mix", "--frames", "2",
+                        "--ray-address", "auto", "--out", str(out), "--quiet"], env=env, capture_output=True,
+                       text=True, timeout=300)
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 2 and len(lines) == 1, p.stderr
+    assert "--ray-address auto: no Ray cluster there" in lines[0] and "ray start --head" in lines[0]
+    assert not out.exists()
+
+
+def test_failed_outputs_are_removed_with_the_folders_made_for_them(tmp_path):
+    """``new_output``: a block that raises removes what it made at the path and the
+    folders made above it; what existed stays; ``keep`` spares finished work."""
+    from synthrm.files import new_output
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "f").write_text("x")
+    for target in (tmp_path / "a" / "b" / "fig.png", tmp_path / "old" / "new", tmp_path / "old"):
+        with pytest.raises(RuntimeError), new_output(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (target if target.suffix else target / "x").parent.mkdir(parents=True, exist_ok=True)
+            (target if target.suffix else target / "x").write_text("half")
+            raise RuntimeError
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["f", "old", "x"]  # old/x: old existed before
+    with pytest.raises(RuntimeError), new_output(tmp_path / "kept", keep=lambda p: True):
+        (tmp_path / "kept").mkdir()
+        raise RuntimeError
+    assert (tmp_path / "kept").is_dir()
+
+
+@pytest.mark.slow
+def test_quiet_prints_warnings_only(tmp_path, capsys):
+    """``--quiet``: no progress bar, no progressive-pass notes (the frames did take extra
+    passes: their rays per Tx exceed the first pass), only warnings."""
+    from synthrm.generate.run import warnings_only
+
+    out = tmp_path / "ds"
+    assert main(["generate", "--config", str(_yaml(tmp_path)), "--out", str(out), *TINY,
+                 "--set", "radio.max_samples_per_tx=3200000", "--set", "radio.samples_per_tx=50000"]) == 0
+    err = capsys.readouterr().err
+    rays = [r for _, sid in list_samples(out) for r in read_sample(out, sid, [])["attrs"]["rays_per_tx"]]
+    assert max(rays) > 50000, rays  # progressive passes ran
+    assert err == "", err
+    got = []
+    note = warnings_only(got.append)
+    note("frame 000001: progressive pass 1: Tx [0] +2e+05 rays each")
+    note("warning: frame 000002 skipped: no transmitter reaches a visible face")
+    assert got == ["warning: frame 000002 skipped: no transmitter reaches a visible face"]
+
+
+def test_a_missing_plan_points_to_synthrm_orchestrate(tmp_path, capsys):
+    plan = tmp_path / "plan" / "plan.json"
+    assert main(["generate", "--plan", str(plan), "--out", str(tmp_path / "ds"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"make one with `synthrm orchestrate --scene PRESET --out {plan}`" in err
+    assert not (tmp_path / "ds").exists()

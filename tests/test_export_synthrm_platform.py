@@ -29,16 +29,6 @@ from conftest import tiny_config
 W, H = 64, 48
 
 
-@pytest.fixture(scope="module")
-def ds10(tmp_path_factory):
-    """A rendered, ray-traced tiny city dataset with 10 Tx per frame: 3 frames, 2 scenes."""
-    from synthrm.generate import generate
-
-    root = tmp_path_factory.mktemp("ds10")
-    generate(tiny_config(seed=7, radio={"tx_per_frame": 10}), root, progress=False)
-    return root
-
-
 def fake_dataset(root: Path, positions, tx: int = 10, scene_of=None, seed: int = 0) -> Path:
     """A dataset written directly (no renderer): frames at ``positions`` [m] with random
     images, depth with a sky band (NaN), ``tx`` transmitters and path gain NaN on sky and

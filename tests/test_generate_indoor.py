@@ -122,3 +122,36 @@ def test_frequency_outside_an_apartment_material_range_is_refused_up_front(tmp_p
     with pytest.raises(ConfigError, match="range of 'brick'.*exterior walls"):
         generate_indoor(cfg, tmp_path / "x", progress=False)
     assert not (tmp_path / "x").exists()
+
+
+def test_shards_keep_the_scans_and_validate(indoor_ds, tmp_path):
+    """Each apartment's shard keeps the RGB-D scans its voxels were fused from; `validate`
+    checks the entries against their grid and the scans, and names what is wrong."""
+    import shutil
+
+    import h5py
+
+    from synthrm.dataset.hdf5 import read_group, sha256, write_index
+    from synthrm.dataset.validate import validate_dataset
+
+    root, cfg = indoor_ds
+    assert validate_dataset(root).ok
+    for s in read_index(root)["shards"]:
+        scans = read_group(root, s["file"], "scans")
+        e = read_sample(root, s["samples"][0], ["tx_position"])
+        n = e["attrs"]["num_scans"]
+        assert scans["rgb"].shape == (n, 36, 48, 3) and scans["depth"].shape == (n, 36, 48)
+        assert scans["cam_to_world"].shape == (n, 4, 4) and scans["attrs"]["scene_id"] == e["attrs"]["scene_id"]
+        assert np.isfinite(scans["depth"]).mean() > 0.9  # indoors every ray hits a surface
+    bad = tmp_path / "bad"
+    shutil.copytree(root, bad)
+    shard = sorted((bad / "shards").glob("*.h5"))[0]
+    with h5py.File(shard, "r+") as f:
+        del f["scans"]
+        eid = sorted(f["samples"])[0]
+        del f["samples"][eid]["fill_mask"]
+    idx = read_index(bad)  # a shard written wrong, not one altered afterwards: its checksum is right
+    idx["shards"][0]["sha256"] = sha256(shard)
+    write_index(bad, idx)
+    text = validate_dataset(bad).text()
+    assert "no /scans group" in text and f"entry {eid} misses the array 'fill_mask'" in text

@@ -243,3 +243,33 @@ def test_fspl_residual_inputs_start_from_free_space(tiny_dataset, tmp_path):
     for k in ("mae_db", "rmse_db"):
         assert methods["radiounet-s (rgbd-fspl)"][k] == pytest.approx(methods["free-space (Friis)"][k], abs=0.02)
     assert json.loads((run / "run.json").read_text())["in_ch"] == 5
+
+
+def test_loss_figure_has_whole_epochs():
+    """One epoch: x from 0.5 to 1.5 with the one tick 1 (not 0.96-1.04); more: integer ticks."""
+    from synthrm.models.train import loss_figure
+
+    rec = {"train_loss": 0.3, "val_loss": 0.4, "val_mae_db": 12.0}
+    fig = loss_figure([{"epoch": 1, **rec}])
+    for a in fig.axes:
+        assert a.get_xlim() == (0.5, 1.5)
+        assert [t for t in a.get_xticks() if 0.5 <= t <= 1.5] == [1.0]
+    fig = loss_figure([{"epoch": e, **rec} for e in (1, 2, 3, 4, 5, 6, 7)])
+    ticks = [t for t in fig.axes[0].get_xticks() if 0.5 <= t <= 7.5]
+    assert fig.axes[0].get_xlim() == (0.5, 7.5) and len(ticks) >= 3 and all(float(t).is_integer() for t in ticks)
+
+
+def test_one_scene_dataset_says_how_validation_is_split(tmp_path, capsys):
+    """A dataset of one scene cannot hold out a scene: validation is split by sample, and
+    training says so (a note, also under --quiet); the run records it."""
+    from conftest import tiny_config
+    from synthrm.generate import generate
+
+    one = tmp_path / "one"
+    generate(tiny_config(seed=4, frames=2, frames_per_scene=2), one, progress=False)
+    assert main(["train", "--model", "radiounet-s", "--data", str(one), "--out", str(tmp_path / "run"), "--epochs",
+                 "1", "--max-steps-per-epoch", "1", "--width", "8", "--batch-size", "2", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "holds one scene; validation is split by sample" in err, err
+    assert "epoch 1:" not in err  # --quiet: no per-epoch lines
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["split_by"] == "sample_id"

@@ -4,7 +4,10 @@
 ``predict``, ``view``.
 
 Thin: parses arguments into a config and calls the library. Every
-:class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2.
+:class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2, and the
+``--out`` a refused or failed command was making is removed again (a dataset with complete
+shards and a run with a finished epoch are kept, to resume). Flags are never abbreviated;
+an unknown one gets its sub-command's usage and the closest flag.
 
 Settings come from the configs, never from a list of flags kept here: every command that
 takes a config takes ``--set KEY=VALUE`` (repeatable), a dotted key of that config (all of
@@ -23,6 +26,23 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from synthrm.errors import ConfigError, SynthrmError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse without abbreviations (``--frame`` is an error, not ``--frames``), also for
+    every sub-command (subparsers are made with the parser's own class)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def unrecognized(self, extra: list[str]) -> None:
+        """Exit with this (sub-)command's usage and a one-line error naming the unknown
+        arguments, with the closest option of this command."""
+        opts = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        flags = [e.split("=", 1)[0] for e in extra if e.startswith("-")]
+        close = difflib.get_close_matches(flags[0], opts, n=1, cutoff=0.6) if flags else []
+        self.error(f"unrecognized arguments: {' '.join(extra)}" + (f" (did you mean {close[0]}?)" if close else ""))
 
 
 @dataclass(frozen=True)
@@ -334,12 +354,13 @@ def _show_plan(args) -> int:
 
 
 def _show(args) -> int:
-    from synthrm.dataset.hdf5 import dataset_kind, list_samples, read_sample
+    from synthrm.dataset.hdf5 import check_indoor_tx, dataset_kind, first_sample_id, read_sample
     from synthrm.viz import indoor_figure, sample_figure
 
     if str(args.dir).endswith(".json"):
         return _show_plan(args)
-    sid = args.sample or list_samples(args.dir)[0][1]
+    check_indoor_tx(args.dir, args.tx)
+    sid = args.sample or first_sample_id(args.dir)
     s = read_sample(args.dir, sid)
     a = s["attrs"]
     if dataset_kind(args.dir) == "indoor":
@@ -353,12 +374,13 @@ def _show(args) -> int:
 
 
 def _export_ply(args) -> int:
-    from synthrm.dataset.hdf5 import list_samples
+    from synthrm.dataset.hdf5 import dataset_kind, first_sample_id
     from synthrm.export import export_dataset
 
-    sid = args.sample or list_samples(args.dir)[0][1]
+    sid = args.sample or first_sample_id(args.dir)
     out = export_dataset(args.dir, "ply", args.out, sample=sid, tx=args.tx)
-    print(f"wrote {out} (sample {sid}, Tx {args.tx}; faces carry path_gain_db and a viridis colour)")
+    what = ("the receiver planes of entry" if dataset_kind(args.dir) == "indoor" else "sample") + f" {sid}"
+    print(f"wrote {out} ({what}, Tx {args.tx}; faces carry path_gain_db and a viridis colour)")
     return 0
 
 
@@ -437,7 +459,7 @@ def _import_synthrm_platform(args) -> int:
 def _report(args) -> int:
     from synthrm.analysis.report import write_report
 
-    p = write_report(args.dirs, args.out, runs=args.runs or [])
+    p = write_report(args.dirs, args.out, runs=args.runs or [], progress=not args.quiet)
     print(f"wrote {p} (open it in a browser; figures and analysis.json beside it)")
     return 0
 
@@ -455,12 +477,12 @@ def _view(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     from synthrm import __version__
     from synthrm.config import preset_names
     from synthrm.export.registry import FORMATS
 
-    p = argparse.ArgumentParser(prog="synthrm", description="Vision-aligned radio data.")
+    p = Parser(prog="synthrm", description="Vision-aligned radio data.")
     p.add_argument("--version", action="version", version=f"synthrm {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     presets = f"named preset: {', '.join(preset_names())} (default city-mix)"
@@ -475,11 +497,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="GPUs each shard task declares (default 0; e.g. 1 to ray-trace with CUDA)")
     g.add_argument("--max-retries", type=int, default=3, help="Ray: retries of a shard whose worker died (default 3)")
     g.add_argument("--out", required=True, help="dataset folder (resumed if it exists)")
-    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     g.set_defaults(func=_generate)
     for name, what, out, func in (("show", "draw one sample's panels into a PNG", "PNG", _show),
-                                   ("export-ply", "write a sample's radio-textured mesh (export --format ply "
-                                                  "--sample)", ".ply", _export_ply)):
+                                   ("export-ply", "write a sample's radio-textured mesh, an indoor entry's "
+                                                  "receiver planes (export --format ply --sample)", ".ply",
+                                    _export_ply)):
         s = sub.add_parser(name, help=what)
         s.add_argument("dir", help="dataset folder" + (" (or a plan.json: its sensing graph over the city map)"
                                                        if name == "show" else ""))
@@ -492,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--config", help="YAML config (its city and camera settings)")
     _add_settings(o, "orchestrate")
     o.add_argument("--out", required=True, help="plan JSON; the scene folder goes beside it")
-    o.add_argument("--quiet", action="store_true", help="no progress bar")
+    o.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     o.set_defaults(func=_orchestrate)
     c = sub.add_parser("config", help="configuration tools")
     csub = c.add_subparsers(dest="config_cmd", required=True)
@@ -516,15 +539,15 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--defaults", action="store_true",
                     help="start from this synthrm's default radio and vas settings instead of the dataset's own")
     _add_settings(rl, "relabel")
-    rl.add_argument("--quiet", action="store_true", help="no progress bar")
+    rl.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     rl.set_defaults(func=_relabel)
     x = sub.add_parser("export", help="write a dataset's poses, images and meshes for other 3D tools")
-    x.add_argument("dir", help="dataset folder (city)")
+    x.add_argument("dir", help="dataset folder (city, imported or indoor: its scans and receiver planes)")
     x.add_argument("--format", required=True, choices=FORMATS, metavar="FORMAT", help="one of: %(choices)s")
     x.add_argument("--out", required=True, help="output folder (ply with --sample: the .ply file)")
     x.add_argument("--block", type=int, help="synthrm-platform: number N of the first block_<N> folder; one block "
                                              "per scene, numbered on (default 0)")
-    x.add_argument("--sample", help="ply: only this sample's mesh, written to the file --out")
+    x.add_argument("--sample", help="ply: only this sample's (indoor: entry's) mesh, written to the file --out")
     x.add_argument("--tx", type=int, help="ply: only this transmitter's mesh")
     x.set_defaults(func=_export)
     im = sub.add_parser("import-synthrm-platform",
@@ -547,6 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("dirs", nargs="+", help="dataset folder(s)")
     rp.add_argument("--out", required=True, help="output folder (index.html)")
     rp.add_argument("--runs", nargs="+", help="run folders whose evaluation tables to include")
+    rp.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     rp.set_defaults(func=_report)
     vw = sub.add_parser("view", help="browser 3D viewer (viser): scene, cameras, transmitters, radio on the "
                                      "visible surface; also an indoor dataset or a plan.json")
@@ -559,7 +583,18 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "instead of serving (no server needed to open it)")
     vw.set_defaults(func=_view)
     _learning_parsers(sub)
+    _tag_parsers(p)
     return p
+
+
+def _tag_parsers(parser: argparse.ArgumentParser) -> None:
+    """Every (sub-)command's parser records itself as ``args.parser`` (its usage goes with
+    an error about its arguments)."""
+    parser.set_defaults(parser=parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sp in action.choices.values():
+                _tag_parsers(sp)
 
 
 def _learning_parsers(sub) -> None:
@@ -578,7 +613,7 @@ def _learning_parsers(sub) -> None:
     t.add_argument("--data", required=True, help="dataset folder (city for the outdoor models, indoor for senseray3d)")
     t.add_argument("--out", required=True, help="run folder (checkpoints, logs, curves)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     t.set_defaults(func=_train)
     e = sub.add_parser("evaluate", help="score a run and the physics baselines on datasets")
     e.add_argument("--run", required=True, help="run folder made by `synthrm train`")
@@ -586,7 +621,7 @@ def _learning_parsers(sub) -> None:
     e.add_argument("--split", nargs="+", help="indoor: splits to score (default: val and test)")
     e.add_argument("--label-sources", help="outdoor: score only labels of these provenance codes (path_gain_source; "
                                            "default all, 1-6; e.g. 1,2 for Monte Carlo labels only)")
-    e.add_argument("--quiet", action="store_true", help="no progress bar")
+    e.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     e.set_defaults(func=_evaluate)
     pr = sub.add_parser("predict", help="figure of input, truth, prediction and error for one example")
     pr.add_argument("--run", required=True)
@@ -598,15 +633,41 @@ def _learning_parsers(sub) -> None:
     pr.set_defaults(func=_predict)
 
 
+def _outputs(args) -> list:
+    """What a command is about to make: its ``--out`` (a file or folder)."""
+    from pathlib import Path
+
+    out = getattr(args, "out", None)
+    return [Path(out)] if out else []
+
+
+def _holds_work(path) -> bool:
+    """An output worth keeping after a failure: a dataset with complete shards (a rerun
+    resumes) or a training run with a finished epoch (``--resume``)."""
+    from synthrm.generate.run import holds_shards
+
+    return holds_shards(path) or (path / "last.pt").is_file()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import contextlib
+
+    from synthrm.files import new_output
+
     try:
         parser = build_parser()  # reads the registries: a broken plugin is a one-line error
     except SynthrmError as e:
         print(f"synthrm: error: {e}", file=sys.stderr)
         return 2
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the sub-command's usage, not the top-level one
+        args.parser.unrecognized(extra)
     try:
-        return args.func(args)
+        # a refused or failed command leaves nothing it made (complete shards excepted)
+        with contextlib.ExitStack() as stack:
+            for out in _outputs(args):
+                stack.enter_context(new_output(out, keep=_holds_work))
+            return args.func(args)
     except SynthrmError as e:
         print(f"synthrm {args.cmd}: error: {e}", file=sys.stderr)
         return 2

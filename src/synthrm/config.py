@@ -293,7 +293,27 @@ def make_config(preset: str = "city-mix", overrides: dict | None = None) -> Gene
         raise ConfigError(f"unknown preset {preset!r}{hint}; choose one of {preset_names()}")
     _check_kind(overrides or {}, GenerateConfig)
     data = merge_config({"preset": preset, **presets[preset]}, overrides or {})
+    _check_tx_list(data, (overrides or {}).get("radio"))
     return from_dict(GenerateConfig, data, "")
+
+
+def _check_tx_list(data: dict, given: Any) -> None:
+    """The rule for a Tx list: with ``radio.tx_placement: list`` the transmitters are the
+    positions of ``radio.tx_positions_m``, so their number is the list's length; a
+    ``tx_per_frame`` given beside it (YAML, ``--tx-per-frame``, ``--set``) must equal it,
+    else a ConfigError (never a silent override)."""
+    radio = data.get("radio")
+    if not isinstance(radio, dict) or not isinstance(given, dict) or "tx_per_frame" not in given:
+        return
+    pos = radio.get("tx_positions_m")
+    if radio.get("tx_placement") != "list" or not isinstance(pos, (list, tuple)) or not pos:
+        return
+    n = given["tx_per_frame"]
+    if n != len(pos):
+        raise ConfigError(f"radio.tx_per_frame: {n!r}, but radio.tx_positions_m lists {len(pos)} "
+                          f"transmitter{'s' if len(pos) != 1 else ''}; with "
+                          f"tx_placement: list the list sets the count: drop tx_per_frame (or --tx-per-frame) or "
+                          f"give {n} positions")
 
 
 def load_config(path: str | Path, overrides: dict | None = None) -> GenerateConfig | IndoorConfig:

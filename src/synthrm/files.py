@@ -1,5 +1,6 @@
 """Writing files so that a run that dies never leaves a half-written one that looks valid:
-everything goes to a temporary name beside the target and is renamed when complete."""
+everything goes to a temporary name beside the target and is renamed when complete; and
+an output a refused or failed command made is removed again (:func:`new_output`)."""
 from __future__ import annotations
 
 import contextlib
@@ -60,6 +61,30 @@ def atomic_dir(path: str | Path, tmp_name: str | None = None):
         if not path.is_dir():
             raise
         shutil.rmtree(tmp)
+
+
+@contextlib.contextmanager
+def new_output(path: str | Path, keep=None):
+    """For a file or folder ``path`` a command is about to make: when the block raises
+    (a refusal, an error, an interrupt), whatever was made at ``path`` is removed, and so
+    are the folders above it that did not exist before (``--out new/dir/fig.png``), so a
+    refused or failed command leaves no empty folder and no half-written file; unless
+    ``keep(path)`` says it holds finished work worth keeping (e.g. complete shards a rerun
+    resumes from). What existed before the block is left alone."""
+    path = Path(path)
+    top = path  # the highest path made here: path or a missing folder above it
+    while not (top.exists() or top.is_symlink()) and top.parent != top and not top.parent.exists():
+        top = top.parent
+    existed = top.exists() or top.is_symlink()
+    try:
+        yield path
+    except BaseException:
+        if not existed and (top.exists() or top.is_symlink()) and not (keep and keep(path)):
+            if top.is_dir() and not top.is_symlink():
+                shutil.rmtree(top, ignore_errors=True)
+            else:
+                top.unlink(missing_ok=True)
+        raise
 
 
 def write_png(path: str | Path, image) -> Path:

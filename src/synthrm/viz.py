@@ -39,9 +39,10 @@ def _mark_tx(ax, sample: dict, tx: int) -> None:
 
 
 def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -> Path:
-    """Draw RGB | depth | normals | semantics (and, with radio labels, path gain | SINR of
-    transmitter ``tx`` with the Tx marked) of one sample into a PNG. Panels of arrays the
-    sample lacks (an imported dataset has no normals, semantics or SINR) are left out."""
+    """Draw RGB | depth | normals | semantics (and, with radio labels, path gain | SINR |
+    label provenance of transmitter ``tx`` with the Tx marked) of one sample into a PNG,
+    in two rows when more than four panels. Panels of arrays the sample lacks (an imported
+    dataset has no normals, semantics or SINR) are left out."""
     from synthrm.figures import pyplot
 
     plt = pyplot()
@@ -50,16 +51,10 @@ def sample_figure(sample: dict, out: str | Path, title: str = "", tx: int = 0) -
     radio = [k for k in ("path_gain_db", "sinr_db", "path_gain_source", "path_gain_mechanism") if k in sample] \
         if "path_gain_db" in sample else []
     optical = [k for k in ("normal", "semantic") if k in sample]
-    n = 2 + len(optical) + len(radio)
-    fig, ax = plt.subplots(1, n, figsize=(4.3 * n, 3.8), constrained_layout=True)
+    fig, ax = panel_grid(plt, 2 + len(optical) + len(radio), (4.3, 3.8))
     ax[0].imshow(sample["rgb"])
     ax[0].set_title("RGB")
-    d = sample["depth"]
-    im = ax[1].imshow(np.log10(np.where(np.isfinite(d), d, np.nan)), cmap="viridis")
-    ax[1].set_title("z-depth [m] (log10; sky blank)")
-    cb = fig.colorbar(im, ax=ax[1], fraction=0.046)
-    ticks = cb.get_ticks()
-    cb.set_ticks(ticks, labels=[f"{10 ** t:.0f}" for t in ticks])
+    _depth_panel(fig, ax[1], sample["depth"])
     nxt = iter(ax[2:])
     if "normal" in sample:
         a = next(nxt)
@@ -132,6 +127,54 @@ def _category_panel(a, sample: dict, tx: int, key: str) -> None:
              loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=7, ncol=1)
 
 
+#: ``synthrm show`` draws more panels than this in two rows.
+MAX_PANELS_PER_ROW = 4
+
+
+def panel_grid(plt, n: int, size: tuple[float, float]):
+    """A figure of ``n`` panels of ``size`` (w, h) [in]: one row up to
+    :data:`MAX_PANELS_PER_ROW`, else two rows (the spare cell of an odd count left blank).
+    Returns (figure, the n axes in reading order)."""
+    rows = 1 if n <= MAX_PANELS_PER_ROW else 2
+    cols = -(-n // rows)
+    fig, grid = plt.subplots(rows, cols, figsize=(size[0] * cols, size[1] * rows), constrained_layout=True,
+                             squeeze=False)
+    axes = list(grid.ravel())
+    for a in axes[n:]:
+        a.set_axis_off()
+    return fig, axes[:n]
+
+
+def log_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """Round tick values (the densest of 1, 1.5, 2, 3, 5, 7 x 10^k ... 1 x 10^k with at
+    most ``most`` ticks) inside [lo, hi] for a logarithmic colour bar; the ends themselves
+    (rounded) when fewer than two fall inside."""
+    ks = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    for mant in ((1, 1.5, 2, 3, 5, 7), (1, 2, 5), (1, 3), (1,)):
+        ticks = [m * 10.0 ** k for k in ks for m in mant if lo <= m * 10.0 ** k <= hi]
+        if len(ticks) <= most:
+            break
+    if len(ticks) < 2:
+        ticks = sorted({float(f"{lo:.2g}"), float(f"{hi:.2g}")} | set(ticks))
+        ticks = [t for t in ticks if lo <= t <= hi] or [lo, hi]
+    return ticks
+
+
+def _depth_panel(fig, a, depth: np.ndarray) -> None:
+    """z-depth [m] on a logarithmic colour scale spanning exactly the data (sky blank)."""
+    from matplotlib.colors import LogNorm
+
+    fin = depth[np.isfinite(depth) & (depth > 0)]
+    lo, hi = (float(fin.min()), float(fin.max())) if fin.size else (1.0, 10.0)
+    hi = max(hi, lo * 1.001)
+    im = a.imshow(np.where(np.isfinite(depth) & (depth > 0), depth, np.nan), cmap="viridis", norm=LogNorm(lo, hi))
+    a.set_title("z-depth [m] (log scale; sky blank)")
+    cb = fig.colorbar(im, ax=a, fraction=0.046)
+    cb.minorticks_off()
+    ticks = log_ticks(lo, hi)
+    cb.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+
+
 def _finish(fig, ax, out, title: str, dpi: int) -> Path:
     """Drop the ticks, add the title, write the PNG, close the figure."""
     import matplotlib.pyplot as plt
@@ -166,7 +209,7 @@ def indoor_figure(entry: dict, out: str | Path, title: str = "", z_m: float = 1.
               ("transmission_db", "transmission [dB]", "viridis"), ("tx_distance_m", "Tx distance [m]", "cividis"),
               ("fspl_db", "FSPL [dB]", "magma_r")]
     heights = a["heights_m"]
-    fig, ax = plt.subplots(1, 7, figsize=(27, 4), constrained_layout=True)
+    fig, ax = panel_grid(plt, 7, (4.4, 3.2))
     for axis, (key, label, cmap) in zip(ax, panels):
         im = axis.imshow(entry[key][:, :, k].T, origin="lower", cmap=cmap)
         axis.set_title(f"{label}, z = {o[2] + (k + 0.5) * v:.2f} m")

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import shutil
 from pathlib import Path
 
 from synthrm.analysis.dataset import analyse_dataset
 from synthrm.analysis.figures import correlation_cdf_figure, statistics_figure, tx_map_figure
 from synthrm.dataset.hdf5 import dataset_kind, list_samples, read_index, read_sample
 from synthrm.errors import DatasetError
+from synthrm.files import new_output
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1500px;color:#222}
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}
@@ -32,7 +35,8 @@ def _size_mb(root: Path) -> float:
 def dataset_card(root: str | Path) -> list:
     root = Path(root)
     if dataset_kind(root) == "indoor":
-        raise DatasetError(f"{root}: an indoor dataset; the report covers city datasets so far")
+        raise DatasetError(f"{root}: an indoor dataset; the report covers city datasets (generated or imported); "
+                           f"draw an indoor entry with `synthrm show {root}`")
     idx = read_index(root)
     ids = list_samples(root)
     cfg = idx.get("config", {})
@@ -74,18 +78,36 @@ def sample_page(root: Path, sid: str, panel_png: str, out: Path) -> str:
     return name
 
 
-def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path] = (), panels: int = 2) -> Path:
+def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path] = (), panels: int = 2,
+                 progress: bool = True) -> Path:
     """Write ``out/index.html`` (and its PNGs) for city datasets ``roots``; ``runs``: run
-    folders whose ``evaluation.md`` tables are appended. Returns the HTML path."""
+    folders whose ``evaluation.md`` tables are appended. Returns the HTML path. Every
+    dataset is checked before anything is written; the report is built in a temporary
+    folder beside ``out`` and moved into it only when complete."""
+    roots = [Path(r) for r in roots]
+    cards = [dataset_card(r) for r in roots]  # refuses an indoor or missing dataset up front
+    out = Path(out)
+    with new_output(out):  # a folder made here (or above) goes again on a failure
+        out.resolve().parent.mkdir(parents=True, exist_ok=True)
+        part = out.resolve().parent / f".{out.resolve().name}.partial"
+        shutil.rmtree(part, ignore_errors=True)  # leftover of an interrupted report
+        part.mkdir()
+        try:
+            _write_report(roots, cards, part, runs, panels, progress)
+            out.mkdir(exist_ok=True)
+            for f in part.iterdir():  # complete: into --out (files of the same name replaced)
+                os.replace(f, out / f.name)
+        finally:
+            shutil.rmtree(part, ignore_errors=True)
+    return out / "index.html"
+
+
+def _write_report(roots: list[Path], cards: list, out: Path, runs, panels: int, progress: bool) -> None:
     from synthrm import __version__
     from synthrm.analysis.dataset import correlation_table
     from synthrm.viz import sample_figure
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    roots = [Path(r) for r in roots]
-    cards = [dataset_card(r) for r in roots]
-    res = analyse_dataset(roots, progress=True)
+    res = analyse_dataset(roots, progress=progress)
     statistics_figure(res, out / "statistics.png")
     correlation_cdf_figure(res, out / "correlation_cdf.png")
     parts = [f"<h1>synthrm dataset report</h1><p class=muted>synthrm {__version__} · "
@@ -147,7 +169,5 @@ def write_report(roots: list[str | Path], out: str | Path, runs: list[str | Path
                       _table(["data", "group", "method", "examples"] + [c for _, c in METRIC_COLUMNS], rows)]
     doc = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>synthrm report</title>"
            f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
-    p = out / "index.html"
-    p.write_text(doc)
+    (out / "index.html").write_text(doc)
     (out / "analysis.json").write_text(json.dumps(res, indent=1))
-    return p

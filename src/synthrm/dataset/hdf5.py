@@ -17,7 +17,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from synthrm.errors import DatasetError
+from synthrm.errors import ConfigError, DatasetError
 from synthrm.files import atomic_write_json
 from synthrm.scene.classes import MATERIAL_CLASSES, SEMANTIC_CLASSES
 
@@ -97,6 +97,24 @@ class ShardWriter:
         g.attrs["complete"] = True
         self.sample_ids.append(sample_id)
 
+    def write_group(self, name: str, arrays: dict[str, np.ndarray], attrs: dict | None = None) -> None:
+        """A top-level group ``/<name>/`` beside ``/samples`` (an indoor shard's ``scans``):
+        arrays of rank >= 3 are chunked per entry of their first axis (one image of a stack)."""
+        try:
+            g = self.f.create_group(name)
+            for k, a in arrays.items():
+                a = np.asarray(a)
+                if a.ndim >= 3 and len(a):
+                    g.create_dataset(k, data=a, chunks=(1, *a.shape[1:]), compression="gzip",
+                                     compression_opts=GZIP_LEVEL, shuffle=True)
+                else:
+                    g.create_dataset(k, data=a)
+            for k, v in (attrs or {}).items():
+                g.attrs[k] = _jsonable(v)
+        except OSError as e:
+            raise DatasetError(f"{self.path}: writing /{name} failed ({e}); free disk space and rerun "
+                               "`synthrm generate`") from e
+
     def __exit__(self, exc_type, exc, tb):
         try:
             self.f.close()
@@ -137,6 +155,15 @@ def dataset_kind(root: str | Path) -> str:
     return index_kind(read_index(root))
 
 
+def check_indoor_tx(root: str | Path, tx: int | None) -> None:
+    """A ConfigError for ``--tx`` other than 0 on an indoor dataset: an indoor entry holds
+    one transmitter, chosen by its id (``<scene_id>-txNN``)."""
+    if tx not in (None, 0) and dataset_kind(root) == "indoor":
+        ids = [s for _, s in list_samples(root)[:2]]
+        raise ConfigError(f"--tx {tx}: an indoor entry holds one transmitter; choose it with --sample "
+                          f"<scene_id>-txNN (entries: {', '.join(ids)}, ...)")
+
+
 def write_index(root: str | Path, index: dict) -> None:
     """Write ``index.json`` atomically (sorted keys)."""
     atomic_write_json(Path(root) / INDEX_JSON, index, sort_keys=True)
@@ -151,6 +178,15 @@ def list_samples(root: str | Path) -> list[tuple[str, str]]:
     p = _index_file(root)
     st = p.stat()
     return list(_samples(str(p.resolve()), st.st_mtime_ns, st.st_size))
+
+
+def first_sample_id(root: str | Path) -> str:
+    """The id of a dataset's first sample; a DatasetError when it holds none yet."""
+    ids = list_samples(root)
+    if not ids:
+        raise DatasetError(f"{root}: holds no complete sample yet; finish it by rerunning the `synthrm generate` "
+                           "command that made it")
+    return ids[0][1]
 
 
 @functools.lru_cache(maxsize=8)
@@ -184,6 +220,19 @@ def read_sample(root: str | Path, sample_id: str, keys: list[str] | None = None)
         out = {k: g[k][()] for k in (keys or list(g.keys()))}
         out["attrs"] = {k: decode_attr(v) for k, v in g.attrs.items()}
         out["file_attrs"] = {k: decode_attr(v) for k, v in f.attrs.items()}
+    return out
+
+
+def read_group(root: str | Path, shard_file: str, name: str) -> dict | None:
+    """The arrays and ``attrs`` of the top-level group ``name`` of a shard (relative path
+    ``shard_file``, as :func:`list_samples` gives it), or None when the shard has none."""
+    path = Path(root) / shard_file
+    with _open(path) as f:
+        g = f.get(name)
+        if g is None:
+            return None
+        out = {k: g[k][()] for k in g.keys()}
+        out["attrs"] = {k: decode_attr(v) for k, v in g.attrs.items()}
     return out
 
 

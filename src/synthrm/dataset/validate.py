@@ -8,10 +8,12 @@ recorded as dropped, a shard file the index does not list, leftovers of an inter
 run. Rerunning ``synthrm generate`` with the same settings regenerates exactly the
 shards that are missing or fail their checksum and leaves the healthy ones alone.
 Arrays the index lists under ``absent`` (an imported dataset's, see ``docs/interop.md``)
-are not required.
+are not required. An indoor entry's arrays are checked against its grid and receiver
+planes, and an indoor shard (schema >= 2) must hold its apartment's scans.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,54 @@ RADIO_ARRAYS_V3 = {
 }
 #: Radio arrays from schema 4 on: the dominant propagation mechanism of every label.
 RADIO_ARRAYS_V4 = {"path_gain_mechanism": ("u", lambda h, w, t: (t, h, w))}
+
+#: Indoor entries: array -> (dtype kind, shape from the grid (X, Y, Z) and the number of planes Hn).
+INDOOR_ARRAYS = {
+    **{k: ("f", lambda g, hn: tuple(g)) for k in ("occupancy", "reflection_db", "transmission_db", "tx_distance_m",
+                                                  "fspl_db")},
+    "semantic": ("i", lambda g, hn: tuple(g)), "tx_position": ("f", lambda g, hn: (3,)),
+    "path_loss_db": ("f", lambda g, hn: (hn, g[0], g[1])), "fill_mask": ("b", lambda g, hn: (hn, g[0], g[1])),
+}
+#: An indoor shard's ``/scans`` (indoor schema >= 2): array -> (dtype kind, rank).
+SCAN_ARRAYS = {"rgb": ("u", 4), "depth": ("f", 3), "semantic": ("u", 3), "K": ("f", 3), "cam_to_world": ("f", 3)}
+
+
+def _check_entry(g, sid: str) -> list[str]:
+    """An indoor entry's arrays against its ``grid_shape`` and ``heights_m``."""
+    if not g.attrs.get("complete", False):
+        return [f"entry {sid} is incomplete (no `complete` attribute)"]
+    try:
+        grid = [int(v) for v in json.loads(g.attrs["grid_shape"])]
+        hn = len(json.loads(g.attrs["heights_m"]))
+    except (KeyError, TypeError, ValueError):
+        return [f"entry {sid} lacks its grid_shape / heights_m attributes"]
+    out = []
+    for name, (kind, shp) in INDOOR_ARRAYS.items():
+        if name not in g:
+            out.append(f"entry {sid} misses the array {name!r}")
+            continue
+        d, want = g[name], shp(grid, hn)
+        if d.dtype.kind != kind or tuple(d.shape) != want:
+            out.append(f"entry {sid}: {name} is {d.dtype} {tuple(d.shape)}, expected kind {kind!r} {want}")
+    if not out and not np.isfinite(g["path_loss_db"][()]).all():
+        out.append(f"entry {sid}: path_loss_db holds NaN (every cell is simulated or filled)")
+    return out
+
+
+def _check_scans(f) -> list[str]:
+    g = f.get("scans")
+    if g is None:
+        return ["no /scans group (the apartment's RGB-D scans)"]
+    out, n = [], None
+    for name, (kind, rank) in SCAN_ARRAYS.items():
+        if name not in g:
+            out.append(f"/scans misses {name!r}")
+            continue
+        d = g[name]
+        n = d.shape[0] if n is None else n
+        if d.dtype.kind != kind or d.ndim != rank or d.shape[0] != n:
+            out.append(f"/scans/{name} is {d.dtype} {tuple(d.shape)}, expected kind {kind!r}, rank {rank}, {n} views")
+    return out
 
 
 @dataclass
@@ -174,7 +224,8 @@ def validate_dataset(root: str | Path) -> ValidationReport:
                 if sid not in names:
                     bad.append(f"sample {sid} is listed but absent")
                     continue
-                errs = _check_sample(grp[sid], sid, shape, radio, t, absent, schema)
+                errs = (_check_sample(grp[sid], sid, shape, radio, t, absent, schema) if city
+                        else _check_entry(grp[sid], sid))
                 bad += errs
                 if not errs:
                     rep.samples_ok += 1
@@ -182,6 +233,8 @@ def validate_dataset(root: str | Path) -> ValidationReport:
                         covered.add(int(sid))
             for extra in sorted(names - set(s.get("samples", []))):
                 bad.append(f"sample {extra} is in the file but not in {INDEX_JSON}")
+            if not city and schema >= 2:
+                bad += _check_scans(f)
         for d in s.get("dropped", []):
             covered.add(int(d["frame"]))
         if bad:

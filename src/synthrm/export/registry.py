@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from synthrm.errors import ConfigError
+from synthrm.files import new_output
 from synthrm.registry import Registry
 
 #: Modules whose writers register the built-in formats.
@@ -27,7 +28,7 @@ BUILTIN_MODULES = ("synthrm.export.formats", "synthrm.export.synthrm_platform")
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """How to write a city dataset in another tool's format."""
+    """How to write a dataset in another tool's format."""
 
     writer: Callable
     """``writer(root, out, **options) -> Path`` (the main file or folder written)."""
@@ -52,7 +53,7 @@ def register_format(name: str, description: str, options: tuple[str, ...] = ()):
 
 
 def export_dataset(root: str | Path, fmt: str, out: str | Path, **options) -> Path:
-    """Export the city dataset ``root`` in format ``fmt`` (a :data:`FORMATS` name) into
+    """Export the dataset ``root`` in format ``fmt`` (a :data:`FORMATS` name) into
     ``out``. ``options`` (e.g. ``block=3``: number of the first ``block_<N>`` folder of
     ``synthrm-platform``) must be ones the format accepts; ``None`` values are ignored."""
     spec = FORMATS.get(fmt, "--format")
@@ -61,4 +62,5 @@ def export_dataset(root: str | Path, fmt: str, out: str | Path, **options) -> Pa
         if k not in spec.options:
             allowed = [n for n, f in FORMATS.items() if k in f.options]
             raise ConfigError(f"--{k}: only for --format {' or '.join(allowed) or 'none'}, not {fmt}")
-    return spec.write(root, Path(out), **given)
+    with new_output(out):  # a refused or failed export leaves nothing it made
+        return spec.write(root, Path(out), **given)

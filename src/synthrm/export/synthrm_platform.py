@@ -177,8 +177,9 @@ def _plan_blocks(root: Path) -> list[dict]:
     written; returns one dict per scene, in dataset order: scene_id, sample ids, poses
     (N, 4, 4), K, the first sample's attrs."""
     if dataset_kind(root) == "indoor":
-        raise DatasetError(f"{root}: an indoor voxel dataset; the synthrm-platform format holds camera frames "
-                           f"(export a city dataset)")
+        raise DatasetError(f"{root}: an indoor voxel dataset; the synthrm-platform format holds city camera frames "
+                           f"with radio maps (an indoor dataset exports its scans with --format nerfstudio or colmap, "
+                           f"its receiver planes with --format ply)")
     blocks: dict[str, dict] = {}
     for _, sid in list_samples(root):
         s = read_radio_sample(root, sid, ["K", "cam_to_world", "tx_position"])

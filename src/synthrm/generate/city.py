@@ -13,7 +13,16 @@ from synthrm.dataset.hdf5 import shard_path
 from synthrm.errors import ConfigError
 from synthrm.generate.units import UnitRunner
 from synthrm.orchestrate.plan import load_plan_views
-from synthrm.generate.run import open_run, progress_bar, record_shard, remove_leftovers, verified_shards
+from synthrm.files import new_output
+from synthrm.generate.run import (
+    holds_shards,
+    open_run,
+    progress_bar,
+    record_shard,
+    remove_leftovers,
+    verified_shards,
+    warnings_only,
+)
 
 
 def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=None,
@@ -27,7 +36,9 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
     local Ray with ``ray_local_workers`` CPUs; a task whose worker dies is retried up to
     ``max_retries`` times). Either way a shard appears only when complete and the index
     lists only verified shards; a rerun keeps them and regenerates the rest (and any
-    shard whose checksum no longer matches).
+    shard whose checksum no longer matches). A run that fails or is refused before its
+    first shard is complete removes the folder it made. With ``progress`` false only
+    warnings are logged (no bar, no progress notes).
     """
     from synthrm.radio.radio_map_solver import check_frequency
 
@@ -35,21 +46,32 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
     if executor not in ("local", "ray"):
         raise ConfigError(f"executor: must be local or ray, got {executor!r}")
     root = Path(out)
+    plan_views = load_plan_views(cfg) if cfg.plan else None  # fails early on a plan for another city
+    if cfg.radio.enabled:
+        check_frequency(cfg.radio.frequency_hz, materials_in_use(cfg))
+    # a refused or failed run (no Ray cluster, a pose that cannot be placed, ...) leaves no
+    # folder it made, unless complete shards are there to resume from
+    with new_output(root, keep=holds_shards):
+        return _generate(cfg, root, progress, log, plan_views, executor, dict(
+            address=ray_address, local_workers=ray_local_workers, cpus_per_task=cpus_per_task,
+            gpus_per_task=gpus_per_task, max_retries=max_retries))
+
+
+def _generate(cfg: GenerateConfig, root: Path, progress: bool, log, plan_views, executor: str, ray: dict) -> dict:
     idx, _ = open_run(root, cfg.to_json(), {"seed": cfg.seed})
     remove_leftovers(root)
     idx["shards"] = verified_shards(root, idx, log)
     done = {s["file"] for s in idx["shards"]}
-    plan_views = load_plan_views(cfg) if cfg.plan else None  # fails early on a plan for another city
-    if cfg.radio.enabled:
-        check_frequency(cfg.radio.frequency_hz, materials_in_use(cfg))
     n_shards = -(-cfg.frames // cfg.shard_size)
     todo = [k for k in range(n_shards)
             if str(shard_path(root, k).relative_to(root)) not in done]
     skipped = cfg.frames - sum(min(cfg.shard_size, cfg.frames - k * cfg.shard_size) for k in todo)
-    if skipped:
+    if skipped and progress:
         log(f"resuming: {skipped} complete samples kept, {cfg.frames - skipped} to generate")
     timings: dict[str, list[float]] = defaultdict(list)
     bar = progress_bar(cfg.frames - skipped, progress)
+    # --quiet: warnings only (the progressive-pass notes of the radio stage are progress)
+    notes = log if progress else warnings_only(log)
 
     def finished(res: dict) -> None:
         record_shard(root, idx, res["entry"])
@@ -57,15 +79,14 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
             timings[k] += v
 
     if executor == "local" or not todo:
-        runner = UnitRunner(cfg, root, log, plan_views)
+        runner = UnitRunner(cfg, root, notes, plan_views)
         for k in todo:
             finished(runner(k, on_frame=lambda fr, arrays: bar.update(1)))
     else:
         from synthrm.generate.executor import run_ray
 
-        run_ray(cfg, root, todo, finished=lambda res: (finished(res), bar.update(res["frames"])),
-                address=ray_address, local_workers=ray_local_workers, cpus_per_task=cpus_per_task,
-                gpus_per_task=gpus_per_task, max_retries=max_retries, log=log)
+        run_ray(cfg, root, todo, finished=lambda res: (finished(res), bar.update(res["frames"])), log=notes,
+                quiet=not progress, **ray)
     bar.close()
     return {"frames": cfg.frames - skipped, "skipped": skipped,
             "dropped": sum(len(s.get("dropped", [])) for s in idx["shards"]),

@@ -51,9 +51,10 @@ def init_ray(address: str | None = None, local_workers: int = 0):
 
 def run_ray(cfg, root: str | Path, units: list[int], finished: Callable[[dict], None],
             address: str | None = None, local_workers: int = 0, cpus_per_task: float = 1.0,
-            gpus_per_task: float = 0.0, max_retries: int = 3, log=None) -> None:
+            gpus_per_task: float = 0.0, max_retries: int = 3, log=None, quiet: bool = False) -> None:
     """Run shards ``units`` of ``cfg`` as Ray tasks; call ``finished(result)`` in the
-    driver as each completes (the result of :func:`synthrm.generate.units.run_unit`)."""
+    driver as each completes (the result of :func:`synthrm.generate.units.run_unit`).
+    ``quiet``: the tasks log warnings only."""
     from synthrm.generate.units import run_unit
 
     if cpus_per_task <= 0 or gpus_per_task < 0 or max_retries < 0:
@@ -66,7 +67,7 @@ def run_ray(cfg, root: str | Path, units: list[int], finished: Callable[[dict], 
                           retry_exceptions=False)(run_unit)
         threads = max(1, int(cpus_per_task))
         cfg_dict = cfg.to_json()
-        pending = {task.remote(cfg_dict, str(Path(root).resolve()), k, threads): k for k in units}
+        pending = {task.remote(cfg_dict, str(Path(root).resolve()), k, threads, quiet): k for k in units}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:

@@ -4,7 +4,9 @@ Sionna RT path-loss planes -> one HDF5 entry per transmitter (the SenseRay-3D pa
 One shard per apartment (``shards/scene-NNNNN.h5``), written atomically: a run that dies
 leaves no half-written shard, and the same command resumes. Splits are by scene (the
 SenseRay-3D paper's Table II): ``test`` apartments are unseen geometry with unseen Tx; in the other
-apartments a share of the Tx is ``val`` (seen geometry, new Tx), the rest ``train``.
+apartments a share of the Tx is ``val`` (seen geometry, new Tx), the rest ``train``. The
+shard also keeps the apartment's RGB-D scans (``/scans``: the views the voxels were fused
+from), which the nerfstudio and COLMAP exports write out.
 """
 from __future__ import annotations
 
@@ -22,8 +24,16 @@ from synthrm.color import linear_to_srgb8
 from synthrm.config import IndoorConfig
 from synthrm.dataset.hdf5 import SHARD_DIR, ShardWriter
 from synthrm.errors import ConfigError
-from synthrm.files import atomic_dir
-from synthrm.generate.run import open_run, progress_bar, record_shard, remove_leftovers, shard_entry, verified_shards
+from synthrm.files import atomic_dir, new_output
+from synthrm.generate.run import (
+    holds_shards,
+    open_run,
+    progress_bar,
+    record_shard,
+    remove_leftovers,
+    shard_entry,
+    verified_shards,
+)
 from synthrm.radio.planes import fill_missing, plane_stack
 from synthrm.radio.radio_map_solver import VASRadioSolver, check_frequency
 from synthrm.render.renderer import Renderer
@@ -33,7 +43,10 @@ from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
 from synthrm.seeds import Stream, frame_seed, scene_seed, stream
 from synthrm.voxel import fuse_scans, voxel_features, voxelize
 
-INDOOR_SCHEMA_VERSION = 1
+INDOOR_SCHEMA_VERSION = 2
+"""2: each apartment's shard also holds its RGB-D scans (``/scans``); 1: entries only."""
+#: The arrays of a shard's ``/scans`` group: one stacked array per scan buffer (N views).
+SCAN_ARRAYS = ("rgb", "depth", "semantic", "K", "cam_to_world")
 
 
 def scan_poses(apt: Apartment, cfg: IndoorConfig, rng: np.random.Generator) -> list[np.ndarray]:
@@ -135,12 +148,19 @@ def check_tx(apt: Apartment, p: np.ndarray, what: str) -> None:
 
 
 def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, log=None) -> dict:
-    """Generate (or resume) an indoor dataset in ``out``. Returns timings [s]."""
+    """Generate (or resume) an indoor dataset in ``out``. Returns timings [s]. A run
+    that fails or is refused before its first apartment is complete removes the folder it
+    made."""
     log = log or (lambda m: print(m, file=sys.stderr))
     check_frequency(cfg.radio.frequency_hz, apartment_materials(cfg.apartment), "the apartment.* materials")
     root = Path(out)
-    idx, _ = open_run(root, cfg.to_json(), {"schema_version": INDOOR_SCHEMA_VERSION, "kind": "indoor",
-                                            "seed": cfg.seed, "splits": {}})
+    with new_output(root, keep=holds_shards):  # a failed first apartment leaves no folder
+        return _generate_indoor(cfg, root, progress, log)
+
+
+def _generate_indoor(cfg: IndoorConfig, root: Path, progress: bool, log) -> dict:
+    idx, _ = open_run(root, cfg.to_json(), {"kind": "indoor", "seed": cfg.seed, "splits": {}},
+                      same={"schema_version": INDOOR_SCHEMA_VERSION}, what="an indoor dataset")
     remove_leftovers(root)
     idx["shards"] = verified_shards(root, idx, log)
     done = {s["file"] for s in idx["shards"]}
@@ -148,7 +168,7 @@ def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, l
     test_scenes = set(np.random.default_rng(stream(cfg.seed, Stream.SPLIT)).permutation(cfg.scenes)[:n_test].tolist())
     timings: dict[str, list[float]] = defaultdict(list)
     todo = [k for k in range(cfg.scenes) if f"{SHARD_DIR}/scene-{k:05d}.h5" not in done]
-    if len(todo) < cfg.scenes:
+    if len(todo) < cfg.scenes and progress:
         log(f"resuming: {cfg.scenes - len(todo)} apartments complete, {len(todo)} to generate")
     bar = progress_bar(len(todo) * cfg.tx_per_scene, progress, unit="Tx")
     for k in todo:
@@ -216,6 +236,8 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
             ids.append(eid)
             splits[eid] = split
             bar.update(1)
+        w.write_group("scans", {k: np.stack([sc[k] for sc in scans]) for k in SCAN_ARRAYS},
+                      {"scene_id": sid, "views": len(scans)})
     timings["write"].append(time.perf_counter() - t)
     idx.setdefault("splits", {}).update(splits)
     record_shard(root, idx, shard_entry(root, path, ids))

@@ -29,8 +29,17 @@ from synthrm.camera.pinhole import PinholeCamera
 from synthrm.config import GenerateConfig, make_config
 from synthrm.dataset.hdf5 import ShardWriter, dataset_kind, decode_attr, read_index
 from synthrm.errors import ConfigError, DatasetError
-from synthrm.files import atomic_dir
-from synthrm.generate.run import open_run, progress_bar, record_shard, remove_leftovers, shard_entry, verified_shards
+from synthrm.files import atomic_dir, new_output
+from synthrm.generate.run import (
+    holds_shards,
+    open_run,
+    progress_bar,
+    record_shard,
+    remove_leftovers,
+    shard_entry,
+    verified_shards,
+    warnings_only,
+)
 from synthrm.scene.build import SCENES_DIR
 from synthrm.seeds import Stream, stream
 
@@ -136,8 +145,6 @@ def relabel(src: str | Path, out: str | Path, radio: dict | None = None, vas: di
         defaults: start from this synthrm's default radio and vas settings instead of the
             dataset's own.
     """
-    from synthrm.radio.frame import FrameSkipped
-
     log = log or (lambda m: print(m, file=sys.stderr))
     src, root = Path(src), Path(out)
     if src.resolve() == root.resolve():
@@ -150,7 +157,19 @@ def relabel(src: str | Path, out: str | Path, radio: dict | None = None, vas: di
     if not old.get("radio", {}).get("enabled", True):
         raise ConfigError(f"{src}: made with --no-radio; relabel needs a radio-labelled dataset or use "
                           "`synthrm generate` with the radio on")
+    if not (src / SCENES_DIR).is_dir():
+        what = ("an imported dataset (SynthRM-Platform blocks) has no scene folders" if sidx.get("source")
+                else f"{src / SCENES_DIR}: missing")
+        raise DatasetError(f"{src}: {what}; relabel ray-traces the scenes the samples were rendered from, so it "
+                           "takes a city dataset made by `synthrm generate`")
     cfg = relabel_config(old, radio, vas, defaults)
+    with new_output(root, keep=holds_shards):  # a refused or failed first shard leaves no folder
+        return _relabel(src, root, sidx, old, cfg, progress, log)
+
+
+def _relabel(src: Path, root: Path, sidx: dict, old: dict, cfg: GenerateConfig, progress: bool, log) -> dict:
+    from synthrm.radio.frame import FrameSkipped
+
     conf = cfg.to_json()
     new_tx = _tx_changed(old, cfg)
     origin = {"path": str(src.resolve()), "config": old, "synthrm_version": sidx.get("synthrm_version")}
@@ -161,10 +180,10 @@ def relabel(src: str | Path, out: str | Path, radio: dict | None = None, vas: di
     _copy_scenes(src, root)
     todo = [s for s in sidx["shards"] if s["file"] not in done]
     total = sum(len(s["samples"]) for s in todo)
-    if len(todo) < len(sidx["shards"]):
+    if len(todo) < len(sidx["shards"]) and progress:
         log(f"resuming: {len(sidx['shards']) - len(todo)} relabelled shards kept, {total} samples to relabel")
     bar = progress_bar(total, progress, desc="relabel", unit="sample")
-    work = SampleRelabeller(root, cfg, new_tx, log)
+    work = SampleRelabeller(root, cfg, new_tx, log if progress else warnings_only(log))
     t_radio, n_done = 0.0, 0
     for s in todo:
         dropped = list(s.get("dropped", []))

@@ -38,6 +38,15 @@ def open_run(root: str | Path, config: dict, header: dict | None = None, same: d
     return idx, False
 
 
+def holds_shards(root: str | Path) -> bool:
+    """True when ``root`` holds a dataset index listing at least one complete shard: work a
+    rerun resumes from, kept when a run fails (:func:`synthrm.files.new_output`)."""
+    try:
+        return bool(read_index(root).get("shards"))
+    except DatasetError:
+        return False
+
+
 def remove_leftovers(root: str | Path) -> None:
     """Delete what an interrupted run left: ``shards/*.tmp`` files and ``scenes/*.tmp`` folders."""
     root = Path(root)
@@ -79,6 +88,12 @@ def shard_entry(root: str | Path, path: str | Path, samples: list[str], dropped:
     if dropped:
         entry["dropped"] = dropped
     return entry
+
+
+def warnings_only(log):
+    """``log`` for lines that start with ``warning`` only: what ``--quiet`` still prints
+    (the radio stage's progressive-pass notes and resume notes are progress, not warnings)."""
+    return lambda m: log(m) if str(m).lstrip().lower().startswith("warning") else None
 
 
 def progress_bar(total: int, enabled: bool, desc: str = "generate", unit: str = "frame"):

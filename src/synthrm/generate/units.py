@@ -52,10 +52,12 @@ class UnitRunner:
                          attrs=attrs, file_attrs=self.file_attrs if file_attrs is None else file_attrs)
 
 
-def run_unit(cfg_dict: dict, root: str, k: int, threads: int = 0) -> dict:
+def run_unit(cfg_dict: dict, root: str, k: int, threads: int = 0, quiet: bool = False) -> dict:
     """One work unit in a fresh process (a Ray task): rebuild the config, run shard ``k``.
-    ``threads`` > 0 caps Dr.Jit's CPU threads (the task's declared CPUs)."""
+    ``threads`` > 0 caps Dr.Jit's CPU threads (the task's declared CPUs); ``quiet``: log
+    warnings only."""
     from synthrm.config import make_config
+    from synthrm.generate.run import warnings_only
 
     if threads > 0:
         from synthrm._mitsuba import dr
@@ -63,7 +65,8 @@ def run_unit(cfg_dict: dict, root: str, k: int, threads: int = 0) -> dict:
         dr.set_thread_count(int(threads))
     cfg = make_config(cfg_dict["preset"], cfg_dict)
     _fault_injection(k)
-    return UnitRunner(cfg, root)(k)
+    log = (lambda m: print(m, file=sys.stderr))
+    return UnitRunner(cfg, root, warnings_only(log) if quiet else log)(k)
 
 
 def _fault_injection(k: int) -> None:

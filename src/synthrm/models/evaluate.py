@@ -35,11 +35,12 @@ METRIC_COLUMNS = (("nmse_db", "NMSE [dB]"), ("mae_db", "MAE [dB]"), ("rmse_db", 
                   ("psnr_db", "PSNR [dB]"), ("ssim", "SSIM"))
 
 
-def _check_kind(meta: dict, data) -> str:
+def _check_kind(meta: dict, data, verb: str = "evaluate it on") -> str:
     kind = dataset_kind(data)
     if kind != meta["kind"]:
         raise RunError(f"{data}: holds {kind} data but the run's model ({meta['model']}) was trained on "
-                       f"{meta['kind']} data; evaluate it on a {meta['kind']} dataset")
+                       f"{meta['kind']} data; {verb} {'an' if meta['kind'] == 'indoor' else 'a'} "
+                       f"{meta['kind']} dataset")
     return kind
 
 
@@ -256,7 +257,7 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
     plt = pyplot()
 
     model, meta = load_model(run)
-    kind = _check_kind(meta, data)
+    kind = _check_kind(meta, data, "predict on")
     fig, ax = plt.subplots(1, 4, figsize=(15, 3.6))
     if kind == "city":
         ds = OutdoorExamples(data, inputs=meta["inputs"], samples=[sample] if sample else None)

@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Subset
 from synthrm.models.config import TrainConfig
 from synthrm.models.registry import MODELS
 from synthrm.errors import ConfigError, SynthrmError
-from synthrm.files import atomic_file, atomic_write_json
+from synthrm.files import atomic_file, atomic_write_json, new_output
 from synthrm.metrics import DEFAULT_RANGE_DB
 
 RUN_JSON, LAST, BEST = "run.json", "last.pt", "best.pt"
@@ -61,8 +61,10 @@ def autocast(cfg: TrainConfig, device: torch.device):
 
 # ----------------------------------------------------------------------------- data
 
-def load_examples(data: str | Path, cfg: TrainConfig):
-    """(train Subset/dataset, val dataset, meta) for the config's model."""
+def load_examples(data: str | Path, cfg: TrainConfig, log=None):
+    """(train Subset/dataset, val dataset, meta) for the config's model. How validation
+    is split off when it cannot be by scene (one scene, one sample) is logged as a note."""
+    log = log or (lambda m: print(m, file=sys.stderr))
     from synthrm.dataset.hdf5 import dataset_kind
     from synthrm.models.data import IndoorExamples, OutdoorExamples
 
@@ -75,7 +77,7 @@ def load_examples(data: str | Path, cfg: TrainConfig):
         try:
             val = IndoorExamples(data, ("val",), pad_shape=train.pad_shape)
         except SynthrmError:
-            print(f"warning: {data} has no 'val' entries; validating on the training entries", file=sys.stderr)
+            log(f"warning: {data} has no 'val' entries; validating on the training entries")
             val = train
         meta = {"kind": "indoor", "pad_shape": list(train.pad_shape), "heights_m": list(train.heights_m),
                 "voxel_size_m": train.voxel_size_m, "frequency_hz": train.frequency_hz,
@@ -89,6 +91,12 @@ def load_examples(data: str | Path, cfg: TrainConfig):
     key = "scene_id"
     if len(groups) < 2:
         groups, key = sorted({it.sample_id for it in full.items}), "sample_id"
+        if len(groups) > 1 and cfg.val_fraction > 0:
+            log(f"note: {data} holds one scene; validation is split by sample ({cfg.val_fraction:g} of its "
+                f"{len(groups)} samples), so it sees the training geometry (generate more frames than "
+                f"frames_per_scene for unseen scenes)")
+    if len(groups) < 2 and cfg.val_fraction > 0:
+        log(f"warning: {data} holds one sample; validating on the training sample")
     rng = np.random.default_rng(cfg.seed)
     n_val = int(round(cfg.val_fraction * len(groups))) if len(groups) > 1 else 0
     if cfg.val_fraction > 0 and len(groups) > 1:
@@ -198,10 +206,24 @@ def write_log(run: Path, history: list[dict]) -> None:
     atomic_write_json(run / "log.json", history)
     from synthrm.figures import pyplot
 
-    plt = pyplot()
+    fig = loss_figure(history, f"{run.name}: {history[-1].get('model', '')}")
+    fig.savefig(run / "loss.png", dpi=110)
+    pyplot().close(fig)
 
+
+def loss_figure(history: list[dict], title: str = ""):
+    """Training and validation loss (log scale) and validation MAE [dB] per epoch: whole
+    epochs on the x axis with half an epoch of margin (one epoch: 0.5-1.5, one tick)."""
+    from matplotlib.ticker import MaxNLocator
+
+    from synthrm.figures import pyplot
+
+    plt = pyplot()
     ep = [h["epoch"] for h in history]
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
+    for a in ax:
+        a.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        a.set_xlim(min(ep) - 0.5, max(ep) + 0.5)
     ax[0].plot(ep, [h["train_loss"] for h in history], "o-", label="train")
     ax[0].plot(ep, [h["val_loss"] for h in history], "s-", label="validation")
     ax[0].set_xlabel("epoch")
@@ -211,16 +233,22 @@ def write_log(run: Path, history: list[dict]) -> None:
     ax[1].plot(ep, [h["val_mae_db"] for h in history], "s-", color="C2")
     ax[1].set_xlabel("epoch")
     ax[1].set_ylabel("validation MAE [dB]")
-    fig.suptitle(f"{run.name}: {history[-1].get('model', '')}")
+    fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(run / "loss.png", dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool = False,
           progress: bool = True, log=None) -> dict:
     """Train ``cfg.model`` on dataset ``data`` into run folder ``out``; returns the run's
-    summary (best epoch, best validation loss, epochs run, stopped early)."""
+    summary (best epoch, best validation loss, epochs run, stopped early). A run that
+    fails before its first epoch is saved leaves no folder it made. With ``progress``
+    false: no bars and no per-epoch lines (notes and warnings still print)."""
+    with new_output(out, keep=lambda p: (p / LAST).is_file()):
+        return _train(cfg, data, out, resume, progress, log)
+
+
+def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, progress: bool, log) -> dict:
     from tqdm.auto import tqdm
 
     from synthrm import __version__
@@ -242,7 +270,7 @@ def train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool = Fa
         state = torch.load(run / LAST, map_location="cpu", weights_only=False)
     device = pick_device(cfg)
     torch.manual_seed(cfg.seed)
-    train_ds, val_ds, meta = load_examples(data, cfg)
+    train_ds, val_ds, meta = load_examples(data, cfg, log)
     kind = meta["kind"]
     model = build_model(cfg.model, cfg.width, meta.get("in_ch", 3), meta.get("tx_dim", 315)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -319,9 +347,10 @@ def train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool = Fa
                            "epoch": epoch, "best_val": best, "bad_epochs": bad, "history": history,
                            "stopped_early": stopped})
         write_log(run, history)
-        log(f"epoch {epoch}: train {rec['train_loss']:.4g}  val {rec['val_loss']:.4g}  "
-            f"val MAE {rec['val_mae_db']:.2f} dB  ({rec['seconds']:.1f} s){'  *' if improved else ''}")
-        if stopped:
+        if progress:
+            log(f"epoch {epoch}: train {rec['train_loss']:.4g}  val {rec['val_loss']:.4g}  "
+                f"val MAE {rec['val_mae_db']:.2f} dB  ({rec['seconds']:.1f} s){'  *' if improved else ''}")
+        if stopped and progress:
             log(f"early stop: no better validation loss for {bad} epochs")
             break
     best_ep = min(history, key=lambda h: h["val_loss"]) if history else None

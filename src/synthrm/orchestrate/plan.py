@@ -191,17 +191,17 @@ def read_plan(path: str | Path) -> dict:
     """
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"{path}: no such plan file; make one with synthrm.orchestrate.orchestrate + write_plan")
+        raise DatasetError(f"{path}: no such plan file; make one with `synthrm orchestrate --scene PRESET --out {path}`")
     try:
         plan = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DatasetError(f"{path}: not a valid plan file (corrupt or truncated JSON: {e}); "
-                           "write the plan again") from None
+                           "make it again with `synthrm orchestrate`") from None
     if not isinstance(plan, dict):
         raise DatasetError(f"{path}: not a plan file (expected a JSON object, got {type(plan).__name__})")
     missing = [key for key in PLAN_KEYS if key not in plan]
     if missing:
-        raise DatasetError(f"{path}: plan file misses keys {missing}; write the plan again")
+        raise DatasetError(f"{path}: plan file misses keys {missing}; make it again with `synthrm orchestrate`")
     cands = plan["candidates"]
     try:
         n = len(cands)
@@ -212,7 +212,7 @@ def read_plan(path: str | Path) -> dict:
             int(c["community"])
         sel = [int(v) for v in plan["selected"]]
     except (TypeError, KeyError, ValueError) as e:
-        raise DatasetError(f"{path}: malformed candidates or selection ({e}); write the plan again") from None
+        raise DatasetError(f"{path}: malformed candidates or selection ({e}); make it again with `synthrm orchestrate`") from None
     bad = [v for v in sel if not 0 <= v < n]
     if bad or len(set(sel)) != len(sel):
         raise DatasetError(f"{path}: selected views {sel} must be distinct candidate indices in [0, {n - 1}]")
