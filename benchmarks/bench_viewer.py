@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("dataset")
     ap.add_argument("--screenshot", help="PNG of the viewer (first sample, Tx 0), palette-compressed")
     ap.add_argument("--browser", action="store_true", help="also time each sample in headless Chromium")

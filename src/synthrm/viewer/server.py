@@ -340,7 +340,8 @@ def static_html(root: str | Path, sample: str | None = None, max_tx: int = STATI
     root = Path(root)
     info = model.describe(root)
     if info["kind"] != "city":
-        raise DatasetError(f"{root}: a static view is made for city datasets")
+        raise DatasetError(f"{root}: a static view is made for city datasets; view an {info['kind']} dataset "
+                           "live with `synthrm view DIR` (no --static)")
     frames = model.read_frames(root)
     ids = [f.sample_id for f in frames]
     sid = sample or ids[0]
@@ -403,8 +404,9 @@ def write_static_view(root: str | Path, out: str | Path, sample: str | None = No
     from synthrm.files import atomic_write_text
 
     out = Path(out)
+    page = static_html(root, sample)  # refused input leaves nothing behind
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, static_html(root, sample))
+    atomic_write_text(out, page)
     return out
 
 
