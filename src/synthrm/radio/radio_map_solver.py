@@ -320,18 +320,9 @@ class VASRadioSolver:
         """(T, P) bool: nothing of the scene lies between transmitter t and point p [m]
         (one Mitsuba visibility ray each; the VAS itself is not part of the scene)."""
         pts = np.asarray(points, np.float64).reshape(-1, 3)
-        out = np.zeros((len(tx_positions), len(pts)), bool)
-        if len(pts) == 0:
-            return out
-        for t, txp in enumerate(np.asarray(tx_positions, np.float64).reshape(-1, 3)):
-            d = txp[None] - pts
-            dist = np.linalg.norm(d, axis=1)
-            u = d / np.maximum(dist, 1e-9)[:, None]
-            ray = mi.Ray3f(mi.Point3f(*[mi.Float(pts[:, k].astype(np.float32)) for k in range(3)]),
-                           mi.Vector3f(*[mi.Float(u[:, k].astype(np.float32)) for k in range(3)]))
-            ray.maxt = mi.Float(np.maximum(dist - clearance_m, 0.0).astype(np.float32))
-            out[t] = ~np.asarray(self.scene.mi_scene.ray_test(ray).numpy(), bool)
-        return out
+        txs = np.asarray(tx_positions, np.float64).reshape(-1, 3)
+        return np.stack([self.segments_clear(pts, np.broadcast_to(p, pts.shape), clearance_m) for p in txs]) \
+            if len(txs) else np.zeros((0, len(pts)), bool)
 
     def segments_clear(self, a: np.ndarray, b: np.ndarray, clearance_m: float = 0.01) -> np.ndarray:
         """(K,) bool: nothing of the scene blocks the segment from ``a[k]`` to ``b[k]`` (K, 3) [m]
