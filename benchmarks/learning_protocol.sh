@@ -1,28 +1,63 @@
 #!/usr/bin/env bash
-# The learning benchmark's protocols at the scale this 2-core CPU machine managed in about
-# 2 hours (docs/learning.md): SynthRM Table 2 (train on city-mix, test on unseen mix,
-# margin and downtown cities) and SenseRay-3D Table III / Figure 10 (scene-level splits,
-# error vs height). Usage: bash benchmarks/learning_protocol.sh [OUT_DIR]
-# Resumable: generate and train pick up where a killed run stopped.
+# The learning benchmark v2 (docs/learning.md) on labels v3, at the scale this 2-core CPU
+# machine managed: SynthRM Table 2 (train on city-mix, test on unseen mix, margin and
+# downtown cities) with learning curves and the models that use what the camera knows, and
+# SenseRay-3D Table III / Figure 10 (8 unseen test apartments).
+#
+#   bash benchmarks/learning_protocol.sh [OUT_DIR]        (default bench_data)
+#
+# Resumable: generate and train pick up where a killed run stopped; a finished step is
+# skipped. Every step's wall-clock goes to OUT_DIR/times.tsv; the tables (95 % intervals
+# over test frames / apartments) to OUT_DIR/tables.md, the curves to OUT_DIR/curves.png.
+# Knobs (environment): FRAMES (training frames, 96), TEST_FRAMES (24 per district),
+# SCENES (apartments, 32), EPOCHS (outdoor, 30), WIDTH (16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=${SYNTHRM:-.venv/bin/synthrm}
+PY=${PYTHON:-.venv/bin/python}
 D=${1:-bench_data}
+FRAMES=${FRAMES:-96}
+TEST_FRAMES=${TEST_FRAMES:-24}
+SCENES=${SCENES:-32}
+EPOCHS=${EPOCHS:-30}
+WIDTH=${WIDTH:-16}
 mkdir -p "$D/runs"
-$S generate --preset city-mix --frames 160 --resolution 128x96 --seed 0 --out "$D/mix_train" --quiet
-$S generate --preset city-mix --frames 32 --resolution 128x96 --seed 100 --out "$D/mix_test" --quiet
-$S generate --preset city-margin --frames 32 --resolution 128x96 --seed 200 --out "$D/margin_test" --quiet
-$S generate --preset city-downtown --frames 32 --resolution 128x96 --seed 300 --out "$D/downtown_test" --quiet
-$S generate --preset indoor-apartment --scenes 10 --voxel-size 0.2 --seed 0 --out "$D/indoor" --quiet
+step() {  # step NAME COMMAND...: run once, log its wall-clock
+  local name=$1; shift
+  if grep -q "^$name	" "$D/times.tsv" 2>/dev/null; then return; fi
+  local t0; t0=$(date +%s)
+  "$@"
+  printf '%s\t%s\n' "$name" "$(( $(date +%s) - t0 ))" >> "$D/times.tsv"
+}
+gen() { step "generate $2" $S generate --preset "$1" --frames "$3" --resolution 128x96 --seed "$4" --out "$D/$2" --quiet; }
+gen city-mix mix_train "$FRAMES" 0
+gen city-downtown downtown_test "$TEST_FRAMES" 300
+gen city-mix mix_test "$TEST_FRAMES" 100
+gen city-margin margin_test "$TEST_FRAMES" 200
+step "generate indoor" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed 0 \
+  --out "$D/indoor" --quiet
 r() { [ -f "$D/runs/$1/last.pt" ] && echo --resume || true; }
-$S train --model radiounet-s --data "$D/mix_train" --out "$D/runs/radiounet-s" --width 16 --epochs 25 --restart-epochs 25 --patience 8 --quiet $(r radiounet-s)
-$S train --model pmnet-s --data "$D/mix_train" --out "$D/runs/pmnet-s" --width 16 --epochs 10 --restart-epochs 10 --patience 4 --quiet $(r pmnet-s)
-$S train --model unetdcn-s --data "$D/mix_train" --out "$D/runs/unetdcn-s" --width 16 --epochs 5 --restart-epochs 5 --patience 3 --quiet $(r unetdcn-s)
-# the physics-informed variant: RGB + depth + free-space map, residual over free space
-$S train --model radiounet-s --inputs rgbd-fspl --data "$D/mix_train" --out "$D/runs/radiounet-s-fspl" --width 16 --epochs 10 --restart-epochs 10 --patience 4 --quiet $(r radiounet-s-fspl)
-$S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 --epochs 10 --restart-epochs 4 --patience 2 --quiet $(r senseray3d)
-for m in radiounet-s pmnet-s unetdcn-s radiounet-s-fspl; do
-  $S evaluate --run "$D/runs/$m" --data "$D/mix_train" "$D/mix_test" "$D/margin_test" "$D/downtown_test" --quiet
-done
-$S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet
-.venv/bin/python benchmarks/learning_table.py "$D/runs"/*
+run_model() {  # run_model NAME MODEL [train flags...]
+  local name=$1 model=$2; shift 2
+  step "train $name" $S train --model "$model" --data "$D/mix_train" --out "$D/runs/$name" --width "$WIDTH" \
+    --epochs "$EPOCHS" --restart-epochs "$EPOCHS" --patience 6 --quiet "$@" $(r "$name")
+  step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/mix_train" "$D/mix_test" "$D/margin_test" \
+    "$D/downtown_test" --quiet
+}
+# what the camera knows: geometry inputs (RGB, depth, normals, free-space residual, geometric LoS,
+# incidence), with the labels' std as loss weights; its learning curve over 1/4, 1/2, all of the data
+run_model geometry radiounet-s --inputs geometry --label-weighting std
+run_model geometry-q1 radiounet-s --inputs geometry --label-weighting std --train-fraction 0.25
+run_model geometry-q2 radiounet-s --inputs geometry --label-weighting std --train-fraction 0.5
+# one change at a time from the winner: no std weights, the seed's rotation augmentation, no LoS
+run_model geometry-unweighted radiounet-s --inputs geometry
+run_model geometry-rot90 radiounet-s --inputs geometry --label-weighting std --augment rot90
+run_model fspl radiounet-s --inputs rgbd-fspl --label-weighting std
+# the seeds' three models (RGB + Tx vector), as the paper trains them
+run_model radiounet-s radiounet-s
+run_model pmnet-s pmnet-s
+run_model unetdcn-s unetdcn-s
+step "train senseray3d" $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 \
+  --epochs 12 --restart-epochs 12 --patience 4 --quiet $(r senseray3d)
+step "evaluate senseray3d" $S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet
+$PY benchmarks/learning_table.py "$D/runs"/* --md "$D/tables.md" --json "$D/tables.json" --curves "$D/curves.png"

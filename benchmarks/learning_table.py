@@ -1,66 +1,194 @@
-"""Combine the ``evaluation.json`` of several runs into the seeds' tables.
+"""Combine the ``evaluation.json`` of several runs into the learning benchmark's tables.
 
-    python benchmarks/learning_table.py RUN [RUN ...] [--json out.json]
+    python benchmarks/learning_table.py RUN [RUN ...] [--json out.json] [--md out.md]
+                                        [--curves curves.png] [--boot 2000]
 
-Outdoor runs: one row per method (each model, then the baselines once), one column block
-per test group (SynthRM Table 2: NMSE [dB], MAE [dB], PSNR [dB], SSIM), and per label subset
-where a run was also evaluated with ``--label-sources``. Indoor runs: MAE
-and RMSE [dB] per split (SenseRay-3D Table III) and MAE per receiver height (Figure 10).
+Outdoor runs: per test group (district) every model and baseline with its MAE [dB] and a
+95 % interval over test frames (bootstrap of the frames, seeded; a frame's MAE is the mean
+of its transmitters' MAEs), then the verdict: the best model against the best physics
+baseline (free space, log-distance, TR 38.901 UMi with geometric LoS), their difference with
+the paired bootstrap interval and whether the two intervals overlap; then MAE per dominant
+mechanism, label provenance, semantic class and geometric line of sight. Runs trained on a
+share of the data (``train_fraction``) make the learning curves (``--curves``). Indoor runs:
+MAE and RMSE [dB] per split with a 95 % interval over test apartments, and MAE per receiver
+height (SenseRay-3D Figure 10).
 """
 from __future__ import annotations
 
 import argparse
 import json
+from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
 
 from synthrm.models.config import label_sources_tag
 from synthrm.radio.labels import LABEL_SOURCES
 
+#: Rows that are physics, not learned.
+BASELINES = ("free-space (Friis)", "log-distance", "TR 38.901 UMi (geometric LoS)", "multi-wall (P.1238 style)",
+             "TR 38.901 InH-office")
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
-    ap.add_argument("runs", nargs="+")
-    ap.add_argument("--json")
-    a = ap.parse_args(argv)
-    rows: dict[tuple[str, str], dict[str, dict]] = {}  # (kind, method) -> group -> metrics
-    heights = {}
-    for run in a.runs:
+
+def unit_means(per_example: list, units: list) -> dict[str, float]:
+    """Mean of the examples' MAEs per unit (frame or apartment); examples without a value skipped."""
+    acc = defaultdict(list)
+    for v, u in zip(per_example, units):
+        if v is not None and np.isfinite(v):
+            acc[u].append(v)
+    return {u: float(np.mean(v)) for u, v in acc.items()}
+
+
+def bootstrap_ci(values: np.ndarray, boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """(mean, lo, hi): the mean of ``values`` (one per unit) and its 95 % percentile bootstrap interval."""
+    v = np.asarray(values, np.float64)
+    if v.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    if v.size == 1:
+        return float(v[0]), float(v[0]), float(v[0])
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, v.size, (boot, v.size))].mean(1)
+    return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def collect(runs: list[str]) -> tuple[dict, list]:
+    """(groups, curves): ``groups[(kind, group)][method]`` = {"units": {unit: mae}, "metrics": .., "run": ..};
+    ``curves``: (run, train_fraction, train examples, best val MAE, {group: test MAE}) per outdoor run."""
+    groups: dict = defaultdict(dict)
+    curves = []
+    for run in runs:
         p = Path(run) / "evaluation.json"
         if not p.is_file():
             print(f"{run}: no evaluation.json (run `synthrm evaluate --run {run} --data ...`)")
             continue
         ev = json.loads(p.read_text())
-        model = ev["model"]
-        kind = "indoor" if model == "senseray3d" else "outdoor"
+        meta = json.loads((Path(run) / "run.json").read_text()) if (Path(run) / "run.json").is_file() else {}
+        kind = "indoor" if ev["model"] == "senseray3d" else "outdoor"
+        test = {}
         for data, r in ev["data"].items():
-            tag = label_sources_tag(r.get("label_sources", LABEL_SOURCES))  # `evaluate --label-sources`
+            tag = label_sources_tag(r.get("label_sources", LABEL_SOURCES))
             for g, methods in r["groups"].items():
+                units = (r.get("example_frames", {}).get(g) if kind == "outdoor"
+                         else r.get("example_scenes", {}).get(g))
                 for m, v in methods.items():
-                    rows.setdefault((kind, m), {}).setdefault(g + tag, v)
-            for split, ph in r.get("per_height_mae_db", {}).items():
-                heights[split] = (r["heights_m"], ph)
-    for kind, cols in (("outdoor", (("nmse_db", "NMSE"), ("mae_db", "MAE"), ("psnr_db", "PSNR"), ("ssim", "SSIM"))),
-                       ("indoor", (("mae_db", "MAE"), ("rmse_db", "RMSE"), ("nmse_db", "NMSE"), ("ssim", "SSIM")))):
-        methods = [m for k, m in rows if k == kind]
-        if not methods:
-            continue
-        groups = sorted({g for (k, m) in rows if k == kind for g in rows[(k, m)]})
-        print(f"\n{kind}: " + " | ".join(groups) + "   (" + ", ".join(c for _, c in cols) + "; dB except SSIM)")
-        head = f"{'method':<28}" + "".join(f"{g:>30}" for g in groups)
-        print(head)
-        for m in methods:
-            cells = []
-            for g in groups:
-                v = rows[(kind, m)].get(g)
-                cells.append(" ".join(f"{v[k]:6.3f}" if k == "ssim" else f"{v[k]:6.2f}" for k, _ in cols) if v else "-")
-            print(f"{m:<28}" + "".join(f"{c:>30}" for c in cells))
-    for split, (hs, ph) in heights.items():
-        print(f"\nindoor {split}: MAE [dB] per receiver height [m]")
-        print(f"{'method':<28}" + "".join(f"{h:>6.1f}" for h in hs))
-        for m, v in ph.items():
-            print(f"{m:<28}" + "".join(f"{x:6.2f}" for x in v))
+                    if m in BASELINES and m in groups[(kind, g + tag)]:
+                        continue  # a baseline scores the same on every run's evaluation
+                    name = m if m in BASELINES else f"{m} [{Path(run).name}]"
+                    u = unit_means(v.get("per_example_mae_db", []), units or [])
+                    groups[(kind, g + tag)][name] = {"units": u, "metrics": v, "run": str(run)}
+                    if m not in BASELINES and not tag:
+                        test[g] = float(np.mean(list(u.values()))) if u else v.get("mae_db")
+        if kind == "outdoor" and meta:
+            hist = []
+            lp = Path(run) / "log.json"
+            if lp.is_file():
+                hist = json.loads(lp.read_text())
+            tc = meta.get("train_config", {})
+            curves.append((Path(run).name, float(tc.get("train_fraction", 1.0)), len(meta.get("train_samples", [])),
+                           min((h["val_mae_db"] for h in hist), default=float("nan")), test,
+                           f"{meta.get('model')} ({meta.get('inputs', 'rgb')})"))
+    return groups, curves
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    ap.add_argument("runs", nargs="+")
+    ap.add_argument("--json")
+    ap.add_argument("--md", help="also write the tables as markdown")
+    ap.add_argument("--curves", help="learning-curve figure (PNG) from runs trained on shares of the data")
+    ap.add_argument("--boot", type=int, default=2000, help="bootstrap resamples of the 95 %% intervals")
+    a = ap.parse_args(argv)
+    groups, curves = collect(a.runs)
+    md, out = [], {"groups": {}, "verdicts": {}, "curves": curves}
+    for (kind, g), methods in sorted(groups.items()):
+        unit = "frames" if kind == "outdoor" else "apartments"
+        md.append(f"\n### {kind}: {g}\n\n| method | MAE [dB], 95 % interval over test {unit} | {unit} | RMSE [dB] | "
+                  f"NMSE [dB] | SSIM |\n|---|---|---|---|---|---|")
+        stats = {}
+        for m, v in sorted(methods.items(), key=lambda kv: np.mean(list(kv[1]["units"].values()) or [np.inf])):
+            mean, lo, hi = bootstrap_ci(list(v["units"].values()), a.boot)
+            stats[m] = (mean, lo, hi)
+            r = v["metrics"]
+            md.append(f"| {m} | {mean:.2f} [{lo:.2f}, {hi:.2f}] | {len(v['units'])} | {r.get('rmse_db', np.nan):.2f} | "
+                      f"{r.get('nmse_db', np.nan):.2f} | {r.get('ssim', np.nan):.3f} |")
+        out["groups"][f"{kind}/{g}"] = {m: {"mae_db": s[0], "ci95": [s[1], s[2]]} for m, s in stats.items()}
+        models = [m for m in stats if m not in BASELINES]
+        bases = [m for m in stats if m in BASELINES]
+        if models and bases:
+            bm = min(models, key=lambda m: stats[m][0])
+            bb = min(bases, key=lambda m: stats[m][0])
+            ua, ub = methods[bm]["units"], methods[bb]["units"]
+            common = sorted(set(ua) & set(ub))
+            diff = bootstrap_ci([ub[u] - ua[u] for u in common], a.boot)
+            overlap = not (stats[bm][2] < stats[bb][1])
+            verdict = {"best_model": bm, "best_baseline": bb, "gain_db": diff[0], "gain_ci95": [diff[1], diff[2]],
+                       "intervals_overlap": overlap, "meets_3db": diff[0] >= 3.0 and not overlap}
+            out["verdicts"][f"{kind}/{g}"] = verdict
+            md.append(f"\nBest model **{bm}** vs best physics baseline **{bb}**: {diff[0]:+.2f} dB "
+                      f"[{diff[1]:+.2f}, {diff[2]:+.2f}] (paired over {len(common)} {unit}); intervals "
+                      f"{'overlap' if overlap else 'do not overlap'}; 3 dB target "
+                      f"{'met' if verdict['meets_3db'] else 'not met'}.")
+            for m in models:  # every model against free space and the log-distance fit
+                for b in ("free-space (Friis)", "log-distance"):
+                    if b in stats:
+                        verdict.setdefault("beats", {}).setdefault(m, {})[b] = stats[m][0] < stats[b][0]
+        for part in ("mechanism", "provenance", "semantic", "los"):
+            key = f"mae_db_by_{part}"
+            names = sorted({n for v in methods.values() for n in v["metrics"].get(key, {})})
+            if not names:
+                continue
+            px = {n: max(v["metrics"].get(key, {}).get(n, {}).get("pixels", 0) for v in methods.values())
+                  for n in names}
+            md.append(f"\nMAE [dB] by {part} (share of labelled pixels):\n\n| method | "
+                      + " | ".join(f"{n} ({px[n] / max(sum(px.values()), 1):.0%})" for n in names)
+                      + " |\n|---|" + "---|" * len(names))
+            for m, v in methods.items():
+                cells = [v["metrics"].get(key, {}).get(n, {}).get("mae_db") for n in names]
+                md.append(f"| {m} | " + " | ".join("-" if c is None else f"{c:.2f}" for c in cells) + " |")
+    if curves:
+        md.append("\n### learning curves\n\n| run | model | train share | train frames | best val MAE [dB] | "
+                  "test MAE per group [dB] |\n|---|---|---|---|---|---|")
+        for name, frac, n, val, test, label in sorted(curves, key=lambda c: (c[5], c[1])):
+            md.append(f"| {name} | {label} | {frac:g} | {n} | {val:.2f} | "
+                      + ", ".join(f"{g} {v:.2f}" for g, v in sorted(test.items()) if v is not None) + " |")
+        if a.curves:
+            _curves_figure(curves, a.curves)
+    text = "\n".join(md) + "\n"
+    print(text)
+    if a.md:
+        Path(a.md).write_text(text)
     if a.json:
-        Path(a.json).write_text(json.dumps({f"{k}/{m}": g for (k, m), g in rows.items()}, indent=1))
+        Path(a.json).write_text(json.dumps(out, indent=1))
+    return out
+
+
+def _curves_figure(curves, path: str) -> None:
+    """Test MAE per group and best validation MAE against training frames, one line per model."""
+    from synthrm.figures import pyplot
+
+    plt = pyplot()
+    by = defaultdict(list)
+    for name, frac, n, val, test, label in curves:
+        by[label].append((n, val, test))
+    groups = sorted({g for c in curves for g in c[4] if "(val)" not in g})
+    fig, axes = plt.subplots(1, len(groups) + 1, figsize=(3.6 * (len(groups) + 1), 3.2), squeeze=False)
+    for label, pts in by.items():
+        pts.sort()
+        if len(pts) < 2:
+            continue
+        ns = [p[0] for p in pts]
+        axes[0][0].plot(ns, [p[1] for p in pts], "o-", label=label)
+        for ax, g in zip(axes[0][1:], groups):
+            ax.plot(ns, [p[2].get(g, np.nan) for p in pts], "o-", label=label)
+    for ax, t in zip(axes[0], ["validation (held-out mix scenes)"] + [f"test: {g}" for g in groups]):
+        ax.set_title(t, fontsize=9)
+        ax.set_xlabel("training frames")
+        ax.set_ylabel("MAE [dB]")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def test_outdoor_model_trains_and_is_scored_against_baselines(name, tiny_dataset
     groups = res["data"][root.name]["groups"]
     (g, methods), = groups.items()  # the training folder: its held-out scenes only
     assert g.endswith("(val)")
-    assert set(methods) == {name, "free-space (Friis)", "log-distance"}
+    assert set(methods) == {name, "free-space (Friis)", "log-distance", "TR 38.901 UMi (geometric LoS)"}
     for m in methods.values():
         assert np.isfinite(m["mae_db"]) and m["valid_fraction"] > 0
         # per-example MAE (confidence intervals over frames): their pixel-weighted mean is the MAE

@@ -8,6 +8,46 @@ from synthrm.models.registry import MODELS
 from synthrm.radio.labels import LABEL_SOURCES
 
 
+#: Channel groups an outdoor model can see, and their channel counts: the camera's RGB, log
+#: depth, the world-frame surface normal, the normalised free-space path gain of the pixel's
+#: surface point (its presence makes the network predict a residual over it), the geometric
+#: line of sight of that point to the Tx (scene footprints), and the cosine of the angle between
+#: the normal and the direction to the Tx (negative: the surface faces away).
+INPUT_GROUPS = {"rgb": 3, "depth": 1, "normal": 3, "fspl": 1, "los": 1, "incidence": 1}
+#: Named input sets (``--inputs``): the SynthRM paper's RGB; + log depth; + the free-space map;
+#: ``geometry``: everything the pipeline knows of the visible surface. Any other set is written
+#: as groups joined by ``+`` (``rgb+depth+los``), in the order of :data:`INPUT_GROUPS`.
+INPUT_SETS = {"rgb": ("rgb",), "rgbd": ("rgb", "depth"), "rgbd-fspl": ("rgb", "depth", "fspl"),
+              "geometry": ("rgb", "depth", "normal", "fspl", "los", "incidence")}
+OUTDOOR_INPUTS = tuple(INPUT_SETS)
+
+
+def input_groups(inputs: str) -> tuple[str, ...]:
+    """The channel groups of an ``inputs`` name (a key of :data:`INPUT_SETS` or groups of
+    :data:`INPUT_GROUPS` joined by ``+``, ``rgb`` first); ValueError naming the bad part."""
+    if inputs in INPUT_SETS:
+        return INPUT_SETS[inputs]
+    parts = tuple(str(inputs).split("+"))
+    bad = [g for g in parts if g not in INPUT_GROUPS]
+    if bad or parts[0] != "rgb" or len(set(parts)) != len(parts):
+        raise ValueError(f"inputs must be one of {OUTDOOR_INPUTS} or channel groups joined by '+' starting with "
+                         f"rgb, among {tuple(INPUT_GROUPS)}, each once (e.g. rgb+depth+los); got {inputs!r}")
+    return tuple(sorted(parts, key=list(INPUT_GROUPS).index))
+
+
+def input_channels(inputs: str) -> int:
+    """Number of image channels of an ``inputs`` name."""
+    return sum(INPUT_GROUPS[g] for g in input_groups(inputs))
+
+
+def base_channel(inputs: str) -> int | None:
+    """Index of the free-space channel the network's output is added to (a residual), or
+    None when the inputs have none (the network predicts the map itself)."""
+    groups = input_groups(inputs)
+    if "fspl" not in groups:
+        return None
+    return sum(INPUT_GROUPS[g] for g in groups[:groups.index("fspl")])
+
 def parse_label_sources(text) -> tuple[int, ...]:
     """Provenance codes (``path_gain_source``: 1 rays in the pixel's own cell, 2 same-surface
     window, 3 filled from the surface, 4 filled by exact paths (schema 3), 5 exact
@@ -49,9 +89,20 @@ class TrainConfig:
     """Model size: base channels of the outdoor U-Nets / PMNet (default 32), SwinUNETR
     ``feature_size`` (default 12). 0 = the default."""
     inputs: str = "rgb"
-    """Outdoor image channels: ``rgb`` (the SynthRM paper's), ``rgbd`` (+ log depth) or ``rgbd-fspl``
+    """Outdoor image channels: ``rgb`` (the SynthRM paper's), ``rgbd`` (+ log depth), ``rgbd-fspl``
     (+ the free-space map from depth and the Tx position; the network predicts a residual
-    over it, like SenseRay-3D indoors)."""
+    over it, like SenseRay-3D indoors), ``geometry`` (+ surface normal, geometric line of
+    sight to the Tx, incidence cosine), or groups joined by ``+`` (``rgb+depth+fspl+los``;
+    ``synthrm.models.data.INPUT_GROUPS``)."""
+    train_fraction: float = 1.0
+    """Outdoor: fraction of the training scenes used (after the validation scenes are held
+    out; seeded), for learning curves."""
+    loss: str = "mse"
+    """Outdoor: ``mse`` of the normalised path gain (RadioUNet's) or ``l1`` (the MAE the
+    benchmark scores, robust to the labels' heavy tails)."""
+    augment: str = "none"
+    """Outdoor: ``none`` or ``rot90`` (each batch turned by 0 / 90 / 180 / 270 degrees, the Tx
+    position in the camera frame turned with it: the seed's rotation augmentation)."""
     val_fraction: float = 0.2
     """Outdoor: fraction of the scenes held out for validation (whole scenes: unseen
     geometry). Indoor uses the dataset's own ``val`` split."""
@@ -91,7 +142,14 @@ class TrainConfig:
             raise ConfigError(f"lr must be > 0 and weight_decay >= 0, got {self.lr}, {self.weight_decay}")
         if not 0 <= self.val_fraction < 1:
             raise ConfigError(f"val_fraction: must be in [0, 1), got {self.val_fraction}")
-        for n, ok in (("inputs", ("rgb", "rgbd", "rgbd-fspl")), ("amp", ("auto", "on", "off")), ("device", ("auto", "cpu", "cuda"))):
+        if not 0 < self.train_fraction <= 1:
+            raise ConfigError(f"train_fraction: must be in (0, 1], got {self.train_fraction}")
+        try:
+            input_groups(self.inputs)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        for n, ok in (("amp", ("auto", "on", "off")), ("device", ("auto", "cpu", "cuda")),
+                      ("augment", ("none", "rot90")), ("loss", ("mse", "l1"))):
             if getattr(self, n) not in ok:
                 raise ConfigError(f"{n}: must be one of {ok}, got {getattr(self, n)!r}")
         if self.label_weighting not in ("none", "std"):

@@ -21,14 +21,12 @@ from torch.utils.data import Dataset
 from synthrm.camera.pinhole import PinholeCamera
 from synthrm.dataset.hdf5 import dataset_kind, index_kind, list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
+from synthrm.models.config import INPUT_GROUPS, INPUT_SETS, OUTDOOR_INPUTS, base_channel, input_channels, input_groups  # noqa: F401
 from synthrm.metrics import DEFAULT_RANGE_DB, normalise
 from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.radio.antenna import pattern_grid
 from synthrm.radio.physics import fspl_db
 
-#: Image inputs of the outdoor models: the SynthRM paper's RGB; + log depth; + the free-space map
-#: (the network then predicts a residual over it).
-OUTDOOR_INPUTS = ("rgb", "rgbd", "rgbd-fspl")
 #: Scale of the Tx position relative to the camera in the Tx vector [m].
 TX_POSITION_SCALE_M = 100.0
 #: The antenna-pattern features enter the Tx vector as (gain_dbi - lo) / span.
@@ -68,6 +66,11 @@ class OutdoorItem:
     scene_id: str
     source: np.ndarray     # (H, W) uint8 provenance (synthrm.radio.labels.SOURCE_*), 0 = no label
     std_db: np.ndarray     # (H, W) float32 stated standard error [dB], NaN where not stated
+    mechanism: np.ndarray  # (H, W) uint8 dominant mechanism (synthrm.radio.labels.MECH_*), 0 = none / not stated
+    semantic: np.ndarray   # (H, W) uint8 semantic class id (0 sky; all 0 where the dataset has none)
+    points_m: np.ndarray   # (H, W, 3) float32 world point of each pixel [m], NaN on sky (shared by the Tx)
+    tx_m: np.ndarray       # (3,) float64 Tx position [m]
+    los: np.ndarray | None  # (H, W) bool geometric line of sight to the Tx (footprints), None when not computed
 
 
 #: Provenance every label counts as in a dataset without ``path_gain_source`` (schema 2 or
@@ -81,12 +84,16 @@ WEIGHT_FLOOR_DB = 1.0
 class OutdoorExamples(Dataset):
     """(sample, Tx) examples of a city dataset.
 
-    An item is a dict: ``image`` (C, H, W) float32 (RGB in [0, 1]; with ``inputs="rgbd"``
-    a 4th channel log(1 + depth [m]) / log(1001), 0 on sky; with ``"rgbd-fspl"`` also a 5th,
-    the normalised free-space path gain of the pixel's surface point, 0 on sky), ``tx``
+    An item is a dict: ``image`` (C, H, W) float32, the groups of ``inputs``
+    (:data:`INPUT_GROUPS`) in order, each 0 on sky: RGB in [0, 1]; ``depth`` log(1 + depth [m])
+    / log(1001); ``normal`` the world-frame unit normal (3); ``fspl`` the normalised free-space
+    path gain of the pixel's surface point; ``los`` 1 where the straight segment from the Tx
+    to that point clears every building of the scene's footprints
+    (:func:`synthrm.analysis.geometry.line_of_sight`, 1 m steps); ``incidence`` the cosine
+    between the normal and the direction to the Tx. ``tx``
     (3 + P,) float32 (see :func:`tx_vectors`), ``target`` (1, H, W) float32 normalised path
     gain (range ``DEFAULT_RANGE_DB``), ``base`` (1, H, W) float32 the map the network's
-    output is added to (zeros; with ``"rgbd-fspl"`` the FSPL channel, so the network learns
+    output is added to (zeros; with an ``fspl`` channel that channel, so the network learns
     a residual over free space, SenseRay-3D's eq. 18 carried outdoors), ``valid`` (1, H, W)
     bool, ``path_gain_db`` (H, W), ``distance_m`` (H, W) [m], ``source`` (H, W) uint8 label
     provenance and ``std_db`` (H, W) its standard error [dB] (``docs/dataset.md``; NaN where
@@ -97,17 +104,20 @@ class OutdoorExamples(Dataset):
     ``"none"`` by 1. A dataset whose index lists ``antenna_pattern`` as
     absent (imported, ``docs/interop.md``) gets the isotropic pattern (0 dBi on the default
     grid: synthrm's SISO transmitter), so its Tx vectors fit the models trained on SISO data.
+    ``with_los`` computes each item's geometric line of sight (``OutdoorItem.los``) even when
+    the inputs do not use it (evaluation's TR 38.901 baseline and LoS / NLoS scores).
     """
 
     def __init__(self, root: str | Path, inputs: str = "rgb", samples: list[str] | None = None,
-                 sources: tuple[int, ...] = LABEL_SOURCES, weighting: str = "none"):
-        if inputs not in OUTDOOR_INPUTS:
-            raise ValueError(f"inputs must be one of {OUTDOOR_INPUTS}, got {inputs!r}")
+                 sources: tuple[int, ...] = LABEL_SOURCES, weighting: str = "none", with_los: bool = False):
+        groups = input_groups(inputs)
         if weighting not in ("none", "std"):
             raise ValueError(f"weighting must be none or std, got {weighting!r}")
         if not sources or any(c not in LABEL_SOURCES for c in sources):
-            raise ValueError(f"sources must be provenance codes among 1-4, got {sources!r}")
-        self.root, self.inputs = Path(root), inputs
+            raise ValueError(f"sources must be provenance codes among {LABEL_SOURCES[0]}-{LABEL_SOURCES[-1]}, "
+                             f"got {sources!r}")
+        self.root, self.inputs, self.groups = Path(root), inputs, groups
+        with_los = with_los or "los" in groups
         self.sources, self.weighting = tuple(int(c) for c in sources), weighting
         if dataset_kind(root) != "city":
             raise DatasetError(f"{root}: holds indoor voxel entries; the outdoor models (radiounet-s, pmnet-s, "
@@ -119,13 +129,25 @@ class OutdoorExamples(Dataset):
         if not ids:
             raise DatasetError(f"{root}: no samples to learn from")
         idx = read_index(root)
-        iso = "antenna_pattern" in idx.get("absent", ())
-        stated = int(idx.get("schema_version", 2)) >= 3 and "path_gain_source" not in idx.get("absent", ())
+        absent = set(idx.get("absent", ()))
+        iso = "antenna_pattern" in absent
+        stated = int(idx.get("schema_version", 2)) >= 3 and "path_gain_source" not in absent
+        mech = int(idx.get("schema_version", 2)) >= 4 and "path_gain_mechanism" not in absent
+        for g, key in (("normal", "normal"),):
+            if g in groups and key in absent:
+                raise DatasetError(f"{root}: has no {key} buffer (imported data); train with inputs without "
+                                   f"'{g}' (e.g. --inputs rgbd-fspl)")
+        layouts: dict[str, object] = {}
         self.items: list[OutdoorItem] = []
         for sid in ids:
             s = read_radio_sample(root, sid, ["rgb", "depth", "K", "cam_to_world", "path_gain_db", "tx_position"]
                                   + ([] if iso else ["antenna_pattern"])
-                                  + (["path_gain_source", "path_gain_std_db"] if stated else []))
+                                  + (["path_gain_source", "path_gain_std_db"] if stated else [])
+                                  + (["path_gain_mechanism"] if mech else [])
+                                  + [k for k in ("semantic", "normal") if k not in absent])
+            shape = s["path_gain_db"].shape
+            if not mech:
+                s["path_gain_mechanism"] = np.zeros(shape, np.uint8)
             if not stated:
                 s["path_gain_source"] = np.where(np.isfinite(s["path_gain_db"]), LEGACY_SOURCE, 0).astype(np.uint8)
                 s["path_gain_std_db"] = np.full(s["path_gain_db"].shape, np.nan, np.float32)
@@ -135,23 +157,29 @@ class OutdoorExamples(Dataset):
             _check_finite("rgb", s["rgb"], where)
             _check_finite("tx_position", s["tx_position"], where)
             _check_finite("antenna_pattern", s["antenna_pattern"], where)
-            img = s["rgb"].astype(np.float32).transpose(2, 0, 1) / 255.0
-            if inputs != "rgb":
-                d = np.nan_to_num(s["depth"], nan=0.0)
-                img = np.concatenate([img, (np.log1p(d) / np.log(1001.0))[None].astype(np.float32)])
             txv = tx_vectors(s["tx_position"], s["antenna_pattern"], s["cam_to_world"])
             pts = PinholeCamera.from_sample(s).backproject(s["depth"])
             freq = float(s["attrs"].get("frequency_hz", 3.5e9))
+            scene_id = str(s["attrs"].get("scene_id", ""))
+            hmap = _scene_height_map(root, scene_id, layouts) if with_los else None
+            semantic = s["semantic"].astype(np.uint8) if "semantic" in s else np.zeros(shape[1:], np.uint8)
+            pts32 = pts.astype(np.float32)
             for t in range(len(txv)):
-                dist = np.linalg.norm(pts - s["tx_position"][t], axis=-1).astype(np.float32)
-                im = img
-                if inputs == "rgbd-fspl":
-                    fs = normalise(-fspl_db(np.maximum(np.nan_to_num(dist, nan=1.0), 0.01), freq)).numpy()
-                    im = np.concatenate([img, np.where(np.isfinite(dist), fs, 0.0)[None].astype(np.float32)])
+                tx_m = s["tx_position"][t].astype(np.float64)
+                dist = np.linalg.norm(pts - tx_m, axis=-1).astype(np.float32)
+                los = None
+                if hmap is not None:
+                    from synthrm.analysis.geometry import line_of_sight
+
+                    fin = np.isfinite(dist)
+                    los = np.zeros(dist.shape, bool)
+                    los[fin] = line_of_sight(pts[fin], tx_m, hmap, step_m=1.0)
+                im = _image_channels(groups, s, pts, tx_m, dist, los, freq)
                 self.items.append(OutdoorItem(im, txv[t], s["path_gain_db"][t].astype(np.float32), dist, freq, sid, t,
-                                              str(s["attrs"].get("district", "")), str(s["attrs"].get("scene_id", "")),
+                                              str(s["attrs"].get("district", "")), scene_id,
                                               s["path_gain_source"][t].astype(np.uint8),
-                                              s["path_gain_std_db"][t].astype(np.float32)))
+                                              s["path_gain_std_db"][t].astype(np.float32),
+                                              s["path_gain_mechanism"][t].astype(np.uint8), semantic, pts32, tx_m, los))
         h, w = self.items[0].path_gain_db.shape
         if h % 16 or w % 16:
             raise DatasetError(f"{root}: images are {w}x{h}; the models need both sides multiples of 16 "
@@ -159,7 +187,7 @@ class OutdoorExamples(Dataset):
 
     @property
     def in_ch(self) -> int:
-        return {"rgb": 3, "rgbd": 4, "rgbd-fspl": 5}[self.inputs]
+        return input_channels(self.inputs)
 
     @property
     def tx_dim(self) -> int:
@@ -181,10 +209,51 @@ class OutdoorExamples(Dataset):
             weight = torch.where(valid, w, torch.zeros(()))
             weight = weight / weight[valid].mean() if valid.any() else weight
         image = torch.from_numpy(it.image)
-        base = image[4:5] if self.inputs == "rgbd-fspl" else torch.zeros((1, *image.shape[1:]))
+        k = base_channel(self.inputs)
+        base = image[k:k + 1] if k is not None else torch.zeros((1, *image.shape[1:]))
         return {"image": image, "tx": torch.from_numpy(it.tx), "target": target[None], "base": base,
                 "valid": valid[None], "weight": weight[None].float(), "path_gain_db": pg,
                 "distance_m": torch.from_numpy(it.distance_m), "source": src, "std_db": std, "index": i}
+
+
+def _scene_height_map(root: Path, scene_id: str, cache: dict):
+    """The building height map of a sample's scene (``synthrm.analysis.geometry.height_map``),
+    cached per scene; DatasetError when the dataset has no scene footprints (imported)."""
+    if scene_id not in cache:
+        from synthrm.analysis.geometry import height_map
+        from synthrm.scene.layout import Layout
+
+        folder = Path(root) / "scenes" / scene_id
+        if not scene_id or not folder.is_dir():
+            raise DatasetError(f"{root}: no scene footprints for scene {scene_id!r} (scenes/{scene_id}); the "
+                               f"geometric line of sight needs them: use inputs without 'los' on this dataset")
+        cache[scene_id] = height_map(Layout.load(folder))
+    return cache[scene_id]
+
+
+def _image_channels(groups, s: dict, pts: np.ndarray, tx_m: np.ndarray, dist: np.ndarray, los, freq: float):
+    """The model's image (C, H, W) float32 for one (sample, Tx): the groups of
+    :data:`INPUT_GROUPS` in order, every one 0 on sky."""
+    sky = ~np.isfinite(dist)
+    chans = []
+    for g in groups:
+        if g == "rgb":
+            chans.append(s["rgb"].astype(np.float32).transpose(2, 0, 1) / 255.0)
+        elif g == "depth":
+            d = np.nan_to_num(s["depth"], nan=0.0)
+            chans.append((np.log1p(d) / np.log(1001.0))[None])
+        elif g == "normal":
+            chans.append(np.nan_to_num(s["normal"], nan=0.0).transpose(2, 0, 1))
+        elif g == "fspl":
+            fs = normalise(-fspl_db(np.maximum(np.nan_to_num(dist, nan=1.0), 0.01), freq)).numpy()
+            chans.append(np.where(sky, 0.0, fs)[None])
+        elif g == "los":
+            chans.append(los.astype(np.float32)[None])
+        elif g == "incidence":
+            to_tx = (tx_m - pts) / np.maximum(np.nan_to_num(dist, nan=1.0), 1e-3)[..., None]
+            cos = np.sum(np.nan_to_num(s["normal"], nan=0.0) * np.nan_to_num(to_tx, nan=0.0), axis=-1)
+            chans.append(np.where(sky, 0.0, cos)[None])
+    return np.concatenate([np.asarray(c, np.float32) for c in chans]).astype(np.float32)
 
 
 def plane_points(origin_m: np.ndarray, shape_xy: tuple[int, int], voxel_size_m: float, heights_m) -> np.ndarray:

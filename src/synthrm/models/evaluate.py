@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader
 from synthrm.errors import DatasetError
 from synthrm.files import atomic_write_json
 from synthrm.metrics import radio_metrics
-from synthrm.models.baselines import LogDistance, multi_wall_db
+from synthrm.models.baselines import LogDistance, multi_wall_db, umi_street_canyon_map_db
 from synthrm.models.config import label_sources_tag, parse_label_sources
 from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.dataset.hdf5 import dataset_kind
@@ -78,7 +78,7 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False,
     in ``label_sources`` count, for the model and the baselines alike."""
     ld = LogDistance(meta["log_distance"]["pl0_db"], meta["log_distance"]["n"])
     samples = meta["val_samples"] if _same_data(meta, data) else None
-    ds = OutdoorExamples(data, inputs=meta["inputs"], samples=samples)
+    ds, geo = _examples_with_los(data, meta["inputs"], samples)
     if ds.tx_dim != meta["tx_dim"]:
         raise RunError(f"{data}: Tx vectors have {ds.tx_dim} values, the run's model takes {meta['tx_dim']} "
                        f"(another antenna pattern grid); evaluate on data made with the same pattern_step_deg")
@@ -90,16 +90,62 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False,
     d = np.maximum(np.nan_to_num(dist, nan=1.0), 0.01)  # sky pixels are invalid anyway
     freq = np.array([it.frequency_hz for it in ds.items])[:, None, None]
     methods = {method_label(meta): pred, "free-space (Friis)": -fspl_db(d, freq), "log-distance": -ld(d)}
+    if geo:
+        methods[UMI] = np.stack([umi_street_canyon_map_db(it.points_m, it.tx_m, 0.0, it.frequency_hz, it.los)
+                                 for it in ds.items]).astype(np.float32)
+    parts = _breakdowns(ds)
     groups = defaultdict(list)
     for i, it in enumerate(ds.items):
         groups[(it.district or "all") + (" (val)" if samples is not None else "")].append(i)
     res, frames = {}, {}
     for g, ix in groups.items():
         res[g] = {m: {**radio_metrics(p[ix], truth[ix], valid[ix]), "examples": len(ix),
-                      "per_example_mae_db": _per_example_mae(p[ix], truth[ix], valid[ix])} for m, p in methods.items()}
+                      "per_example_mae_db": _per_example_mae(p[ix], truth[ix], valid[ix]),
+                      **{f"mae_db_by_{name}": _mae_by(p[ix], truth[ix], valid[ix], key[ix], names)
+                         for name, (key, names) in parts.items()}}
+                  for m, p in methods.items()}
         frames[g] = [ds.items[i].sample_id for i in ix]
     return {"groups": res, "latency_s_per_example": latency, "examples": len(ds), "example_frames": frames,
             "label_sources": list(label_sources)}
+
+
+#: The row of the TR 38.901 baseline (with each pixel's geometric line of sight).
+UMI = "TR 38.901 UMi (geometric LoS)"
+
+
+def _examples_with_los(data, inputs: str, samples) -> tuple[OutdoorExamples, bool]:
+    """The examples with each pixel's geometric line of sight where the dataset has its
+    scenes' footprints (synthrm's own datasets), without it otherwise (imported ones)."""
+    try:
+        return OutdoorExamples(data, inputs=inputs, samples=samples, with_los=True), True
+    except DatasetError:
+        return OutdoorExamples(data, inputs=inputs, samples=samples), False
+
+
+def _breakdowns(ds: OutdoorExamples) -> dict:
+    """Per-pixel keys the scores are split by, with their names: label provenance, dominant
+    mechanism, semantic class, geometric line of sight (where known)."""
+    from synthrm.radio.labels import MECHANISM_NAMES, SOURCE_NAMES
+    from synthrm.scene.classes import SEMANTIC_CLASSES
+
+    sem_names = dict(SEMANTIC_CLASSES)
+    out = {"provenance": (np.stack([it.source for it in ds.items]), dict(SOURCE_NAMES)),
+           "mechanism": (np.stack([it.mechanism for it in ds.items]), dict(MECHANISM_NAMES)),
+           "semantic": (np.stack([it.semantic for it in ds.items]), sem_names)}
+    if all(it.los is not None for it in ds.items):
+        out["los"] = (np.stack([it.los for it in ds.items]).astype(np.uint8), {1: "LoS", 0: "NLoS"})
+    return out
+
+
+def _mae_by(pred, truth, valid, key, names: dict) -> dict:
+    """MAE [dB] and pixel count per value of ``key`` (same shape as ``pred``) over the valid
+    entries: ``{name: {"mae_db": .., "pixels": ..}}``."""
+    err = np.abs(np.asarray(pred, np.float64) - truth)
+    out = {}
+    for v in np.unique(key[valid]):
+        m = valid & (key == v)
+        out[names.get(int(v), str(int(v)))] = {"mae_db": float(err[m].mean()), "pixels": int(m.sum())}
+    return out
 
 
 def _per_example_mae(pred: np.ndarray, truth: np.ndarray, valid: np.ndarray) -> list:

@@ -104,6 +104,12 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
     val_groups = set(rng.permutation(groups)[:n_val].tolist())
     tr = [i for i, it in enumerate(full.items) if getattr(it, key) not in val_groups]
     va = [i for i, it in enumerate(full.items) if getattr(it, key) in val_groups] or tr
+    if cfg.train_fraction < 1:
+        # a learning curve: a seeded share of the training groups (the validation part unchanged)
+        left = sorted({getattr(full.items[i], key) for i in tr})
+        keep = set(np.random.default_rng(cfg.seed + 1).permutation(left)[:max(1, round(cfg.train_fraction * len(left)))]
+                   .tolist())
+        tr = [i for i in tr if getattr(full.items[i], key) in keep]
     meta = {"kind": "city", "inputs": cfg.inputs, "in_ch": full.in_ch, "tx_dim": full.tx_dim,
             "label_sources": list(cfg.label_source_codes), "label_weighting": cfg.label_weighting,
             "range_db": list(DEFAULT_RANGE_DB), "split_by": key,
@@ -141,19 +147,45 @@ def fit_log_distance(train, kind: str, seed: int, max_points: int = 200_000) -> 
 
 # ----------------------------------------------------------------------------- steps
 
+def rotate_batch(batch: dict, k: int) -> dict:
+    """An outdoor batch turned by ``k`` x 90 degrees (counter-clockwise in the image): the
+    image-shaped tensors rotated, the Tx position in the camera frame (OpenCV axes, the
+    first two values of ``tx``) turned with the camera's roll, (x, y) -> (y, -x) per turn.
+    A camera rolled about its optical axis sees the same surfaces with the same path gain,
+    so the labels hold (square pixels assumed, as the pinhole cameras here are)."""
+    k = int(k) % 4
+    if k == 0:
+        return batch
+    out = dict(batch)
+    for name in ("image", "target", "base", "valid", "weight", "path_gain_db", "distance_m", "source", "std_db"):
+        if name in batch:
+            out[name] = torch.rot90(batch[name], k, dims=(-2, -1))
+    tx = batch["tx"].clone()
+    x, y = tx[:, 0].clone(), tx[:, 1].clone()
+    for _ in range(k):
+        x, y = y, -x
+    tx[:, 0], tx[:, 1] = x, y
+    out["tx"] = tx
+    return out
+
+
 def outdoor_pred(model, batch, device) -> torch.Tensor:
     """Normalised path gain (B, 1, H, W): the network's output plus the item's ``base``
-    (zeros, or the FSPL map for ``inputs="rgbd-fspl"``)."""
+    (zeros, or the free-space channel for inputs with ``fspl``: ``rgbd-fspl``, ``geometry``)."""
     return model(batch["image"].to(device), batch["tx"].to(device)).float() + batch["base"].to(device)
 
 
-def outdoor_loss(model, batch, device):
+def outdoor_loss(model, batch, device, kind: str = "mse"):
+    """Weighted mean of the squared (``kind="mse"``) or absolute (``"l1"``) error of the
+    normalised path gain over the batch's valid labels."""
     pred = outdoor_pred(model, batch, device)
     v = batch["valid"].to(device)
     if not v.any():
         return pred.sum() * 0.0
     w = batch["weight"].to(device)[v]
-    return torch.sum(w * (pred[v] - batch["target"].to(device)[v]) ** 2) / torch.clamp(w.sum(), min=1e-12)
+    e = pred[v] - batch["target"].to(device)[v]
+    e = e.abs() if kind == "l1" else e ** 2
+    return torch.sum(w * e) / torch.clamp(w.sum(), min=1e-12)
 
 
 def indoor_pred_db(model, batch, device):
@@ -262,7 +294,9 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
             raise RunError(f"{run}: holds a run already; pass --resume to continue it, or choose a new --out")
         old = read_run(run)
         mine = {k: v for k, v in asdict(cfg).items() if k not in ("epochs", "device")}
-        theirs = {k: v for k, v in old["train_config"].items() if k not in ("epochs", "device")}
+        # a run made before a setting existed ran with its default
+        theirs = {k: v for k, v in {**asdict(TrainConfig()), **old["train_config"]}.items()
+                  if k not in ("epochs", "device")}
         if mine != theirs:
             diff = {k: (theirs.get(k), v) for k, v in mine.items() if theirs.get(k) != v}
             raise RunError(f"{run}: --resume with different settings {diff} (was, now); use the run's settings "
@@ -292,7 +326,7 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
                      "train_config": asdict(cfg), "log_distance": fit_log_distance(train_ds, kind, cfg.seed),
                      "parameters": int(sum(p.numel() for p in model.parameters()))})
         atomic_write_json(run / RUN_JSON, meta)
-    loss_fn = indoor_loss if kind == "indoor" else outdoor_loss
+    loss_fn = indoor_loss if kind == "indoor" else (lambda m, b, d: outdoor_loss(m, b, d, cfg.loss))
     val_loader = DataLoader(val_ds, batch_size=cfg.batch_size, shuffle=False)
     steps = len(train_ds) // cfg.batch_size + (len(train_ds) % cfg.batch_size > 0)
     if cfg.max_steps_per_epoch:
@@ -306,9 +340,12 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
         tot, n = 0.0, 0
         bar = tqdm(total=steps, desc=f"{cfg.model} epoch {epoch}/{cfg.epochs}", unit="step",
                    disable=not progress, leave=False)
+        turns = torch.randint(0, 4, (steps,), generator=torch.Generator().manual_seed(cfg.seed * 7 + epoch))
         for i, batch in enumerate(loader):
             if i >= steps:
                 break
+            if cfg.augment == "rot90" and kind != "indoor":
+                batch = rotate_batch(batch, int(turns[i]))
             with autocast(cfg, device):
                 loss = loss_fn(model, batch, device)
             if not torch.isfinite(loss):
