@@ -151,7 +151,8 @@ def test_senseray3d_trains_on_voxels_and_is_scored_per_split_and_height(indoor_s
     res = evaluate(tmp_path / "run", indoor_small, progress=False)["data"][indoor_small.name]
     assert set(res["groups"]) == {"val", "test"}
     for split, methods in res["groups"].items():
-        assert set(methods) == {"senseray3d", "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)"}
+        assert set(methods) == {"senseray3d", "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)",
+                                "TR 38.901 InH-office"}
         assert all(len(v) == 3 for v in res["per_height_mae_db"][split].values())
         for v in methods.values():
             assert len(v["per_example_mae_db"]) == v["examples"] == len(res["example_scenes"][split])
@@ -169,6 +170,25 @@ def test_multi_wall_is_free_space_plus_nonnegative_wall_losses(indoor_small):
     mw = multi_wall_db(it.x[0], it.x[2] * 20.0, it.origin_m, ds.voxel_size_m, it.tx_m, rx, ds.frequency_hz)
     extra = mw - it.fspl_db.reshape(-1)
     assert extra.min() > -1e-3 and extra.max() > 3.0  # some receivers are behind a wall
+
+
+def test_inh_office_takes_los_from_the_voxels(indoor_small):
+    """LoS (no wall on the line) receivers get the InH LoS formula, the others NLoS; the
+    walls are those of the multi-wall model (one marching)."""
+    from synthrm.models.baselines import inh_office_db, multi_wall_db, wall_crossings
+
+    ds = IndoorExamples(indoor_small, ("train", "val", "test"))
+    it = ds.items[0]
+    rx = ds.receivers_m(0).reshape(-1, 3)
+    walls, walls_db = wall_crossings(it.x[0], it.origin_m, ds.voxel_size_m, it.tx_m, rx, it.x[2] * 20.0)
+    mw = multi_wall_db(it.x[0], it.x[2] * 20.0, it.origin_m, ds.voxel_size_m, it.tx_m, rx, ds.frequency_hz)
+    assert np.allclose(mw, it.fspl_db.reshape(-1) + walls_db, atol=1e-4)  # evaluate_indoor's multi-wall row
+    los = walls == 0
+    assert 0 < los.sum() < len(los)  # some receivers see the Tx, some do not
+    assert (walls_db[los] == 0).all()
+    inh = inh_office_db(it.distance_m.reshape(-1), ds.frequency_hz, los)
+    assert np.allclose(inh[los], inh_office_db(it.distance_m.reshape(-1)[los], ds.frequency_hz, True))
+    assert (inh[~los] >= inh_office_db(it.distance_m.reshape(-1)[~los], ds.frequency_hz, True)).all()
 
 
 def test_residual_is_sampled_between_voxel_centres(indoor_small):

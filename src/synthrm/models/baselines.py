@@ -5,7 +5,12 @@ beyond a two-parameter fit).
 * log-distance: ``PL(d) = PL0 + 10 n log10(d / 1 m)``, least squares on the training set;
 * multi-wall (COST 231 / ITU-R P.1238 style, indoor): FSPL plus the transmission loss of
   every wall the straight Tx-Rx line crosses, walls and their losses read from the
-  voxel channels (``occupancy``, ``transmission_db``).
+  voxel channels (``occupancy``, ``transmission_db``);
+* 3GPP TR 38.901 (V17) Table 7.4.1-1 median path loss (no shadow fading): UMi-Street Canyon
+  outdoors, InH-Office indoors, LoS or NLoS per receiver as the caller's geometry decides.
+
+Conventions: distances [m], heights [m] above ground, frequencies [Hz] (the standard's
+``fc`` in GHz is derived inside), path loss [dB] positive, path gain [dB] = -path loss.
 """
 from __future__ import annotations
 
@@ -39,24 +44,30 @@ class LogDistance:
         return self.pl0_db + 10 * self.n * np.log10(np.maximum(np.asarray(distance_m, np.float64), 0.01))
 
 
-def multi_wall_db(occupancy: np.ndarray, transmission_db: np.ndarray, origin_m: np.ndarray,
-                  voxel_size_m: float, tx_m: np.ndarray, rx_m: np.ndarray, frequency_hz: float = 3.5e9,
-                  step_fraction: float = 0.25, chunk: int = 2048) -> np.ndarray:
-    """Multi-wall path loss [dB] (M,) from ``tx_m`` (3,) to receivers ``rx_m`` (M, 3).
+def wall_crossings(occupancy: np.ndarray, origin_m: np.ndarray, voxel_size_m: float, tx_m: np.ndarray,
+                   rx_m: np.ndarray, transmission_db: np.ndarray | None = None, step_fraction: float = 0.25,
+                   chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Walls on the straight lines from ``tx_m`` (3,) to receivers ``rx_m`` (M, 3) [m]
+    through the voxel grid ``occupancy`` (X, Y, Z) (> 0: occupied; voxel (0, 0, 0) has its
+    corner at ``origin_m`` (3,), edge ``voxel_size_m``).
 
-    The straight line is marched in steps of ``step_fraction`` voxels; every run of
-    consecutive occupied voxels is one wall, costing the largest ``-transmission_db`` of
-    its voxels. Receivers and Tx in walls are not special-cased. Receivers are processed
-    ``chunk`` at a time (memory ~ chunk x steps).
+    The line is marched in steps of ``step_fraction`` voxels (end points included);
+    every run of consecutive occupied samples is one wall. Returns ``n_walls`` (M,) int64
+    and ``wall_loss_db`` (M,) float64: per wall the largest ``-transmission_db`` (X, Y, Z)
+    of its voxels, summed (zeros where ``transmission_db`` is None). ``n_walls == 0`` is
+    the receiver's line of sight. Samples outside the grid are free; receivers and Tx
+    inside walls are not special-cased. ``chunk`` receivers at a time (memory ~ chunk x
+    steps).
     """
     occ = np.asarray(occupancy) > 0
-    tdb = np.asarray(transmission_db, np.float64)
+    tdb = None if transmission_db is None else np.asarray(transmission_db, np.float64)
     tx = np.asarray(tx_m, np.float64).reshape(3)
     rx = np.asarray(rx_m, np.float64).reshape(-1, 3)
     d = np.linalg.norm(rx - tx, axis=1)
     steps = max(2, int(np.ceil(d.max(initial=0.0) / (voxel_size_m * step_fraction))) + 1)
     t = np.linspace(0, 1, steps)
     shape = np.asarray(occ.shape)
+    n_walls = np.zeros(len(rx), np.int64)
     total = np.zeros(len(rx))
     for a in range(0, len(rx), chunk):
         r = rx[a:a + chunk]
@@ -65,12 +76,138 @@ def multi_wall_db(occupancy: np.ndarray, transmission_db: np.ndarray, origin_m: 
         inside = np.all((idx >= 0) & (idx < shape), axis=-1)
         idx = np.clip(idx, 0, shape - 1)
         o = occ[idx[..., 0], idx[..., 1], idx[..., 2]] & inside
-        loss = np.where(o, -tdb[idx[..., 0], idx[..., 1], idx[..., 2]], 0.0)
-        # one wall per run of occupied samples: its largest loss
+        # one wall per run of occupied samples
         start = o & ~np.concatenate([np.zeros((len(o), 1), bool), o[:, :-1]], axis=1)
+        n_walls[a:a + chunk] = start.sum(1)
+        if tdb is None:
+            continue
+        loss = np.where(o, -tdb[idx[..., 0], idx[..., 1], idx[..., 2]], 0.0)
         run = np.cumsum(start, axis=1) * o
         acc = np.zeros((len(o), int(run.max(initial=0)) + 1))
         rows = np.broadcast_to(np.arange(len(o))[:, None], run.shape)
-        np.maximum.at(acc, (rows[o], run[o]), loss[o])
+        np.maximum.at(acc, (rows[o], run[o]), loss[o])  # a wall costs its largest loss
         total[a:a + chunk] = acc[:, 1:].sum(1)
-    return fspl_db(np.maximum(d, 0.01), frequency_hz) + total
+    return n_walls, total
+
+
+def multi_wall_db(occupancy: np.ndarray, transmission_db: np.ndarray, origin_m: np.ndarray,
+                  voxel_size_m: float, tx_m: np.ndarray, rx_m: np.ndarray, frequency_hz: float = 3.5e9,
+                  step_fraction: float = 0.25, chunk: int = 2048) -> np.ndarray:
+    """Multi-wall path loss [dB] (M,) from ``tx_m`` (3,) to receivers ``rx_m`` (M, 3).
+
+    Free-space loss plus the walls of :func:`wall_crossings` (straight line marched in
+    steps of ``step_fraction`` voxels; every run of consecutive occupied voxels is one
+    wall, costing the largest ``-transmission_db`` of its voxels).
+    """
+    tx = np.asarray(tx_m, np.float64).reshape(3)
+    rx = np.asarray(rx_m, np.float64).reshape(-1, 3)
+    _, walls_db = wall_crossings(occupancy, origin_m, voxel_size_m, tx, rx, transmission_db, step_fraction, chunk)
+    return fspl_db(np.maximum(np.linalg.norm(rx - tx, axis=1), 0.01), frequency_hz) + walls_db
+
+
+#: Speed of light the standard uses in the UMi breakpoint distance (TR 38.901 Table 7.4.1-1, note 1) [m/s].
+TR38901_C_M_PER_S = 3.0e8
+#: Effective environment height of UMi [m] (h'_BS = h_BS - h_E, h'_UT = h_UT - h_E).
+UMI_H_E_M = 1.0
+#: Validity ranges the models are clipped to (see the functions' docstrings).
+UMI_MIN_D2D_M, UMI_H_UT_RANGE_M, INH_MIN_D3D_M = 10.0, (1.5, 22.5), 1.0
+
+
+def _fc_ghz(frequency_hz) -> np.ndarray:
+    """Carrier [GHz] from [Hz]; ValueError outside the 0.5 - 100 GHz of TR 38.901's Table 7.4.1-1."""
+    f = np.asarray(frequency_hz, np.float64)
+    if not np.all((f >= 0.5e9) & (f <= 100e9)):
+        raise ValueError(f"TR 38.901 path loss holds for 0.5 - 100 GHz, got {np.unique(f)[:4] / 1e9} GHz")
+    return f / 1e9
+
+
+def umi_street_canyon_db(d3d_m, d2d_m, h_bs_m, h_ut_m, frequency_hz, los) -> np.ndarray:
+    """3GPP TR 38.901 V17 Table 7.4.1-1 UMi-Street Canyon median path loss [dB] (no shadow fading).
+
+    All arguments broadcast together (any shape): ``d3d_m`` / ``d2d_m`` the 3D / horizontal
+    BS-UT distance [m], ``h_bs_m`` / ``h_ut_m`` the BS / UT heights above ground [m],
+    ``frequency_hz`` the carrier [Hz], ``los`` bool (True: LoS formula).
+
+    * LoS: ``PL1 = 32.4 + 21 log10(d3D) + 20 log10(fc)`` for ``d2D <= d'_BP``, else
+      ``PL2 = 32.4 + 40 log10(d3D) + 20 log10(fc) - 9.5 log10(d'_BP^2 + (h_BS - h_UT)^2)``,
+      breakpoint ``d'_BP = 4 h'_BS h'_UT fc / c`` (fc [Hz], c = 3e8 m/s) with
+      ``h' = h - 1 m``; ``fc`` in the formulas in GHz.
+    * NLoS: ``max(PL_LoS, 35.3 log10(d3D) + 22.4 + 21.3 log10(fc) - 0.3 (h_UT - 1.5))``
+      (the standard's optional ``32.4 + 20 log10(fc) + 31.9 log10(d3D)`` is not offered).
+
+    Outside the validity range (10 m <= d2D <= 5 km, 1.5 m <= h_UT <= 22.5 m) the model is
+    evaluated at the nearest valid geometry: ``d2D`` raised to 10 m and ``h_UT`` clipped to
+    [1.5, 22.5] m (ground pixels, roofs and upper facades), ``d3D`` then recomputed as
+    ``sqrt(d2D^2 + (h_BS - h_UT)^2)`` from the clipped values (``d3D`` is used as given
+    where nothing was clipped); beyond 5 km the formulas are extrapolated. ``h_BS`` is used
+    as given (the standard's nominal 10 m is not imposed) and must exceed h_E = 1 m;
+    ``fc`` must lie in 0.5 - 100 GHz (ValueError otherwise). NaN inputs give NaN.
+    """
+    d3 = np.asarray(d3d_m, np.float64)
+    d2 = np.asarray(d2d_m, np.float64)
+    hbs = np.asarray(h_bs_m, np.float64)
+    hut = np.asarray(h_ut_m, np.float64)
+    fc = _fc_ghz(frequency_hz)
+    if np.any(hbs <= UMI_H_E_M):
+        raise ValueError(f"UMi needs h_BS > {UMI_H_E_M} m (breakpoint uses h_BS - 1 m), got min {np.nanmin(hbs)} m")
+    d2c = np.maximum(d2, UMI_MIN_D2D_M)
+    hutc = np.clip(hut, *UMI_H_UT_RANGE_M)
+    moved = (d2c != d2) | (hutc != hut)
+    d3c = np.where(moved, np.hypot(d2c, hbs - hutc), d3)
+    d_bp = 4 * (hbs - UMI_H_E_M) * (hutc - UMI_H_E_M) * fc * 1e9 / TR38901_C_M_PER_S
+    pl1 = 32.4 + 21 * np.log10(d3c) + 20 * np.log10(fc)
+    pl2 = 32.4 + 40 * np.log10(d3c) + 20 * np.log10(fc) - 9.5 * np.log10(d_bp ** 2 + (hbs - hutc) ** 2)
+    pl_los = np.where(d2c <= d_bp, pl1, pl2)
+    pl_nlos = 35.3 * np.log10(d3c) + 22.4 + 21.3 * np.log10(fc) - 0.3 * (hutc - 1.5)
+    return np.where(np.asarray(los, bool), pl_los, np.maximum(pl_los, pl_nlos))
+
+
+def umi_los_probability(d2d_m) -> np.ndarray:
+    """TR 38.901 Table 7.4.2-1 UMi-Street Canyon LoS probability (outdoor UT), any shape:
+    1 for ``d2D <= 18 m``, else ``18 / d2D + exp(-d2D / 36 m) (1 - 18 / d2D)``. For
+    reference only: the baselines take each pixel's LoS state from the scene geometry."""
+    d = np.asarray(d2d_m, np.float64)
+    dd = np.maximum(d, 18.0)
+    return np.where(d <= 18.0, 1.0, 18.0 / dd + np.exp(-dd / 36.0) * (1 - 18.0 / dd))
+
+
+def umi_street_canyon_map_db(points_m, tx_m, ground_z_m, frequency_hz, los) -> np.ndarray:
+    """UMi-Street Canyon path GAIN [dB] (H, W) (= -:func:`umi_street_canyon_db`) of the
+    surface points ``points_m`` (H, W, 3) [m] (z up; NaN where none, e.g. sky) from the BS
+    at ``tx_m`` (3,): ``d3D`` / ``d2D`` the 3D / horizontal distances, ``h_BS = tx z -
+    ground``, ``h_UT = point z - ground`` with ``ground_z_m`` a scalar or (H, W) [m];
+    ``los`` (H, W) bool each pixel's LoS state. NaN where the point is not finite. The
+    validity clipping of :func:`umi_street_canyon_db` applies."""
+    p = np.asarray(points_m, np.float64)
+    tx = np.asarray(tx_m, np.float64).reshape(3)
+    g = np.asarray(ground_z_m, np.float64)
+    ok = np.isfinite(p).all(-1)
+    v = p - tx
+    pl = umi_street_canyon_db(np.linalg.norm(v, axis=-1), np.hypot(v[..., 0], v[..., 1]), tx[2] - g,
+                              p[..., 2] - g, frequency_hz, los)
+    return np.where(ok, -pl, np.nan)
+
+
+def inh_office_db(d3d_m, frequency_hz, los, optional_nlos: bool = False) -> np.ndarray:
+    """3GPP TR 38.901 V17 Table 7.4.1-1 InH-Office median path loss [dB] (no shadow fading).
+
+    ``d3d_m`` the 3D Tx-Rx distance [m], ``frequency_hz`` [Hz], ``los`` bool, broadcast
+    together (any shape); ``fc`` below in GHz.
+
+    * LoS: ``32.4 + 17.3 log10(d3D) + 20 log10(fc)``;
+    * NLoS: ``max(PL_LoS, 38.3 log10(d3D) + 17.30 + 24.9 log10(fc))``, or with
+      ``optional_nlos`` the standard's optional ``32.4 + 20 log10(fc) + 31.9 log10(d3D)``
+      (never below LoS for d3D >= 1 m).
+
+    Validity 1 m <= d3D <= 150 m: ``d3D`` is raised to 1 m below it (receivers next to the
+    Tx) and the formulas are extrapolated above 150 m; ``fc`` must lie in 0.5 - 100 GHz
+    (ValueError otherwise). NaN distances give NaN.
+    """
+    d = np.maximum(np.asarray(d3d_m, np.float64), INH_MIN_D3D_M)
+    fc = _fc_ghz(frequency_hz)
+    pl_los = 32.4 + 17.3 * np.log10(d) + 20 * np.log10(fc)
+    if optional_nlos:
+        nlos = 32.4 + 20 * np.log10(fc) + 31.9 * np.log10(d)
+    else:
+        nlos = 38.3 * np.log10(d) + 17.30 + 24.9 * np.log10(fc)
+    return np.where(np.asarray(los, bool), pl_los, np.maximum(pl_los, nlos))

@@ -6,7 +6,8 @@ entries: outdoor, labelled pixels grouped by district (the SynthRM paper's Table
 indoor, simulated receiver cells in free space grouped by split (SenseRay-3D's Table III),
 plus MAE per receiver height (their Figure 10). Baselines: free-space loss (Friis), the
 log-distance fit of the run's training data, and for indoor the multi-wall model on the
-voxel materials.
+voxel materials and 3GPP TR 38.901 InH-office with each receiver's LoS state from the voxels
+(LoS: no occupied voxel on the straight Tx-Rx line).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from torch.utils.data import DataLoader
 from synthrm.errors import DatasetError
 from synthrm.files import atomic_write_json
 from synthrm.metrics import radio_metrics
-from synthrm.models.baselines import LogDistance, multi_wall_db, umi_street_canyon_map_db
+from synthrm.models.baselines import LogDistance, inh_office_db, umi_street_canyon_map_db, wall_crossings
 from synthrm.models.config import label_sources_tag, parse_label_sources
 from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.dataset.hdf5 import dataset_kind
@@ -190,8 +191,12 @@ def evaluate_indoor(model, meta: dict, data, splits: list[str] | None = None, pr
                 base["free-space (Friis)"].append(it.fspl_db)
                 base["log-distance"].append(ld(it.distance_m))
                 rx = ds.receivers_m(i).reshape(-1, 3)
-                mw = multi_wall_db(it.x[0], it.x[2] * 20.0, it.origin_m, ds.voxel_size_m, it.tx_m, rx, ds.frequency_hz)
-                base["multi-wall (P.1238 style)"].append(mw.reshape(it.path_loss_db.shape))
+                # one marching for both: multi-wall = FSPL + walls (as multi_wall_db), InH LoS = no wall
+                walls, walls_db = wall_crossings(it.x[0], it.origin_m, ds.voxel_size_m, it.tx_m, rx, it.x[2] * 20.0)
+                shape = it.path_loss_db.shape
+                base["multi-wall (P.1238 style)"].append(it.fspl_db.astype(np.float64) + walls_db.reshape(shape))
+                base["TR 38.901 InH-office"].append(inh_office_db(it.distance_m, ds.frequency_hz,
+                                                                  walls.reshape(shape) == 0))
         methods = {meta["model"]: preds, **base}
         out.setdefault("example_scenes", {})[split] = [it.scene_id for it in ds.items]
         res, per_h = {}, {}
