@@ -155,10 +155,17 @@ def test_umi_street_canyon_map_is_gain_from_back_projected_points():
     assert g[0, 0] == pytest.approx(-79.090, abs=1e-3)
     assert g[0, 1] == pytest.approx(-115.229, abs=1e-3)
     assert g[1, 0] == pytest.approx(-115.277, abs=1e-3)
-    # a roof point above the clip height and a ground point: the model at 22.5 m / 1.5 m
+    # a roof point above the Tx: by reciprocity the roof is the BS (30 m) and the Tx the UT (10 m)
     roof = umi_street_canyon_map_db(np.array([[[100.0, 0.0, ground + 30.0]]]), tx, np.full((1, 1), ground),
                                     3.5e9, np.zeros((1, 1), bool))
-    assert roof[0, 0] == pytest.approx(-_umi_reference(100.0, 10.0, 22.5, 3.5)[1])
+    assert roof[0, 0] == pytest.approx(-_umi_reference(100.0, 30.0, 10.0, 3.5)[1])
+    # a street-level Tx (1.6 m) and a ground point: the BS end is raised to the nominal 10 m
+    low = np.array([0.0, 0.0, ground + 1.6])
+    street = umi_street_canyon_map_db(np.array([[[50.0, 0.0, ground]]]), low, ground, 3.5e9, np.ones((1, 1), bool))
+    assert street[0, 0] == pytest.approx(-_umi_reference(50.0, 10.0, 1.5, 3.5)[0])
+    literal = umi_street_canyon_map_db(np.array([[[50.0, 0.0, ground + 1.5]]]), low, ground, 3.5e9,
+                                       np.ones((1, 1), bool), min_h_bs_m=0)
+    assert literal[0, 0] == pytest.approx(-_umi_reference(50.0, 1.6, 1.5, 3.5)[0])
 
 
 @pytest.mark.parametrize("d3d, los_db, nlos_db, nlos_optional_db", [

@@ -171,20 +171,34 @@ def umi_los_probability(d2d_m) -> np.ndarray:
     return np.where(d <= 18.0, 1.0, 18.0 / dd + np.exp(-dd / 36.0) * (1 - 18.0 / dd))
 
 
-def umi_street_canyon_map_db(points_m, tx_m, ground_z_m, frequency_hz, los) -> np.ndarray:
+#: TR 38.901 UMi's nominal BS height [m] (Table 7.4.1-1 note: h_BS = 10 m).
+UMI_NOMINAL_H_BS_M = 10.0
+
+
+def umi_street_canyon_map_db(points_m, tx_m, ground_z_m, frequency_hz, los,
+                             min_h_bs_m: float = UMI_NOMINAL_H_BS_M) -> np.ndarray:
     """UMi-Street Canyon path GAIN [dB] (H, W) (= -:func:`umi_street_canyon_db`) of the
-    surface points ``points_m`` (H, W, 3) [m] (z up; NaN where none, e.g. sky) from the BS
-    at ``tx_m`` (3,): ``d3D`` / ``d2D`` the 3D / horizontal distances, ``h_BS = tx z -
-    ground``, ``h_UT = point z - ground`` with ``ground_z_m`` a scalar or (H, W) [m];
-    ``los`` (H, W) bool each pixel's LoS state. NaN where the point is not finite. The
-    validity clipping of :func:`umi_street_canyon_db` applies."""
+    surface points ``points_m`` (H, W, 3) [m] (z up; NaN where none, e.g. sky) from the Tx
+    at ``tx_m`` (3,); ``ground_z_m`` a scalar or (H, W) [m]; ``los`` (H, W) bool each pixel's
+    LoS state. NaN where the point is not finite.
+
+    Heights: the model is one of a BS above a UT; a link's loss is the same both ways, so the
+    higher end (Tx or surface point) is the BS and the lower the UT, and the BS is raised to
+    ``min_h_bs_m`` (the standard's nominal 10 m; 0 keeps the geometry as it is). synthrm's
+    transmitters stand at street level (1.6 m) and its receivers are surfaces at any height:
+    taken literally (BS at 1.6 m) the breakpoint falls at ~14 m and the LoS formula adds
+    10-35 dB to what the ray tracer finds in line of sight (``docs/learning.md``: the policies
+    measured). The validity clipping of :func:`umi_street_canyon_db` applies to the UT."""
     p = np.asarray(points_m, np.float64)
     tx = np.asarray(tx_m, np.float64).reshape(3)
     g = np.asarray(ground_z_m, np.float64)
     ok = np.isfinite(p).all(-1)
     v = p - tx
-    pl = umi_street_canyon_db(np.linalg.norm(v, axis=-1), np.hypot(v[..., 0], v[..., 1]), tx[2] - g,
-                              p[..., 2] - g, frequency_hz, los)
+    h_tx, h_p = tx[2] - g, p[..., 2] - g
+    h_bs = np.maximum(np.maximum(h_tx, h_p), max(float(min_h_bs_m), UMI_H_E_M + 1e-3))
+    h_ut = np.minimum(h_tx, h_p)
+    pl = umi_street_canyon_db(np.linalg.norm(v, axis=-1), np.hypot(v[..., 0], v[..., 1]), h_bs, h_ut,
+                              frequency_hz, los)
     return np.where(ok, -pl, np.nan)
 
 
