@@ -108,3 +108,24 @@ def test_geometry_model_trains_with_rotation_and_a_share_of_the_data(tiny_datase
         # the pooled MAE is the pixel-weighted mean of the parts
         tot = sum(v["mae_db"] * v["pixels"] for v in by.values()) / sum(v["pixels"] for v in by.values())
         assert tot == pytest.approx(m["mae_db"], rel=1e-4)
+
+
+def test_geometric_los_cache_returns_what_it_computes(tiny_dataset, tmp_path, monkeypatch):
+    from synthrm.models import data as mdata
+
+    root, _ = tiny_dataset
+    monkeypatch.setenv("SYNTHRM_CACHE", "")
+    fresh = OutdoorExamples(root, inputs="rgb", with_los=True)
+    assert mdata.los_cache_dir() is None
+    monkeypatch.setenv("SYNTHRM_CACHE", str(tmp_path))
+    first = OutdoorExamples(root, inputs="rgb", with_los=True)
+    assert len(list((tmp_path / "los").glob("*.npy"))) == len(first.items)
+    again = OutdoorExamples(root, inputs="rgb", with_los=True)  # from the cache
+    for a, b, c in zip(fresh.items, first.items, again.items):
+        np.testing.assert_array_equal(a.los, b.los)
+        np.testing.assert_array_equal(a.los, c.los)
+    # another Tx position is another key, never the cached mask of the old one
+    it = fresh.items[0]
+    hmap = mdata._scene_height_map(root, it.scene_id, {})
+    moved = mdata.geometric_los(it.points_m, it.tx_m + np.array([0.0, 0.0, 200.0]), hmap)
+    assert moved.sum() > it.los.sum()  # from 200 m up, more of the scene is in sight

@@ -167,13 +167,7 @@ class OutdoorExamples(Dataset):
             for t in range(len(txv)):
                 tx_m = s["tx_position"][t].astype(np.float64)
                 dist = np.linalg.norm(pts - tx_m, axis=-1).astype(np.float32)
-                los = None
-                if hmap is not None:
-                    from synthrm.analysis.geometry import line_of_sight
-
-                    fin = np.isfinite(dist)
-                    los = np.zeros(dist.shape, bool)
-                    los[fin] = line_of_sight(pts[fin], tx_m, hmap, step_m=1.0)
+                los = geometric_los(pts, tx_m, hmap) if hmap is not None else None
                 im = _image_channels(groups, s, pts, tx_m, dist, los, freq)
                 self.items.append(OutdoorItem(im, txv[t], s["path_gain_db"][t].astype(np.float32), dist, freq, sid, t,
                                               str(s["attrs"].get("district", "")), scene_id,
@@ -214,6 +208,57 @@ class OutdoorExamples(Dataset):
         return {"image": image, "tx": torch.from_numpy(it.tx), "target": target[None], "base": base,
                 "valid": valid[None], "weight": weight[None].float(), "path_gain_db": pg,
                 "distance_m": torch.from_numpy(it.distance_m), "source": src, "std_db": std, "index": i}
+
+
+#: Step of the geometric line-of-sight march [m] (the height map's cells are 1 m).
+LOS_STEP_M = 1.0
+
+
+def los_cache_dir() -> Path | None:
+    """Where geometric line-of-sight masks are cached: ``$SYNTHRM_CACHE/los`` (default
+    ``~/.cache/synthrm/los``); None when ``SYNTHRM_CACHE`` is empty (no cache)."""
+    import os
+
+    root = os.environ.get("SYNTHRM_CACHE", str(Path.home() / ".cache" / "synthrm"))
+    return Path(root) / "los" if root else None
+
+
+def geometric_los(points_m: np.ndarray, tx_m: np.ndarray, hmap) -> np.ndarray:
+    """(H, W) bool: whether the straight segment from ``tx_m`` (3,) [m] to each surface
+    point ``points_m`` (H, W, 3) [m] clears every building of the height map ``hmap``
+    (:func:`synthrm.analysis.geometry.line_of_sight`; False on sky). About 0.2 s per
+    128x96 map on this CPU, so the masks are cached by content (the points, the Tx, the
+    height map and the step), in :func:`los_cache_dir`: a changed scene or camera is a new
+    key, never a stale mask."""
+    import hashlib
+
+    from synthrm.analysis.geometry import line_of_sight
+
+    pts = np.ascontiguousarray(points_m, np.float64)
+    tx = np.ascontiguousarray(tx_m, np.float64).reshape(3)
+    h, origin, cell = hmap
+    key = hashlib.sha1(b"".join([pts.tobytes(), tx.tobytes(), np.ascontiguousarray(h).tobytes(),
+                                 np.asarray([*origin, cell, LOS_STEP_M, *pts.shape], np.float64).tobytes()])).hexdigest()
+    folder = los_cache_dir()
+    path = folder / f"{key}.npy" if folder is not None else None
+    if path is not None and path.is_file():
+        try:
+            return np.unpackbits(np.load(path))[:pts.shape[0] * pts.shape[1]].reshape(pts.shape[:2]).astype(bool)
+        except (OSError, ValueError):
+            pass  # a damaged entry: recompute it
+    fin = np.isfinite(pts).all(-1)
+    los = np.zeros(pts.shape[:2], bool)
+    los[fin] = line_of_sight(pts[fin], tx, hmap, step_m=LOS_STEP_M)
+    if path is not None:
+        try:
+            from synthrm.files import atomic_file
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_file(path) as tmp, open(tmp, "wb") as f:
+                np.save(f, np.packbits(los))
+        except OSError:
+            pass  # a read-only cache is no cache
+    return los
 
 
 def _scene_height_map(root: Path, scene_id: str, cache: dict):
