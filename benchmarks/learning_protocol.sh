@@ -10,7 +10,7 @@
 # skipped. Every step's wall-clock goes to OUT_DIR/times.tsv; the tables (95 % intervals
 # over test frames / apartments) to OUT_DIR/tables.md, the curves to OUT_DIR/curves.png.
 # Knobs (environment): FRAMES (training frames, 96), TEST_FRAMES (24 per district),
-# SCENES (apartments, 32), EPOCHS (outdoor, 30), WIDTH (16).
+# SCENES (apartments, 32), EPOCHS (outdoor, 15), WIDTH (16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=${SYNTHRM:-.venv/bin/synthrm}
@@ -19,7 +19,7 @@ D=${1:-bench_data}
 FRAMES=${FRAMES:-96}
 TEST_FRAMES=${TEST_FRAMES:-24}
 SCENES=${SCENES:-32}
-EPOCHS=${EPOCHS:-30}
+EPOCHS=${EPOCHS:-15}
 WIDTH=${WIDTH:-16}
 mkdir -p "$D/runs"
 step() {  # step NAME COMMAND...: run once, log its wall-clock
@@ -40,23 +40,25 @@ r() { [ -f "$D/runs/$1/last.pt" ] && echo --resume || true; }
 run_model() {  # run_model NAME MODEL [train flags...]
   local name=$1 model=$2; shift 2
   step "train $name" $S train --model "$model" --data "$D/mix_train" --out "$D/runs/$name" --width "$WIDTH" \
-    --epochs "$EPOCHS" --restart-epochs "$EPOCHS" --patience 6 --quiet "$@" $(r "$name")
+    --epochs "$EPOCHS" --restart-epochs "$EPOCHS" --patience 5 --quiet "$@" $(r "$name")
   step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/mix_train" "$D/mix_test" "$D/margin_test" \
     "$D/downtown_test" --quiet
 }
 # what the camera knows: geometry inputs (RGB, depth, normals, free-space residual, geometric LoS,
-# incidence), with the labels' std as loss weights; its learning curve over 1/4, 1/2, all of the data
-run_model geometry radiounet-s --inputs geometry --label-weighting std
-run_model geometry-q1 radiounet-s --inputs geometry --label-weighting std --train-fraction 0.25
-run_model geometry-q2 radiounet-s --inputs geometry --label-weighting std --train-fraction 0.5
-# one change at a time from the winner: no std weights, the seed's rotation augmentation, no LoS
-run_model geometry-unweighted radiounet-s --inputs geometry
-run_model geometry-rot90 radiounet-s --inputs geometry --label-weighting std --augment rot90
-run_model fspl radiounet-s --inputs rgbd-fspl --label-weighting std
-# the seeds' three models (RGB + Tx vector), as the paper trains them
+# incidence) with an L1 loss (the score is an MAE); then the seeds' three models (RGB + Tx vector,
+# MSE, as the paper trains them); the learning curve over 1/4 and 1/2 of the training scenes;
+# then one change at a time from the first: the labels' std as loss weights, the seed's
+# rotation augmentation, MSE instead of L1, no normals / LoS / incidence (rgbd-fspl)
+run_model geometry radiounet-s --inputs geometry --loss l1
 run_model radiounet-s radiounet-s
 run_model pmnet-s pmnet-s
 run_model unetdcn-s unetdcn-s
+run_model geometry-q1 radiounet-s --inputs geometry --loss l1 --train-fraction 0.25
+run_model geometry-q2 radiounet-s --inputs geometry --loss l1 --train-fraction 0.5
+run_model geometry-std radiounet-s --inputs geometry --loss l1 --label-weighting std
+run_model geometry-rot90 radiounet-s --inputs geometry --loss l1 --augment rot90
+run_model geometry-mse radiounet-s --inputs geometry
+run_model fspl radiounet-s --inputs rgbd-fspl --loss l1
 step "train senseray3d" $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 \
   --epochs 12 --restart-epochs 12 --patience 4 --quiet $(r senseray3d)
 step "evaluate senseray3d" $S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet

@@ -546,7 +546,7 @@ class Repro:
         seed_rms = float(np.sqrt(mse / SEED_TABLE2["radiounet-s"]["mix"][0]))
         out = {"seed_truth_rms_mix": seed_rms}
         for d in PAPER_DISTRICTS:
-            ds = OutdoorExamples(self.base[d], inputs=meta["inputs"])
+            ds = OutdoorExamples(self.base[d], inputs=meta["inputs"], range_db=(lo, hi))
             pred, _ = outdoor_predictions(model, ds, (lo, hi))
             truth = np.stack([it.path_gain_db for it in ds.items]).astype(np.float64)
             src = np.stack([it.source for it in ds.items])

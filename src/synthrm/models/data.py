@@ -22,11 +22,15 @@ from synthrm.camera.pinhole import PinholeCamera
 from synthrm.dataset.hdf5 import dataset_kind, index_kind, list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
 from synthrm.models.config import INPUT_GROUPS, INPUT_SETS, OUTDOOR_INPUTS, base_channel, input_channels, input_groups  # noqa: F401
-from synthrm.metrics import DEFAULT_RANGE_DB, normalise
+from synthrm.metrics import normalise
 from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.radio.antenna import pattern_grid
 from synthrm.radio.physics import fspl_db
 
+#: Path-gain range the outdoor models' target (and free-space channel) is normalised over
+#: [dB]: wider than the metrics' -160..-40 dB, so that deep shadows (labels v3 reach -210 dB,
+#: 3 % of them below -160 dB) are learned, not clipped. Kept in each run's ``run.json``.
+TARGET_RANGE_DB = (-220.0, -40.0)
 #: Scale of the Tx position relative to the camera in the Tx vector [m].
 TX_POSITION_SCALE_M = 100.0
 #: The antenna-pattern features enter the Tx vector as (gain_dbi - lo) / span.
@@ -92,7 +96,7 @@ class OutdoorExamples(Dataset):
     (:func:`synthrm.analysis.geometry.line_of_sight`, 1 m steps); ``incidence`` the cosine
     between the normal and the direction to the Tx. ``tx``
     (3 + P,) float32 (see :func:`tx_vectors`), ``target`` (1, H, W) float32 normalised path
-    gain (range ``DEFAULT_RANGE_DB``), ``base`` (1, H, W) float32 the map the network's
+    gain (over ``range_db``, default :data:`TARGET_RANGE_DB`), ``base`` (1, H, W) float32 the map the network's
     output is added to (zeros; with an ``fspl`` channel that channel, so the network learns
     a residual over free space, SenseRay-3D's eq. 18 carried outdoors), ``valid`` (1, H, W)
     bool, ``path_gain_db`` (H, W), ``distance_m`` (H, W) [m], ``source`` (H, W) uint8 label
@@ -109,7 +113,8 @@ class OutdoorExamples(Dataset):
     """
 
     def __init__(self, root: str | Path, inputs: str = "rgb", samples: list[str] | None = None,
-                 sources: tuple[int, ...] = LABEL_SOURCES, weighting: str = "none", with_los: bool = False):
+                 sources: tuple[int, ...] = LABEL_SOURCES, weighting: str = "none", with_los: bool = False,
+                 range_db: tuple[float, float] = TARGET_RANGE_DB):
         groups = input_groups(inputs)
         if weighting not in ("none", "std"):
             raise ValueError(f"weighting must be none or std, got {weighting!r}")
@@ -117,6 +122,7 @@ class OutdoorExamples(Dataset):
             raise ValueError(f"sources must be provenance codes among {LABEL_SOURCES[0]}-{LABEL_SOURCES[-1]}, "
                              f"got {sources!r}")
         self.root, self.inputs, self.groups = Path(root), inputs, groups
+        self.range_db = (float(range_db[0]), float(range_db[1]))
         with_los = with_los or "los" in groups
         self.sources, self.weighting = tuple(int(c) for c in sources), weighting
         if dataset_kind(root) != "city":
@@ -168,7 +174,7 @@ class OutdoorExamples(Dataset):
                 tx_m = s["tx_position"][t].astype(np.float64)
                 dist = np.linalg.norm(pts - tx_m, axis=-1).astype(np.float32)
                 los = geometric_los(pts, tx_m, hmap) if hmap is not None else None
-                im = _image_channels(groups, s, pts, tx_m, dist, los, freq)
+                im = _image_channels(groups, s, pts, tx_m, dist, los, freq, self.range_db)
                 self.items.append(OutdoorItem(im, txv[t], s["path_gain_db"][t].astype(np.float32), dist, freq, sid, t,
                                               str(s["attrs"].get("district", "")), scene_id,
                                               s["path_gain_source"][t].astype(np.uint8),
@@ -196,7 +202,7 @@ class OutdoorExamples(Dataset):
         src = torch.from_numpy(it.source)
         std = torch.from_numpy(it.std_db)
         valid = torch.isfinite(pg) & torch.isin(src, torch.tensor(self.sources, dtype=src.dtype))
-        target = torch.where(valid, normalise(pg, DEFAULT_RANGE_DB).float(), torch.zeros(()))
+        target = torch.where(valid, normalise(pg, self.range_db).float(), torch.zeros(()))
         weight = valid.float()
         if self.weighting == "std":
             w = 1.0 / (torch.nan_to_num(std, nan=0.0) ** 2 + WEIGHT_FLOOR_DB ** 2)
@@ -276,7 +282,8 @@ def _scene_height_map(root: Path, scene_id: str, cache: dict):
     return cache[scene_id]
 
 
-def _image_channels(groups, s: dict, pts: np.ndarray, tx_m: np.ndarray, dist: np.ndarray, los, freq: float):
+def _image_channels(groups, s: dict, pts: np.ndarray, tx_m: np.ndarray, dist: np.ndarray, los, freq: float,
+                    range_db: tuple[float, float]):
     """The model's image (C, H, W) float32 for one (sample, Tx): the groups of
     :data:`INPUT_GROUPS` in order, every one 0 on sky."""
     sky = ~np.isfinite(dist)
@@ -290,7 +297,7 @@ def _image_channels(groups, s: dict, pts: np.ndarray, tx_m: np.ndarray, dist: np
         elif g == "normal":
             chans.append(np.nan_to_num(s["normal"], nan=0.0).transpose(2, 0, 1))
         elif g == "fspl":
-            fs = normalise(-fspl_db(np.maximum(np.nan_to_num(dist, nan=1.0), 0.01), freq)).numpy()
+            fs = normalise(-fspl_db(np.maximum(np.nan_to_num(dist, nan=1.0), 0.01), freq), range_db).numpy()
             chans.append(np.where(sky, 0.0, fs)[None])
         elif g == "los":
             chans.append(los.astype(np.float32)[None])

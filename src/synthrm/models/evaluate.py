@@ -79,7 +79,7 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False,
     in ``label_sources`` count, for the model and the baselines alike."""
     ld = LogDistance(meta["log_distance"]["pl0_db"], meta["log_distance"]["n"])
     samples = meta["val_samples"] if _same_data(meta, data) else None
-    ds, geo = _examples_with_los(data, meta["inputs"], samples)
+    ds, geo = _examples_with_los(data, meta["inputs"], samples, tuple(meta["range_db"]))
     if ds.tx_dim != meta["tx_dim"]:
         raise RunError(f"{data}: Tx vectors have {ds.tx_dim} values, the run's model takes {meta['tx_dim']} "
                        f"(another antenna pattern grid); evaluate on data made with the same pattern_step_deg")
@@ -114,13 +114,13 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False,
 UMI = "TR 38.901 UMi (geometric LoS)"
 
 
-def _examples_with_los(data, inputs: str, samples) -> tuple[OutdoorExamples, bool]:
+def _examples_with_los(data, inputs: str, samples, range_db) -> tuple[OutdoorExamples, bool]:
     """The examples with each pixel's geometric line of sight where the dataset has its
     scenes' footprints (synthrm's own datasets), without it otherwise (imported ones)."""
     try:
-        return OutdoorExamples(data, inputs=inputs, samples=samples, with_los=True), True
+        return OutdoorExamples(data, inputs=inputs, samples=samples, with_los=True, range_db=range_db), True
     except DatasetError:
-        return OutdoorExamples(data, inputs=inputs, samples=samples), False
+        return OutdoorExamples(data, inputs=inputs, samples=samples, range_db=range_db), False
 
 
 def _breakdowns(ds: OutdoorExamples) -> dict:
@@ -311,7 +311,8 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
     kind = _check_kind(meta, data, "predict on")
     fig, ax = plt.subplots(1, 4, figsize=(15, 3.6))
     if kind == "city":
-        ds = OutdoorExamples(data, inputs=meta["inputs"], samples=[sample] if sample else None)
+        ds = OutdoorExamples(data, inputs=meta["inputs"], samples=[sample] if sample else None,
+                             range_db=tuple(meta["range_db"]))
         ids = [i for i, it in enumerate(ds.items) if it.tx_index == tx]
         if not ids:
             raise DatasetError(f"{data}: sample {sample or ds.items[0].sample_id} has no transmitter {tx}")

@@ -31,7 +31,6 @@ from synthrm.models.config import TrainConfig
 from synthrm.models.registry import MODELS
 from synthrm.errors import ConfigError, SynthrmError
 from synthrm.files import atomic_file, atomic_write_json, new_output
-from synthrm.metrics import DEFAULT_RANGE_DB
 
 RUN_JSON, LAST, BEST = "run.json", "last.pt", "best.pt"
 
@@ -112,7 +111,7 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
         tr = [i for i in tr if getattr(full.items[i], key) in keep]
     meta = {"kind": "city", "inputs": cfg.inputs, "in_ch": full.in_ch, "tx_dim": full.tx_dim,
             "label_sources": list(cfg.label_source_codes), "label_weighting": cfg.label_weighting,
-            "range_db": list(DEFAULT_RANGE_DB), "split_by": key,
+            "range_db": list(full.range_db), "split_by": key,
             "train_samples": sorted({full.items[i].sample_id for i in tr}),
             "val_samples": sorted({full.items[i].sample_id for i in va})}
     return Subset(full, tr), Subset(full, va), meta
