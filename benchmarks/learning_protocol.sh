@@ -4,8 +4,10 @@
 # downtown cities) with learning curves and the models that use what the camera knows, and
 # SenseRay-3D Table III / Figure 10 (8 unseen test apartments).
 #
-#   bash benchmarks/learning_protocol.sh [OUT_DIR]        (default bench_data)
+#   bash benchmarks/learning_protocol.sh [OUT_DIR] [outdoor|indoor|all]   (default bench_data all)
 #
+# The outdoor and indoor parts share nothing but OUT_DIR: run them at once (two shells or two
+# machines) to halve the wall-clock.
 # Resumable: generate and train pick up where a killed run stopped; a finished step is
 # skipped. Every step's wall-clock goes to OUT_DIR/times.tsv; the tables (95 % intervals
 # over test frames / apartments) to OUT_DIR/tables.md, the curves to OUT_DIR/curves.png.
@@ -16,6 +18,8 @@ cd "$(dirname "$0")/.."
 S=${SYNTHRM:-.venv/bin/synthrm}
 PY=${PYTHON:-.venv/bin/python}
 D=${1:-bench_data}
+PART=${2:-all}
+case "$PART" in outdoor|indoor|all) ;; *) echo "part must be outdoor, indoor or all, got '$PART'" >&2; exit 2;; esac
 FRAMES=${FRAMES:-96}
 TEST_FRAMES=${TEST_FRAMES:-24}
 SCENES=${SCENES:-32}
@@ -30,36 +34,46 @@ step() {  # step NAME COMMAND...: run once, log its wall-clock
   printf '%s\t%s\n' "$name" "$(( $(date +%s) - t0 ))" >> "$D/times.tsv"
 }
 gen() { step "generate $2" $S generate --preset "$1" --frames "$3" --resolution 128x96 --seed "$4" --out "$D/$2" --quiet; }
-gen city-mix mix_train "$FRAMES" 0
-gen city-downtown downtown_test "$TEST_FRAMES" 300
-gen city-mix mix_test "$TEST_FRAMES" 100
-gen city-margin margin_test "$TEST_FRAMES" 200
-step "generate indoor" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed 0 \
-  --out "$D/indoor" --quiet
 r() { [ -f "$D/runs/$1/last.pt" ] && echo --resume || true; }
-run_model() {  # run_model NAME MODEL [train flags...]
+train_only() {  # train_only NAME MODEL [train flags...]
   local name=$1 model=$2; shift 2
   step "train $name" $S train --model "$model" --data "$D/mix_train" --out "$D/runs/$name" --width "$WIDTH" \
     --epochs "$EPOCHS" --restart-epochs "$EPOCHS" --patience 5 --quiet "$@" $(r "$name")
-  step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/mix_train" "$D/mix_test" "$D/margin_test" \
+}
+evaluate() {
+  step "evaluate $1" $S evaluate --run "$D/runs/$1" --data "$D/mix_train" "$D/mix_test" "$D/margin_test" \
     "$D/downtown_test" --quiet
 }
-# what the camera knows: geometry inputs (RGB, depth, normals, free-space residual, geometric LoS,
-# incidence) with an L1 loss (the score is an MAE); then the seeds' three models (RGB + Tx vector,
-# MSE, as the paper trains them); the learning curve over 1/4 and 1/2 of the training scenes;
-# then one change at a time from the first: the labels' std as loss weights, the seed's
-# rotation augmentation, MSE instead of L1, no normals / LoS / incidence (rgbd-fspl)
-run_model geometry radiounet-s --inputs geometry --loss l1
-run_model radiounet-s radiounet-s
-run_model pmnet-s pmnet-s
-run_model unetdcn-s unetdcn-s
-run_model geometry-q1 radiounet-s --inputs geometry --loss l1 --train-fraction 0.25
-run_model geometry-q2 radiounet-s --inputs geometry --loss l1 --train-fraction 0.5
-run_model geometry-std radiounet-s --inputs geometry --loss l1 --label-weighting std
-run_model geometry-rot90 radiounet-s --inputs geometry --loss l1 --augment rot90
-run_model geometry-mse radiounet-s --inputs geometry
-run_model fspl radiounet-s --inputs rgbd-fspl --loss l1
-step "train senseray3d" $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 \
-  --epochs 12 --restart-epochs 12 --patience 4 --quiet $(r senseray3d)
-step "evaluate senseray3d" $S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet
+run_model() { train_only "$@"; evaluate "$1"; }
+if [ "$PART" != indoor ]; then
+  gen city-mix mix_train "$FRAMES" 0
+  # what the camera knows: geometry inputs (RGB, depth, normals, free-space residual, geometric
+  # LoS, incidence) with an L1 loss (the score is an MAE); trained while nothing else needs the
+  # test cities
+  train_only geometry radiounet-s --inputs geometry --loss l1
+  gen city-downtown downtown_test "$TEST_FRAMES" 300
+  gen city-mix mix_test "$TEST_FRAMES" 100
+  gen city-margin margin_test "$TEST_FRAMES" 200
+  evaluate geometry
+  # the seeds' three models (RGB + Tx vector, MSE, as the paper trains them); the learning curve
+  # over 1/4 and 1/2 of the training scenes; then one change at a time from the first: the
+  # labels' std as loss weights, the seed's rotation augmentation, MSE instead of L1, no normals /
+  # LoS / incidence (rgbd-fspl)
+  run_model radiounet-s radiounet-s
+  run_model pmnet-s pmnet-s
+  run_model unetdcn-s unetdcn-s
+  run_model geometry-q1 radiounet-s --inputs geometry --loss l1 --train-fraction 0.25
+  run_model geometry-q2 radiounet-s --inputs geometry --loss l1 --train-fraction 0.5
+  run_model geometry-std radiounet-s --inputs geometry --loss l1 --label-weighting std
+  run_model geometry-rot90 radiounet-s --inputs geometry --loss l1 --augment rot90
+  run_model geometry-mse radiounet-s --inputs geometry
+  run_model fspl radiounet-s --inputs rgbd-fspl --loss l1
+fi
+if [ "$PART" != outdoor ]; then
+  step "generate indoor" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed 0 \
+    --out "$D/indoor" --quiet
+  step "train senseray3d" $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 \
+    --epochs 12 --restart-epochs 12 --patience 4 --quiet $(r senseray3d)
+  step "evaluate senseray3d" $S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet
+fi
 $PY benchmarks/learning_table.py "$D/runs"/* --md "$D/tables.md" --json "$D/tables.json" --curves "$D/curves.png"
