@@ -29,6 +29,14 @@ from synthrm.radio.physics import fspl_db
 #: Image inputs of the outdoor models: the SynthRM paper's RGB; + log depth; + the free-space map
 #: (the network then predicts a residual over it).
 OUTDOOR_INPUTS = ("rgb", "rgbd", "rgbd-fspl")
+#: The image channels of each kind of outdoor input, in order (what ``OutdoorExamples``
+#: stacks; the deployed models record them, ``synthrm.models.deploy``).
+OUTDOOR_CHANNELS = {"rgb": ("red", "green", "blue"),
+                    "rgbd": ("red", "green", "blue", "log_depth"),
+                    "rgbd-fspl": ("red", "green", "blue", "log_depth", "fspl_gain")}
+#: The channel the outdoor network's output is added to where the inputs have it (a
+#: residual over free space); without it the output is added to zeros.
+BASE_CHANNEL = "fspl_gain"
 #: Scale of the Tx position relative to the camera in the Tx vector [m].
 TX_POSITION_SCALE_M = 100.0
 #: The antenna-pattern features enter the Tx vector as (gain_dbi - lo) / span.
@@ -47,6 +55,13 @@ def tx_vectors(tx_position: np.ndarray, antenna_pattern: np.ndarray, cam_to_worl
     rel = (np.asarray(tx_position) - cam_to_world[:3, 3]) @ cam_to_world[:3, :3]  # R^T (p - c)
     pat = (np.asarray(antenna_pattern, np.float64) - PATTERN_FLOOR_DBI) / PATTERN_SPAN_DB
     return np.concatenate([rel / TX_POSITION_SCALE_M, pat], axis=1).astype(np.float32)
+
+
+def base_channel(inputs: str) -> int | None:
+    """Index of the image channel the outdoor network's output is added to (the
+    normalised free-space map of ``rgbd-fspl``); None: the base is zero."""
+    names = OUTDOOR_CHANNELS[inputs]
+    return names.index(BASE_CHANNEL) if BASE_CHANNEL in names else None
 
 
 def _check_finite(name: str, a: np.ndarray, where: str) -> None:
@@ -159,7 +174,7 @@ class OutdoorExamples(Dataset):
 
     @property
     def in_ch(self) -> int:
-        return {"rgb": 3, "rgbd": 4, "rgbd-fspl": 5}[self.inputs]
+        return len(OUTDOOR_CHANNELS[self.inputs])
 
     @property
     def tx_dim(self) -> int:
@@ -181,7 +196,8 @@ class OutdoorExamples(Dataset):
             weight = torch.where(valid, w, torch.zeros(()))
             weight = weight / weight[valid].mean() if valid.any() else weight
         image = torch.from_numpy(it.image)
-        base = image[4:5] if self.inputs == "rgbd-fspl" else torch.zeros((1, *image.shape[1:]))
+        b = base_channel(self.inputs)
+        base = image[b:b + 1] if b is not None else torch.zeros((1, *image.shape[1:]))
         return {"image": image, "tx": torch.from_numpy(it.tx), "target": target[None], "base": base,
                 "valid": valid[None], "weight": weight[None].float(), "path_gain_db": pg,
                 "distance_m": torch.from_numpy(it.distance_m), "source": src, "std_db": std, "index": i}

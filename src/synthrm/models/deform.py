@@ -4,6 +4,11 @@ torchvision has no CPU build on the project's machines, so ``torchvision.ops.def
 is not available; this is the same operator written with ``grid_sample``: every kernel tap
 k samples the input bilinearly at ``p0 + p_k + offset_k`` (zero outside the image), is
 multiplied by its mask (DCNv2) and contracted with the weights.
+
+It also exports to ONNX (``torch.onnx.export``, TorchScript tracing; ``GridSample`` and
+``Einsum``, opset >= 16) with a dynamic batch and image size: the kernel size is read as
+Python integers, the image size stays symbolic, and the shape checks run in eager mode
+only (``synthrm.models.deploy``).
 """
 from __future__ import annotations
 
@@ -12,6 +17,12 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def _span(n):
+    """The pixel-centre span of a side of ``n`` pixels (grid_sample's [-1, 1] with
+    align_corners), at least 1; symbolic when ``n`` is (a traced size)."""
+    return (n - 1).clamp(min=1) if torch.is_tensor(n) else max(n - 1, 1)
 
 
 def deform_conv2d(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
@@ -30,16 +41,19 @@ def deform_conv2d(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, b
         (N, Cout, Ho, Wo).
     """
     n, c, h, w = x.shape
-    cout, cin, kh, kw = weight.shape
-    if cin != c:
-        raise ValueError(f"weight expects {cin} input channels, x has {c}")
+    # the kernel is fixed (Python ints, also under ONNX tracing, where sizes are tensors)
+    cout, cin, kh, kw = (int(s) for s in weight.shape)
     ho = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
     wo = (w + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
     k = kh * kw
-    if offset.shape != (n, 2 * k, ho, wo):
-        raise ValueError(f"offset must be {(n, 2 * k, ho, wo)}, got {tuple(offset.shape)}")
-    if mask is not None and mask.shape != (n, k, ho, wo):
-        raise ValueError(f"mask must be {(n, k, ho, wo)}, got {tuple(mask.shape)}")
+    if not torch.jit.is_tracing():
+        if cin != c:
+            raise ValueError(f"weight expects {cin} input channels, x has {c}")
+        if offset.shape != (n, 2 * k, ho, wo):
+            raise ValueError(f"offset must be {(n, 2 * k, ho, wo)}, got {tuple(offset.shape)}")
+        if mask is not None and mask.shape != (n, k, ho, wo):
+            raise ValueError(f"mask must be {(n, k, ho, wo)}, got {tuple(mask.shape)}")
+    sy, sx = _span(h), _span(w)
     dtype = x.dtype
     oy = torch.arange(ho, device=x.device, dtype=dtype) * stride - padding
     ox = torch.arange(wo, device=x.device, dtype=dtype) * stride - padding
@@ -50,7 +64,7 @@ def deform_conv2d(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, b
         i, j = divmod(t, kw)
         y = base_y + i * dilation + off[:, t, 0]
         xx = base_x + j * dilation + off[:, t, 1]
-        grid = torch.stack([2 * xx / max(w - 1, 1) - 1, 2 * y / max(h - 1, 1) - 1], dim=-1)
+        grid = torch.stack([2 * xx / sx - 1, 2 * y / sy - 1], dim=-1)
         s = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
         if mask is not None:
             s = s * mask[:, t:t + 1]
@@ -80,7 +94,7 @@ class DeformConv2d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         o = self.offset(x)
-        k = self.weight.shape[-1] * self.weight.shape[-2]
+        k = int(self.weight.shape[-1]) * int(self.weight.shape[-2])
         mask = 2 * torch.sigmoid(o[:, 2 * k:]) if self.modulated else None  # 1 at init
         return deform_conv2d(x, o[:, :2 * k], self.weight, self.bias, self.stride, self.padding,
                              self.dilation, mask)
