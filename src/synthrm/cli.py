@@ -647,7 +647,7 @@ def _learning_parsers(sub) -> None:
     pr.set_defaults(func=_predict)
     xm = sub.add_parser("export-model", help="write a run's best model for deployment (ONNX: path gain in dB from "
                                              "image and Tx vector; docs/learning.md)")
-    xm.add_argument("run", help="run folder made by `synthrm train`")
+    xm.add_argument("run", metavar="RUN", help="run folder made by `synthrm train`")
     xm.add_argument("--format", default=MODEL_FORMATS[0], choices=MODEL_FORMATS, metavar="FORMAT",
                     help="one of: %(choices)s (default %(default)s)")
     xm.add_argument("--out", required=True, help="output file (model.onnx)")

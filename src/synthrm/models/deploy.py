@@ -22,9 +22,11 @@ The model's ``metadata_props`` record what a user of the file needs (read back w
 run's ``TrainConfig``) and ``opset``. Every input and output carries a doc string.
 
 Export uses torch's TorchScript exporter (``torch.onnx.export(..., dynamo=False)``; the
-torch.export-based one needs onnxscript, not a dependency) and checks the file with
-``onnx.checker`` and against the PyTorch model on the traced example. ``onnx`` and
-``onnxruntime`` are imported by the functions that need them only.
+torch.export-based one needs onnxscript, not a dependency) on a copy of the model made for
+it (:func:`_exportable`: instance norms written out, deformable convolutions in their
+gather form; same results to float rounding), and checks the file with ``onnx.checker``
+and against the PyTorch model on the traced example. ``onnx`` and ``onnxruntime`` are
+imported by the functions that need them only.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from torch import nn
 from synthrm.errors import SynthrmError
 from synthrm.files import atomic_file
 from synthrm.models.data import OUTDOOR_CHANNELS, base_channel
+from synthrm.models.deform import DeformConv2d, deform_conv2d_gather
 from synthrm.models.registry import MODEL_FORMATS, ONNX_OPSET
 from synthrm.models.train import load_model
 
@@ -122,12 +125,16 @@ class _InstanceNorm(nn.Module):
 
 
 def _exportable(module: nn.Module) -> nn.Module:
-    """``module`` with every instance norm that uses batch statistics written out
-    (:class:`_InstanceNorm`), in place."""
+    """``module`` made for the exporter and onnxruntime, in place, with the same results to
+    float rounding: every instance norm that uses batch statistics written out
+    (:class:`_InstanceNorm`), every deformable convolution on
+    :func:`synthrm.models.deform.deform_conv2d_gather` (onnxruntime's GridSample is slow)."""
     for name, child in module.named_children():
         if isinstance(child, nn.modules.instancenorm._InstanceNorm) and not child.track_running_stats:
             setattr(module, name, _InstanceNorm(child))
         else:
+            if isinstance(child, DeformConv2d):
+                child.op = deform_conv2d_gather
             _exportable(child)
     return module
 
@@ -232,12 +239,15 @@ def model_to_onnx(model: nn.Module, meta: dict, out: str | Path, opset: int = ON
     if meta["kind"] == "indoor":  # the voxel channels are the model's (run.json has no in_ch for them)
         meta = {**meta, "in_ch": int(model.in_ch)}
     info = deploy_metadata(meta, opset)
-    model = copy.deepcopy(model).cpu().eval()
+    model = copy.deepcopy(model).cpu().eval()  # the caller's model stays as it is
     if meta["kind"] == "indoor":
-        wrapper, names, output = IndoorDB(_exportable(model)), INDOOR_INPUT_NAMES, INDOOR_OUTPUT
+        names, output = INDOOR_INPUT_NAMES, INDOOR_OUTPUT
+        reference, wrapper = IndoorDB(model), IndoorDB(_exportable(copy.deepcopy(model)))
     else:
-        wrapper, names, output = OutdoorDB(model, meta["inputs"], meta["range_db"]), OUTDOOR_INPUT_NAMES, OUTDOOR_OUTPUT
-    wrapper.eval()  # a new module trains; the exporter restores the top module's mode, recursively
+        names, output = OUTDOOR_INPUT_NAMES, OUTDOOR_OUTPUT
+        reference, wrapper = (OutdoorDB(m, meta["inputs"], meta["range_db"])
+                              for m in (model, _exportable(copy.deepcopy(model))))
+    reference.eval(), wrapper.eval()  # a new module trains; the exporter restores the top module's mode, recursively
     args, axes = _example(info)
     buf = io.BytesIO()
     try:
@@ -267,7 +277,7 @@ def model_to_onnx(model: nn.Module, meta: dict, out: str | Path, opset: int = ON
     ort = _ort()
     sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
     with torch.no_grad():
-        ref = wrapper(*args).numpy()
+        ref = reference(*args).numpy()
     got = sess.run(None, {n: a.numpy() for n, a in zip(names, args)})[0]
     err = float(np.max(np.abs(got - ref)))
     if not err <= EXPORT_TOLERANCE_DB:
