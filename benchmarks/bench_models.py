@@ -1,23 +1,37 @@
-"""Surrogate speed: inference latency of each model per sample on this CPU next to the
-ray-tracing time of the same sample (the point of a learned surrogate is the ratio).
+"""Surrogate speed: each model's inference latency per frame, PyTorch and onnxruntime, on
+this CPU next to the time the label pipeline takes for the same frames (the point of a
+learned surrogate is the ratio; the target is onnxruntime at least 100x faster than the
+frame's labels).
 
-    python benchmarks/bench_models.py [--resolution 128x96] [--repeats 7] [--voxel-size 0.1]
-                                      [--set KEY=VALUE ...] [--indoor-set KEY=VALUE ...] [--json out.json]
+    python benchmarks/bench_models.py [--resolution 128x96] [--width 16] [--frames 3] [--repeats 7]
+                                      [--threads N] [--optimization all] [--voxel-size 0.1]
+                                      [--no-indoor-onnx] [--set KEY=VALUE ...] [--indoor-set KEY=VALUE ...]
+                                      [--json out.json]
 
-Outdoor: generates two city-mix frames (4 SISO Tx, default rays and depth), takes the
-radio stage's median time per frame, and times each outdoor model (default size) on those
-frames: one forward per Tx, batch of the frame's T examples. Indoor: one small apartment
-(40-60 m^2, 2 Tx, 11 heights), the radio time per Tx (one entry), and SenseRay-3D on the
-entry's padded voxel grid. Times are medians of ``--repeats`` runs after a warm-up; the
-models are untrained (latency does not depend on the weights). ``--set`` takes any key of
-the city config, ``--indoor-set`` any key of the indoor one.
+Outdoor: generates ``--frames`` city-mix frames (4 SISO Tx, default rays and depth) with
+``synthrm generate``; the label time of a frame is the radio stage's median over them
+(the labels), next to the whole generate loop per frame (scene, render, VAS, radio,
+write; mean). Each outdoor model at ``--width`` (default 16, what
+``benchmarks/learning_protocol.sh`` trains), untrained (latency does not depend on the
+weights), is timed on the first frame: one forward of its T transmitters as one batch,
+in PyTorch (``OutdoorDB``: network, base and dB, as deployed) and in onnxruntime on the
+model exported as ``synthrm export-model`` does (``--optimization`` graph level,
+``--threads`` intra-op threads for both, 0: each library's default). Times are medians
+of ``--repeats`` runs after a warm-up. The 100x verdict compares onnxruntime with the
+radio stage alone (the smaller label time). Indoor: one small apartment (40-60 m^2, 2 Tx,
+11 heights), the radio time per Tx (one entry), and SenseRay-3D on the entry's padded
+voxel grid (onnxruntime too, unless ``--no-indoor-onnx``: its export takes ~20 s).
+``--set`` takes any key of the city config, ``--indoor-set`` any key of the indoor one.
+The machines are shared: compare ratios, and rerun when the load average is high.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -25,9 +39,14 @@ import torch
 from synthrm.camera.config import parse_resolution
 from synthrm.config import make_config, make_indoor_config, merge_config, parse_overrides
 from synthrm.generate import generate, generate_indoor
+from synthrm.metrics import DEFAULT_RANGE_DB
 from synthrm.models.data import IndoorExamples, OutdoorExamples
+from synthrm.models.deploy import IndoorDB, OutdoorDB, model_to_onnx, onnx_session
 from synthrm.models.registry import outdoor_models
-from synthrm.models.train import build_model, indoor_pred_db
+from synthrm.models.train import build_model
+
+#: The surrogate's speed target: onnxruntime this many times faster than the labels.
+TARGET = 100.0
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -40,56 +59,103 @@ def _median_time(fn, repeats: int) -> float:
     return float(np.median(ts))
 
 
+def _onnx_latency(model, meta: dict, feeds: dict, folder: str, a, repeats: int) -> float:
+    """Median time of onnxruntime on ``feeds`` with ``model`` exported as ``synthrm export-model`` does."""
+    path = model_to_onnx(model, meta, Path(folder) / f"{meta['model']}.onnx")
+    sess = onnx_session(path, threads=a.threads, optimization=a.optimization)
+    return _median_time(lambda: sess.run(None, feeds), repeats)
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
+    import onnxruntime
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--resolution", default="128x96")
+    ap.add_argument("--width", type=int, default=16, help="outdoor models' base width (default 16; 0: their default)")
+    ap.add_argument("--frames", type=int, default=3, help="city frames to generate (label time: their median)")
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=0, help="intra-op threads of PyTorch and onnxruntime (0: default)")
+    ap.add_argument("--optimization", default="all", choices=("all", "extended", "basic", "disable"),
+                    help="onnxruntime graph optimisation level (default all)")
     ap.add_argument("--voxel-size", type=float, default=0.1)
+    ap.add_argument("--no-indoor-onnx", action="store_true", help="time SenseRay-3D in PyTorch only")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any city config setting")
     ap.add_argument("--indoor-set", action="append", default=[], metavar="KEY=VALUE",
                     help="any indoor config setting")
     ap.add_argument("--json")
     a = ap.parse_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
     w, h = parse_resolution(a.resolution)
     rows = []
     with tempfile.TemporaryDirectory() as d:
-        cfg = make_config("city-mix", merge_config({"frames": 2, "seed": 0, "camera": {"resolution": [w, h]}},
+        cfg = make_config("city-mix", merge_config({"frames": a.frames, "seed": 0, "camera": {"resolution": [w, h]}},
                                                    parse_overrides(a.set)))
-        rep = generate(cfg, d, progress=False)
-        rt = rep["stage_median_s"]["radio"]
-        ds = OutdoorExamples(d)
-        t_per_frame = len(ds) // 2
-        batch = [ds[i] for i in range(t_per_frame)]
-        img = torch.stack([b["image"] for b in batch])
-        tx = torch.stack([b["tx"] for b in batch])
+        rep = generate(cfg, Path(d) / "data", progress=False)
+        radio_s = rep["stage_median_s"]["radio"]
+        frame_s = sum(rep["stage_total_s"].values()) / rep["frames"]
+        ds = OutdoorExamples(Path(d) / "data")
+        first = ds.items[0].sample_id
+        ix = [i for i, it in enumerate(ds.items) if it.sample_id == first]
+        img = torch.stack([ds[i]["image"] for i in ix])
+        tx = torch.stack([ds[i]["tx"] for i in ix])
         for name in outdoor_models():
-            m = build_model(name, 0, ds.in_ch, ds.tx_dim).eval()
+            m = build_model(name, a.width, ds.in_ch, ds.tx_dim).eval()
+            meta = {"kind": "city", "model": name, "inputs": "rgb", "in_ch": ds.in_ch, "tx_dim": ds.tx_dim,
+                    "range_db": list(DEFAULT_RANGE_DB), "model_kwargs": {"name": name, "width": a.width}}
+            deployed = OutdoorDB(m, "rgb", DEFAULT_RANGE_DB).eval()
             with torch.no_grad():
-                lat = _median_time(lambda: m(img, tx), a.repeats)
-            rows.append({"model": name, "sample": f"city frame {w}x{h}, {t_per_frame} Tx",
-                         "parameters": sum(p.numel() for p in m.parameters()),
-                         "inference_s": lat, "ray_tracing_s": rt, "speedup": rt / lat})
+                torch_s = _median_time(lambda: deployed(img, tx), a.repeats)
+            onnx_s = _onnx_latency(m, meta, {"image": img.numpy(), "tx": tx.numpy()}, d, a, a.repeats)
+            rows.append({"model": name, "width": a.width or "default", "sample": f"city frame {w}x{h}, {len(ix)} Tx",
+                         "parameters": sum(p.numel() for p in m.parameters()), "torch_s": torch_s, "onnx_s": onnx_s,
+                         "radio_s": radio_s, "frame_s": frame_s, "radio_vs_torch": radio_s / torch_s,
+                         "radio_vs_onnx": radio_s / onnx_s, "frame_vs_onnx": frame_s / onnx_s,
+                         "target_met": radio_s / onnx_s >= TARGET})
     with tempfile.TemporaryDirectory() as d:
         cfg = make_indoor_config(overrides=merge_config({"scenes": 1, "tx_per_scene": 2, "seed": 0,
                                                          "voxel_size_m": a.voxel_size,
                                                          "apartment": {"area_m2": [40, 60]}},
                                                         parse_overrides(a.indoor_set)))
-        rep = generate_indoor(cfg, d, progress=False)
-        rt = rep["stage_total_s"]["radio"] / cfg.tx_per_scene
-        ds = IndoorExamples(d, ("train", "val", "test"))
-        b = {k: (v[None] if isinstance(v, torch.Tensor) else v) for k, v in ds[0].items()}
+        rep = generate_indoor(cfg, Path(d) / "data", progress=False)
+        radio_s = rep["stage_total_s"]["radio"] / cfg.tx_per_scene
+        frame_s = sum(rep["stage_total_s"].values()) / cfg.tx_per_scene
+        ds = IndoorExamples(Path(d) / "data", ("train", "val", "test"))
+        b = {k: v[None] for k, v in ds[0].items() if isinstance(v, torch.Tensor)}
         m = build_model("senseray3d").eval()
+        deployed = IndoorDB(m).eval()
+        names = ("x", "fspl_db", "z_index", "z_weight")
+        args = [b[k] for k in names]
+        reps = max(1, a.repeats // 2)
         with torch.no_grad():
-            lat = _median_time(lambda: indoor_pred_db(m, b, torch.device("cpu")), max(1, a.repeats // 2))
-        rows.append({"model": "senseray3d", "sample": f"apartment entry, grid {list(ds.items[0].x.shape[1:])} "
-                     f"-> {list(ds.pad_shape)}, {len(cfg.heights_m)} heights",
-                     "parameters": sum(p.numel() for p in m.parameters()),
-                     "inference_s": lat, "ray_tracing_s": rt, "speedup": rt / lat})
-    print(f"\ntorch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"{'model':<12} {'params':>9} {'inference [s]':>14} {'ray tracing [s]':>16} {'speedup':>8}  sample")
+            torch_s = _median_time(lambda: deployed(*args), reps)
+        onnx_s = float("nan")
+        if not a.no_indoor_onnx:
+            meta = {"kind": "indoor", "model": "senseray3d", "pad_shape": list(ds.pad_shape),
+                    "heights_m": list(ds.heights_m), "voxel_size_m": ds.voxel_size_m, "frequency_hz": ds.frequency_hz}
+            onnx_s = _onnx_latency(m, meta, {k: v.numpy() for k, v in zip(names, args)}, d, a, reps)
+        rows.append({"model": "senseray3d", "width": "default", "sample": f"apartment entry, grid "
+                     f"{list(ds.items[0].x.shape[1:])} -> {list(ds.pad_shape)}, {len(cfg.heights_m)} heights",
+                     "parameters": sum(p.numel() for p in m.parameters()), "torch_s": torch_s, "onnx_s": onnx_s,
+                     "radio_s": radio_s, "frame_s": frame_s, "radio_vs_torch": radio_s / torch_s,
+                     "radio_vs_onnx": radio_s / onnx_s, "frame_vs_onnx": frame_s / onnx_s,
+                     "target_met": bool(radio_s / onnx_s >= TARGET)})
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\ntorch {torch.__version__} ({torch.get_num_threads()} threads), onnxruntime {onnxruntime.__version__} "
+          f"({a.threads or 'default'} intra-op threads, graph optimisation {a.optimization}); {os.cpu_count()} CPUs, "
+          f"load average {load:.1f}")
+    print("label time per frame (city) / entry (indoor): the radio stage, and the whole generate loop")
+    print(f"{'model':<12} {'width':>7} {'params':>9} {'PyTorch [ms]':>13} {'ORT [ms]':>9} {'radio [s]':>10} "
+          f"{'frame [s]':>10} {'radio/PyTorch':>14} {'radio/ORT':>10} {'frame/ORT':>10}  sample")
     for r in rows:
-        print(f"{r['model']:<12} {r['parameters']:>9} {r['inference_s']:>14.4f} {r['ray_tracing_s']:>16.2f} "
-              f"{r['speedup']:>7.1f}x  {r['sample']}")
+        print(f"{r['model']:<12} {r['width']!s:>7} {r['parameters']:>9} {1e3 * r['torch_s']:>13.1f} "
+              f"{1e3 * r['onnx_s']:>9.1f} {r['radio_s']:>10.2f} {r['frame_s']:>10.2f} {r['radio_vs_torch']:>13.1f}x "
+              f"{r['radio_vs_onnx']:>9.1f}x {r['frame_vs_onnx']:>9.1f}x  {r['sample']}")
+    for r in rows:
+        if np.isfinite(r["onnx_s"]):
+            verdict = "MET" if r["target_met"] else f"NOT met (needs {TARGET / r['radio_vs_onnx']:.1f}x faster)"
+            print(f"{TARGET:.0f}x target, {r['model']} (onnxruntime vs the radio stage of the same frame): "
+                  f"{r['radio_vs_onnx']:.0f}x, {verdict}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)

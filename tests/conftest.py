@@ -52,6 +52,31 @@ def tiny_dataset(tmp_path_factory):
     return root, cfg
 
 
+#: Indoor overrides of the learning tests: 2 apartments x 3 Tx on a 0.2 m grid, 3 heights,
+#: every split present.
+TINY_LEARN_INDOOR = {**TINY_INDOOR, "tx_per_scene": 3, "voxel_size_m": 0.2, "heights_m": [0.6, 1.0, 1.6],
+                     "test_fraction": 0.5, "val_tx_fraction": 0.34}
+
+
+@pytest.fixture(scope="session")
+def indoor_small(tmp_path_factory):
+    """A tiny indoor dataset to train SenseRay-3D on (:data:`TINY_LEARN_INDOOR`). Read-only."""
+    from synthrm.config import make_indoor_config
+    from synthrm.generate.indoor import generate_indoor
+
+    root = tmp_path_factory.mktemp("indoor_learn")
+    generate_indoor(make_indoor_config(overrides=TINY_LEARN_INDOOR), root, progress=False)
+    return root
+
+
+def quick_train_config(model, **kw):
+    """A ``TrainConfig`` that trains in seconds on the tiny datasets (5 epochs, width 8)."""
+    from synthrm.models.config import TrainConfig
+
+    kw = {"epochs": 5, "batch_size": 2, "width": 8, "lr": 3e-3, "patience": 0, **kw}
+    return TrainConfig(model=model, **kw)
+
+
 @pytest.fixture(scope="session")
 def ds10(tmp_path_factory):
     """A rendered, ray-traced tiny city dataset with 10 Tx per frame (what the

@@ -300,10 +300,13 @@ def test_bench_indoor_runs_on_a_tiny_input():
 
 
 def test_bench_models_runs_on_a_tiny_input():
-    rows = _bench("bench_models").main(["--resolution", "64x48", "--repeats", "1", *TINY_CITY, *TINY_RADIO,
+    rows = _bench("bench_models").main(["--resolution", "64x48", "--repeats", "1", "--frames", "1", "--width", "8",
+                                        "--no-indoor-onnx", *TINY_CITY, *TINY_RADIO,
                                         *[a for kv in TINY_INDOOR for a in ("--indoor-set", kv)]])
     assert [r["model"] for r in rows] == ["radiounet-s", "pmnet-s", "unetdcn-s", "senseray3d"]
-    assert all(r["inference_s"] > 0 and r["ray_tracing_s"] > 0 for r in rows)
+    assert all(r["torch_s"] > 0 and r["radio_s"] > 0 and r["frame_s"] >= r["radio_s"] for r in rows)
+    assert all(r["onnx_s"] > 0 and r["radio_vs_onnx"] == r["radio_s"] / r["onnx_s"] for r in rows[:3])
+    assert np.isnan(rows[3]["onnx_s"]) and rows[3]["target_met"] is False
 
 
 def test_bench_orchestrate_runs_on_a_tiny_input():
@@ -383,3 +386,20 @@ def test_only_the_viewer_server_imports_viser():
             "print('viser' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False", out
+
+
+def test_only_deploy_imports_onnx():
+    """onnx and onnxruntime are imported inside ``synthrm.models.deploy``'s functions alone:
+    neither the CLI, ``import synthrm.models`` nor ``import synthrm.models.deploy`` loads them."""
+    bad = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(m.split(".")[0] in ("onnx", "onnxruntime") for m in mods) and name != "synthrm.models.deploy":
+                bad.append(name)
+    assert not bad, bad
+    code = ("import sys, synthrm.cli, synthrm.models, synthrm.models.deploy; synthrm.cli.build_parser(); "
+            "print(sorted(m for m in ('onnx', 'onnxruntime') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

@@ -4,7 +4,8 @@ leaves no new file or folder (nor changes the datasets).
 
 The datasets are real and tiny: ``ds10`` (the suite's city with 10 Tx per frame), one
 small apartment on a coarse grid and the import of ``ds10``'s SynthRM-Platform blocks;
-the runs are one-step trainings of an outdoor model and of SenseRay-3D.
+the runs are one-step trainings of an outdoor model and of SenseRay-3D, also exported to
+ONNX (``predict --onnx``).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _formats() -> list[str]:
 
 
 #: command name -> argv template ({d}: dataset, {o}: a fresh output path, {run_city} /
-#: {run_indoor}: the runs).
+#: {run_indoor}: the runs, {onnx_city} / {onnx_indoor}: their models exported to ONNX).
 COMMANDS = {
     "show": ["show", "{d}", "--out", "{o}/fig.png"],
     "show --tx 1": ["show", "{d}", "--tx", "1", "--out", "{o}/fig.png"],
@@ -44,6 +45,8 @@ COMMANDS = {
     "evaluate indoor run": ["evaluate", "--run", "{run_indoor}", "--data", "{d}", "--quiet"],
     "predict city run": ["predict", "--run", "{run_city}", "--data", "{d}", "--out", "{o}/p.png"],
     "predict indoor run": ["predict", "--run", "{run_indoor}", "--data", "{d}", "--out", "{o}/p.png"],
+    "predict city onnx": ["predict", "--onnx", "{onnx_city}", "--data", "{d}", "--out", "{o}/p.png"],
+    "predict indoor onnx": ["predict", "--onnx", "{onnx_indoor}", "--data", "{d}", "--out", "{o}/p.png"],
     "generate into it": ["generate", "--preset", "city-mix", "--frames", "1", "--out", "{d}", "--quiet"],
 }
 
@@ -60,6 +63,9 @@ REFUSED = {
     ("city", "train senseray3d"): "senseray3d needs an indoor voxel dataset",
     ("city", "evaluate indoor run"): "evaluate it on an indoor dataset",
     ("city", "predict indoor run"): "predict on an indoor dataset",
+    ("indoor", "predict city onnx"): "predict on a city dataset",
+    ("city", "predict indoor onnx"): "predict on an indoor dataset",
+    ("imported", "predict indoor onnx"): "predict on an indoor dataset",
     ("imported", "export-ply"): "an imported dataset has no VAS meshes",
     ("imported", "export ply"): "an imported dataset has no VAS meshes",
     ("imported", "relabel"): "an imported dataset (SynthRM-Platform blocks) has no scene folders",
@@ -82,6 +88,7 @@ def world(ds10, tmp_path_factory):
     from synthrm.export.synthrm_platform import import_synthrm_platform
     from synthrm.generate.indoor import generate_indoor
     from synthrm.models.config import TrainConfig
+    from synthrm.models.deploy import export_onnx
     from synthrm.models.train import train
 
     root = tmp_path_factory.mktemp("kinds")
@@ -92,8 +99,11 @@ def world(ds10, tmp_path_factory):
           root / "run_city", progress=False)
     train(TrainConfig(model="senseray3d", epochs=1, max_steps_per_epoch=1, width=12, batch_size=1), root / "indoor",
           root / "run_indoor", progress=False)
+    for k in ("city", "indoor"):
+        export_onnx(root / f"run_{k}", root / f"{k}.onnx")
     return {"city": Path(ds10), "indoor": root / "indoor", "imported": root / "imported",
-            "run_city": root / "run_city", "run_indoor": root / "run_indoor", "root": root}
+            "run_city": root / "run_city", "run_indoor": root / "run_indoor", "root": root,
+            "onnx_city": root / "city.onnx", "onnx_indoor": root / "indoor.onnx"}
 
 
 def tree(*roots: Path) -> dict[str, int]:
@@ -106,8 +116,8 @@ def tree(*roots: Path) -> dict[str, int]:
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_every_dataset_command_on_every_kind(name, kind, world, tmp_path, capsys):
     out = tmp_path / "out" / name.replace(" ", "_")  # its folders do not exist yet
-    subs = {"d": str(world[kind]), "o": str(out), "run_city": str(world["run_city"]),
-            "run_indoor": str(world["run_indoor"])}
+    subs = {"d": str(world[kind]), "o": str(out),
+            **{k: str(world[k]) for k in ("run_city", "run_indoor", "onnx_city", "onnx_indoor")}}
     argv = [a.format(**subs) for a in COMMANDS[name]]
     datasets = [world[k] for k in KINDS]
     before, data_before = tree(tmp_path), tree(*datasets)

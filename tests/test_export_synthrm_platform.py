@@ -24,7 +24,6 @@ from synthrm.export.synthrm_platform import (
     write_depth_exr,
 )
 
-from conftest import tiny_config
 
 W, H = 64, 48
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from synthrm.models.deform import DeformConv2d, deform_conv2d
+from synthrm.models.deform import DeformConv2d, deform_conv2d, deform_conv2d_gather
 
 
 def _bilinear(img, y, x):
@@ -38,8 +38,10 @@ def _naive(x, offset, weight, bias, stride, pad, dil, mask):
     return out
 
 
+@pytest.mark.parametrize("op", [deform_conv2d, deform_conv2d_gather])
 @pytest.mark.parametrize("stride, pad, dil, modulated", [(1, 1, 1, False), (2, 1, 1, True), (1, 2, 2, True)])
-def test_matches_naive_reference(stride, pad, dil, modulated):
+def test_matches_naive_reference(stride, pad, dil, modulated, op):
+    """Both formulations (grid_sample + einsum; gather + 1x1 convolution, the ONNX one)."""
     g = torch.Generator().manual_seed(0)
     x = torch.randn(2, 3, 9, 8, generator=g, dtype=torch.float64)
     wt = torch.randn(4, 3, 3, 3, generator=g, dtype=torch.float64)
@@ -48,7 +50,7 @@ def test_matches_naive_reference(stride, pad, dil, modulated):
     wo = (8 + 2 * pad - dil * 2 - 1) // stride + 1
     off = 1.5 * torch.randn(2, 18, ho, wo, generator=g, dtype=torch.float64)
     m = torch.rand(2, 9, ho, wo, generator=g, dtype=torch.float64) if modulated else None
-    ours = deform_conv2d(x, off, wt, b, stride, pad, dil, m)
+    ours = op(x, off, wt, b, stride, pad, dil, m)
     ref = _naive(x.numpy(), off.numpy(), wt.numpy(), b.numpy(), stride, pad, dil, None if m is None else m.numpy())
     assert np.allclose(ours.numpy(), ref, atol=1e-10)
 

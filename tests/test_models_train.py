@@ -10,31 +10,14 @@ import pytest
 import torch
 
 from synthrm.cli import main
-from synthrm.config import make_indoor_config
 from synthrm.models.registry import outdoor_models
 from synthrm.models.config import TrainConfig
 from synthrm.errors import ConfigError, DatasetError
-from synthrm.generate.indoor import generate_indoor
 from synthrm.models.data import IndoorExamples, OutdoorExamples, tx_vectors
 from synthrm.models.evaluate import evaluate
 from synthrm.models.train import RunError, load_model, train
 
-from conftest import TINY_INDOOR
-
-TINY = {**TINY_INDOOR, "tx_per_scene": 3, "voxel_size_m": 0.2, "heights_m": [0.6, 1.0, 1.6],
-        "test_fraction": 0.5, "val_tx_fraction": 0.34}
-
-
-@pytest.fixture(scope="module")
-def indoor_small(tmp_path_factory):
-    root = tmp_path_factory.mktemp("indoor_learn")
-    generate_indoor(make_indoor_config(overrides=TINY), root, progress=False)
-    return root
-
-
-def _quick(model, **kw):
-    kw = {"epochs": 5, "batch_size": 2, "width": 8, "lr": 3e-3, "patience": 0, **kw}
-    return TrainConfig(model=model, **kw)
+from conftest import quick_train_config as _quick
 
 
 @pytest.mark.parametrize("name", outdoor_models())

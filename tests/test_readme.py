@@ -205,12 +205,12 @@ def test_the_quick_start_makes_every_folder_it_uses():
             continue
         cmd = argv[1]
         reads = []
-        if cmd in ("show", "export-ply", "export", "validate", "relabel", "import-synthrm-platform"):
+        if cmd in ("show", "export-ply", "export", "validate", "relabel", "import-synthrm-platform", "export-model"):
             reads.append(argv[2])
         if cmd == "report":
             reads += [a for a in argv[2:argv.index("--out")]] + (argv[argv.index("--runs") + 1:]
                                                                  if "--runs" in argv else [])
-        for flag in ("--run", "--plan", "--config"):
+        for flag in ("--run", "--plan", "--config", "--onnx"):
             if flag in argv:
                 reads.append(_flag(argv, flag))
         if "--data" in argv:

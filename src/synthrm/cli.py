@@ -1,7 +1,7 @@
 """Command-line interface: ``synthrm generate``, ``validate``, ``validate-physics``,
 ``config show``, ``orchestrate``, ``show``,
 ``export-ply``, ``export``, ``import-synthrm-platform``, ``relabel``, ``report``, ``train``, ``evaluate``,
-``predict``, ``view``.
+``predict``, ``export-model``, ``view``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2, and the
@@ -431,10 +431,21 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from synthrm.models.evaluate import predict_figure
+    if args.onnx:
+        from synthrm.models.deploy import onnx_predict_figure as figure
+    else:
+        from synthrm.models.evaluate import predict_figure as figure
 
-    out = predict_figure(args.run, args.data, args.out, sample=args.sample, tx=args.tx, height_m=args.height)
+    out = figure(args.onnx or args.run, args.data, args.out, sample=args.sample, tx=args.tx, height_m=args.height)
     print(f"wrote {out}")
+    return 0
+
+
+def _export_model(args) -> int:
+    from synthrm.models.deploy import describe_onnx, export_onnx
+
+    out = export_onnx(args.run, args.out, opset=args.opset)
+    print(f"wrote {out}: {describe_onnx(out)}")
     return 0
 
 
@@ -598,7 +609,7 @@ def _tag_parsers(parser: argparse.ArgumentParser) -> None:
 
 
 def _learning_parsers(sub) -> None:
-    from synthrm.models.registry import MODELS
+    from synthrm.models.registry import MODEL_FORMATS, MODELS, ONNX_OPSET
 
     t = sub.add_parser("train", help="train a model of the learning benchmark on a dataset (flags: the fields of "
                                      "TrainConfig)")
@@ -624,13 +635,24 @@ def _learning_parsers(sub) -> None:
     e.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     e.set_defaults(func=_evaluate)
     pr = sub.add_parser("predict", help="figure of input, truth, prediction and error for one example")
-    pr.add_argument("--run", required=True)
+    model = pr.add_mutually_exclusive_group(required=True)
+    model.add_argument("--run", help="run folder made by `synthrm train` (predicts with PyTorch)")
+    model.add_argument("--onnx", metavar="MODEL.onnx",
+                       help="model written by `synthrm export-model` (predicts with onnxruntime)")
     pr.add_argument("--data", required=True)
     pr.add_argument("--sample", help="sample id / indoor entry id (default: the first)")
     pr.add_argument("--tx", type=int, default=0, help="outdoor: transmitter index (default 0)")
     pr.add_argument("--height", type=float, help="indoor: receiver height [m] (default 1.2)")
     pr.add_argument("--out", required=True, help="output PNG")
     pr.set_defaults(func=_predict)
+    xm = sub.add_parser("export-model", help="write a run's best model for deployment (ONNX: path gain in dB from "
+                                             "image and Tx vector; docs/learning.md)")
+    xm.add_argument("run", metavar="RUN", help="run folder made by `synthrm train`")
+    xm.add_argument("--format", default=MODEL_FORMATS[0], choices=MODEL_FORMATS, metavar="FORMAT",
+                    help="one of: %(choices)s (default %(default)s)")
+    xm.add_argument("--out", required=True, help="output file (model.onnx)")
+    xm.add_argument("--opset", type=int, default=ONNX_OPSET, help="ONNX opset (default %(default)s)")
+    xm.set_defaults(func=_export_model)
 
 
 def _outputs(args) -> list:

@@ -13,7 +13,10 @@ from synthrm.radio.labels import LABEL_SOURCES
 #: surface point (its presence makes the network predict a residual over it), the geometric
 #: line of sight of that point to the Tx (scene footprints), and the cosine of the angle between
 #: the normal and the direction to the Tx (negative: the surface faces away).
-INPUT_GROUPS = {"rgb": 3, "depth": 1, "normal": 3, "fspl": 1, "los": 1, "incidence": 1}
+GROUP_CHANNELS = {"rgb": ("red", "green", "blue"), "depth": ("log_depth",),
+                  "normal": ("normal_x", "normal_y", "normal_z"), "fspl": ("fspl_gain",), "los": ("los",),
+                  "incidence": ("incidence_cos",)}
+INPUT_GROUPS = {g: len(c) for g, c in GROUP_CHANNELS.items()}
 #: Named input sets (``--inputs``): the SynthRM paper's RGB; + log depth; + the free-space map;
 #: ``geometry``: everything the pipeline knows of the visible surface. Any other set is written
 #: as groups joined by ``+`` (``rgb+depth+los``), in the order of :data:`INPUT_GROUPS`.
@@ -33,6 +36,12 @@ def input_groups(inputs: str) -> tuple[str, ...]:
         raise ValueError(f"inputs must be one of {OUTDOOR_INPUTS} or channel groups joined by '+' starting with "
                          f"rgb, among {tuple(INPUT_GROUPS)}, each once (e.g. rgb+depth+los); got {inputs!r}")
     return tuple(sorted(parts, key=list(INPUT_GROUPS).index))
+
+
+def channel_names(inputs: str) -> tuple[str, ...]:
+    """The image channels of an ``inputs`` name, in order (what ``OutdoorExamples`` stacks;
+    the deployed models record them, ``synthrm.models.deploy``)."""
+    return tuple(c for g in input_groups(inputs) for c in GROUP_CHANNELS[g])
 
 
 def input_channels(inputs: str) -> int:

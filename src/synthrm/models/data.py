@@ -21,7 +21,7 @@ from torch.utils.data import Dataset
 from synthrm.camera.pinhole import PinholeCamera
 from synthrm.dataset.hdf5 import dataset_kind, index_kind, list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
-from synthrm.models.config import INPUT_GROUPS, INPUT_SETS, OUTDOOR_INPUTS, base_channel, input_channels, input_groups  # noqa: F401
+from synthrm.models.config import INPUT_GROUPS, INPUT_SETS, OUTDOOR_INPUTS, base_channel, channel_names, input_channels, input_groups  # noqa: F401
 from synthrm.metrics import normalise
 from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.radio.antenna import pattern_grid

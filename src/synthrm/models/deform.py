@@ -4,6 +4,14 @@ torchvision has no CPU build on the project's machines, so ``torchvision.ops.def
 is not available; this is the same operator written with ``grid_sample``: every kernel tap
 k samples the input bilinearly at ``p0 + p_k + offset_k`` (zero outside the image), is
 multiplied by its mask (DCNv2) and contracted with the weights.
+
+It also exports to ONNX (``torch.onnx.export``, TorchScript tracing; ``GridSample`` and
+``Einsum``, opset >= 16) with a dynamic batch and image size: the kernel size is read as
+Python integers, the image size stays symbolic, and the shape checks run in eager mode
+only. :func:`deform_conv2d_gather` is the same operator with the bilinear taps read by one
+gather and the contraction done by a 1x1 convolution: onnxruntime's ``GridSample`` and
+``Einsum`` are slow (a 16-channel layer at 128x96, 4 images: 160 ms vs 60 ms on one
+thread), so ``synthrm.models.deploy`` exports that form; PyTorch trains with this one.
 """
 from __future__ import annotations
 
@@ -12,6 +20,12 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def _span(n):
+    """The pixel-centre span of a side of ``n`` pixels (grid_sample's [-1, 1] with
+    align_corners), at least 1; symbolic when ``n`` is (a traced size)."""
+    return (n - 1).clamp(min=1) if torch.is_tensor(n) else max(n - 1, 1)
 
 
 def deform_conv2d(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
@@ -30,16 +44,19 @@ def deform_conv2d(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, b
         (N, Cout, Ho, Wo).
     """
     n, c, h, w = x.shape
-    cout, cin, kh, kw = weight.shape
-    if cin != c:
-        raise ValueError(f"weight expects {cin} input channels, x has {c}")
+    # the kernel is fixed (Python ints, also under ONNX tracing, where sizes are tensors)
+    cout, cin, kh, kw = (int(s) for s in weight.shape)
     ho = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
     wo = (w + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
     k = kh * kw
-    if offset.shape != (n, 2 * k, ho, wo):
-        raise ValueError(f"offset must be {(n, 2 * k, ho, wo)}, got {tuple(offset.shape)}")
-    if mask is not None and mask.shape != (n, k, ho, wo):
-        raise ValueError(f"mask must be {(n, k, ho, wo)}, got {tuple(mask.shape)}")
+    if not torch.jit.is_tracing():
+        if cin != c:
+            raise ValueError(f"weight expects {cin} input channels, x has {c}")
+        if offset.shape != (n, 2 * k, ho, wo):
+            raise ValueError(f"offset must be {(n, 2 * k, ho, wo)}, got {tuple(offset.shape)}")
+        if mask is not None and mask.shape != (n, k, ho, wo):
+            raise ValueError(f"mask must be {(n, k, ho, wo)}, got {tuple(mask.shape)}")
+    sy, sx = _span(h), _span(w)
     dtype = x.dtype
     oy = torch.arange(ho, device=x.device, dtype=dtype) * stride - padding
     ox = torch.arange(wo, device=x.device, dtype=dtype) * stride - padding
@@ -50,7 +67,7 @@ def deform_conv2d(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, b
         i, j = divmod(t, kw)
         y = base_y + i * dilation + off[:, t, 0]
         xx = base_x + j * dilation + off[:, t, 1]
-        grid = torch.stack([2 * xx / max(w - 1, 1) - 1, 2 * y / max(h - 1, 1) - 1], dim=-1)
+        grid = torch.stack([2 * xx / sx - 1, 2 * y / sy - 1], dim=-1)
         s = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
         if mask is not None:
             s = s * mask[:, t:t + 1]
@@ -60,6 +77,43 @@ def deform_conv2d(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, b
     if bias is not None:
         out = out + bias.view(1, -1, 1, 1)
     return out
+
+
+def deform_conv2d_gather(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor,
+                         bias: torch.Tensor | None = None, stride: int = 1, padding: int = 0, dilation: int = 1,
+                         mask: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`deform_conv2d` (same arguments, same result to float rounding) written for
+    onnxruntime: each tap's four bilinear corners are read with one ``gather`` over the
+    flattened image (weight zero outside it), and the taps are contracted with the weights
+    by a 1x1 convolution over (channel, tap). Uses 4 x taps x the input's memory."""
+    n, c, h, w = x.shape
+    cout, cin, kh, kw = (int(s) for s in weight.shape)
+    k = kh * kw
+    ho = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+    wo = (w + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+    dtype = x.dtype
+    taps = torch.arange(k, device=x.device)
+    ty = (taps // kw * dilation).to(dtype).view(1, k, 1, 1)
+    tx = (taps % kw * dilation).to(dtype).view(1, k, 1, 1)
+    oy = (torch.arange(ho, device=x.device, dtype=dtype) * stride - padding).view(1, 1, -1, 1)
+    ox = (torch.arange(wo, device=x.device, dtype=dtype) * stride - padding).view(1, 1, 1, -1)
+    off = offset.reshape(n, k, 2, ho, wo)
+    y, xx = oy + ty + off[:, :, 0], ox + tx + off[:, :, 1]  # (N, K, Ho, Wo) [px]
+    y0, x0 = torch.floor(y), torch.floor(xx)
+    fy, fx = y - y0, xx - x0
+    index, weights = [], []
+    for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        yi, xi = y0 + dy, x0 + dx
+        inside = ((yi >= 0) & (yi <= h - 1) & (xi >= 0) & (xi <= w - 1)).to(dtype)
+        weights.append((fy if dy else 1 - fy) * (fx if dx else 1 - fx) * inside)
+        index.append((yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)).long())
+    idx = torch.stack(index, 1).reshape(n, 1, -1).expand(-1, c, -1)  # (N, C, 4 K Ho Wo)
+    corners = torch.gather(x.reshape(n, c, -1), 2, idx).reshape(n, c, 4, k, ho, wo)
+    wt = torch.stack(weights, 1)  # (N, 4, K, Ho, Wo)
+    if mask is not None:
+        wt = wt * mask.reshape(n, 1, k, ho, wo)
+    cols = (corners * wt[:, None]).sum(2)  # (N, C, K, Ho, Wo)
+    return F.conv2d(cols.reshape(n, cin * k, ho, wo), weight.reshape(cout, cin * k, 1, 1), bias)
 
 
 class DeformConv2d(nn.Module):
@@ -78,9 +132,11 @@ class DeformConv2d(nn.Module):
         nn.init.zeros_(self.offset.weight)
         nn.init.zeros_(self.offset.bias)
 
+    #: The operator: :func:`deform_conv2d`; the ONNX export swaps in :func:`deform_conv2d_gather`.
+    op = staticmethod(deform_conv2d)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         o = self.offset(x)
-        k = self.weight.shape[-1] * self.weight.shape[-2]
+        k = int(self.weight.shape[-1]) * int(self.weight.shape[-2])
         mask = 2 * torch.sigmoid(o[:, 2 * k:]) if self.modulated else None  # 1 at init
-        return deform_conv2d(x, o[:, :2 * k], self.weight, self.bias, self.stride, self.padding,
-                             self.dilation, mask)
+        return self.op(x, o[:, :2 * k], self.weight, self.bias, self.stride, self.padding, self.dilation, mask)

@@ -303,11 +303,32 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
                    height_m: float | None = None) -> Path:
     """Input | truth | prediction | error of one example into a PNG. Outdoor: ``sample``
     and ``tx``; indoor: entry ``sample`` at the plane nearest ``height_m`` (default 1.2 m)."""
+    model, meta = load_model(run)
+    cpu = torch.device("cpu")
+    if meta["kind"] == "indoor":
+        def predict(b):
+            with torch.no_grad():
+                return indoor_pred_db(model, b, cpu)[0].numpy()
+    else:
+        lo, hi = meta["range_db"]
+
+        def predict(b):
+            with torch.no_grad():
+                return lo + outdoor_pred(model, b, cpu)[0, 0].numpy() * (hi - lo)
+    return prediction_figure(meta, data, out, predict, sample, tx, height_m)
+
+
+def prediction_figure(meta: dict, data: str | Path, out: str | Path, predict, sample: str | None = None, tx: int = 0,
+                      height_m: float | None = None, label: str | None = None) -> Path:
+    """The figure of :func:`predict_figure` for any predictor: ``predict`` maps an
+    example (the dataset item's tensors with a batch axis of one) to its prediction [dB]:
+    path gain (H, W) outdoor, path loss (Hn, X, Y) on the padded planes indoor. ``meta``
+    holds ``kind``, ``model`` and ``inputs`` (outdoor) or ``pad_shape`` (indoor), as a
+    ``run.json`` does; ``label`` names the prediction (default the model)."""
     from synthrm.figures import pyplot
 
     plt = pyplot()
 
-    model, meta = load_model(run)
     kind = _check_kind(meta, data, "predict on")
     fig, ax = plt.subplots(1, 4, figsize=(15, 3.6))
     if kind == "city":
@@ -318,16 +339,12 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
             raise DatasetError(f"{data}: sample {sample or ds.items[0].sample_id} has no transmitter {tx}")
         i = ids[0]
         b = ds[i]
-        with torch.no_grad():
-            y = outdoor_pred(model, {k: v[None] for k, v in b.items() if isinstance(v, torch.Tensor)},
-                             torch.device("cpu"))[0, 0].numpy()
-        lo, hi = meta["range_db"]
-        pred = lo + y * (hi - lo)
+        pred = predict({k: v[None] for k, v in b.items() if isinstance(v, torch.Tensor)})
         truth = ds.items[i].path_gain_db
         pred = np.where(np.isfinite(ds.items[i].distance_m), pred, np.nan)  # nothing on sky
         ax[0].imshow(b["image"][:3].permute(1, 2, 0).numpy())
         ax[0].set_title(f"RGB · sample {ds.items[i].sample_id}")
-        unit, label = "path gain [dB]", f"Tx {tx}"
+        unit, where = "path gain [dB]", f"Tx {tx}"
     else:
         ds = IndoorExamples(data, ("train", "val", "test"), pad_shape=tuple(meta["pad_shape"]))
         ids = [i for i, it in enumerate(ds.items) if sample in (None, it.entry)]
@@ -336,8 +353,7 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
         i = ids[0]
         it = ds.items[i]
         b = {k: (v[None] if isinstance(v, torch.Tensor) else v) for k, v in ds[i].items()}
-        with torch.no_grad():
-            p = indoor_pred_db(model, b, torch.device("cpu"))[0].numpy()
+        p = predict(b)
         X, Y = it.path_loss_db.shape[1:]
         off = b["offset"][0].tolist()
         h = int(np.argmin(np.abs(np.asarray(ds.heights_m) - (1.2 if height_m is None else height_m))))
@@ -346,11 +362,11 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
         kz = int((ds.heights_m[h] - ds.origin_z_m) / ds.voxel_size_m)
         ax[0].imshow(it.x[0][:, :, kz].T, origin="lower", cmap="gray_r")
         ax[0].set_title(f"occupancy at {ds.heights_m[h]:.1f} m · {it.entry}")
-        unit, label = "path loss [dB]", f"split {it.split}"
+        unit, where = "path loss [dB]", f"split {it.split}"
     kw = {"origin": "lower"} if kind == "indoor" else {}
     fin = truth[np.isfinite(truth)]
     vmin, vmax = (np.percentile(fin, 1), np.percentile(fin, 99)) if fin.size else (None, None)
-    for a, img, t in ((ax[1], truth, f"truth ({label})"), (ax[2], pred, f"prediction ({meta['model']})")):
+    for a, img, t in ((ax[1], truth, f"truth ({where})"), (ax[2], pred, f"prediction ({label or meta['model']})")):
         im = a.imshow(img, cmap="viridis", vmin=vmin, vmax=vmax, **kw)
         a.set_title(t)
         fig.colorbar(im, ax=a, fraction=0.046, label=unit)
@@ -370,4 +386,4 @@ def predict_figure(run: str | Path, data: str | Path, out: str | Path, sample: s
     return out
 
 
-__all__ = ["evaluate", "predict_figure", "results_table", "evaluate_outdoor", "evaluate_indoor"]
+__all__ = ["evaluate", "predict_figure", "prediction_figure", "results_table", "evaluate_outdoor", "evaluate_indoor"]

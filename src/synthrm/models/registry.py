@@ -21,6 +21,11 @@ from typing import Callable
 
 from synthrm.registry import Registry
 
+#: Formats ``synthrm export-model`` writes a trained model in (``synthrm.models.deploy``).
+MODEL_FORMATS = ("onnx",)
+#: Default ONNX opset of the export: onnxruntime runs it, and it has GridSample (the
+#: deformable convolution) and LayerNormalization (SwinUNETR).
+ONNX_OPSET = 17
 #: Modules whose builders register the built-in models.
 BUILTIN_MODULES = ("synthrm.models.outdoor", "synthrm.models.senseray")
 
