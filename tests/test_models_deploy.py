@@ -22,7 +22,7 @@ from conftest import quick_train_config
 #: ONNX vs PyTorch [dB] (the issue's bound).
 ATOL_DB = 1e-4
 #: Every outdoor model on RGB, and the residual-over-free-space inputs.
-CASES = [(m, "rgb") for m in outdoor_models()] + [("radiounet-s", "rgbd-fspl")]
+CASES = [(m, "rgb") for m in outdoor_models()] + [("radiounet-s", "rgbd-fspl"), ("radiounet-s", "geometry")]
 
 
 def _meta(name: str, inputs: str = "rgb", tx_dim: int = 315) -> dict:
