@@ -185,7 +185,8 @@ def _curves_figure(curves, path: str) -> None:
         ax.set_xlabel("training frames")
         ax.set_ylabel("MAE [dB]")
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7)
+    if axes[0][0].get_legend_handles_labels()[0]:
+        axes[0][0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

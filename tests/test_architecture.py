@@ -363,11 +363,20 @@ def test_learning_table_runs_on_an_evaluated_run(tiny_dataset, tmp_path, capsys)
     for extra in ([], ["--label-sources", "1,2"]):
         assert main(["evaluate", "--run", str(run), "--data", str(root), "--quiet", *extra]) == 0
     capsys.readouterr()
-    _bench("learning_table").main([str(run), "--json", str(tmp_path / "t.json")])
+    _bench("learning_table").main([str(run), "--json", str(tmp_path / "t.json"), "--md", str(tmp_path / "t.md"),
+                                   "--curves", str(tmp_path / "c.png"), "--boot", "200"])
     out = capsys.readouterr().out
-    assert "outdoor:" in out and "radiounet-s" in out and "(labels 1,2)" in out
+    assert "### outdoor:" in out and "radiounet-s [run]" in out and "(labels 1,2)" in out
+    assert "MAE [dB] by mechanism" in out and "TR 38.901 UMi (geometric LoS)" in out
     table = json.loads((tmp_path / "t.json").read_text())
-    assert "outdoor/radiounet-s" in table and any(g.endswith("(labels 1,2)") for g in table["outdoor/radiounet-s"])
+    assert any(g.endswith("(labels 1,2)") for g in table["groups"])
+    for g, methods in table["groups"].items():
+        for m in methods.values():  # a mean inside its own 95 % interval
+            assert m["ci95"][0] - 1e-9 <= m["mae_db"] <= m["ci95"][1] + 1e-9
+    (v, *_), = [list(table["verdicts"].values())]
+    assert v["best_model"] == "radiounet-s [run]" and v["best_baseline"] in {
+        "free-space (Friis)", "log-distance", "TR 38.901 UMi (geometric LoS)"}
+    assert (tmp_path / "t.md").read_text().strip() and (tmp_path / "c.png").stat().st_size > 0
 
 
 def test_only_the_viewer_server_imports_viser():
