@@ -13,7 +13,9 @@ Outdoor: generates ``--frames`` city-mix frames (4 SISO Tx, default rays and dep
 (the labels), next to the whole generate loop per frame (scene, render, VAS, radio,
 write; mean). Each outdoor model at ``--width`` (default 16, what
 ``benchmarks/learning_protocol.sh`` trains), untrained (latency does not depend on the
-weights), is timed on the first frame: one forward of its T transmitters as one batch,
+weights), is timed on the first frame, for each of ``--inputs`` (``rgb``: the three seed
+models; any other set: RadioUNet-S), with the time to build that frame's inputs from the
+stored sample (HDF5 read, back-projection, free-space map, geometric LoS without its cache): one forward of its T transmitters as one batch,
 in PyTorch (``OutdoorDB``: network, base and dB, as deployed) and in onnxruntime on the
 model exported as ``synthrm export-model`` does (``--optimization`` graph level,
 ``--threads`` intra-op threads for both, 0: each library's default). Times are medians
@@ -39,7 +41,7 @@ import torch
 from synthrm.camera.config import parse_resolution
 from synthrm.config import make_config, make_indoor_config, merge_config, parse_overrides
 from synthrm.generate import generate, generate_indoor
-from synthrm.metrics import DEFAULT_RANGE_DB
+from synthrm.dataset.hdf5 import list_samples
 from synthrm.models.data import IndoorExamples, OutdoorExamples
 from synthrm.models.deploy import IndoorDB, OutdoorDB, model_to_onnx, onnx_session
 from synthrm.models.registry import outdoor_models
@@ -82,6 +84,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any city config setting")
     ap.add_argument("--indoor-set", action="append", default=[], metavar="KEY=VALUE",
                     help="any indoor config setting")
+    ap.add_argument("--inputs", nargs="+", default=["rgb", "geometry"],
+                    help="outdoor inputs to time (rgb: the three seed models; any other: radiounet-s); each "
+                         "also times building the frame's inputs from the stored sample (LoS cache off)")
     ap.add_argument("--json")
     a = ap.parse_args(argv)
     if a.threads:
@@ -94,24 +99,36 @@ def main(argv: list[str] | None = None) -> list[dict]:
         rep = generate(cfg, Path(d) / "data", progress=False)
         radio_s = rep["stage_median_s"]["radio"]
         frame_s = sum(rep["stage_total_s"].values()) / rep["frames"]
-        ds = OutdoorExamples(Path(d) / "data")
-        first = ds.items[0].sample_id
-        ix = [i for i, it in enumerate(ds.items) if it.sample_id == first]
-        img = torch.stack([ds[i]["image"] for i in ix])
-        tx = torch.stack([ds[i]["tx"] for i in ix])
-        for name in outdoor_models():
-            m = build_model(name, a.width, ds.in_ch, ds.tx_dim).eval()
-            meta = {"kind": "city", "model": name, "inputs": "rgb", "in_ch": ds.in_ch, "tx_dim": ds.tx_dim,
-                    "range_db": list(DEFAULT_RANGE_DB), "model_kwargs": {"name": name, "width": a.width}}
-            deployed = OutdoorDB(m, "rgb", DEFAULT_RANGE_DB).eval()
-            with torch.no_grad():
-                torch_s = _median_time(lambda: deployed(img, tx), a.repeats)
-            onnx_s = _onnx_latency(m, meta, {"image": img.numpy(), "tx": tx.numpy()}, d, a, a.repeats)
-            rows.append({"model": name, "width": a.width or "default", "sample": f"city frame {w}x{h}, {len(ix)} Tx",
-                         "parameters": sum(p.numel() for p in m.parameters()), "torch_s": torch_s, "onnx_s": onnx_s,
-                         "radio_s": radio_s, "frame_s": frame_s, "radio_vs_torch": radio_s / torch_s,
-                         "radio_vs_onnx": radio_s / onnx_s, "frame_vs_onnx": frame_s / onnx_s,
-                         "target_met": radio_s / onnx_s >= TARGET})
+        for inputs in a.inputs:
+            # the inputs of one frame, built from the stored sample as training does (no LoS cache)
+            first = list_samples(Path(d) / "data")[0][1]
+            old, os.environ["SYNTHRM_CACHE"] = os.environ.get("SYNTHRM_CACHE"), ""
+            prep_s = _median_time(lambda: OutdoorExamples(Path(d) / "data", inputs=inputs, samples=[first]),
+                                  max(1, a.repeats // 2))
+            if old is None:
+                del os.environ["SYNTHRM_CACHE"]
+            else:
+                os.environ["SYNTHRM_CACHE"] = old
+            ds = OutdoorExamples(Path(d) / "data", inputs=inputs, samples=[first])
+            ix = list(range(len(ds)))
+            img = torch.stack([ds[i]["image"] for i in ix])
+            tx = torch.stack([ds[i]["tx"] for i in ix])
+            for name in (outdoor_models() if inputs == "rgb" else ("radiounet-s",)):
+                m = build_model(name, a.width, ds.in_ch, ds.tx_dim).eval()
+                meta = {"kind": "city", "model": name, "inputs": inputs, "in_ch": ds.in_ch, "tx_dim": ds.tx_dim,
+                        "range_db": list(ds.range_db), "model_kwargs": {"name": name, "width": a.width}}
+                deployed = OutdoorDB(m, inputs, ds.range_db).eval()
+                with torch.no_grad():
+                    torch_s = _median_time(lambda: deployed(img, tx), a.repeats)
+                onnx_s = _onnx_latency(m, meta, {"image": img.numpy(), "tx": tx.numpy()}, d, a, a.repeats)
+                rows.append({"model": name if inputs == "rgb" else f"{name} ({inputs})", "width": a.width or "default",
+                             "sample": f"city frame {w}x{h}, {len(ix)} Tx",
+                             "parameters": sum(p.numel() for p in m.parameters()), "torch_s": torch_s,
+                             "onnx_s": onnx_s, "inputs_s": prep_s,
+                             "radio_s": radio_s, "frame_s": frame_s, "radio_vs_torch": radio_s / torch_s,
+                             "radio_vs_onnx": radio_s / onnx_s, "frame_vs_onnx": frame_s / onnx_s,
+                             "radio_vs_onnx_with_inputs": radio_s / (onnx_s + prep_s),
+                             "target_met": radio_s / onnx_s >= TARGET})
     with tempfile.TemporaryDirectory() as d:
         cfg = make_indoor_config(overrides=merge_config({"scenes": 1, "tx_per_scene": 2, "seed": 0,
                                                          "voxel_size_m": a.voxel_size,
@@ -145,12 +162,17 @@ def main(argv: list[str] | None = None) -> list[dict]:
           f"({a.threads or 'default'} intra-op threads, graph optimisation {a.optimization}); {os.cpu_count()} CPUs, "
           f"load average {load:.1f}")
     print("label time per frame (city) / entry (indoor): the radio stage, and the whole generate loop")
-    print(f"{'model':<12} {'width':>7} {'params':>9} {'PyTorch [ms]':>13} {'ORT [ms]':>9} {'radio [s]':>10} "
-          f"{'frame [s]':>10} {'radio/PyTorch':>14} {'radio/ORT':>10} {'frame/ORT':>10}  sample")
+    print("inputs [ms]: building the frame's model inputs from the stored sample (the geometric LoS included)")
+    print(f"{'model':<24} {'width':>7} {'params':>9} {'PyTorch [ms]':>13} {'ORT [ms]':>9} {'inputs [ms]':>12} "
+          f"{'radio [s]':>10} {'frame [s]':>10} {'radio/PyTorch':>14} {'radio/ORT':>10} {'frame/ORT':>10} "
+          f"{'radio/(ORT+inputs)':>19}  sample")
     for r in rows:
-        print(f"{r['model']:<12} {r['width']!s:>7} {r['parameters']:>9} {1e3 * r['torch_s']:>13.1f} "
-              f"{1e3 * r['onnx_s']:>9.1f} {r['radio_s']:>10.2f} {r['frame_s']:>10.2f} {r['radio_vs_torch']:>13.1f}x "
-              f"{r['radio_vs_onnx']:>9.1f}x {r['frame_vs_onnx']:>9.1f}x  {r['sample']}")
+        inp = r.get("inputs_s", float("nan"))
+        with_inp = r.get("radio_vs_onnx_with_inputs", float("nan"))
+        print(f"{r['model']:<24} {r['width']!s:>7} {r['parameters']:>9} {1e3 * r['torch_s']:>13.1f} "
+              f"{1e3 * r['onnx_s']:>9.1f} {1e3 * inp:>12.1f} {r['radio_s']:>10.2f} {r['frame_s']:>10.2f} "
+              f"{r['radio_vs_torch']:>13.1f}x {r['radio_vs_onnx']:>9.1f}x {r['frame_vs_onnx']:>9.1f}x "
+              f"{with_inp:>18.1f}x  {r['sample']}")
     for r in rows:
         if np.isfinite(r["onnx_s"]):
             verdict = "MET" if r["target_met"] else f"NOT met (needs {TARGET / r['radio_vs_onnx']:.1f}x faster)"

@@ -55,19 +55,22 @@ if [ "$PART" != indoor ]; then
   gen city-mix mix_test "$TEST_FRAMES" 100
   gen city-margin margin_test "$TEST_FRAMES" 200
   evaluate geometry
-  # the seeds' three models (RGB + Tx vector, MSE, as the paper trains them); the learning curve
-  # over 1/4 and 1/2 of the training scenes; then one change at a time from the first: the
-  # labels' std as loss weights, the seed's rotation augmentation, MSE instead of L1, no normals /
-  # LoS / incidence (rgbd-fspl)
+  # the seeds' three models (RGB + Tx vector), first with MSE as the paper trains them, then with
+  # the L1 loss; the learning curve over 1/4 and 1/2 of the training scenes; then one change at
+  # a time from the first: the labels' std as loss weights, the seed's rotation augmentation, no
+  # normals / LoS / incidence (rgbd-fspl), MSE instead of L1
   run_model radiounet-s radiounet-s
   run_model pmnet-s pmnet-s
   run_model unetdcn-s unetdcn-s
+  run_model radiounet-s-l1 radiounet-s --loss l1
+  run_model pmnet-s-l1 pmnet-s --loss l1
+  run_model unetdcn-s-l1 unetdcn-s --loss l1
   run_model geometry-q1 radiounet-s --inputs geometry --loss l1 --train-fraction 0.25
   run_model geometry-q2 radiounet-s --inputs geometry --loss l1 --train-fraction 0.5
   run_model geometry-std radiounet-s --inputs geometry --loss l1 --label-weighting std
   run_model geometry-rot90 radiounet-s --inputs geometry --loss l1 --augment rot90
-  run_model geometry-mse radiounet-s --inputs geometry
   run_model fspl radiounet-s --inputs rgbd-fspl --loss l1
+  run_model geometry-mse radiounet-s --inputs geometry
 fi
 if [ "$PART" != outdoor ]; then
   step "generate indoor" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed 0 \
