@@ -84,9 +84,11 @@ def collect(runs: list[str]) -> tuple[dict, list]:
             if lp.is_file():
                 hist = json.loads(lp.read_text())
             tc = meta.get("train_config", {})
+            extra = [tc.get("loss", "mse")] + (["std"] if tc.get("label_weighting") == "std" else []) + \
+                ([tc["augment"]] if tc.get("augment", "none") != "none" else [])
             curves.append((Path(run).name, float(tc.get("train_fraction", 1.0)), len(meta.get("train_samples", [])),
                            min((h["val_mae_db"] for h in hist), default=float("nan")), test,
-                           f"{meta.get('model')} ({meta.get('inputs', 'rgb')})"))
+                           f"{meta.get('model')} ({', '.join([meta.get('inputs', 'rgb'), *extra])})"))
     return groups, curves
 
 
@@ -152,7 +154,9 @@ def main(argv: list[str] | None = None) -> dict:
             md.append(f"| {name} | {label} | {frac:g} | {n} | {val:.2f} | "
                       + ", ".join(f"{g} {v:.2f}" for g, v in sorted(test.items()) if v is not None) + " |")
         if a.curves:
-            _curves_figure(curves, a.curves)
+            best_base = {g.split("/", 1)[1]: min((v["mae_db"], m) for m, v in ms.items() if m in BASELINES)
+                         for g, ms in out["groups"].items() if any(m in BASELINES for m in ms)}
+            _curves_figure(curves, a.curves, best_base)
     text = "\n".join(md) + "\n"
     print(text)
     if a.md:
@@ -162,8 +166,10 @@ def main(argv: list[str] | None = None) -> dict:
     return out
 
 
-def _curves_figure(curves, path: str) -> None:
-    """Test MAE per group and best validation MAE against training frames, one line per model."""
+def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
+    """Test MAE per group and best validation MAE against training frames, one line per
+    model and training setting (a single run: a marker); the best physics baseline of each
+    test group dashed."""
     from synthrm.figures import pyplot
 
     plt = pyplot()
@@ -174,19 +180,22 @@ def _curves_figure(curves, path: str) -> None:
     fig, axes = plt.subplots(1, len(groups) + 1, figsize=(3.6 * (len(groups) + 1), 3.2), squeeze=False)
     for label, pts in by.items():
         pts.sort()
-        if len(pts) < 2:
-            continue
         ns = [p[0] for p in pts]
-        axes[0][0].plot(ns, [p[1] for p in pts], "o-", label=label)
+        style = "o-" if len(pts) > 1 else "s"
+        axes[0][0].plot(ns, [p[1] for p in pts], style, label=label, ms=4)
         for ax, g in zip(axes[0][1:], groups):
-            ax.plot(ns, [p[2].get(g, np.nan) for p in pts], "o-", label=label)
+            ax.plot(ns, [p[2].get(g, np.nan) for p in pts], style, label=label, ms=4)
+    for ax, g in zip(axes[0], ["mix (val)"] + groups):
+        if baselines and g in baselines:
+            v, m = baselines[g]
+            ax.axhline(v, color="k", ls="--", lw=1, label=f"best baseline: {m}" if ax is axes[0][0] else None)
     for ax, t in zip(axes[0], ["validation (held-out mix scenes)"] + [f"test: {g}" for g in groups]):
         ax.set_title(t, fontsize=9)
         ax.set_xlabel("training frames")
         ax.set_ylabel("MAE [dB]")
         ax.grid(alpha=0.3)
     if axes[0][0].get_legend_handles_labels()[0]:
-        axes[0][0].legend(fontsize=7)
+        axes[0][0].legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
