@@ -65,12 +65,12 @@ if [ "$PART" != indoor ]; then
   run_model pmnet-s-l1 pmnet-s --loss l1
   run_model geometry-q1 radiounet-s --inputs geometry --loss l1 --train-fraction 0.25
   run_model geometry-q2 radiounet-s --inputs geometry --loss l1 --train-fraction 0.5
-  # UNetDCN-S's deformable convolutions cost ~2 min an epoch here: 5 epochs
+  # UNetDCN-S's deformable convolutions cost ~30 s an epoch here: the MSE run has 5 epochs
   run_model unetdcn-s unetdcn-s --epochs 5 --restart-epochs 5
   run_model geometry-std radiounet-s --inputs geometry --loss l1 --label-weighting std
   run_model geometry-rot90 radiounet-s --inputs geometry --loss l1 --augment rot90
   run_model fspl radiounet-s --inputs rgbd-fspl --loss l1
-  run_model unetdcn-s-l1 unetdcn-s --loss l1 --epochs 5 --restart-epochs 5
+  run_model unetdcn-s-l1 unetdcn-s --loss l1
   run_model geometry-mse radiounet-s --inputs geometry
 fi
 if [ "$PART" != outdoor ]; then
