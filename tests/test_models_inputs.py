@@ -129,3 +129,20 @@ def test_geometric_los_cache_returns_what_it_computes(tiny_dataset, tmp_path, mo
     hmap = mdata._scene_height_map(root, it.scene_id, {})
     moved = mdata.geometric_los(it.points_m, it.tx_m + np.array([0.0, 0.0, 200.0]), hmap)
     assert moved.sum() > it.los.sum()  # from 200 m up, more of the scene is in sight
+
+
+def test_inputs_that_need_normals_refuse_a_dataset_without_them(tiny_dataset, tmp_path):
+    import shutil
+
+    from synthrm.errors import DatasetError
+
+    root, _ = tiny_dataset
+    copy = tmp_path / "no_normals"
+    shutil.copytree(root, copy)
+    idx = json.loads((copy / "index.json").read_text())
+    idx["absent"] = [*idx.get("absent", []), "normal"]
+    (copy / "index.json").write_text(json.dumps(idx))
+    for inputs in ("geometry", "rgb+incidence"):
+        with pytest.raises(DatasetError, match="no normal buffer .* use inputs without them"):
+            OutdoorExamples(copy, inputs=inputs)
+    assert OutdoorExamples(copy, inputs="rgbd-fspl").in_ch == 5

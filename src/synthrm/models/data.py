@@ -139,10 +139,10 @@ class OutdoorExamples(Dataset):
         iso = "antenna_pattern" in absent
         stated = int(idx.get("schema_version", 2)) >= 3 and "path_gain_source" not in absent
         mech = int(idx.get("schema_version", 2)) >= 4 and "path_gain_mechanism" not in absent
-        for g, key in (("normal", "normal"),):
-            if g in groups and key in absent:
-                raise DatasetError(f"{root}: has no {key} buffer (imported data); train with inputs without "
-                                   f"'{g}' (e.g. --inputs rgbd-fspl)")
+        needs_normal = [g for g in ("normal", "incidence") if g in groups]
+        if needs_normal and "normal" in absent:
+            raise DatasetError(f"{root}: has no normal buffer (imported data), which inputs "
+                               f"{' and '.join(needs_normal)} need; use inputs without them (e.g. --inputs rgbd-fspl)")
         layouts: dict[str, object] = {}
         self.items: list[OutdoorItem] = []
         for sid in ids:
@@ -150,7 +150,8 @@ class OutdoorExamples(Dataset):
                                   + ([] if iso else ["antenna_pattern"])
                                   + (["path_gain_source", "path_gain_std_db"] if stated else [])
                                   + (["path_gain_mechanism"] if mech else [])
-                                  + [k for k in ("semantic", "normal") if k not in absent])
+                                  + (["semantic"] if "semantic" not in absent else [])
+                                  + (["normal"] if needs_normal else []))
             shape = s["path_gain_db"].shape
             if not mech:
                 s["path_gain_mechanism"] = np.zeros(shape, np.uint8)
