@@ -41,7 +41,7 @@ def _naive(x, offset, weight, bias, stride, pad, dil, mask):
 @pytest.mark.parametrize("op", [deform_conv2d, deform_conv2d_gather])
 @pytest.mark.parametrize("stride, pad, dil, modulated", [(1, 1, 1, False), (2, 1, 1, True), (1, 2, 2, True)])
 def test_matches_naive_reference(stride, pad, dil, modulated, op):
-    """Both formulations (grid_sample + einsum; gather + 1x1 convolution, the ONNX one)."""
+    """Both formulations (grid_sample + einsum; row gathers + one matmul, the ONNX one)."""
     g = torch.Generator().manual_seed(0)
     x = torch.randn(2, 3, 9, 8, generator=g, dtype=torch.float64)
     wt = torch.randn(4, 3, 3, 3, generator=g, dtype=torch.float64)
