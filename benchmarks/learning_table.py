@@ -88,7 +88,8 @@ def collect(runs: list[str]) -> tuple[dict, list]:
                 ([tc["augment"]] if tc.get("augment", "none") != "none" else [])
             curves.append((Path(run).name, float(tc.get("train_fraction", 1.0)), len(meta.get("train_samples", [])),
                            min((h["val_mae_db"] for h in hist), default=float("nan")), test,
-                           f"{meta.get('model')} ({', '.join([meta.get('inputs', 'rgb'), *extra])})"))
+                           f"{meta.get('model')} ({', '.join([meta.get('inputs', 'rgb'), *extra])})"
+                           + (f" on {Path(meta['data']).name}" if meta.get("data") else "")))
     return groups, curves
 
 
@@ -168,8 +169,8 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
     """Test MAE per group and best validation MAE against training frames, one line per
-    model and training setting (a single run: a marker); the best physics baseline of each
-    test group dashed."""
+    model, training setting and training dataset (each its own held-out validation scenes;
+    a single run: a marker); the best physics baseline of each test group dashed."""
     from synthrm.figures import pyplot
 
     plt = pyplot()
