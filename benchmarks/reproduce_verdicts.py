@@ -21,6 +21,8 @@ AGREEMENT_TARGET = 0.9
 SKIP_KEYS = ("size", "commands", "seconds", "previous_runs", "refreshed", "rerun", "reference_folder")
 #: The point of an estimate: a dict with one of these keys and ``lo`` / ``hi``.
 POINT_KEYS = ("mean", "bc")
+#: The verdict of a page without a rerun.
+NO_RERUN = "not settled (no independent rerun)"
 #: What :func:`slim_results` keeps of a rerun's results (what the page's verdicts read).
 RERUN_KEEP = ("size", "commands", "seed_offset", "table3", "grid", "combination", "preset", "fig9", "budget")
 
@@ -119,7 +121,7 @@ def verdict(claim_holds_full: bool, claim_holds_rerun: bool | None, sentence: st
     otherwise "not settled (full: X; rerun: Y)" with both runs' values, and "not settled
     (no independent rerun)" when there is none (``claim_holds_rerun`` None)."""
     if claim_holds_rerun is None:
-        return "not settled (no independent rerun)"
+        return NO_RERUN
     if claim_holds_full and claim_holds_rerun:
         return sentence
     return f"not settled (full: {full_value}; rerun: {rerun_value})"

@@ -331,6 +331,45 @@ def test_reproduce_writes_the_committed_page_from_its_results(tmp_path):
     assert (tmp_path / "reproduction.md").read_text() == (ROOT / "docs" / "reproduction.md").read_text()
 
 
+def test_reproduce_page_with_an_independent_rerun(tmp_path):
+    """``--rerun``: the page reports the agreement of every estimate and prints a verdict
+    only where both runs hold it (a flipped BC reads "not settled" with both values); a
+    rerun with the same seeds is refused; ``--doc-only`` keeps the rerun it saved."""
+    import copy
+    import json
+    import shutil
+
+    import pytest
+
+    (tmp_path / "reproduction").mkdir()
+    shutil.copy(ROOT / "docs" / "reproduction" / "results.json", tmp_path / "reproduction")
+    full = json.loads((ROOT / "docs" / "reproduction" / "results.json").read_text())
+    rerun = copy.deepcopy(full)
+    rerun["preset"]["pmax"].update(bc=0.50, lo=0.40, hi=0.62)  # the preset's bimodality flips
+    (tmp_path / "same.json").write_text(json.dumps(rerun))
+    rerun["seed_offset"] = 1000
+    (tmp_path / "rerun.json").write_text(json.dumps(rerun))
+    out = tmp_path / "reproduction.md"
+    rep = _bench("reproduce")
+    with pytest.raises(SystemExit, match="same seeds as this run"):
+        rep.main(["--doc-only", "--rerun", str(tmp_path / "same.json"), "--out", str(out)])
+    rep.main(["--doc-only", "--rerun", str(tmp_path / "rerun.json"), "--out", str(out)])
+    page = out.read_text()
+    saved = json.loads((tmp_path / "reproduction" / "results.json").read_text())["rerun"]
+    n = saved["agreement"]["compared"]
+    assert saved["seed_offset"] == 1000 and n > 100 and saved["agreement"]["agree"] == n - 1
+    assert f"Of the {n} estimates with a 95 % interval in both runs" in page and "no independent rerun" not in page
+    assert "| preset / pmax | 0.70 [0.60, 0.80] |" in page.replace("+", "")
+    assert "Pmax on the preset's data: BC 0.70 [0.60, 0.80] (rerun: 0.50 [0.40, 0.62]): not settled (full: " \
+        "0.70 [0.60, 0.80]; rerun: 0.50 [0.40, 0.62])." in page
+    # what both runs hold is printed as the sentence
+    assert "Pooled over the districts BC is 0.51 [0.45, 0.59] (rerun: 0.51 [0.45, 0.59]): its interval holds 5/9" in page
+    assert "* Closest single setting to the seed's pair (0.80, 0.11): **" in page
+    out.unlink()
+    rep.main(["--doc-only", "--out", str(out)])
+    assert out.read_text() == page
+
+
 def test_bench_labels_runs_on_a_tiny_reference(tiny_dataset, tmp_path):
     """A reference folder made of a tiny dataset and its own labels: the stored labels and
     labels recomputed at the dataset's settings both match it exactly."""
