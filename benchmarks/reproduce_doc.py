@@ -102,6 +102,33 @@ def _bc(p: dict) -> str:
     return ci({"mean": p["bc"], "lo": p["lo"], "hi": p["hi"]}, ".2f")
 
 
+def _dip(p: dict | None) -> str:
+    return "n/a" if not p or p.get("dip") is None else f"{p['dip']:.3f} (p {p['dip_p']:.3f})"
+
+
+def _gmm(p: dict | None) -> str:
+    g = (p or {}).get("gmm")
+    if not g:
+        return "n/a"
+    return (f"delta BIC {g['delta_bic']:+.0f} (means " + " / ".join(f"{m:.0f}" for m in g["means"]) + " dB, weights "
+            + " / ".join(f"{x:.2f}" for x in g["weights"]) + ")")
+
+
+def _dip_and_bic(p: dict, rp: dict | None, have: bool) -> str:
+    """The dip test and the two-Gaussian BIC of a Pmax summary, each a verdict with the rerun's."""
+    dip_r = lambda q: None if not q or q.get("dip_p") is None else "multi" if q["dip_p"] < 0.05 else "uni"  # noqa: E731
+    bic_r = lambda q: None if not q or not q.get("gmm") else "two" if q["gmm"]["delta_bic"] > 10 else (  # noqa: E731
+        "one" if q["gmm"]["delta_bic"] < 0 else "weak")
+    return (f" Hartigan's dip: {_dip(p)}" + (f" (rerun: {_dip(rp)})" if have else "") + ": " + _end(_settle(
+        dip_r(p), dip_r(rp), {"multi": "unimodality rejected at 5 %", "uni": "unimodality not rejected at 5 %"},
+        _dip(p), _dip(rp), have))
+        + f" Two Gaussians against one: {_gmm(p)}" + (f" (rerun: {_gmm(rp)})" if have else "") + ": " + _end(_settle(
+            bic_r(p), bic_r(rp), {"two": "BIC strongly favours two components (delta > 10)",
+                                  "one": "BIC favours one component",
+                                  "weak": "BIC favours two components, but weakly (delta 0-10)"},
+            _gmm(p), _gmm(rp), have)))
+
+
 def grid_table(rows: list[dict]) -> str:
     head = ["setting", "Buildings r, downtown [95 % CI]", "margin", "gap", "maps >= 0.8 (downtown)",
             "Pmax bimodality (pooled)", "distance to the seed"]
@@ -238,13 +265,16 @@ def _figure9(w, res: dict, rel: str, docdir: Path) -> None:
       "modes of a kernel density estimate, and Pmax of the maps whose maximum pixel is / is not in the "
       "transmitter's line of sight.\n")
     body = []
+    tests = any("dip" in p for v in f9.values() for p in v.values())  # runs before the dip and BIC had none
     for k, v in f9.items():
         for rule, p in v.items():
             body.append([k, rule, p["maps"], _bc(p), ", ".join(f"{m:.0f}" for m in p["modes_db"]) or "n/a",
                          f"{p['los_maps']} / {f2(p['los_median_db'], '.1f')}",
-                         f"{p['nlos_maps']} / {f2(p['nlos_median_db'], '.1f')}"])
+                         f"{p['nlos_maps']} / {f2(p['nlos_median_db'], '.1f')}"]
+                        + ([_dip(p), f2((p.get("gmm") or {}).get("delta_bic"), "+.0f")] if tests else []))
     w(table(["group", "pixels", "maps", "BC [95 % CI]", "modes [dB]", "max in LoS: maps / median [dB]",
-             "not in LoS: maps / median [dB]"], body))
+             "not in LoS: maps / median [dB]"] + (["dip (p)", "delta BIC, 2 vs 1 Gaussian"] if tests else []),
+            body))
     pa = f9["all"]["excluded"]
     rr = _rerun(res)
     pr = rr["fig9"]["all"]["excluded"] if rr else None
@@ -263,6 +293,7 @@ def _figure9(w, res: dict, rel: str, docdir: Path) -> None:
           "many": "At least a quarter of the maps are NLoS, enough for the seed's NLoS mode."},
           f"{pa['nlos_maps']} of {pa['maps']} NLoS", f"{pr['nlos_maps']} of {pr['maps']} NLoS" if rr else "n/a",
           rr is not None)))
+      + (_dip_and_bic(pa, pr, rr is not None) if pa.get("dip") is not None else "")
       + " The grid below gives BC for every setting.\n")
     w(f"![Figure 9]({rel}/fig9_statistics.png)\n")
     w(f"![Pmax LoS split]({rel}/fig9_pmax_los.png)\n")

@@ -346,6 +346,11 @@ def test_reproduce_page_with_an_independent_rerun(tmp_path):
     full = json.loads((ROOT / "docs" / "reproduction" / "results.json").read_text())
     rerun = copy.deepcopy(full)
     rerun["preset"]["pmax"].update(bc=0.50, lo=0.40, hi=0.62)  # the preset's bimodality flips
+    # the dip test and the mixture's BIC (runs after they were added): the dip flips, the BIC holds
+    gmm = {"delta_bic": 40.0, "means": [-85.0, -60.0], "stds": [4.0, 5.0], "weights": [0.1, 0.9]}
+    full["fig9"]["all"]["excluded"].update(dip=0.04, dip_p=0.01, gmm=gmm)
+    rerun["fig9"]["all"]["excluded"].update(dip=0.03, dip_p=0.30, gmm=gmm)
+    (tmp_path / "reproduction" / "results.json").write_text(json.dumps(full))
     (tmp_path / "same.json").write_text(json.dumps(rerun))
     rerun["seed_offset"] = 1000
     (tmp_path / "rerun.json").write_text(json.dumps(rerun))
@@ -365,6 +370,10 @@ def test_reproduce_page_with_an_independent_rerun(tmp_path):
     # what both runs hold is printed as the sentence
     assert "Pooled over the districts BC is 0.51 [0.45, 0.59] (rerun: 0.51 [0.45, 0.59]): its interval holds 5/9" in page
     assert "* Closest single setting to the seed's pair (0.80, 0.11): **" in page
+    assert "| dip (p) | delta BIC, 2 vs 1 Gaussian |" in page and "| 0.040 (p 0.010) | +40 |" in page
+    assert "Hartigan's dip: 0.040 (p 0.010) (rerun: 0.030 (p 0.300)): not settled (full: 0.040 (p 0.010); " \
+        "rerun: 0.030 (p 0.300))." in page
+    assert "(means -85 / -60 dB, weights 0.10 / 0.90)): BIC strongly favours two components (delta > 10)." in page
     out.unlink()
     rep.main(["--doc-only", "--out", str(out)])
     assert out.read_text() == page

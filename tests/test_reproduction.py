@@ -250,6 +250,21 @@ def test_frame_bootstrap_and_modes():
     assert sorted(round(m / 5) * 5 for m in density_modes(x)) == [-75, -50]
 
 
+def test_summarise_pmax_gives_the_three_tests_of_bimodality():
+    from synthrm.analysis.sensitivity import summarise_pmax
+
+    rng = np.random.default_rng(4)
+    v = np.concatenate([rng.normal(-85, 3, 60), rng.normal(-55, 3, 60)])
+    rows = [{"frame": f"{i // 4:03d}", "excluded": {"pmax_db": float(x), "pmax_los": bool(x > -70)}}
+            for i, x in enumerate(rng.permutation(v))]
+    pm = summarise_pmax(rows, n_boot=200)
+    assert pm["lo"] > 5 / 9 and pm["dip_p"] < 0.01 and pm["dip"] > 0.05
+    assert pm["gmm"]["delta_bic"] > 10 and pm["gmm"]["means"] == pytest.approx([-85, -55], abs=2)
+    assert (pm["los_maps"], pm["nlos_maps"]) == (60, 60)
+    few = summarise_pmax(rows[:3], n_boot=50)
+    assert few["dip"] is None and few["dip_p"] is None and few["gmm"] is None
+
+
 def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
     from synthrm.analysis import concept_correlations, semantic_masks
     from synthrm.analysis.segment import RGBSegmenter
