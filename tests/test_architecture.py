@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import synthrm
 
@@ -331,6 +332,15 @@ def test_reproduce_writes_the_committed_page_from_its_results(tmp_path):
     assert (tmp_path / "reproduction.md").read_text() == (ROOT / "docs" / "reproduction.md").read_text()
 
 
+def test_reproduce_seed_offset_moves_every_data_seed():
+    setup = _bench("reproduce_setup")
+    seeds = {(n, k): setup.data_seed(n, 0, k) for n in setup.DATA_SEEDS for k in range(8)}
+    moved = {setup.data_seed(n, 1000, k) for n, k in seeds}
+    assert not moved & set(seeds.values()) and setup.data_seed("preset", 1000) == 1051
+    with pytest.raises(SystemExit, match="--seed-offset: must be 0 or >= 100"):
+        _bench("reproduce").main(["--doc-only", "--seed-offset", "50"])
+
+
 def test_reproduce_page_with_an_independent_rerun(tmp_path):
     """``--rerun``: the page reports the agreement of every estimate and prints a verdict
     only where both runs hold it (a flipped BC reads "not settled" with both values); a
@@ -338,8 +348,6 @@ def test_reproduce_page_with_an_independent_rerun(tmp_path):
     import copy
     import json
     import shutil
-
-    import pytest
 
     (tmp_path / "reproduction").mkdir()
     shutil.copy(ROOT / "docs" / "reproduction" / "results.json", tmp_path / "reproduction")
