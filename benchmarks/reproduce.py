@@ -2,6 +2,7 @@
 
     python benchmarks/reproduce.py [--quick] [--scale K] [--work DIR] [--out docs/reproduction.md]
         [--reference ../shared/radio-reference] [--learning-runs DIR] [--skip-learning]
+        [--seed-offset K] [--rerun OTHER/results.json]
 
 Generates its own data in ``--work`` (resumable: a rerun keeps what is complete), measures
 SynthRM Table 3, Figures 9, 10 and 11, Table 2 and SenseRay-3D Table III / Figure 10 next
@@ -15,6 +16,14 @@ Sizes: the default took 26 min on a shared 2-core machine (128x96 frames, 1e6 ra
 run of a few frames (about a minute). ``--doc-only`` rewrites the page from its saved
 results; ``--refresh-learning`` recomputes only the learning rows from the finished runs. ``--learning-runs DIR`` takes the learning rows from the runs of
 ``benchmarks/learning_protocol.sh`` (its ``runs/`` folder) instead of training small ones.
+
+Verdicts that survive a rerun: ``--seed-offset K`` (0, or >= 100) shifts the seed of every
+generated dataset and training run; ``--rerun OTHER/results.json`` pairs every estimate of
+this run with that independent run's (``benchmarks/reproduce_verdicts.py``), and the page
+prints a verdict only when both runs hold it. For example::
+
+    python benchmarks/reproduce.py --work other --seed-offset 1000 --out other/reproduction.md
+    python benchmarks/reproduce.py --doc-only --rerun other/reproduction/results.json
 """
 from __future__ import annotations
 
@@ -41,6 +50,7 @@ from reproduce_setup import (  # noqa: E402 (after the path set-up)
     SEED_TABLE3,
     SIZES,
     TX_VARIANTS,
+    data_seed,
 )
 
 
@@ -131,8 +141,13 @@ class Repro:
         self.out = Path(a.out)
         self.figdir = self.out.parent / self.out.stem
         self.figdir.mkdir(parents=True, exist_ok=True)
-        self.res: dict = {"size": self.size, "commands": {}, "seconds": {}}
+        self.offset = a.seed_offset
+        self.res: dict = {"size": self.size, "commands": {}, "seconds": {}, "seed_offset": self.offset}
         self.t0 = time.perf_counter()
+
+    def seed(self, name: str, k: int = 0) -> int:
+        """The seed of dataset ``name`` (``reproduce_setup.DATA_SEEDS``), shifted by ``--seed-offset``."""
+        return data_seed(name, self.offset, k)
 
     def timed(self, name, fn):
         t = time.perf_counter()
@@ -146,7 +161,8 @@ class Repro:
         s = self.size
         self.base = {}
         for i, d in enumerate(PAPER_DISTRICTS):
-            self.base[d] = generate(city_config(f"city-{d}", s["base"], s["res"], 11 + i), self.work / f"base-{d}")
+            self.base[d] = generate(city_config(f"city-{d}", s["base"], s["res"], self.seed("base", i)),
+                                    self.work / f"base-{d}")
         self.tx_data = {}
         for name, radio in TX_VARIANTS.items():
             radio = tx_radio(radio)
@@ -160,14 +176,16 @@ class Repro:
         self.cam_data = {}
         for j, (name, cam) in enumerate(CAMERA_VARIANTS.items()):
             for i, d in enumerate(("downtown", "margin")):
-                self.cam_data[(name, d)] = generate(city_config(f"city-{d}", s["camera"], s["res"], 31 + 2 * j + i, cam),
+                self.cam_data[(name, d)] = generate(city_config(f"city-{d}", s["camera"], s["res"],
+                                                                self.seed("camera", 2 * j + i), cam),
                                                     self.work / f"cam{j}-{d}")
 
     def segmenter(self):
         from synthrm.analysis.segment import RGBSegmenter
         from synthrm.dataset.hdf5 import list_samples, read_sample
 
-        root = generate(city_config("city-mix", self.size["train"], self.size["res"], 5), self.work / "train-mix")
+        root = generate(city_config("city-mix", self.size["train"], self.size["res"], self.seed("train-mix")),
+                        self.work / "train-mix")
         self.train_mix = root
         ids = [sid for _, sid in list_samples(root)][: self.size["seg_train"]]
         ss = [read_sample(root, sid, ["rgb", "semantic"]) for sid in ids]
@@ -380,7 +398,8 @@ class Repro:
         s = self.size
         rows = {}
         for i, d in enumerate(("downtown", "margin")):
-            root = generate(city_config(f"seed-{d}", s["camera"], s["res"], 51 + i), self.work / f"preset-{d}")
+            root = generate(city_config(f"seed-{d}", s["camera"], s["res"], self.seed("preset", i)),
+                            self.work / f"preset-{d}")
             rows[d] = measure_dataset(root, degradations={}, rules=("excluded", "rays-only"))
         pooled = rows["downtown"] + rows["margin"]
         self.res["preset"] = {
@@ -390,7 +409,7 @@ class Repro:
             "share_ge_0p8_downtown": share_ge(rows["downtown"], "building", "excluded", "exact", 0.8)}
         self.res["commands"]["preset"] = (f"synthrm generate --preset seed-downtown --frames {s['camera']} "
                                           f"--resolution {s['res'][0]}x{s['res'][1]} --samples-per-tx 1000000 "
-                                          "--seed 51 --out data/seed-downtown")
+                                          f"--seed {self.seed('preset')} --out data/seed-downtown")
 
     # ---- Figure 11
     def fig11(self):
@@ -402,11 +421,12 @@ class Repro:
         from synthrm.scene.layout import Layout
 
         s = self.size
-        over = {"frames": s["canyon"], "frames_per_scene": s["canyon"], "seed": 3,
+        over = {"frames": s["canyon"], "frames_per_scene": s["canyon"], "seed": self.seed("canyon"),
                 "camera": {"resolution": list(s["canyon_res"])}}
         base = generate(make_config("canyon-drive", over), self.work / "canyon")
         self.res["commands"]["fig11"] = (f"synthrm generate --preset canyon-drive --frames {s['canyon']} "
-                                         f"--resolution {s['canyon_res'][0]}x{s['canyon_res'][1]} --seed 3 --out data/canyon")
+                                         f"--resolution {s['canyon_res'][0]}x{s['canyon_res'][1]} --seed {self.seed('canyon')} "
+                                         "--out data/canyon")
         out = {}
         for k, (name, (gen_over, radio)) in enumerate(CANYON_VARIANTS.items()):
             if gen_over:
@@ -505,7 +525,7 @@ class Repro:
         s = self.size
         run = runs / "radiounet-s"
         cfg = TrainConfig(model="radiounet-s", width=16, epochs=s["epochs"], restart_epochs=s["epochs"],
-                          patience=s["epochs"], seed=0)
+                          patience=s["epochs"], seed=self.seed("training"))
         train(cfg, self.train_mix, run, resume=(run / "last.pt").exists(), progress=False, log=lambda m: None)
         for d in PAPER_DISTRICTS:
             evaluate(run, self.base[d], progress=False)
@@ -513,13 +533,13 @@ class Repro:
         lr["outdoor"]["radiounet-s"] = {"run": str(run), "eval": ev, "log": _log(run),
                                         "normalisation": self.normalisation(run)}
         over = {k: v for k, v in s["indoor"].items()}
-        over.update({"seed": 0, "voxel_size_m": 0.2})
+        over.update({"seed": self.seed("indoor"), "voxel_size_m": 0.2})
         icfg = make_indoor_config("indoor-apartment", over)
         ind = self.work / "indoor"
         generate_indoor(icfg, ind, progress=False, log=lambda m: None)
         irun = runs / "senseray3d"
         tcfg = TrainConfig(model="senseray3d", width=12, epochs=s["indoor_epochs"], restart_epochs=s["indoor_epochs"],
-                           patience=s["indoor_epochs"], batch_size=2, seed=0)
+                           patience=s["indoor_epochs"], batch_size=2, seed=self.seed("training"))
         train(tcfg, ind, irun, resume=(irun / "last.pt").exists(), progress=False, log=lambda m: None)
         evaluate(irun, ind, splits=present_splits(ind), progress=False)
         lr["indoor"] = {"run": str(irun), "eval": json.loads((irun / "evaluation.json").read_text()), "log": _log(irun),
@@ -625,12 +645,23 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-learning", action="store_true", help="leave the learning rows out")
     ap.add_argument("--doc-only", action="store_true",
                     help="rewrite --out from the results.json next to it (no new measurement)")
+    ap.add_argument("--seed-offset", type=int, default=0,
+                    help="add K (0, or >= 100) to the seed of every generated dataset and training run: an "
+                         "independent rerun (use its own --work and --out)")
+    ap.add_argument("--rerun", metavar="RESULTS_JSON",
+                    help="results.json of an independent run (another --seed-offset): every estimate is paired with "
+                         "it and a verdict is printed only when both runs hold it")
     ap.add_argument("--refresh-learning", action="store_true",
                     help="recompute only the learning rows from the finished runs and data in --work (evaluation, "
                          "no training), merge them into the saved results and rewrite --out")
     a = ap.parse_args(argv)
     if not a.scale > 0:
         raise SystemExit("--scale: must be > 0")
+    try:
+        data_seed("base", a.seed_offset)
+    except ValueError as e:
+        raise SystemExit(f"--seed-offset: {str(e).split(': ', 1)[1]}") from None
+    rerun = load_rerun(a.rerun) if a.rerun else None
     from reproduce_doc import write_doc
 
     if a.doc_only:
@@ -639,7 +670,10 @@ def main(argv: list[str] | None = None) -> None:
         p = figdir / "results.json"
         if not p.is_file():
             raise SystemExit(f"{p}: no results to write the page from; run without --doc-only first")
-        write_doc(json.loads(p.read_text()), out, figdir)
+        res = json.loads(p.read_text())
+        if rerun is not None:
+            res["rerun"] = attach_rerun(res, rerun, a.rerun)
+        write_doc(res, out, figdir)
         log(f"wrote {out} from {p}")
         return
 
@@ -651,19 +685,23 @@ def main(argv: list[str] | None = None) -> None:
         r = Repro(a)
         r.res = json.loads(p.read_text())
         r.size = r.res["size"]
+        r.offset = r.res.get("seed_offset", 0)  # the run's own seeds, whatever --seed-offset says
         r.base = {d: r.work / f"base-{d}" for d in PAPER_DISTRICTS}
         r.train_mix = r.work / "train-mix"
         t = time.perf_counter()
         r.learning()
         r.res.setdefault("refreshed", {})["learning"] = round(time.perf_counter() - t, 1)
         r.res = portable(r.res)
+        if rerun is not None:
+            r.res["rerun"] = attach_rerun(r.res, rerun, a.rerun)
         write_doc(r.res, r.out, r.figdir)
         log(f"refreshed the learning rows of {r.out}")
         return
     r = Repro(a)
     cmd = "python benchmarks/reproduce.py" + (" --quick" if a.quick else "") + \
         (f" --scale {a.scale:g}" if a.scale != 1 else "") + (" --skip-learning" if a.skip_learning else "") + \
-        (f" --learning-runs {a.learning_runs}" if a.learning_runs else "")
+        (f" --learning-runs {a.learning_runs}" if a.learning_runs else "") + \
+        (f" --seed-offset {a.seed_offset}" if a.seed_offset else "")
     r.res["commands"]["reproduce"] = cmd
     r.timed("data", r.base_data)
     r.timed("segmenter", r.segmenter)
@@ -687,8 +725,32 @@ def main(argv: list[str] | None = None) -> None:
     r.res["budget"] = summarise_budget(r.budget_rows)
     r.res["reference_folder"] = str(a.reference) if Path(a.reference).is_dir() else None
     r.res = portable(r.res)
+    if rerun is not None:
+        r.res["rerun"] = attach_rerun(r.res, rerun, a.rerun)
     write_doc(r.res, r.out, r.figdir)
     log(f"wrote {r.out} in {r.res['seconds']['total']:.0f} s")
+
+
+def load_rerun(path: str) -> dict:
+    """The results of an independent run (``--rerun``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise SystemExit(f"--rerun: {p}: no such file (the results.json next to the other run's page)")
+    try:
+        return json.loads(p.read_text())
+    except ValueError as e:
+        raise SystemExit(f"--rerun: {p}: not a results file ({e})") from None
+
+
+def attach_rerun(res: dict, rerun: dict, path: str) -> dict:
+    """The ``rerun`` entry of ``res``: the agreement of every estimate with the independent
+    run ``rerun`` (``reproduce_verdicts.rerun_summary``); refused when both used the same seeds."""
+    from reproduce_verdicts import rerun_summary
+
+    if rerun.get("seed_offset", 0) == res.get("seed_offset", 0):
+        raise SystemExit(f"--rerun: {path} was made with the same seeds as this run (seed offset "
+                         f"{res.get('seed_offset', 0)}); make it with another --seed-offset")
+    return rerun_summary(res, rerun, os.path.relpath(path))
 
 
 #: Keys of the results whose values are folders or files: stored relative to the working

@@ -20,8 +20,72 @@ from reproduce_setup import (
     f2,
     table,
 )
+from reproduce_verdicts import NO_RERUN, settle, verdict
 
 FIVE_NINTHS = 5 / 9
+
+
+def _rerun(res: dict) -> dict | None:
+    """The independent rerun's (slimmed) results, or None when the page has no rerun."""
+    rr = res.get("rerun")
+    return rr["results"] if rr else None
+
+
+def _bc_reading(p: dict | None) -> str | None:
+    """Where Sarle's BC lies against 5/9: its whole 95 % interval ``above`` or ``below``, or
+    ``straddles`` it; None without an interval."""
+    if not p or p.get("lo") is None:
+        return None
+    return "above" if p["lo"] > FIVE_NINTHS else "below" if p["hi"] < FIVE_NINTHS else "straddles"
+
+
+def _nlos_reading(p: dict | None) -> str | None:
+    """Whether the maps with the maximum out of the Tx's line of sight are ``few`` (under a
+    quarter) or ``many``; None without maps."""
+    if not p or not p.get("maps"):
+        return None
+    return "few" if p["nlos_maps"] < p["maps"] / 4 else "many"
+
+
+def _end(s: str) -> str:
+    return s if s.endswith(".") else s + "."
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _alone(v: str, this_run: str) -> str:
+    """A verdict (``reproduce_verdicts.verdict``), with this run's own reading added when
+    the page has no rerun."""
+    if v != NO_RERUN:
+        return v
+    if this_run[1:2].islower():
+        this_run = this_run[:1].lower() + this_run[1:]
+    return f"not settled (no independent rerun; this run alone: {this_run.rstrip('.')})"
+
+
+def _verdict(holds_full: bool, holds_rerun: bool | None, sentence: str, full_value: str, rerun_value: str) -> str:
+    return _alone(verdict(holds_full, holds_rerun, sentence, full_value, rerun_value), sentence)
+
+
+def _settle(reading_full, reading_rerun, sentences: dict, full_value: str, rerun_value: str, have: bool) -> str:
+    return _alone(settle(reading_full, reading_rerun, sentences, full_value, rerun_value, have),
+                  sentences.get(reading_full, full_value))
+
+
+def _grid_rows(res: dict) -> list[dict]:
+    return [x for k in GRID_BLOCKS for x in res["grid"].get(k, [])]
+
+
+def _closest(res: dict) -> dict:
+    """The grid's row closest to the seed's Buildings pair (0.80, 0.11)."""
+    return min(_grid_rows(res), key=lambda x: x["distance"])
+
+
+def _bc_hits(res: dict) -> list[str]:
+    """The grid's settings whose BC interval lies wholly above 5/9."""
+    return [x["setting"] for x in _grid_rows(res) if x["pmax"]["lo"] is not None and x["pmax"]["lo"] > FIVE_NINTHS]
 
 
 def _within(s: dict, value: float) -> bool:
@@ -36,6 +100,33 @@ def _r_cell(s: dict) -> str:
 
 def _bc(p: dict) -> str:
     return ci({"mean": p["bc"], "lo": p["lo"], "hi": p["hi"]}, ".2f")
+
+
+def _dip(p: dict | None) -> str:
+    return "n/a" if not p or p.get("dip") is None else f"{p['dip']:.3f} (p {p['dip_p']:.3f})"
+
+
+def _gmm(p: dict | None) -> str:
+    g = (p or {}).get("gmm")
+    if not g:
+        return "n/a"
+    return (f"delta BIC {g['delta_bic']:+.0f} (means " + " / ".join(f"{m:.0f}" for m in g["means"]) + " dB, weights "
+            + " / ".join(f"{x:.2f}" for x in g["weights"]) + ")")
+
+
+def _dip_and_bic(p: dict, rp: dict | None, have: bool) -> str:
+    """The dip test and the two-Gaussian BIC of a Pmax summary, each a verdict with the rerun's."""
+    dip_r = lambda q: None if not q or q.get("dip_p") is None else "multi" if q["dip_p"] < 0.05 else "uni"  # noqa: E731
+    bic_r = lambda q: None if not q or not q.get("gmm") else "two" if q["gmm"]["delta_bic"] > 10 else (  # noqa: E731
+        "one" if q["gmm"]["delta_bic"] < 0 else "weak")
+    return (f" Hartigan's dip: {_dip(p)}" + (f" (rerun: {_dip(rp)})" if have else "") + ": " + _end(_settle(
+        dip_r(p), dip_r(rp), {"multi": "unimodality rejected at 5 %", "uni": "unimodality not rejected at 5 %"},
+        _dip(p), _dip(rp), have))
+        + f" Two Gaussians against one: {_gmm(p)}" + (f" (rerun: {_gmm(rp)})" if have else "") + ": " + _end(_settle(
+            bic_r(p), bic_r(rp), {"two": "BIC strongly favours two components (delta > 10)",
+                                  "one": "BIC favours one component",
+                                  "weak": "BIC favours two components, but weakly (delta 0-10)"},
+            _gmm(p), _gmm(rp), have)))
 
 
 def grid_table(rows: list[dict]) -> str:
@@ -101,6 +192,35 @@ def _intro(w, res: dict, rel: str, docdir: Path) -> None:
       "defined (a concept absent from a view leaves r undefined; counted, never averaged as 0).\n")
 
 
+def _agreement(w, res: dict, rel: str, docdir: Path) -> None:
+    """How far an independent rerun (other seeds) agrees with this run, estimate by estimate."""
+    rr = res.get("rerun")
+    w("## Agreement with an independent rerun\n")
+    if not rr:
+        w("No independent rerun was made for this page. A verdict below is printed only when it holds in this run "
+          "and in a rerun that draws every dataset anew (`python benchmarks/reproduce.py --work other --seed-offset "
+          "1000 --out other/reproduction.md`, then `python benchmarks/reproduce.py --doc-only --rerun "
+          "other/reproduction/results.json`); until then each reads \"not settled (no independent rerun)\" beside "
+          "this run's numbers. The target: at least 90 % of the estimates inside the other run's 95 % interval.\n")
+        return
+    ag = rr["agreement"]
+    share = "n/a" if ag["share"] is None else f"{ag['share'] * 100:.1f} %"
+    w(f"Rerun: `{rr['command']}` (seed offset {rr['seed_offset']}: every generated dataset drawn anew"
+      + ("" if rr["same_size"] else "; at other sizes than this run") + f"; results `{rr['source']}`). Of the "
+      f"{ag['compared']} estimates with a 95 % interval in both runs (mean r, gaps, BC, contrasts), {ag['agree']} "
+      f"({share}) have each run's value inside the other run's interval, against a target of at least "
+      f"{ag['target'] * 100:.0f} %: {'met' if ag['met'] else 'not met'} (this run's value inside the rerun's interval: "
+      f"{ag['full_in_rerun']}; the rerun's inside this run's: {ag['rerun_in_full']}; defined in one run only: "
+      f"{len(ag['unpaired'])}). A verdict below is printed only when both runs hold it; otherwise it reads "
+      "\"not settled\" with both runs' values.\n")
+    bad = [p for p in ag["pairs"] if not p["agree"]]
+    if bad:
+        fmt = lambda t: ci({"mean": t[0], "lo": t[1], "hi": t[2]})  # noqa: E731
+        w("The estimates that disagree:\n")
+        w(table(["estimate", "this run [95 % CI]", "rerun"], [[p["path"], fmt(p["full"]), fmt(p["rerun"])]
+                                                            for p in bad]))
+
+
 def _table3(w, res: dict, rel: str, docdir: Path) -> None:
     """SynthRM Table 3 next to ours, and Figure 10's separation."""
     t3, g = res["table3"], res["grid"]
@@ -145,21 +265,35 @@ def _figure9(w, res: dict, rel: str, docdir: Path) -> None:
       "modes of a kernel density estimate, and Pmax of the maps whose maximum pixel is / is not in the "
       "transmitter's line of sight.\n")
     body = []
+    tests = any("dip" in p for v in f9.values() for p in v.values())  # runs before the dip and BIC had none
     for k, v in f9.items():
         for rule, p in v.items():
             body.append([k, rule, p["maps"], _bc(p), ", ".join(f"{m:.0f}" for m in p["modes_db"]) or "n/a",
                          f"{p['los_maps']} / {f2(p['los_median_db'], '.1f')}",
-                         f"{p['nlos_maps']} / {f2(p['nlos_median_db'], '.1f')}"])
+                         f"{p['nlos_maps']} / {f2(p['nlos_median_db'], '.1f')}"]
+                        + ([_dip(p), f2((p.get("gmm") or {}).get("delta_bic"), "+.0f")] if tests else []))
     w(table(["group", "pixels", "maps", "BC [95 % CI]", "modes [dB]", "max in LoS: maps / median [dB]",
-             "not in LoS: maps / median [dB]"], body))
+             "not in LoS: maps / median [dB]"] + (["dip (p)", "delta BIC, 2 vs 1 Gaussian"] if tests else []),
+            body))
     pa = f9["all"]["excluded"]
-    w(f"Pooled over the districts BC is {_bc(pa)}: "
-      + ("above 5/9, bimodal by Sarle's test. " if pa["bc"] and pa["bc"] > FIVE_NINTHS else "below 5/9. ")
-      + (f"The LoS maps peak near {f2(pa['los_median_db'], '.0f')} dB and the others near "
-         f"{f2(pa['nlos_median_db'], '.0f')} dB, but only {pa['nlos_maps']} of {pa['maps']} maps have their maximum "
-         "out of line of sight: with transmitters near the view the NLoS mode is too small for the coefficient, "
-         "whatever the gap between the modes." if pa["nlos_maps"] < pa["maps"] / 4 else
-         f"LoS maps: median {f2(pa['los_median_db'], '.0f')} dB; NLoS maps: {f2(pa['nlos_median_db'], '.0f')} dB.")
+    rr = _rerun(res)
+    pr = rr["fig9"]["all"]["excluded"] if rr else None
+    w(f"Pooled over the districts BC is {_bc(pa)}" + (f" (rerun: {_bc(pr)})" if rr else "") + ": "
+      + _end(_settle(_bc_reading(pa), _bc_reading(pr), {
+          "above": "its interval lies above 5/9, bimodal by Sarle's test.",
+          "below": "its interval lies below 5/9, not bimodal by Sarle's test.",
+          "straddles": "its interval holds 5/9, so Sarle's test does not decide."},
+          _bc(pa), _bc(pr) if rr else "n/a", rr is not None))
+      + f" Maps with their maximum out of the Tx's line of sight: {pa['nlos_maps']} of {pa['maps']} (median "
+      f"{f2(pa['nlos_median_db'], '.0f')} dB; the LoS maps {f2(pa['los_median_db'], '.0f')} dB)"
+      + (f"; rerun: {pr['nlos_maps']} of {pr['maps']}" if rr else "") + ". "
+      + _cap(_end(_settle(_nlos_reading(pa), _nlos_reading(pr), {
+          "few": "With so few NLoS maps the NLoS mode is too small for the coefficient, whatever the gap between "
+                 "the modes.",
+          "many": "At least a quarter of the maps are NLoS, enough for the seed's NLoS mode."},
+          f"{pa['nlos_maps']} of {pa['maps']} NLoS", f"{pr['nlos_maps']} of {pr['maps']} NLoS" if rr else "n/a",
+          rr is not None)))
+      + (_dip_and_bic(pa, pr, rr is not None) if pa.get("dip") is not None else "")
       + " The grid below gives BC for every setting.\n")
     w(f"![Figure 9]({rel}/fig9_statistics.png)\n")
     w(f"![Pmax LoS split]({rel}/fig9_pmax_los.png)\n")
@@ -234,7 +368,10 @@ def _grid_findings(w, res: dict, rel: str, docdir: Path) -> None:
     allrows = [x for k in GRID_BLOCKS for x in g.get(k, [])]
     defined = [x for x in allrows if x["downtown"]["mean"] is not None]
     top = max(defined, key=lambda x: x["downtown"]["mean"])
-    closest = min(allrows, key=lambda x: x["distance"])
+    closest = _closest(res)
+    rr = _rerun(res)
+    rclosest = _closest(rr) if rr else None
+    rsame = next((x for x in _grid_rows(rr) if x["setting"] == closest["setting"]), None) if rr else None
     hits = [x for x in allrows if _within(x["downtown"], 0.7964)]
     both = [x for x in hits if _within(x["margin"], 0.1102)]
     bcs = [x for x in allrows if x["pmax"]["bc"] is not None]
@@ -249,8 +386,17 @@ def _grid_findings(w, res: dict, rel: str, docdir: Path) -> None:
         w(f"* {GRID_BLOCKS[k]}: downtown r moves from {f2(first['downtown']['mean'])} ({first['setting']}) "
           f"up to {f2(best['downtown']['mean'])} ({best['setting']}); the largest gap is "
           f"{f2(max(rows, key=lambda x: x['gap']['mean'] or -9)['gap']['mean'])} (seed +0.69).")
-    w(f"* Closest single setting to the seed's pair (0.80, 0.11): **{closest['setting']}** "
-      f"(downtown {ci(closest['downtown'])}, margin {ci(closest['margin'])}).")
+    w("* Closest single setting to the seed's pair (0.80, 0.11): " + _end(_verdict(
+        True, (rclosest["setting"] == closest["setting"]) if rr else None,
+        f"**{closest['setting']}** (downtown {ci(closest['downtown'])}, margin {ci(closest['margin'])})",
+        f"{closest['setting']}, downtown {ci(closest['downtown'])}, margin {ci(closest['margin'])}",
+        f"{rclosest['setting']}, downtown {ci(rclosest['downtown'])}, margin {ci(rclosest['margin'])}" if rr else "n/a"))
+      + (f" Picked as the closest of {len(allrows)} settings on this run's data, its distance "
+         f"({f2(closest['distance'], '.2f')}) is biased low; on the rerun's data (held out from the pick) the same "
+         f"setting gives downtown {ci(rsame['downtown'])}, margin {ci(rsame['margin'])}, distance "
+         f"{f2(rsame['distance'], '.2f')}." if rsame else
+         f" Picked as the closest of {len(allrows)} settings on this run's data, its distance "
+         f"({f2(closest['distance'], '.2f')}) is biased low; an independent rerun reports it on held-out data."))
     w(f"* The closest level of each factor together ({cb['tx']}; camera {cb['camera']}; pixels `{cb['rule']}`; "
       f"masks {cb['masks']}, concept {cb['concept']}), on new data: downtown {ci(cb['downtown'])}, margin "
       f"{ci(cb['margin'])}; {f2(cb['share_ge_0p8_downtown'], '.0%')} of its downtown maps reach 0.8.")
@@ -264,18 +410,24 @@ def _grid_findings(w, res: dict, rel: str, docdir: Path) -> None:
           f"{f2(top['downtown']['mean'])} ({top['setting']}, {f2(top['share_ge_0p8_downtown'], '.0%')} of its maps "
           "at r >= 0.8), and no interval holds 0.80.")
     if bmax:
-        w(f"* Pmax bimodality: the highest BC is {_bc(bmax['pmax'])} ({bmax['setting']}); "
-          + (f"its interval lies above 5/9 in {len(bc_hits)} setting(s): {'; '.join(x['setting'] for x in bc_hits)}."
-             if bc_hits else "no setting's interval lies wholly above 5/9."))
+        bc_names, rhits = [x["setting"] for x in bc_hits], _bc_hits(rr) if rr else None
+        w(f"* Pmax bimodality: the highest BC is {_bc(bmax['pmax'])} ({bmax['setting']}); settings whose interval "
+          "lies wholly above 5/9: " + _end(_verdict(
+              True, (sorted(rhits) == sorted(bc_names)) if rr else None,
+              f"{len(bc_names)} ({'; '.join(bc_names)})" if bc_names else "none",
+              "; ".join(bc_names) or "none", ("; ".join(rhits) or "none") if rr else "n/a")))
     if bc_hits:
         bp = bmax["pmax"]
+        rp = next((x["pmax"] for x in _grid_rows(rr) if x["setting"] == bmax["setting"]), None) if rr else None
         w(f"  In {bmax['setting']} the density modes are at "
           + ", ".join(f"{m:.0f}" for m in bp["modes_db"]) + f" dB; maps with the maximum in LoS: {bp['los_maps']} "
           f"(median {f2(bp['los_median_db'], '.0f')} dB), not in LoS: {bp['nlos_maps']} (median "
-          f"{f2(bp['nlos_median_db'], '.0f')} dB)"
-          + (": the two modes are LoS and NLoS maps, the seed's reading." if bp["nlos_maps"] >= bp["maps"] / 4 else
-             ": most maps of both modes are in LoS, so the modes separate near and far transmitters more than LoS "
-             "and NLoS."))
+          f"{f2(bp['nlos_median_db'], '.0f')} dB): " + _end(_settle(_nlos_reading(bp), _nlos_reading(rp), {
+              "many": "the two modes are LoS and NLoS maps, the seed's reading",
+              "few": "most maps of both modes are in LoS, so the modes separate near and far transmitters more "
+                     "than LoS and NLoS"},
+              f"{bp['nlos_maps']} of {bp['maps']} NLoS", f"{rp['nlos_maps']} of {rp['maps']} NLoS" if rp else "n/a",
+              rr is not None)))
     by = t3.get("by_pmax_class", {}).get("downtown", {})
     if by:
         parts = [f"{c} ({v['share']:.0%} of maps): r {f2(v['r']['mean'])}" for c, v in
@@ -328,10 +480,18 @@ def _preset(w, res: dict, rel: str, docdir: Path) -> None:
                          f"{p['los_maps']} / {p['nlos_maps']}"])
         w(table(["data", "Buildings r, downtown", "margin", "gap", "maps >= 0.8", "Pmax BC", "modes [dB]",
                  "max in LoS / not"], body))
-        ok = pm["lo"] is not None and pm["lo"] > FIVE_NINTHS
-        w(("Pmax is bimodal on the preset's data (the interval of BC lies above 5/9), as the seed's Figure 9."
-           if ok else "On the preset's data BC's interval does not lie wholly above 5/9 in this run: "
-           f"{_bc(pm)}.") + "\n")
+        rr = _rerun(res)
+        rpm = rr["preset"]["pmax"] if rr and rr.get("preset") else None
+        w(f"Pmax on the preset's data: BC {_bc(pm)}" + (f" (rerun: {_bc(rpm) if rpm else 'n/a'})" if rr else "")
+          + ": " + _end(_settle(_bc_reading(pm), _bc_reading(rpm), {
+              "above": "its interval lies above 5/9, bimodal by Sarle's test",
+              "below": "its interval lies below 5/9, not bimodal by Sarle's test",
+              "straddles": "its interval holds 5/9, so Sarle's test does not decide"},
+              _bc(pm), _bc(rpm) if rpm else "n/a", rr is not None))
+          + f" Its 120-240 m views were chosen from this run's camera rows, so only a rerun tests them. Maps with "
+          f"the maximum in the Tx's line of sight: {pm['los_maps']} of {pm['maps']}"
+          + ("; the seed's two modes are LoS and NLoS maps, so a bimodality here would not be the seed's mechanism."
+             if pm["nlos_maps"] < pm["maps"] / 4 else ".") + "\n")
 
 
 def _figure11(w, res: dict, rel: str, docdir: Path) -> None:
@@ -412,7 +572,7 @@ def _learning_section(w, res: dict, rel: str, docdir: Path) -> None:
 
 #: The page's sections, in order: each ``section(w, res, rel, docdir)`` appends its lines
 #: with ``w``; ``rel`` is the figure folder relative to the page, ``docdir`` the page's folder.
-SECTIONS = (_intro, _table3, _figure9, _grid, _grid_findings, _preset, _figure11, _learning_section)
+SECTIONS = (_intro, _agreement, _table3, _figure9, _grid, _grid_findings, _preset, _figure11, _learning_section)
 
 
 def _per_example_ci(v: dict, frames: list | None) -> str:

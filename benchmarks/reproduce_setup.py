@@ -29,6 +29,25 @@ CONCEPT_NAMES = {"road": "Roads", "building": "Buildings", "roof": "Roofs", "con
 #: ``synthrm.scene.districts.DISTRICTS``, which also holds any user district).
 PAPER_DISTRICTS = ("downtown", "margin", "mix")
 
+# --------------------------------------------------------------------------- random seeds
+#: Random seeds of the data the script generates (the base districts k = 0..2 and camera
+#: variants k = 0..7 add k) and of its small training runs. ``--seed-offset K`` adds K to
+#: every one, so that an independent rerun draws every dataset (and its transmitters,
+#: relabels included: they follow the frames' own seeds) anew. They span 0-52, so an
+#: offset of 1 to 99 would reuse some of them: :func:`data_seed` refuses it.
+DATA_SEEDS = {"base": 11, "camera": 31, "train-mix": 5, "preset": 51, "canyon": 3, "indoor": 0, "training": 0}
+SEED_OFFSET_MIN = 100
+
+
+def data_seed(name: str, offset: int = 0, k: int = 0) -> int:
+    """The seed of dataset ``name`` (:data:`DATA_SEEDS`), its ``k``-th one, shifted by
+    ``offset`` (0, or at least :data:`SEED_OFFSET_MIN`: a smaller shift reuses seeds)."""
+    if offset != 0 and not offset >= SEED_OFFSET_MIN:
+        raise ValueError(f"seed offset: must be 0 or >= {SEED_OFFSET_MIN} (the script's own seeds span "
+                         f"{min(DATA_SEEDS.values())}-{max(DATA_SEEDS.values()) + 7}), got {offset}")
+    return DATA_SEEDS[name] + k + offset
+
+
 # --------------------------------------------------------------------------- sizes
 SIZES = {
     "default": dict(base=24, camera=10, canyon=12, canyon_res=(256, 192), res=(128, 96), budget=6,

@@ -1,10 +1,21 @@
 """Analysis: point-biserial correlation against scipy, undefined
-cases, signal statistics and the bimodality coefficient."""
+cases, signal statistics and the tests of bimodality (Sarle's coefficient, Hartigan's dip,
+one Gaussian against two by BIC)."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import pointbiserialr
 
-from synthrm.analysis import bimodality_coefficient, concept_correlations, point_biserial, semantic_masks, signal_stats
+from synthrm.analysis import (
+    bimodality_coefficient,
+    concept_correlations,
+    dip_test,
+    gaussian_mixture_bic,
+    point_biserial,
+    semantic_masks,
+    signal_stats,
+)
 from synthrm.dataset.hdf5 import list_samples, read_sample
 
 
@@ -66,6 +77,63 @@ def test_signal_stats_and_bimodality():
     one = rng.normal(-90, 5, 800)
     assert bimodality_coefficient(two) > 5 / 9 > bimodality_coefficient(one)
 
+
+
+def test_dip_and_mixture_on_one_and_two_modes():
+    rng = np.random.default_rng(2)
+    one = rng.normal(-90, 5, 400)
+    d1, m1 = dip_test(one, n_sim=300), gaussian_mixture_bic(one)
+    assert d1["p"] > 0.2 and d1["n"] == 400
+    assert m1["prefers"] == 1 and m1["delta_bic"] < 0
+    two = np.concatenate([rng.normal(-110, 3, 300), rng.normal(-70, 4, 100), [np.nan, np.inf]])
+    d2, m2 = dip_test(two, n_sim=300), gaussian_mixture_bic(two)
+    assert d2["p"] < 0.01 and d2["n"] == 400
+    assert m2["prefers"] == 2 and m2["delta_bic"] > 10
+    assert m2["means"] == pytest.approx([-110, -70], abs=1.0)
+    assert m2["stds"] == pytest.approx([3, 4], abs=0.6)
+    assert m2["weights"] == pytest.approx([0.75, 0.25], abs=0.03)
+    # seeded: the same numbers twice
+    assert dip_test(two, n_sim=300) == d2 and gaussian_mixture_bic(two) == m2
+
+
+def test_dip_known_values():
+    rng = np.random.default_rng(3)
+    # an equally spaced sample is its own unimodal fit: the minimum, 1/(2n)
+    assert dip_test(np.arange(10.0), n_sim=10)["dip"] == pytest.approx(1 / 20)
+    # two far clusters of weights w, 1 - w: min(w, 1 - w) / 2 (1/4 for equal weights)
+    far = np.concatenate([rng.normal(0, 1, 200), rng.normal(1e5, 1, 200)])
+    assert dip_test(far, n_sim=10)["dip"] == pytest.approx(0.25, abs=1e-3)
+    far = np.concatenate([rng.normal(0, 1, 300), rng.normal(1e5, 1, 100)])
+    assert dip_test(far, n_sim=10)["dip"] == pytest.approx(0.125, abs=1e-3)
+    # uniform samples: sqrt(n) dip tends to a fixed distribution (Hartigan and Hartigan 1985),
+    # median about 0.37, 95 % quantile about 0.53
+    dips = [np.sqrt(500) * dip_test(rng.random(500), n_sim=1)["dip"] for _ in range(100)]
+    assert 0.3 < np.median(dips) < 0.45 and 0.42 < np.percentile(dips, 95) < 0.65
+    assert 1 / 1000 <= min(dips) / np.sqrt(500) and max(dips) / np.sqrt(500) <= 0.25
+
+
+@settings(max_examples=25, deadline=None)
+@given(shift=st.floats(-1e4, 1e4), scale=st.floats(1e-3, 1e3), seed=st.integers(0, 2 ** 16))
+def test_dip_is_invariant_under_shift_and_scale(shift, scale, seed):
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.normal(0, 1, 30), rng.normal(3, 0.5, 20)])
+    a, b = dip_test(x, n_sim=20), dip_test(shift + scale * x, n_sim=20)
+    assert b["dip"] == pytest.approx(a["dip"], rel=1e-6, abs=1e-9)
+    assert b["p"] == a["p"]
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda: dip_test([1.0, 2.0, np.nan]), "x: needs at least 4 finite values, got 2"),
+    (lambda: dip_test(np.ones((3, 3))), r"x: must be a 1-D array of values, got shape \(3, 3\)"),
+    (lambda: dip_test(np.arange(5.0), n_sim=0), "n_sim: must be an integer >= 1"),
+    (lambda: gaussian_mixture_bic([1.0, 2.0, 3.0, 4.0]), "x: needs at least 5 finite values, got 4"),
+    (lambda: gaussian_mixture_bic(np.full(6, 2.0)), "x: all finite values are equal"),
+    (lambda: gaussian_mixture_bic(np.arange(6.0), n_starts=0), "n_starts: must be an integer >= 1"),
+    (lambda: gaussian_mixture_bic(np.arange(6.0), tol=0), "tol: must be > 0"),
+])
+def test_bimodality_tests_name_the_bad_argument(call, msg):
+    with pytest.raises(ValueError, match=msg):
+        call()
 
 def test_dataset_analysis_rows_and_table(tiny_dataset):
     from synthrm.analysis.dataset import analyse_dataset, correlation_table

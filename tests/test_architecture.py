@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import synthrm
 
@@ -329,6 +330,61 @@ def test_reproduce_writes_the_committed_page_from_its_results(tmp_path):
     shutil.copy(ROOT / "docs" / "reproduction" / "results.json", tmp_path / "reproduction")
     _bench("reproduce").main(["--doc-only", "--out", str(tmp_path / "reproduction.md")])
     assert (tmp_path / "reproduction.md").read_text() == (ROOT / "docs" / "reproduction.md").read_text()
+
+
+def test_reproduce_seed_offset_moves_every_data_seed():
+    setup = _bench("reproduce_setup")
+    seeds = {(n, k): setup.data_seed(n, 0, k) for n in setup.DATA_SEEDS for k in range(8)}
+    moved = {setup.data_seed(n, 1000, k) for n, k in seeds}
+    assert not moved & set(seeds.values()) and setup.data_seed("preset", 1000) == 1051
+    with pytest.raises(SystemExit, match="--seed-offset: must be 0 or >= 100"):
+        _bench("reproduce").main(["--doc-only", "--seed-offset", "50"])
+
+
+def test_reproduce_page_with_an_independent_rerun(tmp_path):
+    """``--rerun``: the page reports the agreement of every estimate and prints a verdict
+    only where both runs hold it (a flipped BC reads "not settled" with both values); a
+    rerun with the same seeds is refused; ``--doc-only`` keeps the rerun it saved."""
+    import copy
+    import json
+    import shutil
+
+    (tmp_path / "reproduction").mkdir()
+    shutil.copy(ROOT / "docs" / "reproduction" / "results.json", tmp_path / "reproduction")
+    full = json.loads((ROOT / "docs" / "reproduction" / "results.json").read_text())
+    rerun = copy.deepcopy(full)
+    rerun["preset"]["pmax"].update(bc=0.50, lo=0.40, hi=0.62)  # the preset's bimodality flips
+    # the dip test and the mixture's BIC (runs after they were added): the dip flips, the BIC holds
+    gmm = {"delta_bic": 40.0, "means": [-85.0, -60.0], "stds": [4.0, 5.0], "weights": [0.1, 0.9]}
+    full["fig9"]["all"]["excluded"].update(dip=0.04, dip_p=0.01, gmm=gmm)
+    rerun["fig9"]["all"]["excluded"].update(dip=0.03, dip_p=0.30, gmm=gmm)
+    (tmp_path / "reproduction" / "results.json").write_text(json.dumps(full))
+    (tmp_path / "same.json").write_text(json.dumps(rerun))
+    rerun["seed_offset"] = 1000
+    (tmp_path / "rerun.json").write_text(json.dumps(rerun))
+    out = tmp_path / "reproduction.md"
+    rep = _bench("reproduce")
+    with pytest.raises(SystemExit, match="same seeds as this run"):
+        rep.main(["--doc-only", "--rerun", str(tmp_path / "same.json"), "--out", str(out)])
+    rep.main(["--doc-only", "--rerun", str(tmp_path / "rerun.json"), "--out", str(out)])
+    page = out.read_text()
+    saved = json.loads((tmp_path / "reproduction" / "results.json").read_text())["rerun"]
+    n = saved["agreement"]["compared"]
+    assert saved["seed_offset"] == 1000 and n > 100 and saved["agreement"]["agree"] == n - 1
+    assert f"Of the {n} estimates with a 95 % interval in both runs" in page and "no independent rerun" not in page
+    assert "| preset / pmax | 0.70 [0.60, 0.80] |" in page.replace("+", "")
+    assert "Pmax on the preset's data: BC 0.70 [0.60, 0.80] (rerun: 0.50 [0.40, 0.62]): not settled (full: " \
+        "0.70 [0.60, 0.80]; rerun: 0.50 [0.40, 0.62])." in page
+    # what both runs hold is printed as the sentence
+    assert "Pooled over the districts BC is 0.51 [0.45, 0.59] (rerun: 0.51 [0.45, 0.59]): its interval holds 5/9" in page
+    assert "* Closest single setting to the seed's pair (0.80, 0.11): **" in page
+    assert "| dip (p) | delta BIC, 2 vs 1 Gaussian |" in page and "| 0.040 (p 0.010) | +40 |" in page
+    assert "Hartigan's dip: 0.040 (p 0.010) (rerun: 0.030 (p 0.300)): not settled (full: 0.040 (p 0.010); " \
+        "rerun: 0.030 (p 0.300))." in page
+    assert "(means -85 / -60 dB, weights 0.10 / 0.90)): BIC strongly favours two components (delta > 10)." in page
+    out.unlink()
+    rep.main(["--doc-only", "--out", str(out)])
+    assert out.read_text() == page
 
 
 def test_bench_labels_runs_on_a_tiny_reference(tiny_dataset, tmp_path):

@@ -250,6 +250,21 @@ def test_frame_bootstrap_and_modes():
     assert sorted(round(m / 5) * 5 for m in density_modes(x)) == [-75, -50]
 
 
+def test_summarise_pmax_gives_the_three_tests_of_bimodality():
+    from synthrm.analysis.sensitivity import summarise_pmax
+
+    rng = np.random.default_rng(4)
+    v = np.concatenate([rng.normal(-85, 3, 60), rng.normal(-55, 3, 60)])
+    rows = [{"frame": f"{i // 4:03d}", "excluded": {"pmax_db": float(x), "pmax_los": bool(x > -70)}}
+            for i, x in enumerate(rng.permutation(v))]
+    pm = summarise_pmax(rows, n_boot=200)
+    assert pm["lo"] > 5 / 9 and pm["dip_p"] < 0.01 and pm["dip"] > 0.05
+    assert pm["gmm"]["delta_bic"] > 10 and pm["gmm"]["means"] == pytest.approx([-85, -55], abs=2)
+    assert (pm["los_maps"], pm["nlos_maps"]) == (60, 60)
+    few = summarise_pmax(rows[:3], n_boot=50)
+    assert few["dip"] is None and few["dip_p"] is None and few["gmm"] is None
+
+
 def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
     from synthrm.analysis import concept_correlations, semantic_masks
     from synthrm.analysis.segment import RGBSegmenter
@@ -331,3 +346,90 @@ def test_canyon_profile_of_a_drive(tmp_path):
     if c["contrast_db"] is not None:
         assert c["contrast_db"] == pytest.approx(c["upper"]["median_db"] - c["street"]["median_db"])
     assert canyon_figure([fr], ["frame 0"], tmp_path / "f.png").is_file()
+
+
+# ------------------------------------------------------------------ verdicts that survive a rerun
+def _verdicts():
+    import importlib
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        return importlib.import_module("reproduce_verdicts")
+    finally:
+        sys.path.remove(bench)
+
+
+def _results(dt=(0.40, 0.30, 0.50), bc=(0.60, 0.58, 0.70), closest="a"):
+    est = lambda p, k="mean": {k: p[0], "lo": p[1], "hi": p[2]}  # noqa: E731
+    return {"size": {"base": 4}, "seconds": {"total": 1.0},
+            "table3": {"building": {"downtown": {**est(dt), "std": 0.1, "defined": 8},
+                                    "margin": est((0.10, 0.00, 0.20))}},
+            "grid": {"tx": [{"setting": closest, "downtown": est((0.5, 0.4, 0.6)), "distance": 0.3},
+                            {"setting": "b", "downtown": est((None, None, None)), "distance": 9.0}]},
+            "fig9": {"all": {"excluded": {**est(bc, "bc"), "maps": 80, "modes_db": [-60.0]}}},
+            "learning": {"mae": 3.0, "seconds": est((1.0, 2.0, 3.0))}}
+
+
+def test_agreement_pairs_every_estimate_of_two_runs():
+    v = _verdicts()
+    full = _results()
+    # grid rows keyed by their setting; bookkeeping ("seconds") skipped at any depth
+    assert set(v.estimates(full)) == {"table3 / building / downtown", "table3 / building / margin",
+                                      "grid / tx / a / downtown", "grid / tx / b / downtown", "fig9 / all / excluded"}
+    same = v.pair_estimates(full, full)
+    assert (same["compared"], same["agree"], same["share"], same["met"]) == (4, 4, 1.0, True)
+    # a rerun whose downtown r falls outside the full run's interval, and the full run's
+    # outside the rerun's: one estimate of four disagrees
+    ag = v.pair_estimates(full, _results(dt=(0.10, 0.05, 0.20)))
+    bad = [p for p in ag["pairs"] if not p["agree"]]
+    assert [p["path"] for p in bad] == ["table3 / building / downtown"]
+    assert bad[0]["full"] == [0.40, 0.30, 0.50] and bad[0]["rerun"] == [0.10, 0.05, 0.20]
+    assert (ag["compared"], ag["agree"], ag["share"], ag["met"]) == (4, 3, 0.75, False)
+    # one direction only: the rerun's point inside the full interval, not the other way round
+    ag = v.pair_estimates(full, _results(dt=(0.32, 0.31, 0.33)))
+    p = next(p for p in ag["pairs"] if p["path"] == "table3 / building / downtown")
+    assert (p["full_in_rerun"], p["rerun_in_full"], p["agree"]) == (False, True, False)
+    assert (ag["full_in_rerun"], ag["rerun_in_full"]) == (3, 4)
+    # an estimate of one run only, or undefined in one, is counted apart
+    other = _results()
+    del other["table3"]["building"]["margin"]
+    other["fig9"]["all"]["excluded"]["lo"] = None
+    ag = v.pair_estimates(full, other)
+    assert ag["compared"] == 2 and sorted(ag["unpaired"]) == ["fig9 / all / excluded", "table3 / building / margin"]
+    assert v.pair_estimates({}, {})["share"] is None
+
+
+def test_verdict_is_the_sentence_only_when_both_runs_hold_it():
+    v = _verdicts()
+    assert v.verdict(True, True, "bimodal.", "0.60", "0.61") == "bimodal."
+    # a flipped estimate: the claim holds in one run only
+    assert v.verdict(True, False, "bimodal.", "0.60 [0.58, 0.70]", "0.50 [0.43, 0.79]") == \
+        "not settled (full: 0.60 [0.58, 0.70]; rerun: 0.50 [0.43, 0.79])"
+    assert v.verdict(False, True, "x", "a", "b") == "not settled (full: a; rerun: b)"
+    assert v.verdict(True, None, "bimodal.", "0.60", "n/a") == "not settled (no independent rerun)"
+    # readings with several outcomes
+    s = {"above": "above 5/9.", "below": "below 5/9."}
+    assert v.settle("below", "below", s, "0.4", "0.45", True) == "below 5/9."
+    assert v.settle("above", "below", s, "0.6", "0.45", True) == "not settled (full: 0.6; rerun: 0.45)"
+    assert v.settle("straddles", "straddles", s, "0.55", "0.56", True).startswith("not settled")
+    assert v.settle("above", None, s, "0.6", "n/a", False) == "not settled (no independent rerun)"
+
+
+def test_rerun_summary_keeps_what_the_page_reads(tmp_path, capsys):
+    import json
+
+    v = _verdicts()
+    full, rerun = _results(), {**_results(bc=(0.50, 0.43, 0.79)), "seed_offset": 1000,
+                               "commands": {"reproduce": "python benchmarks/reproduce.py --seed-offset 1000"}}
+    s = v.rerun_summary(full, rerun, "other/reproduction/results.json")
+    assert s["seed_offset"] == 1000 and s["same_size"] and s["command"].endswith("1000")
+    assert set(s["results"]) == {"size", "commands", "seed_offset", "table3", "grid", "fig9"}
+    assert s["agreement"]["agree"] == 3
+    (tmp_path / "a.json").write_text(json.dumps(full))
+    (tmp_path / "b.json").write_text(json.dumps(rerun))
+    assert v.main([str(tmp_path / "a.json"), str(tmp_path / "b.json")])["compared"] == 4
+    out = capsys.readouterr().out
+    assert out.startswith("3 of 4 estimates (75%)") and "fig9 / all / excluded: full +0.600" in out

@@ -6,7 +6,12 @@ from synthrm.analysis.correlation import (
     point_biserial,
     semantic_masks,
 )
-from synthrm.analysis.stats import bimodality_coefficient, signal_stats
+from synthrm.analysis.stats import (
+    bimodality_coefficient,
+    dip_test,
+    gaussian_mixture_bic,
+    signal_stats,
+)
 
 __all__ = ["CONCEPTS", "concept_correlations", "point_biserial", "semantic_masks", "signal_stats",
-           "bimodality_coefficient"]
+           "bimodality_coefficient", "dip_test", "gaussian_mixture_bic"]

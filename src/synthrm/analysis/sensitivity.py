@@ -267,14 +267,26 @@ def summarise_r(rows: list[dict], concept: str = "building", rule: str = "exclud
 
 def summarise_pmax(rows: list[dict], rule: str = "excluded", n_boot: int = 1000, seed: int = 0) -> dict:
     """Sarle's bimodality coefficient of the maps' Pmax with its 95 % confidence interval
-    over frames, the two highest density modes [dB], and Pmax of the maps whose maximum is
-    in / out of the Tx's line of sight (count, median)."""
-    from synthrm.analysis.stats import bimodality_coefficient
+    over frames, the two highest density modes [dB], Pmax of the maps whose maximum is
+    in / out of the Tx's line of sight (count, median), and the two other tests of
+    bimodality over the maps (:mod:`synthrm.analysis.stats`): Hartigan's dip and its p-value
+    (``dip``, ``dip_p``; None under 4 maps) and two Gaussians against one (``gmm``:
+    ``delta_bic`` > 0 favours two, their means and stds [dB] and weights; None under 5 maps
+    or when all Pmax are equal)."""
+    from synthrm.analysis.stats import bimodality_coefficient, dip_test, gaussian_mixture_bic
 
     get = lambda r: r[rule]["pmax_db"]  # noqa: E731
     est, lo, hi = frame_bootstrap(_by_frame(rows, get), bimodality_coefficient, n_boot, seed)
     pm = np.array([v for v in map(get, rows) if v is not None], np.float64)
     out = {"bc": est, "lo": lo, "hi": hi, "maps": int(pm.size), "modes_db": density_modes(pm)}
+    pm = pm[np.isfinite(pm)]
+    dt = dip_test(pm, n_sim=n_boot, seed=seed) if pm.size >= 4 else None
+    out["dip"], out["dip_p"] = (dt["dip"], dt["p"]) if dt else (None, None)
+    try:
+        g = gaussian_mixture_bic(pm, seed=seed)
+        out["gmm"] = {k: g[k] for k in ("delta_bic", "means", "stds", "weights")}
+    except ValueError:
+        out["gmm"] = None
     for name, flag in (("los", True), ("nlos", False)):
         v = np.array([r[rule]["pmax_db"] for r in rows if r[rule]["pmax_los"] is flag], np.float64)
         out[f"{name}_maps"] = int(v.size)
