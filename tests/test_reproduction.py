@@ -265,6 +265,77 @@ def test_summarise_pmax_gives_the_three_tests_of_bimodality():
     assert few["dip"] is None and few["dip_p"] is None and few["gmm"] is None
 
 
+def test_tx_visible_to_camera_is_in_the_image_in_front_and_unoccluded():
+    from synthrm.analysis.geometry import tx_visible_to_camera
+    from synthrm.camera.pinhole import PinholeCamera, look_at
+
+    cam = PinholeCamera.from_fov(32, 24, 60.0, look_at([0.0, 0.0, 10.0], [100.0, 0.0, 10.0]))
+    depth = np.full((24, 32), 50.0)  # a wall 50 m ahead
+    depth[:6] = np.nan  # sky in the top rows
+    ray = cam.world_rays()[12, 16]  # 1 m of z-depth per unit
+    at = lambda z: cam.center + z * ray  # noqa: E731
+    vis = lambda p, d=depth: tx_visible_to_camera(p, cam.K, cam.cam_to_world, d)  # noqa: E731
+    assert vis(at(20.0)) and vis(at(49.8))  # in front of the wall (within the tolerance)
+    assert not vis(at(55.0))  # behind it
+    assert not vis(at(-20.0))  # behind the camera
+    assert not vis(cam.center + 20.0 * np.array([0.0, 1.0, 0.0]))  # beside it, outside the image
+    assert vis(cam.center + 300.0 * cam.world_rays()[2, 16])  # in front of the sky, however far
+
+
+def test_r_per_mechanism_is_r_over_that_mechanism_s_pixels():
+    from synthrm.analysis import point_biserial
+    from synthrm.analysis.sensitivity import MECHANISM_KEYS, r_by_mechanism
+
+    rng = np.random.default_rng(3)
+    v = rng.normal(-90, 10, (20, 30))
+    v[:2] = np.nan  # no value
+    masks = {"building": rng.random((20, 30)) < 0.4, "road": rng.random((20, 30)) < 0.3,
+             "roof": np.zeros((20, 30), bool)}
+    mech = rng.choice([1, 2, 3], size=(20, 30)).astype(np.uint8)
+    mech[:2] = 0
+    mech[2:4] = 4
+    v[mech == 1] += 15 * masks["building"][mech == 1]  # buildings strong only in line of sight
+    out = r_by_mechanism(v, masks, mech)
+    assert set(out) == {"los", "reflection", "diffraction", "multi-edge"}  # "none" holds no counted pixel
+    for code, key in MECHANISM_KEYS.items():
+        if key in out:
+            ref = point_biserial(np.where(mech == code, v, np.nan), masks["building"]).r
+            assert out[key]["building"] == pytest.approx(ref)
+            assert out[key]["roof"] is None  # constant mask: undefined, never NaN
+    assert out["los"]["building"] > 0.5 > abs(out["reflection"]["building"])
+    # over a single mechanism it is the plain r
+    one = r_by_mechanism(v, masks, np.where(np.isfinite(v), 2, 0))
+    assert list(one) == ["reflection"] and one["reflection"]["road"] == point_biserial(v, masks["road"]).r
+
+
+def test_pmax_splits_by_visibility_and_mechanism_partition_the_maps():
+    from synthrm.analysis.sensitivity import summarise_pmax, summarise_r_by_mechanism
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(40):
+        mech = ["los", "reflection", "diffraction", None][i % 4]
+        pm = None if i == 39 else float(-60 - 10 * (i % 4) + rng.normal())
+        rows.append({"frame": f"f{i // 4}", "tx_visible": i % 3 == 0,
+                     "excluded": {"pmax_db": pm, "pmax_los": mech == "los", "pmax_mechanism": mech,
+                                  "r_by_mechanism": {"los": {"building": 0.5 + 0.01 * i}} if mech == "los" else {}}})
+    pm = summarise_pmax(rows, n_boot=50)
+    assert pm["maps"] == 39
+    tv, bm = pm["tx_visible"], pm["by_mechanism"]
+    assert tv["visible"]["maps"] + tv["hidden"]["maps"] == 39 and tv["visible"]["maps"] == 13
+    assert list(bm) == ["los", "reflection", "diffraction", "unknown"]
+    assert sum(g["maps"] for g in bm.values()) == 39 and bm["unknown"]["maps"] == 9
+    assert bm["los"]["median_db"] == pytest.approx(np.median([r["excluded"]["pmax_db"] for r in rows
+                                                              if r["excluded"]["pmax_mechanism"] == "los"]))
+    byr = summarise_r_by_mechanism(rows, n_boot=50)
+    assert list(byr) == ["los"] and byr["los"]["defined"] == 10
+    assert byr["los"]["mean"] == pytest.approx(np.mean([0.5 + 0.01 * i for i in range(0, 40, 4)]))
+    # rows measured before the splits existed: no split, no error
+    old = [{"frame": r["frame"], "excluded": {k: r["excluded"][k] for k in ("pmax_db", "pmax_los")}} for r in rows]
+    assert "tx_visible" not in summarise_pmax(old, n_boot=50) and "by_mechanism" not in summarise_pmax(old, n_boot=50)
+    assert summarise_r_by_mechanism(old) == {}
+
+
 def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
     from synthrm.analysis import concept_correlations, semantic_masks
     from synthrm.analysis.segment import RGBSegmenter
@@ -299,6 +370,59 @@ def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
     other = measure_dataset(root, degradations={}, labels={sid: (s["path_gain_db"] - 10.0, None)})
     assert {r["sample"] for r in other} == {sid}
     assert other[0]["excluded"]["pmax_db"] == pytest.approx(rows[0]["excluded"]["pmax_db"] - 10.0)
+
+
+def test_mechanism_splits_on_generated_labels(tiny_dataset):
+    from synthrm.analysis import point_biserial
+    from synthrm.analysis.geometry import tx_visible_to_camera
+    from synthrm.analysis.sensitivity import (
+        MECHANISM_KEYS,
+        concept_masks,
+        measure_dataset,
+        summarise_pmax,
+        summarise_r_by_mechanism,
+    )
+    from synthrm.camera.pinhole import PinholeCamera
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+
+    root, _ = tiny_dataset
+    ss = {sid: read_sample(root, sid) for _, sid in list_samples(root)}
+    rows = measure_dataset(root, degradations={}, rules=("excluded", "sky-floored"))
+    assert rows and all(isinstance(r["tx_visible"], bool) for r in rows)
+    for r in rows:
+        s = ss[r["sample"]]
+        pg, mech = s["path_gain_db"][r["tx"]], s["path_gain_mechanism"][r["tx"]]
+        i = np.unravel_index(np.nanargmax(pg), pg.shape)
+        assert r["excluded"]["pmax_mechanism"] == MECHANISM_KEYS[int(mech[i])] != "none"
+        assert r["tx_visible"] == tx_visible_to_camera(r["tx_position"], s["K"], s["cam_to_world"], s["depth"])
+        # r per mechanism: the plain r over that mechanism's pixels, for every mechanism with a label
+        byr = r["excluded"]["r_by_mechanism"]
+        assert set(byr) == {MECHANISM_KEYS[int(c)] for c in np.unique(mech[np.isfinite(pg)])}
+        m = concept_masks(s["semantic"], s["material"])
+        for code, key in MECHANISM_KEYS.items():
+            if key in byr:
+                assert byr[key]["building"] == point_biserial(np.where(mech == code, pg, np.nan), m["building"]).r
+        # the whole image counted: pixels without a label are the "none" mechanism
+        assert ("none" in r["sky-floored"]["r_by_mechanism"]) == bool(np.isnan(pg).any())
+    for rule in ("excluded", "sky-floored"):
+        pm = summarise_pmax(rows, rule, n_boot=50)
+        assert sum(g["maps"] for g in pm["tx_visible"].values()) == pm["maps"] == len(rows)
+        assert sum(g["maps"] for g in pm["by_mechanism"].values()) == pm["maps"]
+        assert "unknown" not in pm["by_mechanism"]
+    assert set(summarise_r_by_mechanism(rows, "road", n_boot=50)) <= set(MECHANISM_KEYS.values())
+    # a Tx placed in the camera's view is visible; the same one behind the surface it looks at is not
+    s = next(iter(ss.values()))
+    cam = PinholeCamera.from_sample(s)
+    v, u = np.argwhere(np.isfinite(s["depth"]))[len(np.argwhere(np.isfinite(s["depth"]))) // 2]
+    d, ray = float(s["depth"][v, u]), cam.world_rays()[v, u]
+    assert tx_visible_to_camera(cam.center + 0.5 * d * ray, s["K"], s["cam_to_world"], s["depth"])
+    assert not tx_visible_to_camera(cam.center + (d + 5.0) * ray, s["K"], s["cam_to_world"], s["depth"])
+    # labels given without a mechanism: no mechanism split, the rest as before
+    sid = rows[0]["sample"]
+    other = measure_dataset(root, degradations={}, labels={sid: (ss[sid]["path_gain_db"], None)})
+    assert all(r["excluded"]["pmax_mechanism"] is None and r["excluded"]["r_by_mechanism"] == {} for r in other)
+    assert summarise_pmax(other, n_boot=20)["by_mechanism"] == {"unknown": {"maps": len(other), "median_db": pytest.approx(
+        float(np.median([r["excluded"]["pmax_db"] for r in other])))}}
 
 
 def test_rgb_segmenter_learns_separable_classes():
