@@ -44,6 +44,8 @@ from reproduce_setup import (  # noqa: E402 (after the path set-up)
     BASE_CAMERA,
     CAMERA_VARIANTS,
     CANYON_VARIANTS,
+    LABEL_BASE,
+    LABEL_VARIANTS,
     PAPER_DISTRICTS,
     REDUCED_RADIO,
     SEED_TABLE2,
@@ -51,6 +53,7 @@ from reproduce_setup import (  # noqa: E402 (after the path set-up)
     SIZES,
     TX_VARIANTS,
     data_seed,
+    grid_params,
 )
 
 
@@ -173,12 +176,28 @@ class Repro:
                 else:
                     slug = "-".join(f"{k}{v}" for k, v in radio.items()).replace("_", "").replace(".", "p")
                     self.tx_data[key] = relabel(self.base[d], self.work / f"tx-{slug}-{d}", radio)
+        self.label_data = self.label_variants()
         self.cam_data = {}
         for j, (name, cam) in enumerate(CAMERA_VARIANTS.items()):
             for i, d in enumerate(("downtown", "margin")):
                 self.cam_data[(name, d)] = generate(city_config(f"city-{d}", s["camera"], s["res"],
                                                                 self.seed("camera", 2 * j + i), cam),
                                                     self.work / f"cam{j}-{d}")
+
+    def label_variants(self) -> dict:
+        """The base downtown and margin frames relabelled with each of ``LABEL_VARIANTS``
+        (max_depth 20; diffraction off), {(name, district): folder}. What it adds to a full
+        run: 2 variants x 2 districts x ``size["base"]`` frames relabelled and measured (96
+        frames at the default size, 16 with --quick). Not yet timed in a full run; an
+        estimate from the last default run's data stage (about 1.6 s a frame on 2 cores):
+        under 3 min for diffraction off (no diffraction stage, cheaper than the base
+        labels), more for max_depth 20 (the Monte Carlo pass follows each ray up to 20
+        interactions instead of 5; a few minutes), of a run that took 26 min."""
+        out = {}
+        for k, (name, radio) in enumerate(LABEL_VARIANTS.items()):
+            for d in ("downtown", "margin"):
+                out[(name, d)] = relabel(self.base[d], self.work / f"labels-v{k}-{d}", radio)
+        return out
 
     def segmenter(self):
         from synthrm.analysis.segment import RGBSegmenter
@@ -211,6 +230,8 @@ class Repro:
                 self.rows[("tx",) + key] = self.rows[("base", key[1])]
         for key, root in self.cam_data.items():
             self.rows[("cam",) + key] = measure_dataset(root, degradations={})
+        for key, root in getattr(self, "label_data", {}).items():
+            self.rows[("labels",) + key] = measure_dataset(root, degradations={})
         iou = {}
         for d, root in self.base.items():
             pred, true = [], []
@@ -325,10 +346,20 @@ class Repro:
         for masks, concept, label in mask_sets:
             g["masks"].append({"setting": label, "masks": masks, "concept": concept,
                                **cell(b_dt, b_mg, masks=masks, concept=concept)})
+        # labels: the same frames relabelled, one factor changed (per-map differences against the base)
+        if any(k[0] == "labels" for k in self.rows):
+            g["labels"] = [{"setting": LABEL_BASE, **cell(b_dt, b_mg)}]
+            for name in LABEL_VARIANTS:
+                dt, mg = self.rows[("labels", name, "downtown")], self.rows[("labels", name, "margin")]
+                g["labels"].append({"setting": name, **cell(dt, mg),
+                                    "paired": {"downtown": paired(dt, b_dt), "margin": paired(mg, b_mg)}})
+        for block, rows in g.items():
+            for row in rows:
+                row["params"] = grid_params(block, row)
         self.res["grid"] = g
 
     def table3(self):
-        from synthrm.analysis.sensitivity import summarise_r
+        from synthrm.analysis.sensitivity import MECHANISM_CONCEPTS, summarise_r, summarise_r_by_mechanism
 
         t = {}
         for c in SEED_TABLE3:
@@ -338,6 +369,11 @@ class Repro:
         t["concrete (RGB segmenter)"] = {d: summarise_r(self.rows[("base", d)], "concrete", masks="rgb-segmenter")
                                          for d in PAPER_DISTRICTS}
         t["pavement as concrete"] = {d: summarise_r(self.rows[("base", d)], "pavement") for d in PAPER_DISTRICTS}
+        # r computed over the pixels of each dominant mechanism separately (labels v3 carry it)
+        bm = {d: {c: summarise_r_by_mechanism(self.rows[("base", d)], c) for c in MECHANISM_CONCEPTS}
+              for d in PAPER_DISTRICTS}
+        if any(v for x in bm.values() for v in x.values()):
+            t["by_mechanism"] = bm
         # what the sign of r(Buildings) follows: the surface that holds the map's maximum
         by = {}
         for d in PAPER_DISTRICTS:

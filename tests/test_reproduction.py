@@ -557,3 +557,119 @@ def test_rerun_summary_keeps_what_the_page_reads(tmp_path, capsys):
     assert v.main([str(tmp_path / "a.json"), str(tmp_path / "b.json")])["compared"] == 4
     out = capsys.readouterr().out
     assert out.startswith("3 of 4 estimates (75%)") and "fig9 / all / excluded: full +0.600" in out
+
+
+# ------------------------------------------------------------------ the grid's settings and label variants
+def _bench(name: str):
+    import importlib
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(bench)
+
+
+def _committed_results() -> dict:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).resolve().parents[1] / "docs" / "reproduction" / "results.json").read_text())
+
+
+def test_grid_counts_distinct_settings_not_rows():
+    import json
+
+    su = _bench("reproduce_setup")
+    g = _committed_results()["grid"]
+    assert sum(len(v) for v in g.values()) == 31 and su.distinct_settings(g) == 28
+    by: dict[str, list] = {}
+    for block, rows in g.items():
+        for row in rows:
+            by.setdefault(json.dumps(su.grid_params(block, row), sort_keys=True), []).append((block, row["setting"]))
+    # the repeats: synthrm's defaults at the head of four blocks, under four names
+    assert [v for v in by.values() if len(v) > 1] == [[
+        ("tx", next(iter(su.TX_VARIANTS))), ("camera", su.BASE_CAMERA), ("pixels", "excluded"),
+        ("masks", "exact masks, Buildings = facades (synthrm)")]]
+    # by parameters, not names: a renamed repeat counts once, a changed parameter apart
+    p = su.grid_params("pixels", {"setting": "excluded", "rule": "excluded"})
+    assert su.distinct_settings({"a": [{"setting": "x", "params": p}, {"setting": "y", "params": p}],
+                                 "b": [{"setting": "x", "params": {**p, "rule": "floored"}}]}) == 2
+    # a setting this script does not know stays distinct (its name), never merged
+    assert su.distinct_settings({"tx": [{"setting": "u"}, {"setting": "v"}]}) == 2
+    # the label variants: their base row repeats the defaults, each variant is new
+    g["labels"] = [{"setting": su.LABEL_BASE}] + [{"setting": n} for n in su.LABEL_VARIANTS]
+    assert su.distinct_settings(g) == 28 + len(su.LABEL_VARIANTS)
+
+
+def test_label_variants_change_only_their_factor(tmp_path, monkeypatch):
+    import types
+
+    from synthrm.generate.relabel import _tx_changed, relabel_config
+
+    su, rp = _bench("reproduce_setup"), _bench("reproduce")
+    old = rp.city_config("city-downtown", 4, (128, 96), 11).to_json()
+
+    def flat(cfg):
+        return {(sec, k): v for sec, d in cfg.to_json().items() if isinstance(d, dict) for k, v in d.items()}
+
+    base = flat(relabel_config(old))
+    assert base == {(sec, k): v for sec, d in old.items() if isinstance(d, dict) for k, v in d.items()}
+    for name, radio in su.LABEL_VARIANTS.items():
+        new = relabel_config(old, radio)
+        f = flat(new)
+        assert {k for k in base.keys() | f.keys() if base.get(k) != f.get(k)} == {("radio", k) for k in radio}, name
+        assert not _tx_changed(old, new)  # the same transmitters: the relabel keeps them
+    depth = next(r for r in su.LABEL_VARIANTS.values() if "max_depth" in r)
+    assert depth == {"max_depth": 20} and base[("radio", "max_depth")] == 5  # exactly the one key
+    off = next(r for r in su.LABEL_VARIANTS.values() if "exact_diffraction" in r)
+    assert set(off) <= set(su.DIFFRACTION_KEYS)  # only diffraction switches
+    on_r, off_r = relabel_config(old).radio, relabel_config(old, off).radio
+    assert on_r.exact_diffraction and on_r.multi_edge and on_r.fill_exact_receivers > 0
+    assert not any(getattr(off_r, k) for k in su.DIFFRACTION_KEYS)  # no diffraction term left in the labels
+    # a full run relabels the base downtown and margin frames with each variant
+    calls = []
+    monkeypatch.setattr(rp, "relabel", lambda src, out, radio: calls.append((src, radio)) or out)
+    r = types.SimpleNamespace(base={"downtown": tmp_path / "d", "margin": tmp_path / "m"}, work=tmp_path)
+    got = rp.Repro.label_variants(r)
+    assert set(got) == {(n, d) for n in su.LABEL_VARIANTS for d in ("downtown", "margin")}
+    assert sorted(map(str, calls)) == sorted(str((tmp_path / d[0], v)) for v in su.LABEL_VARIANTS.values()
+                                             for d in ("downtown", "margin"))
+
+
+def test_page_shows_the_mechanism_rows_once_a_run_has_them(tmp_path):
+    """Results with the mechanism splits, per-mechanism r and the label variants: their rows
+    appear on the page (the committed results, made before, have none: test_architecture
+    checks that page byte for byte)."""
+    import copy
+
+    doc = _bench("reproduce_doc")
+    su = _bench("reproduce_setup")
+    res = _committed_results()
+    cm = lambda n, m: {"maps": n, "median_db": m}  # noqa: E731
+    p = res["fig9"]["all"]["excluded"]
+    p["tx_visible"] = {"visible": cm(7, -52.0), "hidden": cm(p["maps"] - 7, -70.5)}
+    p["by_mechanism"] = {"los": cm(p["maps"] - 5, -60.0), "diffraction": cm(5, -95.25)}
+    est = {"mean": 0.31, "lo": 0.2, "hi": 0.4, "std": 0.1, "median": 0.3, "defined": 12, "undefined": 0, "frames": 6}
+    res["table3"]["by_mechanism"] = {d: {"building": {"los": est}, "road": {}, "roof": {}} for d in su.PAPER_DISTRICTS}
+    base = copy.deepcopy(res["grid"]["tx"][0])
+    res["grid"]["labels"] = [{**base, "setting": su.LABEL_BASE}] + [
+        {**copy.deepcopy(base), "setting": n, "paired": {"downtown": {"mean_r_diff": -0.05, "mean_abs_r_diff": 0.07,
+                                                                      "mean_abs_pmax_diff_db": 1.5, "paired_maps": 40}}}
+        for n in su.LABEL_VARIANTS]
+    res["grid"]["labels"][1]["pmax"]["by_mechanism"] = {"los": cm(70, -61.0), "reflection": cm(9, -80.0)}
+    (tmp_path / "reproduction").mkdir()
+    doc.write_doc(res, tmp_path / "reproduction.md", tmp_path / "reproduction")
+    page = (tmp_path / "reproduction.md").read_text()
+    assert "| Tx visible to the camera: maps / median [dB] | Tx not visible: maps / median [dB] |" in page
+    assert f"| 7 / -52.0 | {p['maps'] - 7} / -70.5 |" in page
+    assert "| all, excluded | " + f"{p['maps'] - 5} / -60.0 | 5 / -95.2 |" in page
+    assert "| Buildings | line of sight | +0.31 [+0.20, +0.40] (sd 0.10; 12 maps, 6 frames) |" in page
+    assert "### Labels: interaction depth and diffraction (the same frames relabelled)" in page
+    assert "| max_depth 20 (the seed's), diffraction on | downtown | 40 | -0.05 | 0.070 | 1.50 |" in page
+    assert "| max_depth 20 (the seed's), diffraction on | 70 / -61.0 | 9 / -80.0 |" in page
+    assert "The grid holds 30 distinct settings (34 rows, 4 of them a repeat)" in page
+    assert "(`exact_diffraction: false, multi_edge: false, fill_exact_receivers: 0`)" in page
