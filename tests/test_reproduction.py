@@ -673,3 +673,41 @@ def test_page_shows_the_mechanism_rows_once_a_run_has_them(tmp_path):
     assert "| max_depth 20 (the seed's), diffraction on | 70 / -61.0 | 9 / -80.0 |" in page
     assert "The grid holds 30 distinct settings (34 rows, 4 of them a repeat)" in page
     assert "(`exact_diffraction: false, multi_edge: false, fill_exact_receivers: 0`)" in page
+
+
+def test_full_run_grid_and_table3_carry_the_new_rows(tiny_dataset):
+    """reproduce.py's own grid() and table3() on measured rows (the tiny dataset's, standing
+    in for every dataset of a run): the label variants' block with its per-map comparison,
+    every row's parameters, the per-mechanism r and the Pmax splits."""
+    import types
+
+    from synthrm.analysis.sensitivity import measure_dataset
+
+    su, rp = _bench("reproduce_setup"), _bench("reproduce")
+    root, _ = tiny_dataset
+    rows = measure_dataset(root, degradations={})
+    for r in rows:  # no RGB segmenter here: its mask set as the exact one
+        for rule in r:
+            if isinstance(r[rule], dict) and "r" in r[rule]:
+                r[rule]["r"]["rgb-segmenter"] = r[rule]["r"]["exact"]
+
+    class Rows(dict):
+        def __missing__(self, key):
+            return rows
+
+    keys = [("labels", n, d) for n in su.LABEL_VARIANTS for d in ("downtown", "margin")]
+    r = types.SimpleNamespace(rows=Rows({k: rows for k in keys}), res={})
+    rp.Repro.grid(r)
+    rp.Repro.table3(r)
+    g = r.res["grid"]
+    assert [x["setting"] for x in g["labels"]] == [su.LABEL_BASE, *su.LABEL_VARIANTS]
+    assert all(x["params"] == su.grid_params(b, {k: v for k, v in x.items() if k != "params"})
+               for b, xs in g.items() for x in xs)
+    assert g["labels"][1]["params"]["radio"] == {"max_depth": 20}
+    same = g["labels"][1]["paired"]["downtown"]  # the same rows: nothing differs map by map
+    assert same["paired_maps"] > 0 and same["mean_abs_r_diff"] == 0 and same["mean_abs_pmax_diff_db"] == 0
+    assert su.distinct_settings(g) == 28 + len(su.LABEL_VARIANTS)
+    bm = r.res["table3"]["by_mechanism"]["downtown"]["building"]
+    assert bm and set(bm) <= {"los", "reflection", "diffraction", "multi-edge"}
+    pm = g["labels"][0]["pmax"]
+    assert sum(x["maps"] for x in pm["by_mechanism"].values()) == pm["maps"] == 2 * len(rows)
