@@ -98,9 +98,12 @@ def relabel(src: Path, out: Path, radio: dict) -> Path:
     return out
 
 
-def labels_in_memory(root: Path, radio: dict, sample_ids: list[str], defaults: bool = True) -> dict:
+def labels_in_memory(root: Path, radio: dict, sample_ids: list[str], defaults: bool = True,
+                     mechanism: bool = False) -> dict:
     """{sample id: (path_gain_db, path_gain_source)} recomputed with ``radio`` (on top of
-    this synthrm's defaults) on the stored transmitters and views, without writing."""
+    this synthrm's defaults, or with ``defaults`` False the dataset's own settings) on the
+    stored transmitters and views, without writing; with ``mechanism`` the
+    ``path_gain_mechanism`` too, as a third entry."""
     from synthrm.dataset.hdf5 import read_index, read_sample
     from synthrm.generate.relabel import SampleRelabeller, relabel_config
 
@@ -110,7 +113,7 @@ def labels_in_memory(root: Path, radio: dict, sample_ids: list[str], defaults: b
     for sid in sample_ids:
         vas, fr = work.frame(read_sample(root, sid))
         a = fr.arrays(vas)
-        out[sid] = (a["path_gain_db"], a["path_gain_source"])
+        out[sid] = (a["path_gain_db"], a["path_gain_source"]) + ((a["path_gain_mechanism"],) if mechanism else ())
     return out
 
 

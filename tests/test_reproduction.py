@@ -711,3 +711,26 @@ def test_full_run_grid_and_table3_carry_the_new_rows(tiny_dataset):
     assert bm and set(bm) <= {"los", "reflection", "diffraction", "multi-edge"}
     pm = g["labels"][0]["pmax"]
     assert sum(x["maps"] for x in pm["by_mechanism"].values()) == pm["maps"] == 2 * len(rows)
+
+
+def test_diffraction_off_relabel_leaves_no_diffraction_in_the_labels(tiny_dataset):
+    """The "diffraction off" variant, relabelled on a stored frame (same transmitters and ray
+    seeds): no pixel's dominant mechanism is diffraction or multi-edge any more; with the
+    base settings the relabel reproduces the stored labels."""
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+
+    su, rp = _bench("reproduce_setup"), _bench("reproduce")
+    root, _ = tiny_dataset
+    off = next(r for r in su.LABEL_VARIANTS.values() if "exact_diffraction" in r)
+    sids = [sid for _, sid in list_samples(root)]
+    stored = {sid: read_sample(root, sid, ["path_gain_db", "path_gain_mechanism"]) for sid in sids}
+    sid = max(sids, key=lambda s: np.isin(stored[s]["path_gain_mechanism"], (3, 4)).sum())
+    assert np.isin(stored[sid]["path_gain_mechanism"], (3, 4)).any()  # the base labels have diffraction
+    pg, _, mech = rp.labels_in_memory(root, off, [sid], defaults=False, mechanism=True)[sid]
+    assert pg.shape == stored[sid]["path_gain_db"].shape
+    assert not np.isin(mech, (3, 4)).any() and (mech[np.isfinite(pg)] > 0).all()
+    was = np.isin(stored[sid]["path_gain_mechanism"], (3, 4))
+    assert not np.array_equal(pg[was], stored[sid]["path_gain_db"][was], equal_nan=True)
+    same, _, smech = rp.labels_in_memory(root, {}, [sid], defaults=False, mechanism=True)[sid]
+    assert np.array_equal(same, stored[sid]["path_gain_db"], equal_nan=True)
+    assert np.array_equal(smech, stored[sid]["path_gain_mechanism"])
