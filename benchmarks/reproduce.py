@@ -45,6 +45,7 @@ from reproduce_setup import (  # noqa: E402 (after the path set-up)
     CAMERA_VARIANTS,
     CANYON_VARIANTS,
     LABEL_BASE,
+    LABEL_SUBSET,
     LABEL_VARIANTS,
     PAPER_DISTRICTS,
     REDUCED_RADIO,
@@ -188,18 +189,31 @@ class Repro:
                                                     self.work / f"cam{j}-{d}")
 
     def label_variants(self) -> dict:
-        """The base downtown and margin frames relabelled with each of ``LABEL_VARIANTS``
-        (max_depth 20; diffraction off), {(name, district): folder}. What it adds to a full
-        run: 2 variants x 2 districts x ``size["base"]`` frames relabelled and measured (96
-        frames at the default size, 16 with --quick). Not yet timed in a full run; an
-        estimate from the last default run's data stage (about 1.6 s a frame on 2 cores):
-        under 3 min for diffraction off (no diffraction stage, cheaper than the base
-        labels), more for max_depth 20 (the Monte Carlo pass follows each ray up to 20
-        interactions instead of 5; a few minutes), of a run that took 26 min."""
+        """The base downtown and margin frames relabelled with each of ``LABEL_VARIANTS``,
+        {(name, district): (folder, labels)}: a relabelled dataset (labels None), or for the
+        variants of ``LABEL_SUBSET`` the base folder and the labels of its first
+        ``size["budget"]`` frames recomputed in memory (``labels_in_memory``, the dataset's
+        own settings plus the variant's; same transmitters and ray seeds).
+
+        What it adds to a full run: diffraction off relabels all 2 x ``size["base"]`` frames
+        (48 at the default size) and is cheap (no diffraction stage: 0.16 s a frame against
+        1.7 s for the base labels, one 128x96 frame of a tiny city, 2 Tx, 1e5 rays, on the
+        loaded 2-core machine). max_depth 20 cost 18 s a frame there, 11x the base labels
+        (the chain search of the exact diffraction and the Monte Carlo pass follow paths up
+        to 20 interactions): all 48 frames would add about as much as the run's whole data
+        stage, so it runs on 2 x ``size["budget"]`` frames (12 at the default size; a few
+        minutes; recomputed on every pass, like the budget rows)."""
+        from synthrm.dataset.hdf5 import list_samples
+
         out = {}
         for k, (name, radio) in enumerate(LABEL_VARIANTS.items()):
             for d in ("downtown", "margin"):
-                out[(name, d)] = relabel(self.base[d], self.work / f"labels-v{k}-{d}", radio)
+                if name in LABEL_SUBSET:
+                    ids = [sid for _, sid in list_samples(self.base[d])][: self.size["budget"]]
+                    out[(name, d)] = (self.base[d], labels_in_memory(self.base[d], radio, ids, defaults=False,
+                                                                     mechanism=True))
+                else:
+                    out[(name, d)] = (relabel(self.base[d], self.work / f"labels-v{k}-{d}", radio), None)
         return out
 
     def segmenter(self):
@@ -233,8 +247,8 @@ class Repro:
                 self.rows[("tx",) + key] = self.rows[("base", key[1])]
         for key, root in self.cam_data.items():
             self.rows[("cam",) + key] = measure_dataset(root, degradations={})
-        for key, root in getattr(self, "label_data", {}).items():
-            self.rows[("labels",) + key] = measure_dataset(root, degradations={})
+        for key, (root, labels) in getattr(self, "label_data", {}).items():
+            self.rows[("labels",) + key] = measure_dataset(root, degradations={}, labels=labels)
         iou = {}
         for d, root in self.base.items():
             pred, true = [], []
@@ -354,6 +368,11 @@ class Repro:
             g["labels"] = [{"setting": LABEL_BASE, **cell(b_dt, b_mg)}]
             for name in LABEL_VARIANTS:
                 dt, mg = self.rows[("labels", name, "downtown")], self.rows[("labels", name, "margin")]
+                if name in LABEL_SUBSET:  # the base labels of the same frames beside it (the same setting)
+                    frames = {r["frame"] for r in dt + mg}
+                    s_dt, s_mg = ([r for r in x if r["frame"] in frames] for x in (b_dt, b_mg))
+                    g["labels"].append({"setting": f"{LABEL_BASE}, the {len(frames)} frames of the next row",
+                                        "params": grid_params("labels", {"setting": LABEL_BASE}), **cell(s_dt, s_mg)})
                 g["labels"].append({"setting": name, **cell(dt, mg),
                                     "paired": {"downtown": paired(dt, b_dt), "margin": paired(mg, b_mg)}})
         for block, rows in g.items():

@@ -12,6 +12,7 @@ from reproduce_setup import (
     BASE_CAMERA,
     CANYON_VARIANTS,
     CONCEPT_NAMES,
+    LABEL_SUBSET,
     LABEL_VARIANTS,
     PAPER_DISTRICTS,
     SEED_TABLE2,
@@ -203,7 +204,9 @@ def _intro(w, res: dict, rel: str, docdir: Path) -> None:
       f"{s['canyon']} frames of the `canyon-drive` preset at {s['canyon_res'][0]}x{s['canyon_res'][1]}."
       + (" The label variants relabel the downtown and margin frames once more with one factor changed (same "
          "cameras, transmitters and ray seeds): " + "; ".join(f"{n} (`" + ", ".join(
-             f"{k}: {str(v).lower()}" for k, v in LABEL_VARIANTS[n].items()) + "`)" for n in LABEL_VARIANTS
+             f"{k}: {str(v).lower()}" for k, v in LABEL_VARIANTS[n].items()) + "`" + (
+             f"; on the first {s['budget']} frames of each, in memory" if n in LABEL_SUBSET else "") + ")"
+             for n in LABEL_VARIANTS
              if any(x["setting"] == n for x in res["grid"]["labels"])) + "." if "labels" in res["grid"] else ""))
     for k, pr in enumerate(res.get("previous_runs", [])):
         w(f"* Earlier pass {k + 1} of the same command on the same `--work` folder: {pr['seconds']['total'] / 60:.0f} min "

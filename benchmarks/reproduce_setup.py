@@ -98,6 +98,9 @@ LABEL_VARIANTS = {
                                                     "fill_exact_receivers": 0},
 }
 LABEL_BASE = "max_depth 5, diffraction on (synthrm default)"
+#: Label variants too costly for every base frame: made on the first ``size["budget"]``
+#: frames of each district (``reproduce.Repro.label_variants`` says what each costs).
+LABEL_SUBSET = ("max_depth 20 (the seed's), diffraction on",)
 #: The radio settings that put diffraction into a label.
 DIFFRACTION_KEYS = ("diffraction", "exact_diffraction", "multi_edge", "fill_exact_receivers")
 #: Fig. 11 variants: name -> (preset overrides of a new dataset, or None; relabel radio overrides, or None).

@@ -631,13 +631,26 @@ def test_label_variants_change_only_their_factor(tmp_path, monkeypatch):
     assert on_r.exact_diffraction and on_r.multi_edge and on_r.fill_exact_receivers > 0
     assert not any(getattr(off_r, k) for k in su.DIFFRACTION_KEYS)  # no diffraction term left in the labels
     # a full run relabels the base downtown and margin frames with each variant
+    # a full run relabels the base downtown and margin frames with each variant: the costly ones
+    # in memory on the first size["budget"] frames, the others all of them into a dataset of their own
+    import synthrm.dataset.hdf5 as hdf5
+
     calls = []
-    monkeypatch.setattr(rp, "relabel", lambda src, out, radio: calls.append((src, radio)) or out)
-    r = types.SimpleNamespace(base={"downtown": tmp_path / "d", "margin": tmp_path / "m"}, work=tmp_path)
+    monkeypatch.setattr(rp, "relabel", lambda src, out, radio: calls.append(("all", src, radio)) or out)
+    monkeypatch.setattr(rp, "labels_in_memory", lambda src, radio, ids, defaults, mechanism: calls.append(
+        ("subset", src, radio, tuple(ids), defaults, mechanism)) or {"labels": src})
+    monkeypatch.setattr(hdf5, "list_samples", lambda root: [("s.h5", f"{i:06d}") for i in range(9)])
+    r = types.SimpleNamespace(base={"downtown": tmp_path / "d", "margin": tmp_path / "m"}, work=tmp_path,
+                              size={"budget": 2})
     got = rp.Repro.label_variants(r)
     assert set(got) == {(n, d) for n in su.LABEL_VARIANTS for d in ("downtown", "margin")}
-    assert sorted(map(str, calls)) == sorted(str((tmp_path / d[0], v)) for v in su.LABEL_VARIANTS.values()
-                                             for d in ("downtown", "margin"))
+    want = []
+    for n, v in su.LABEL_VARIANTS.items():
+        for d in ("d", "m"):
+            want.append(("subset", tmp_path / d, v, ("000000", "000001"), False, True) if n in su.LABEL_SUBSET
+                        else ("all", tmp_path / d, v))
+    assert sorted(map(str, calls)) == sorted(map(str, want)) and su.LABEL_SUBSET
+    assert all(got[(n, "downtown")][1] == {"labels": tmp_path / "d"} for n in su.LABEL_SUBSET)
 
 
 def test_page_shows_the_mechanism_rows_once_a_run_has_them(tmp_path):
@@ -700,11 +713,19 @@ def test_full_run_grid_and_table3_carry_the_new_rows(tiny_dataset):
     rp.Repro.grid(r)
     rp.Repro.table3(r)
     g = r.res["grid"]
-    assert [x["setting"] for x in g["labels"]] == [su.LABEL_BASE, *su.LABEL_VARIANTS]
-    assert all(x["params"] == su.grid_params(b, {k: v for k, v in x.items() if k != "params"})
-               for b, xs in g.items() for x in xs)
-    assert g["labels"][1]["params"]["radio"] == {"max_depth": 20}
-    same = g["labels"][1]["paired"]["downtown"]  # the same rows: nothing differs map by map
+    n = len({x["frame"] for x in rows})
+    assert [x["setting"] for x in g["labels"]] == [su.LABEL_BASE] + [
+        y for v in su.LABEL_VARIANTS for y in ([f"{su.LABEL_BASE}, the {n} frames of the next row", v]
+                                               if v in su.LABEL_SUBSET else [v])]
+    for b, xs in g.items():
+        for x in xs:
+            if x["setting"].startswith(f"{su.LABEL_BASE}, the "):  # the base labels on a subset: the base's setting
+                assert x["params"] == g["labels"][0]["params"] == g["tx"][0]["params"]
+            else:  # what the page derives for rows written before they carried their parameters
+                assert x["params"] == su.grid_params(b, {k: v for k, v in x.items() if k != "params"})
+    depth = next(x for x in g["labels"] if x["setting"].startswith("max_depth 20"))
+    assert depth["params"]["radio"] == {"max_depth": 20}
+    same = depth["paired"]["downtown"]  # the same rows: nothing differs map by map
     assert same["paired_maps"] > 0 and same["mean_abs_r_diff"] == 0 and same["mean_abs_pmax_diff_db"] == 0
     assert su.distinct_settings(g) == 28 + len(su.LABEL_VARIANTS)
     bm = r.res["table3"]["by_mechanism"]["downtown"]["building"]
