@@ -44,6 +44,9 @@ from reproduce_setup import (  # noqa: E402 (after the path set-up)
     BASE_CAMERA,
     CAMERA_VARIANTS,
     CANYON_VARIANTS,
+    LABEL_BASE,
+    LABEL_SUBSET,
+    LABEL_VARIANTS,
     PAPER_DISTRICTS,
     REDUCED_RADIO,
     SEED_TABLE2,
@@ -51,6 +54,7 @@ from reproduce_setup import (  # noqa: E402 (after the path set-up)
     SIZES,
     TX_VARIANTS,
     data_seed,
+    grid_params,
 )
 
 
@@ -95,9 +99,12 @@ def relabel(src: Path, out: Path, radio: dict) -> Path:
     return out
 
 
-def labels_in_memory(root: Path, radio: dict, sample_ids: list[str], defaults: bool = True) -> dict:
+def labels_in_memory(root: Path, radio: dict, sample_ids: list[str], defaults: bool = True,
+                     mechanism: bool = False) -> dict:
     """{sample id: (path_gain_db, path_gain_source)} recomputed with ``radio`` (on top of
-    this synthrm's defaults) on the stored transmitters and views, without writing."""
+    this synthrm's defaults, or with ``defaults`` False the dataset's own settings) on the
+    stored transmitters and views, without writing; with ``mechanism`` the
+    ``path_gain_mechanism`` too, as a third entry."""
     from synthrm.dataset.hdf5 import read_index, read_sample
     from synthrm.generate.relabel import SampleRelabeller, relabel_config
 
@@ -107,7 +114,7 @@ def labels_in_memory(root: Path, radio: dict, sample_ids: list[str], defaults: b
     for sid in sample_ids:
         vas, fr = work.frame(read_sample(root, sid))
         a = fr.arrays(vas)
-        out[sid] = (a["path_gain_db"], a["path_gain_source"])
+        out[sid] = (a["path_gain_db"], a["path_gain_source"]) + ((a["path_gain_mechanism"],) if mechanism else ())
     return out
 
 
@@ -173,12 +180,41 @@ class Repro:
                 else:
                     slug = "-".join(f"{k}{v}" for k, v in radio.items()).replace("_", "").replace(".", "p")
                     self.tx_data[key] = relabel(self.base[d], self.work / f"tx-{slug}-{d}", radio)
+        self.label_data = self.label_variants()
         self.cam_data = {}
         for j, (name, cam) in enumerate(CAMERA_VARIANTS.items()):
             for i, d in enumerate(("downtown", "margin")):
                 self.cam_data[(name, d)] = generate(city_config(f"city-{d}", s["camera"], s["res"],
                                                                 self.seed("camera", 2 * j + i), cam),
                                                     self.work / f"cam{j}-{d}")
+
+    def label_variants(self) -> dict:
+        """The base downtown and margin frames relabelled with each of ``LABEL_VARIANTS``,
+        {(name, district): (folder, labels)}: a relabelled dataset (labels None), or for the
+        variants of ``LABEL_SUBSET`` the base folder and the labels of its first
+        ``size["budget"]`` frames recomputed in memory (``labels_in_memory``, the dataset's
+        own settings plus the variant's; same transmitters and ray seeds).
+
+        What it adds to a full run: diffraction off relabels all 2 x ``size["base"]`` frames
+        (48 at the default size) and is cheap (no diffraction stage: 0.16 s a frame against
+        1.7 s for the base labels, one 128x96 frame of a tiny city, 2 Tx, 1e5 rays, on the
+        loaded 2-core machine). max_depth 20 cost 18 s a frame there, 11x the base labels
+        (the chain search of the exact diffraction and the Monte Carlo pass follow paths up
+        to 20 interactions): all 48 frames would add about as much as the run's whole data
+        stage, so it runs on 2 x ``size["budget"]`` frames (12 at the default size; a few
+        minutes; recomputed on every pass, like the budget rows)."""
+        from synthrm.dataset.hdf5 import list_samples
+
+        out = {}
+        for k, (name, radio) in enumerate(LABEL_VARIANTS.items()):
+            for d in ("downtown", "margin"):
+                if name in LABEL_SUBSET:
+                    ids = [sid for _, sid in list_samples(self.base[d])][: self.size["budget"]]
+                    out[(name, d)] = (self.base[d], labels_in_memory(self.base[d], radio, ids, defaults=False,
+                                                                     mechanism=True))
+                else:
+                    out[(name, d)] = (relabel(self.base[d], self.work / f"labels-v{k}-{d}", radio), None)
+        return out
 
     def segmenter(self):
         from synthrm.analysis.segment import RGBSegmenter
@@ -211,6 +247,8 @@ class Repro:
                 self.rows[("tx",) + key] = self.rows[("base", key[1])]
         for key, root in self.cam_data.items():
             self.rows[("cam",) + key] = measure_dataset(root, degradations={})
+        for key, (root, labels) in getattr(self, "label_data", {}).items():
+            self.rows[("labels",) + key] = measure_dataset(root, degradations={}, labels=labels)
         iou = {}
         for d, root in self.base.items():
             pred, true = [], []
@@ -325,10 +363,25 @@ class Repro:
         for masks, concept, label in mask_sets:
             g["masks"].append({"setting": label, "masks": masks, "concept": concept,
                                **cell(b_dt, b_mg, masks=masks, concept=concept)})
+        # labels: the same frames relabelled, one factor changed (per-map differences against the base)
+        if any(k[0] == "labels" for k in self.rows):
+            g["labels"] = [{"setting": LABEL_BASE, **cell(b_dt, b_mg)}]
+            for name in LABEL_VARIANTS:
+                dt, mg = self.rows[("labels", name, "downtown")], self.rows[("labels", name, "margin")]
+                if name in LABEL_SUBSET:  # the base labels of the same frames beside it (the same setting)
+                    frames = {r["frame"] for r in dt + mg}
+                    s_dt, s_mg = ([r for r in x if r["frame"] in frames] for x in (b_dt, b_mg))
+                    g["labels"].append({"setting": f"{LABEL_BASE}, the {len(frames)} frames of the next row",
+                                        "params": grid_params("labels", {"setting": LABEL_BASE}), **cell(s_dt, s_mg)})
+                g["labels"].append({"setting": name, **cell(dt, mg),
+                                    "paired": {"downtown": paired(dt, b_dt), "margin": paired(mg, b_mg)}})
+        for block, rows in g.items():
+            for row in rows:
+                row["params"] = grid_params(block, row)
         self.res["grid"] = g
 
     def table3(self):
-        from synthrm.analysis.sensitivity import summarise_r
+        from synthrm.analysis.sensitivity import MECHANISM_CONCEPTS, summarise_r, summarise_r_by_mechanism
 
         t = {}
         for c in SEED_TABLE3:
@@ -338,6 +391,11 @@ class Repro:
         t["concrete (RGB segmenter)"] = {d: summarise_r(self.rows[("base", d)], "concrete", masks="rgb-segmenter")
                                          for d in PAPER_DISTRICTS}
         t["pavement as concrete"] = {d: summarise_r(self.rows[("base", d)], "pavement") for d in PAPER_DISTRICTS}
+        # r computed over the pixels of each dominant mechanism separately (labels v3 carry it)
+        bm = {d: {c: summarise_r_by_mechanism(self.rows[("base", d)], c) for c in MECHANISM_CONCEPTS}
+              for d in PAPER_DISTRICTS}
+        if any(v for x in bm.values() for v in x.values()):
+            t["by_mechanism"] = bm
         # what the sign of r(Buildings) follows: the surface that holds the map's maximum
         by = {}
         for d in PAPER_DISTRICTS:

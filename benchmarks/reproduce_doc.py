@@ -12,11 +12,14 @@ from reproduce_setup import (
     BASE_CAMERA,
     CANYON_VARIANTS,
     CONCEPT_NAMES,
+    LABEL_SUBSET,
+    LABEL_VARIANTS,
     PAPER_DISTRICTS,
     SEED_TABLE2,
     SEED_TABLE3,
     SEED_TABLE_III,
     ci,
+    distinct_settings,
     f2,
     table,
 )
@@ -142,7 +145,30 @@ def grid_table(rows: list[dict]) -> str:
 
 #: The experiment grid's blocks and their headings, in page order.
 GRID_BLOCKS = {"tx": "Transmitter placement and height", "camera": "Camera altitude and pitch",
-               "pixels": "How pixels count", "pixels x camera": "How pixels count, by camera", "masks": "Masks"}
+               "pixels": "How pixels count", "pixels x camera": "How pixels count, by camera", "masks": "Masks",
+               "labels": "Labels: interaction depth and diffraction (the same frames relabelled)"}
+
+#: Short names of the dominant mechanisms (``synthrm.analysis.sensitivity.MECHANISM_KEYS``) on the page.
+MECHANISM_NAMES = {"none": "no value", "los": "line of sight", "reflection": "reflection / refraction",
+                   "diffraction": "diffraction", "multi-edge": "multi-edge diffraction", "unknown": "unknown"}
+
+
+def _n_settings(g: dict) -> str:
+    """The grid's size as the page states it: its distinct settings, and its rows when some repeat one."""
+    rows, n = sum(len(v) for k, v in g.items() if k in GRID_BLOCKS), distinct_settings(
+        {k: v for k, v in g.items() if k in GRID_BLOCKS})
+    return f"{n} distinct settings" + ("" if n == rows else f" ({rows} rows, {rows - n} of them a repeat)")
+
+
+def _count_median(p: dict | None) -> str:
+    return "n/a" if not p else f"{p['maps']} / {f2(p['median_db'], '.1f')}"
+
+
+def _mechanism_table(groups: dict[str, dict]) -> str:
+    """Pmax by the dominant mechanism at the map's maximum: one row per group of maps."""
+    mechs = [m for m in MECHANISM_NAMES if any(m in bm for bm in groups.values())]
+    return table(["group"] + [f"{MECHANISM_NAMES[m]}: maps / median [dB]" for m in mechs],
+                 [[k] + [_count_median(bm.get(m)) for m in mechs] for k, bm in groups.items()])
 
 
 def write_doc(res: dict, out: Path, figdir: Path) -> None:
@@ -175,7 +201,13 @@ def _intro(w, res: dict, rel: str, docdir: Path) -> None:
       "ray budget: one pass of 1e6 rays per Tx instead of the progressive 5e6-2e7; the label-budget rows below "
       "measure what that changes); the transmitter variants relabel those frames (same cameras, new "
       f"transmitters); each camera variant is {s['camera']} new frames per district; Figure 11 is "
-      f"{s['canyon']} frames of the `canyon-drive` preset at {s['canyon_res'][0]}x{s['canyon_res'][1]}.")
+      f"{s['canyon']} frames of the `canyon-drive` preset at {s['canyon_res'][0]}x{s['canyon_res'][1]}."
+      + (" The label variants relabel the downtown and margin frames once more with one factor changed (same "
+         "cameras, transmitters and ray seeds): " + "; ".join(f"{n} (`" + ", ".join(
+             f"{k}: {str(v).lower()}" for k, v in LABEL_VARIANTS[n].items()) + "`" + (
+             f"; on the first {s['budget']} frames of each, in memory" if n in LABEL_SUBSET else "") + ")"
+             for n in LABEL_VARIANTS
+             if any(x["setting"] == n for x in res["grid"]["labels"])) + "." if "labels" in res["grid"] else ""))
     for k, pr in enumerate(res.get("previous_runs", [])):
         w(f"* Earlier pass {k + 1} of the same command on the same `--work` folder: {pr['seconds']['total'] / 60:.0f} min "
           "(" + ", ".join(f"{a} {b:.0f} s" for a, b in pr["seconds"].items() if a != "total") + "); this pass "
@@ -248,6 +280,21 @@ def _table3(w, res: dict, rel: str, docdir: Path) -> None:
       f"r(buildings incl. roofs) exactly (downtown {f2(cc['mean'])} and {f2(br['mean'])}). The seed's "
       "Concrete (0.08) and Buildings (0.80) downtown, although its buildings are all concrete, can only come from "
       "masks that cover different pixels for the two prompts: its masks are part of its result.\n")
+    bm = t3.get("by_mechanism")
+    if bm:
+        w("### r per dominant mechanism\n")
+        w("The same r, computed over the pixels of one dominant mechanism at a time (the labels' "
+          "`path_gain_mechanism`: the term carrying most of a pixel's power), so that a concept's r is not the "
+          "contrast between mechanisms; 95 % intervals over frames, counts of the maps with pixels of that "
+          "mechanism where r is defined:\n")
+        body = []
+        for c in ("building", "road", "roof"):
+            for m in MECHANISM_NAMES:
+                cells = [bm[d].get(c, {}).get(m) for d in PAPER_DISTRICTS]
+                if any(cells):
+                    body.append([CONCEPT_NAMES.get(c, c), MECHANISM_NAMES[m]] + [_r_cell(x) if x else "n/a"
+                                                                            for x in cells])
+        w(table(["concept", "pixels of", "downtown [95 % CI]", "margin", "mix"], body))
     gp = g["tx"][0]["gap"]
     w(f"Figure 10's separation, downtown - margin mean r(Buildings): seed +0.69 (0.80 - 0.11), ours "
       f"{ci(gp)}.\n")
@@ -266,15 +313,28 @@ def _figure9(w, res: dict, rel: str, docdir: Path) -> None:
       "transmitter's line of sight.\n")
     body = []
     tests = any("dip" in p for v in f9.values() for p in v.values())  # runs before the dip and BIC had none
+    seen = any("tx_visible" in p for v in f9.values() for p in v.values())  # runs before the seed's split had none
     for k, v in f9.items():
         for rule, p in v.items():
             body.append([k, rule, p["maps"], _bc(p), ", ".join(f"{m:.0f}" for m in p["modes_db"]) or "n/a",
                          f"{p['los_maps']} / {f2(p['los_median_db'], '.1f')}",
                          f"{p['nlos_maps']} / {f2(p['nlos_median_db'], '.1f')}"]
+                        + ([_count_median((p.get("tx_visible") or {}).get(x)) for x in ("visible", "hidden")]
+                           if seen else [])
                         + ([_dip(p), f2((p.get("gmm") or {}).get("delta_bic"), "+.0f")] if tests else []))
     w(table(["group", "pixels", "maps", "BC [95 % CI]", "modes [dB]", "max in LoS: maps / median [dB]",
-             "not in LoS: maps / median [dB]"] + (["dip (p)", "delta BIC, 2 vs 1 Gaussian"] if tests else []),
-            body))
+             "not in LoS: maps / median [dB]"]
+            + (["Tx visible to the camera: maps / median [dB]", "Tx not visible: maps / median [dB]"] if seen else [])
+            + (["dip (p)", "delta BIC, 2 vs 1 Gaussian"] if tests else []), body))
+    mech = {f"{k}, {rule}": p["by_mechanism"] for k, v in f9.items() for rule, p in v.items() if p.get("by_mechanism")}
+    if seen:
+        w("\"Tx visible to the camera\" is the seed's own definition of line of sight: the transmitter projects into "
+          "the image in front of the camera and the depth buffer holds nothing nearer at its pixel. \"Max in LoS\" "
+          "asks instead whether the pixel holding the maximum sees the transmitter.\n")
+    if mech:
+        w("Pmax by the dominant mechanism at the map's maximum pixel (the labels' `path_gain_mechanism`; the groups "
+          "partition each row's maps):\n")
+        w(_mechanism_table(mech))
     pa = f9["all"]["excluded"]
     rr = _rerun(res)
     pr = rr["fig9"]["all"]["excluded"] if rr else None
@@ -309,7 +369,9 @@ def _grid(w, res: dict, rel: str, docdir: Path) -> None:
       "within 120 m of the view at 1.6 m, UAV at 30-120 m with pitch 20-60 deg, labelled pixels only, exact "
       "masks, Buildings = facades). Columns: mean r(Buildings) with its 95 % interval over frames, the "
       "downtown - margin gap (seed: +0.69), the share of downtown maps with r >= 0.8, Sarle's BC of Pmax over "
-      "downtown and margin maps, and the distance |r_downtown - 0.80| + |r_margin - 0.11| to the seed.\n")
+      "downtown and margin maps, and the distance |r_downtown - 0.80| + |r_margin - 0.11| to the seed. "
+      f"The grid holds {_n_settings(g)}: synthrm's defaults open several blocks, the same data measured the same "
+      "way under each block's name, and count once.\n")
     for k in GRID_BLOCKS:
         if k not in g:
             continue
@@ -328,6 +390,8 @@ def _grid(w, res: dict, rel: str, docdir: Path) -> None:
             w(f"The RGB segmenter (`synthrm.analysis.segment`: quadratic discriminant analysis on colour, texture "
               f"and image row, fitted on {seg['fitted_on']}) stands in for SAM 3: no open segmentation model ships "
               f"in a package installable here. Its IoU per class: {iou}.\n")
+        if k == "labels":
+            _labels_block(w, g["labels"])
     w("### Label budget\n")
     b = res["budget"]
     bd = b["downtown"]
@@ -361,6 +425,22 @@ def _grid(w, res: dict, rel: str, docdir: Path) -> None:
         w("The seed-budget reference folder was not found (pass `--reference DIR`); that row is skipped.\n")
 
 
+def _labels_block(w, rows: list[dict]) -> None:
+    """The label variants against the base labels, map by map, and their Pmax by mechanism."""
+    var = [x for x in rows if x.get("paired")]
+    if var:
+        w("Each variant relabels the base frames (same cameras, transmitters and ray seeds) with one factor changed; "
+          "per map against the base labels:\n")
+        w(table(["labels", "district", "paired maps", "mean r(Buildings) diff", "mean absolute r diff",
+                 "mean absolute Pmax diff [dB]"],
+                [[x["setting"], d, q["paired_maps"], f2(q["mean_r_diff"]), f2(q["mean_abs_r_diff"], ".3f"),
+                  f2(q["mean_abs_pmax_diff_db"], ".2f")] for x in var for d, q in x["paired"].items()]))
+    mech = {x["setting"]: x["pmax"]["by_mechanism"] for x in rows if x["pmax"].get("by_mechanism")}
+    if mech:
+        w("Pmax (downtown and margin) by the dominant mechanism at the map's maximum:\n")
+        w(_mechanism_table(mech))
+
+
 def _grid_findings(w, res: dict, rel: str, docdir: Path) -> None:
     """What the grid shows, and whether the seed's 0.80 is plausible."""
     t3, g = res["table3"], res["grid"]
@@ -391,11 +471,11 @@ def _grid_findings(w, res: dict, rel: str, docdir: Path) -> None:
         f"**{closest['setting']}** (downtown {ci(closest['downtown'])}, margin {ci(closest['margin'])})",
         f"{closest['setting']}, downtown {ci(closest['downtown'])}, margin {ci(closest['margin'])}",
         f"{rclosest['setting']}, downtown {ci(rclosest['downtown'])}, margin {ci(rclosest['margin'])}" if rr else "n/a"))
-      + (f" Picked as the closest of {len(allrows)} settings on this run's data, its distance "
+      + (f" Picked as the closest of {_n_settings(g)} on this run's data, its distance "
          f"({f2(closest['distance'], '.2f')}) is biased low; on the rerun's data (held out from the pick) the same "
          f"setting gives downtown {ci(rsame['downtown'])}, margin {ci(rsame['margin'])}, distance "
          f"{f2(rsame['distance'], '.2f')}." if rsame else
-         f" Picked as the closest of {len(allrows)} settings on this run's data, its distance "
+         f" Picked as the closest of {_n_settings(g)} on this run's data, its distance "
          f"({f2(closest['distance'], '.2f')}) is biased low; an independent rerun reports it on held-out data."))
     w(f"* The closest level of each factor together ({cb['tx']}; camera {cb['camera']}; pixels `{cb['rule']}`; "
       f"masks {cb['masks']}, concept {cb['concept']}), on new data: downtown {ci(cb['downtown'])}, margin "
@@ -443,7 +523,8 @@ def _grid_findings(w, res: dict, rel: str, docdir: Path) -> None:
          f"road does ({f2(road)}): a Tx on the 1.6 m plane lights the street it stands in as strongly as the "
          "facades along it, and views that see that street pull r down. " if follows else
          "On exact labels r does not simply follow which surface holds the map's maximum (last bullet). ")
-      + f"Across the {len(allrows)} settings measured here the downtown mean ranges from "
+      + f"Across the {distinct_settings({k: v for k, v in g.items() if k in GRID_BLOCKS})} distinct settings "
+      "measured here the downtown mean ranges from "
       f"{f2(min(x['downtown']['mean'] for x in defined))} to {f2(top['downtown']['mean'])}"
       + (", and none of them reaches 0.80. " if not hits else f"; {len(hits)} reach 0.80 within their interval. ")
       + "The seed's own table cannot come from one exact segmentation: its Concrete (0.08) and Buildings (0.80) "

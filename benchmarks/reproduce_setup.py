@@ -3,6 +3,8 @@
 the table formatting."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 # --------------------------------------------------------------------------- the seeds
@@ -82,6 +84,25 @@ CAMERA_VARIANTS = {
     "120-240 m, pitch 50-85 deg": {"uav_altitude_m": [120, 240], "uav_pitch_deg": [50, 85]},
 }
 BASE_CAMERA = "30-120 m, pitch 20-60 deg (synthrm default)"
+#: Label variants (issue 25, item 2): the base downtown and margin frames relabelled
+#: (``synthrm relabel``: same scenes, cameras, transmitters and ray seeds) with one factor
+#: changed, name -> radio overrides. ``max_depth`` 20 is the seed's interaction depth (ours:
+#: 5). "Diffraction off" removes every diffraction term of the labels (v3): the exact
+#: diffraction (step 6 of docs/radio.md), the multi-edge estimate (step 7) and the fill's
+#: exact paths (5b, which include diffraction when step 6 is off); the Monte Carlo map's
+#: wedge diffraction (``diffraction``) is off in both. The base data is the "on" side (a
+#: relabel with unchanged settings reproduces it exactly), so the pair isolates diffraction.
+LABEL_VARIANTS = {
+    "max_depth 20 (the seed's), diffraction on": {"max_depth": 20},
+    "diffraction off in the labels (max_depth 5)": {"exact_diffraction": False, "multi_edge": False,
+                                                    "fill_exact_receivers": 0},
+}
+LABEL_BASE = "max_depth 5, diffraction on (synthrm default)"
+#: Label variants too costly for every base frame: made on the first ``size["budget"]``
+#: frames of each district (``reproduce.Repro.label_variants`` says what each costs).
+LABEL_SUBSET = ("max_depth 20 (the seed's), diffraction on",)
+#: The radio settings that put diffraction into a label.
+DIFFRACTION_KEYS = ("diffraction", "exact_diffraction", "multi_edge", "fill_exact_receivers")
 #: Fig. 11 variants: name -> (preset overrides of a new dataset, or None; relabel radio overrides, or None).
 CANYON_VARIANTS = {
     "vehicle Tx 1.9 m (preset canyon-drive)": (None, None),
@@ -89,6 +110,41 @@ CANYON_VARIANTS = {
     "Tx on a van roof, 3.5 m": (None, {"camera_tx_offset_m": [0.0, 0.0, 1.9]}),
     "trees and street lights in the radio scene": ({"city": {"street_objects": "radio"}}, None),
 }
+
+
+# --------------------------------------------------------------------------- grid settings
+def grid_params(block: str, row: dict) -> dict:
+    """What a grid row measures, whatever its name: the radio overrides of its data
+    (transmitters or labels), its camera, pixel rule, mask set and concept. The row's own
+    ``params`` when it has them, else derived from its block and setting (results written
+    before rows carried them); a setting not known here stays distinct (its name)."""
+    if row.get("params") is not None:
+        return row["params"]
+    name = row["setting"]
+    radio, camera = {}, {}
+    if block == "tx":
+        if name not in TX_VARIANTS:
+            return {"block": block, "setting": name}
+        radio = TX_VARIANTS[name]
+    elif block == "labels":
+        if name != LABEL_BASE and name not in LABEL_VARIANTS:
+            return {"block": block, "setting": name}
+        radio = LABEL_VARIANTS.get(name, {})
+    elif block in ("camera", "pixels x camera"):
+        cam = name if block == "camera" else name.rsplit(", ", 1)[0]
+        if cam != BASE_CAMERA and cam not in CAMERA_VARIANTS:
+            return {"block": block, "setting": name}
+        camera = CAMERA_VARIANTS.get(cam, {})
+    elif block not in ("pixels", "masks"):
+        return {"block": block, "setting": name}
+    return {"radio": radio, "camera": camera, "rule": row.get("rule", "excluded"), "masks": row.get("masks", "exact"),
+            "concept": row.get("concept", "building")}
+
+
+def distinct_settings(grid: dict) -> int:
+    """How many different settings the grid's rows measure: rows with the same parameters
+    (:func:`grid_params`, e.g. synthrm's defaults at the head of several blocks) count once."""
+    return len({json.dumps(grid_params(block, row), sort_keys=True) for block, rows in grid.items() for row in rows})
 
 
 # --------------------------------------------------------------------------- formatting

@@ -265,6 +265,77 @@ def test_summarise_pmax_gives_the_three_tests_of_bimodality():
     assert few["dip"] is None and few["dip_p"] is None and few["gmm"] is None
 
 
+def test_tx_visible_to_camera_is_in_the_image_in_front_and_unoccluded():
+    from synthrm.analysis.geometry import tx_visible_to_camera
+    from synthrm.camera.pinhole import PinholeCamera, look_at
+
+    cam = PinholeCamera.from_fov(32, 24, 60.0, look_at([0.0, 0.0, 10.0], [100.0, 0.0, 10.0]))
+    depth = np.full((24, 32), 50.0)  # a wall 50 m ahead
+    depth[:6] = np.nan  # sky in the top rows
+    ray = cam.world_rays()[12, 16]  # 1 m of z-depth per unit
+    at = lambda z: cam.center + z * ray  # noqa: E731
+    vis = lambda p, d=depth: tx_visible_to_camera(p, cam.K, cam.cam_to_world, d)  # noqa: E731
+    assert vis(at(20.0)) and vis(at(49.8))  # in front of the wall (within the tolerance)
+    assert not vis(at(55.0))  # behind it
+    assert not vis(at(-20.0))  # behind the camera
+    assert not vis(cam.center + 20.0 * np.array([0.0, 1.0, 0.0]))  # beside it, outside the image
+    assert vis(cam.center + 300.0 * cam.world_rays()[2, 16])  # in front of the sky, however far
+
+
+def test_r_per_mechanism_is_r_over_that_mechanism_s_pixels():
+    from synthrm.analysis import point_biserial
+    from synthrm.analysis.sensitivity import MECHANISM_KEYS, r_by_mechanism
+
+    rng = np.random.default_rng(3)
+    v = rng.normal(-90, 10, (20, 30))
+    v[:2] = np.nan  # no value
+    masks = {"building": rng.random((20, 30)) < 0.4, "road": rng.random((20, 30)) < 0.3,
+             "roof": np.zeros((20, 30), bool)}
+    mech = rng.choice([1, 2, 3], size=(20, 30)).astype(np.uint8)
+    mech[:2] = 0
+    mech[2:4] = 4
+    v[mech == 1] += 15 * masks["building"][mech == 1]  # buildings strong only in line of sight
+    out = r_by_mechanism(v, masks, mech)
+    assert set(out) == {"los", "reflection", "diffraction", "multi-edge"}  # "none" holds no counted pixel
+    for code, key in MECHANISM_KEYS.items():
+        if key in out:
+            ref = point_biserial(np.where(mech == code, v, np.nan), masks["building"]).r
+            assert out[key]["building"] == pytest.approx(ref)
+            assert out[key]["roof"] is None  # constant mask: undefined, never NaN
+    assert out["los"]["building"] > 0.5 > abs(out["reflection"]["building"])
+    # over a single mechanism it is the plain r
+    one = r_by_mechanism(v, masks, np.where(np.isfinite(v), 2, 0))
+    assert list(one) == ["reflection"] and one["reflection"]["road"] == point_biserial(v, masks["road"]).r
+
+
+def test_pmax_splits_by_visibility_and_mechanism_partition_the_maps():
+    from synthrm.analysis.sensitivity import summarise_pmax, summarise_r_by_mechanism
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(40):
+        mech = ["los", "reflection", "diffraction", None][i % 4]
+        pm = None if i == 39 else float(-60 - 10 * (i % 4) + rng.normal())
+        rows.append({"frame": f"f{i // 4}", "tx_visible": i % 3 == 0,
+                     "excluded": {"pmax_db": pm, "pmax_los": mech == "los", "pmax_mechanism": mech,
+                                  "r_by_mechanism": {"los": {"building": 0.5 + 0.01 * i}} if mech == "los" else {}}})
+    pm = summarise_pmax(rows, n_boot=50)
+    assert pm["maps"] == 39
+    tv, bm = pm["tx_visible"], pm["by_mechanism"]
+    assert tv["visible"]["maps"] + tv["hidden"]["maps"] == 39 and tv["visible"]["maps"] == 13
+    assert list(bm) == ["los", "reflection", "diffraction", "unknown"]
+    assert sum(g["maps"] for g in bm.values()) == 39 and bm["unknown"]["maps"] == 9
+    assert bm["los"]["median_db"] == pytest.approx(np.median([r["excluded"]["pmax_db"] for r in rows
+                                                              if r["excluded"]["pmax_mechanism"] == "los"]))
+    byr = summarise_r_by_mechanism(rows, n_boot=50)
+    assert list(byr) == ["los"] and byr["los"]["defined"] == 10
+    assert byr["los"]["mean"] == pytest.approx(np.mean([0.5 + 0.01 * i for i in range(0, 40, 4)]))
+    # rows measured before the splits existed: no split, no error
+    old = [{"frame": r["frame"], "excluded": {k: r["excluded"][k] for k in ("pmax_db", "pmax_los")}} for r in rows]
+    assert "tx_visible" not in summarise_pmax(old, n_boot=50) and "by_mechanism" not in summarise_pmax(old, n_boot=50)
+    assert summarise_r_by_mechanism(old) == {}
+
+
 def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
     from synthrm.analysis import concept_correlations, semantic_masks
     from synthrm.analysis.segment import RGBSegmenter
@@ -299,6 +370,59 @@ def test_measure_dataset_agrees_with_concept_correlations(tiny_dataset):
     other = measure_dataset(root, degradations={}, labels={sid: (s["path_gain_db"] - 10.0, None)})
     assert {r["sample"] for r in other} == {sid}
     assert other[0]["excluded"]["pmax_db"] == pytest.approx(rows[0]["excluded"]["pmax_db"] - 10.0)
+
+
+def test_mechanism_splits_on_generated_labels(tiny_dataset):
+    from synthrm.analysis import point_biserial
+    from synthrm.analysis.geometry import tx_visible_to_camera
+    from synthrm.analysis.sensitivity import (
+        MECHANISM_KEYS,
+        concept_masks,
+        measure_dataset,
+        summarise_pmax,
+        summarise_r_by_mechanism,
+    )
+    from synthrm.camera.pinhole import PinholeCamera
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+
+    root, _ = tiny_dataset
+    ss = {sid: read_sample(root, sid) for _, sid in list_samples(root)}
+    rows = measure_dataset(root, degradations={}, rules=("excluded", "sky-floored"))
+    assert rows and all(isinstance(r["tx_visible"], bool) for r in rows)
+    for r in rows:
+        s = ss[r["sample"]]
+        pg, mech = s["path_gain_db"][r["tx"]], s["path_gain_mechanism"][r["tx"]]
+        i = np.unravel_index(np.nanargmax(pg), pg.shape)
+        assert r["excluded"]["pmax_mechanism"] == MECHANISM_KEYS[int(mech[i])] != "none"
+        assert r["tx_visible"] == tx_visible_to_camera(r["tx_position"], s["K"], s["cam_to_world"], s["depth"])
+        # r per mechanism: the plain r over that mechanism's pixels, for every mechanism with a label
+        byr = r["excluded"]["r_by_mechanism"]
+        assert set(byr) == {MECHANISM_KEYS[int(c)] for c in np.unique(mech[np.isfinite(pg)])}
+        m = concept_masks(s["semantic"], s["material"])
+        for code, key in MECHANISM_KEYS.items():
+            if key in byr:
+                assert byr[key]["building"] == point_biserial(np.where(mech == code, pg, np.nan), m["building"]).r
+        # the whole image counted: pixels without a label are the "none" mechanism
+        assert ("none" in r["sky-floored"]["r_by_mechanism"]) == bool(np.isnan(pg).any())
+    for rule in ("excluded", "sky-floored"):
+        pm = summarise_pmax(rows, rule, n_boot=50)
+        assert sum(g["maps"] for g in pm["tx_visible"].values()) == pm["maps"] == len(rows)
+        assert sum(g["maps"] for g in pm["by_mechanism"].values()) == pm["maps"]
+        assert "unknown" not in pm["by_mechanism"]
+    assert set(summarise_r_by_mechanism(rows, "road", n_boot=50)) <= set(MECHANISM_KEYS.values())
+    # a Tx placed in the camera's view is visible; the same one behind the surface it looks at is not
+    s = next(iter(ss.values()))
+    cam = PinholeCamera.from_sample(s)
+    v, u = np.argwhere(np.isfinite(s["depth"]))[len(np.argwhere(np.isfinite(s["depth"]))) // 2]
+    d, ray = float(s["depth"][v, u]), cam.world_rays()[v, u]
+    assert tx_visible_to_camera(cam.center + 0.5 * d * ray, s["K"], s["cam_to_world"], s["depth"])
+    assert not tx_visible_to_camera(cam.center + (d + 5.0) * ray, s["K"], s["cam_to_world"], s["depth"])
+    # labels given without a mechanism: no mechanism split, the rest as before
+    sid = rows[0]["sample"]
+    other = measure_dataset(root, degradations={}, labels={sid: (ss[sid]["path_gain_db"], None)})
+    assert all(r["excluded"]["pmax_mechanism"] is None and r["excluded"]["r_by_mechanism"] == {} for r in other)
+    assert summarise_pmax(other, n_boot=20)["by_mechanism"] == {"unknown": {"maps": len(other), "median_db": pytest.approx(
+        float(np.median([r["excluded"]["pmax_db"] for r in other])))}}
 
 
 def test_rgb_segmenter_learns_separable_classes():
@@ -433,3 +557,201 @@ def test_rerun_summary_keeps_what_the_page_reads(tmp_path, capsys):
     assert v.main([str(tmp_path / "a.json"), str(tmp_path / "b.json")])["compared"] == 4
     out = capsys.readouterr().out
     assert out.startswith("3 of 4 estimates (75%)") and "fig9 / all / excluded: full +0.600" in out
+
+
+# ------------------------------------------------------------------ the grid's settings and label variants
+def _bench(name: str):
+    import importlib
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(bench)
+
+
+def _committed_results() -> dict:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).resolve().parents[1] / "docs" / "reproduction" / "results.json").read_text())
+
+
+def test_grid_counts_distinct_settings_not_rows():
+    import json
+
+    su = _bench("reproduce_setup")
+    g = _committed_results()["grid"]
+    assert sum(len(v) for v in g.values()) == 31 and su.distinct_settings(g) == 28
+    by: dict[str, list] = {}
+    for block, rows in g.items():
+        for row in rows:
+            by.setdefault(json.dumps(su.grid_params(block, row), sort_keys=True), []).append((block, row["setting"]))
+    # the repeats: synthrm's defaults at the head of four blocks, under four names
+    assert [v for v in by.values() if len(v) > 1] == [[
+        ("tx", next(iter(su.TX_VARIANTS))), ("camera", su.BASE_CAMERA), ("pixels", "excluded"),
+        ("masks", "exact masks, Buildings = facades (synthrm)")]]
+    # by parameters, not names: a renamed repeat counts once, a changed parameter apart
+    p = su.grid_params("pixels", {"setting": "excluded", "rule": "excluded"})
+    assert su.distinct_settings({"a": [{"setting": "x", "params": p}, {"setting": "y", "params": p}],
+                                 "b": [{"setting": "x", "params": {**p, "rule": "floored"}}]}) == 2
+    # a setting this script does not know stays distinct (its name), never merged
+    assert su.distinct_settings({"tx": [{"setting": "u"}, {"setting": "v"}]}) == 2
+    # the label variants: their base row repeats the defaults, each variant is new
+    g["labels"] = [{"setting": su.LABEL_BASE}] + [{"setting": n} for n in su.LABEL_VARIANTS]
+    assert su.distinct_settings(g) == 28 + len(su.LABEL_VARIANTS)
+
+
+def test_label_variants_change_only_their_factor(tmp_path, monkeypatch):
+    import types
+
+    from synthrm.generate.relabel import TX_SETTINGS, relabel_config
+
+    su, rp = _bench("reproduce_setup"), _bench("reproduce")
+    old = rp.city_config("city-downtown", 4, (128, 96), 11).to_json()
+
+    def flat(cfg):
+        return {(sec, k): v for sec, d in cfg.to_json().items() if isinstance(d, dict) for k, v in d.items()}
+
+    base = flat(relabel_config(old))
+    assert base == {(sec, k): v for sec, d in old.items() if isinstance(d, dict) for k, v in d.items()}
+    for name, radio in su.LABEL_VARIANTS.items():
+        new = relabel_config(old, radio)
+        f = flat(new)
+        assert {k for k in base.keys() | f.keys() if base.get(k) != f.get(k)} == {("radio", k) for k in radio}, name
+        assert all(f[("radio", k)] == base[("radio", k)] for k in TX_SETTINGS)  # the relabel keeps the Tx
+    depth = next(r for r in su.LABEL_VARIANTS.values() if "max_depth" in r)
+    assert depth == {"max_depth": 20} and base[("radio", "max_depth")] == 5  # exactly the one key
+    off = next(r for r in su.LABEL_VARIANTS.values() if "exact_diffraction" in r)
+    assert set(off) <= set(su.DIFFRACTION_KEYS)  # only diffraction switches
+    on_r, off_r = relabel_config(old).radio, relabel_config(old, off).radio
+    assert on_r.exact_diffraction and on_r.multi_edge and on_r.fill_exact_receivers > 0
+    assert not any(getattr(off_r, k) for k in su.DIFFRACTION_KEYS)  # no diffraction term left in the labels
+    # a full run relabels the base downtown and margin frames with each variant
+    # a full run relabels the base downtown and margin frames with each variant: the costly ones
+    # in memory on the first size["budget"] frames, the others all of them into a dataset of their own
+    import synthrm.dataset.hdf5 as hdf5
+
+    calls = []
+    monkeypatch.setattr(rp, "relabel", lambda src, out, radio: calls.append(("all", src, radio)) or out)
+    monkeypatch.setattr(rp, "labels_in_memory", lambda src, radio, ids, defaults, mechanism: calls.append(
+        ("subset", src, radio, tuple(ids), defaults, mechanism)) or {"labels": src})
+    monkeypatch.setattr(hdf5, "list_samples", lambda root: [("s.h5", f"{i:06d}") for i in range(9)])
+    r = types.SimpleNamespace(base={"downtown": tmp_path / "d", "margin": tmp_path / "m"}, work=tmp_path,
+                              size={"budget": 2})
+    got = rp.Repro.label_variants(r)
+    assert set(got) == {(n, d) for n in su.LABEL_VARIANTS for d in ("downtown", "margin")}
+    want = []
+    for n, v in su.LABEL_VARIANTS.items():
+        for d in ("d", "m"):
+            want.append(("subset", tmp_path / d, v, ("000000", "000001"), False, True) if n in su.LABEL_SUBSET
+                        else ("all", tmp_path / d, v))
+    assert sorted(map(str, calls)) == sorted(map(str, want)) and su.LABEL_SUBSET
+    assert all(got[(n, "downtown")][1] == {"labels": tmp_path / "d"} for n in su.LABEL_SUBSET)
+
+
+def test_page_shows_the_mechanism_rows_once_a_run_has_them(tmp_path):
+    """Results with the mechanism splits, per-mechanism r and the label variants: their rows
+    appear on the page (the committed results, made before, have none: test_architecture
+    checks that page byte for byte)."""
+    import copy
+
+    doc = _bench("reproduce_doc")
+    su = _bench("reproduce_setup")
+    res = _committed_results()
+    cm = lambda n, m: {"maps": n, "median_db": m}  # noqa: E731
+    p = res["fig9"]["all"]["excluded"]
+    p["tx_visible"] = {"visible": cm(7, -52.0), "hidden": cm(p["maps"] - 7, -70.5)}
+    p["by_mechanism"] = {"los": cm(p["maps"] - 5, -60.0), "diffraction": cm(5, -95.25)}
+    est = {"mean": 0.31, "lo": 0.2, "hi": 0.4, "std": 0.1, "median": 0.3, "defined": 12, "undefined": 0, "frames": 6}
+    res["table3"]["by_mechanism"] = {d: {"building": {"los": est}, "road": {}, "roof": {}} for d in su.PAPER_DISTRICTS}
+    base = copy.deepcopy(res["grid"]["tx"][0])
+    res["grid"]["labels"] = [{**base, "setting": su.LABEL_BASE}] + [
+        {**copy.deepcopy(base), "setting": n, "paired": {"downtown": {"mean_r_diff": -0.05, "mean_abs_r_diff": 0.07,
+                                                                      "mean_abs_pmax_diff_db": 1.5, "paired_maps": 40}}}
+        for n in su.LABEL_VARIANTS]
+    res["grid"]["labels"][1]["pmax"]["by_mechanism"] = {"los": cm(70, -61.0), "reflection": cm(9, -80.0)}
+    (tmp_path / "reproduction").mkdir()
+    doc.write_doc(res, tmp_path / "reproduction.md", tmp_path / "reproduction")
+    page = (tmp_path / "reproduction.md").read_text()
+    assert "| Tx visible to the camera: maps / median [dB] | Tx not visible: maps / median [dB] |" in page
+    assert f"| 7 / -52.0 | {p['maps'] - 7} / -70.5 |" in page
+    assert "| all, excluded | " + f"{p['maps'] - 5} / -60.0 | 5 / -95.2 |" in page
+    assert "| Buildings | line of sight | +0.31 [+0.20, +0.40] (sd 0.10; 12 maps, 6 frames) |" in page
+    assert "### Labels: interaction depth and diffraction (the same frames relabelled)" in page
+    assert "| max_depth 20 (the seed's), diffraction on | downtown | 40 | -0.05 | 0.070 | 1.50 |" in page
+    assert "| max_depth 20 (the seed's), diffraction on | 70 / -61.0 | 9 / -80.0 |" in page
+    assert "The grid holds 30 distinct settings (34 rows, 4 of them a repeat)" in page
+    assert "(`exact_diffraction: false, multi_edge: false, fill_exact_receivers: 0`)" in page
+
+
+def test_full_run_grid_and_table3_carry_the_new_rows(tiny_dataset):
+    """reproduce.py's own grid() and table3() on measured rows (the tiny dataset's, standing
+    in for every dataset of a run): the label variants' block with its per-map comparison,
+    every row's parameters, the per-mechanism r and the Pmax splits."""
+    import types
+
+    from synthrm.analysis.sensitivity import measure_dataset
+
+    su, rp = _bench("reproduce_setup"), _bench("reproduce")
+    root, _ = tiny_dataset
+    rows = measure_dataset(root, degradations={})
+    for r in rows:  # no RGB segmenter here: its mask set as the exact one
+        for rule in r:
+            if isinstance(r[rule], dict) and "r" in r[rule]:
+                r[rule]["r"]["rgb-segmenter"] = r[rule]["r"]["exact"]
+
+    class Rows(dict):
+        def __missing__(self, key):
+            return rows
+
+    keys = [("labels", n, d) for n in su.LABEL_VARIANTS for d in ("downtown", "margin")]
+    r = types.SimpleNamespace(rows=Rows({k: rows for k in keys}), res={})
+    rp.Repro.grid(r)
+    rp.Repro.table3(r)
+    g = r.res["grid"]
+    n = len({x["frame"] for x in rows})
+    assert [x["setting"] for x in g["labels"]] == [su.LABEL_BASE] + [
+        y for v in su.LABEL_VARIANTS for y in ([f"{su.LABEL_BASE}, the {n} frames of the next row", v]
+                                               if v in su.LABEL_SUBSET else [v])]
+    for b, xs in g.items():
+        for x in xs:
+            if x["setting"].startswith(f"{su.LABEL_BASE}, the "):  # the base labels on a subset: the base's setting
+                assert x["params"] == g["labels"][0]["params"] == g["tx"][0]["params"]
+            else:  # what the page derives for rows written before they carried their parameters
+                assert x["params"] == su.grid_params(b, {k: v for k, v in x.items() if k != "params"})
+    depth = next(x for x in g["labels"] if x["setting"].startswith("max_depth 20"))
+    assert depth["params"]["radio"] == {"max_depth": 20}
+    same = depth["paired"]["downtown"]  # the same rows: nothing differs map by map
+    assert same["paired_maps"] > 0 and same["mean_abs_r_diff"] == 0 and same["mean_abs_pmax_diff_db"] == 0
+    assert su.distinct_settings(g) == 28 + len(su.LABEL_VARIANTS)
+    bm = r.res["table3"]["by_mechanism"]["downtown"]["building"]
+    assert bm and set(bm) <= {"los", "reflection", "diffraction", "multi-edge"}
+    pm = g["labels"][0]["pmax"]
+    assert sum(x["maps"] for x in pm["by_mechanism"].values()) == pm["maps"] == 2 * len(rows)
+
+
+def test_diffraction_off_relabel_leaves_no_diffraction_in_the_labels(tiny_dataset):
+    """The "diffraction off" variant, relabelled on a stored frame (same transmitters and ray
+    seeds): no pixel's dominant mechanism is diffraction or multi-edge any more; with the
+    base settings the relabel reproduces the stored labels."""
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+
+    su, rp = _bench("reproduce_setup"), _bench("reproduce")
+    root, _ = tiny_dataset
+    off = next(r for r in su.LABEL_VARIANTS.values() if "exact_diffraction" in r)
+    sids = [sid for _, sid in list_samples(root)]
+    stored = {sid: read_sample(root, sid, ["path_gain_db", "path_gain_mechanism"]) for sid in sids}
+    sid = max(sids, key=lambda s: np.isin(stored[s]["path_gain_mechanism"], (3, 4)).sum())
+    assert np.isin(stored[sid]["path_gain_mechanism"], (3, 4)).any()  # the base labels have diffraction
+    pg, _, mech = rp.labels_in_memory(root, off, [sid], defaults=False, mechanism=True)[sid]
+    assert pg.shape == stored[sid]["path_gain_db"].shape
+    assert not np.isin(mech, (3, 4)).any() and (mech[np.isfinite(pg)] > 0).all()
+    was = np.isin(stored[sid]["path_gain_mechanism"], (3, 4))
+    assert not np.array_equal(pg[was], stored[sid]["path_gain_db"][was], equal_nan=True)
+    same, _, smech = rp.labels_in_memory(root, {}, [sid], defaults=False, mechanism=True)[sid]
+    assert np.array_equal(same, stored[sid]["path_gain_db"], equal_nan=True)
+    assert np.array_equal(smech, stored[sid]["path_gain_mechanism"])

@@ -133,3 +133,23 @@ def tx_context(layout: Layout, xy: np.ndarray, open_m: float = 15.0, canyon_m: f
 
 
 CONTEXTS = ("crossing", "street canyon", "open", "near building")
+
+
+def tx_visible_to_camera(tx_m, K: np.ndarray, cam_to_world: np.ndarray, depth: np.ndarray, tol_m: float = 0.5,
+                         rel_tol: float = 0.01) -> bool:
+    """The SynthRM paper's line of sight, "the Tx visible to the camera": the transmitter
+    ``tx_m`` (3,) [m] projects inside the image of the camera (``K``, ``cam_to_world``, the
+    size of ``depth``) with a positive depth, and nothing is in front of it: the z-depth
+    buffer at its pixel is sky (NaN) or not nearer than the Tx, up to ``max(tol_m, rel_tol
+    * z)`` (the pixel's surface lies at most that much in front of it)."""
+    from synthrm.camera.pinhole import PinholeCamera
+
+    d = np.asarray(depth, np.float64)
+    uv, z = PinholeCamera.for_depth(K, cam_to_world, d).project(np.asarray(tx_m, np.float64).reshape(3))
+    if not (np.isfinite(z) and z > 0 and np.isfinite(uv).all()):
+        return False
+    u, v = int(np.floor(uv[0])), int(np.floor(uv[1]))
+    if not (0 <= u < d.shape[1] and 0 <= v < d.shape[0]):
+        return False
+    surf = d[v, u]
+    return bool(not np.isfinite(surf) or surf >= z - max(tol_m, rel_tol * z))

@@ -21,7 +21,7 @@ import numpy as np
 
 from synthrm.analysis.correlation import point_biserial, semantic_masks
 from synthrm.analysis.stats import signal_stats
-from synthrm.radio.labels import RAY_SOURCES
+from synthrm.radio.labels import MECH_DIFFRACTION, MECH_LOS, MECH_MULTI_EDGE, MECH_NONE, MECH_REFLECTION, RAY_SOURCES
 from synthrm.scene.classes import SEMANTIC_CLASSES, SEMANTIC_IDS, check_radio_materials
 
 #: Value [dB] a pixel without a label counts as under the floored rules: the lower end of
@@ -58,6 +58,31 @@ def counted_values(path_gain_db: np.ndarray, source: np.ndarray | None, semantic
     elif rule == "sky-floored":
         v = np.where(lab, pg, floor_db)
     return v
+
+
+#: Short names of the ``path_gain_mechanism`` codes (``synthrm.radio.labels``), the keys of
+#: the per-mechanism statistics.
+MECHANISM_KEYS: dict[int, str] = {MECH_NONE: "none", MECH_LOS: "los", MECH_REFLECTION: "reflection",
+                                  MECH_DIFFRACTION: "diffraction", MECH_MULTI_EDGE: "multi-edge"}
+#: Concepts whose r is computed per mechanism (:func:`r_by_mechanism`).
+MECHANISM_CONCEPTS = ("building", "road", "roof")
+
+
+def r_by_mechanism(values: np.ndarray, masks: dict[str, np.ndarray], mechanism: np.ndarray,
+                   concepts=MECHANISM_CONCEPTS) -> dict[str, dict[str, float | None]]:
+    """Point-biserial r of each of ``concepts`` (keys of ``masks``) with ``values`` over the
+    counted pixels (finite ``values``) of each dominant mechanism separately: {mechanism key
+    (:data:`MECHANISM_KEYS`): {concept: r or None}}, for the mechanisms present among the
+    counted pixels."""
+    v = np.asarray(values, np.float64)
+    mech = np.asarray(mechanism)
+    ok = np.isfinite(v)
+    out = {}
+    for code in np.unique(mech[ok]):
+        sel = mech == code
+        out[MECHANISM_KEYS.get(int(code), str(int(code)))] = {
+            c: point_biserial(v, masks[c], valid=sel).r for c in concepts if c in masks}
+    return out
 
 
 def concept_masks(semantic: np.ndarray, material: np.ndarray | None = None,
@@ -179,35 +204,42 @@ def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
     Mask sets: ``exact`` (the semantic and material buffers), ``rgb-segmenter`` (the
     classes ``segmenter.predict`` finds in the RGB image, when given) and each of
     ``degradations`` (default :data:`DEGRADATIONS`) applied to the exact masks. ``labels``
-    maps sample ids to ``(path_gain_db (T, H, W), path_gain_source or None)`` used instead
-    of the sample's own (e.g. reference labels at another ray budget); then only those
-    samples are measured.
+    maps sample ids to ``(path_gain_db (T, H, W), path_gain_source or None)``, or with a
+    third entry ``path_gain_mechanism`` (T, H, W) or None, used instead of the sample's own
+    (e.g. reference labels at another ray budget); then only those samples are measured.
 
     A row holds ``dataset``, ``frame`` (dataset/sample: the bootstrap's cluster),
-    ``sample``, ``tx``, ``district``, ``scene_id``, ``tx_position``, ``tx_context``, and per
-    rule a dict with ``pmax_db``, ``mean_db``, ``std_db``, ``n``, ``pmax_los`` (the
-    pixel holding Pmax is in the Tx's line of sight), ``pmax_class`` (its semantic class)
-    and ``r`` {mask set: {concept: r}}.
+    ``sample``, ``tx``, ``district``, ``scene_id``, ``tx_position``, ``tx_context``,
+    ``tx_visible`` (the seed's line of sight, "the Tx visible to the camera":
+    :func:`synthrm.analysis.geometry.tx_visible_to_camera`), and per rule a dict with
+    ``pmax_db``, ``mean_db``, ``std_db``, ``n``, ``pmax_los`` (the pixel holding Pmax is in
+    the Tx's line of sight), ``pmax_class`` (its semantic class), ``pmax_mechanism`` (its
+    dominant mechanism, :data:`MECHANISM_KEYS`; None for labels without one, schema < 4),
+    ``r`` {mask set: {concept: r}} and ``r_by_mechanism`` (the exact masks' r per dominant
+    mechanism, :func:`r_by_mechanism`; {} without mechanisms).
     """
-    from synthrm.analysis.geometry import height_map, line_of_sight, tx_context
+    from synthrm.analysis.geometry import height_map, line_of_sight, tx_context, tx_visible_to_camera
     from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
     from synthrm.scene.layout import Layout
     from synthrm.camera.pinhole import PinholeCamera
 
     root = Path(root)
     degradations = DEGRADATIONS if degradations is None else degradations
-    radio_materials = (read_index(root).get("config") or {}).get("city", {}).get("radio_materials", {})
+    index = read_index(root)
+    radio_materials = (index.get("config") or {}).get("city", {}).get("radio_materials", {})
+    has_mech = int(index.get("schema_version", 2)) >= 4 and "path_gain_mechanism" not in set(index.get("absent", ()))
     scenes: dict[str, tuple] = {}
     rows = []
     keys = ["semantic", "material", "rgb", "depth", "K", "cam_to_world", "path_gain_db", "tx_position"]
     for _, sid in list_samples(root):
         if labels is not None and sid not in labels:
             continue
-        s = read_sample(root, sid, keys + (["path_gain_source"] if labels is None else []))
+        s = read_sample(root, sid, keys + (["path_gain_source"] + (["path_gain_mechanism"] if has_mech else [])
+                                           if labels is None else []))
         if labels is not None:
-            pg_all, src_all = labels[sid]
+            pg_all, src_all, mech_all = (tuple(labels[sid]) + (None,))[:3]
         else:
-            pg_all, src_all = s["path_gain_db"], s.get("path_gain_source")
+            pg_all, src_all, mech_all = s["path_gain_db"], s.get("path_gain_source"), s.get("path_gain_mechanism")
         sem = s["semantic"]
         sets = {"exact": concept_masks(sem, s["material"])}
         if segmenter is not None:
@@ -228,18 +260,23 @@ def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
             txp = np.asarray(s["tx_position"][t], np.float64)
             row = {"dataset": root.name, "frame": f"{root.name}/{sid}", "sample": sid, "tx": t,
                    "district": str(s["attrs"].get("district", "")), "scene_id": scene_id,
-                   "tx_position": txp.tolist(), "tx_context": tx_context(lay, txp[:2])}
+                   "tx_position": txp.tolist(), "tx_context": tx_context(lay, txp[:2]),
+                   "tx_visible": tx_visible_to_camera(txp, s["K"], s["cam_to_world"], s["depth"])}
+            mech = None if mech_all is None else np.asarray(mech_all[t])
             for rule in rules:
                 v = counted_values(pg, None if src_all is None else src_all[t], sem, rule)
                 st = map_statistics(v)
-                los, cls = None, None
+                los, cls, mk = None, None, None
                 if st["n"]:
                     i = np.unravel_index(np.nanargmax(v), v.shape)
                     cls = SEMANTIC_CLASSES.get(int(sem[i]), str(int(sem[i])))
                     if np.isfinite(pts[i]).all():
                         los = bool(line_of_sight(pts[i][None], txp, hmap, step_m=1.0)[0])
-                st["pmax_los"], st["pmax_class"] = los, cls
+                    if mech is not None:
+                        mk = MECHANISM_KEYS.get(int(mech[i]), str(int(mech[i])))
+                st["pmax_los"], st["pmax_class"], st["pmax_mechanism"] = los, cls, mk
                 st["r"] = {name: {c: point_biserial(v, m).r for c, m in masks.items()} for name, masks in sets.items()}
+                st["r_by_mechanism"] = {} if mech is None else r_by_mechanism(v, sets["exact"], mech)
                 row[rule] = st
             rows.append(row)
     return rows
@@ -257,12 +294,29 @@ def summarise_r(rows: list[dict], concept: str = "building", rule: str = "exclud
     """Mean point-biserial r of ``concept`` over the maps where it is defined, with its 95 %
     confidence interval over frames, the standard deviation over maps, and the counts of
     maps where r is defined / undefined."""
-    get = lambda r: r[rule]["r"].get(masks, {}).get(concept)  # noqa: E731
+    return _summarise(rows, lambda r: r[rule]["r"].get(masks, {}).get(concept), n_boot, seed)
+
+
+def _summarise(rows: list[dict], get, n_boot: int, seed: int) -> dict:
     vals = np.array([v for v in map(get, rows) if v is not None], np.float64)
     est, lo, hi = frame_bootstrap(_by_frame(rows, get), np.mean, n_boot, seed)
     return {"mean": est, "lo": lo, "hi": hi, "std": float(vals.std()) if vals.size else None,
             "median": float(np.median(vals)) if vals.size else None,
             "defined": int(vals.size), "undefined": int(len(rows) - vals.size), "frames": len(_by_frame(rows, get))}
+
+
+def summarise_r_by_mechanism(rows: list[dict], concept: str = "building", rule: str = "excluded",
+                             n_boot: int = 1000, seed: int = 0) -> dict[str, dict]:
+    """{mechanism key: :func:`summarise_r`-like summary} of ``concept``'s r computed over the
+    pixels of each dominant mechanism separately (the rows' ``r_by_mechanism``), with the
+    same 95 % interval over frames; a mechanism appears when some map has pixels of it.
+    {} for rows without mechanisms."""
+    mechs = [m for m in MECHANISM_KEYS.values() if any(m in r[rule].get("r_by_mechanism", {}) for r in rows)]
+    out = {}
+    for m in mechs:
+        sub = [r for r in rows if m in r[rule].get("r_by_mechanism", {})]
+        out[m] = _summarise(sub, lambda r, m=m: r[rule]["r_by_mechanism"][m].get(concept), n_boot, seed)
+    return out
 
 
 def summarise_pmax(rows: list[dict], rule: str = "excluded", n_boot: int = 1000, seed: int = 0) -> dict:
@@ -272,7 +326,8 @@ def summarise_pmax(rows: list[dict], rule: str = "excluded", n_boot: int = 1000,
     bimodality over the maps (:mod:`synthrm.analysis.stats`): Hartigan's dip and its p-value
     (``dip``, ``dip_p``; None under 4 maps) and two Gaussians against one (``gmm``:
     ``delta_bic`` > 0 favours two, their means and stds [dB] and weights; None under 5 maps
-    or when all Pmax are equal)."""
+    or when all Pmax are equal); with rows that carry them, the splits of
+    :func:`pmax_mechanism_split` (``tx_visible``, ``by_mechanism``)."""
     from synthrm.analysis.stats import bimodality_coefficient, dip_test, gaussian_mixture_bic
 
     get = lambda r: r[rule]["pmax_db"]  # noqa: E731
@@ -291,6 +346,34 @@ def summarise_pmax(rows: list[dict], rule: str = "excluded", n_boot: int = 1000,
         v = np.array([r[rule]["pmax_db"] for r in rows if r[rule]["pmax_los"] is flag], np.float64)
         out[f"{name}_maps"] = int(v.size)
         out[f"{name}_median_db"] = float(np.median(v)) if v.size else None
+    out.update(pmax_mechanism_split(rows, rule))
+    return out
+
+
+def _count_median(v: list) -> dict:
+    v = np.asarray(v, np.float64)
+    return {"maps": int(v.size), "median_db": float(np.median(v)) if v.size else None}
+
+
+def pmax_mechanism_split(rows: list[dict], rule: str = "excluded") -> dict:
+    """Pmax of the maps (those with a Pmax) split two more ways, as the seed explains its
+    two modes (count and median [dB] of each group; each split partitions the maps):
+    ``tx_visible`` {"visible", "hidden"} by the seed's own line of sight, the Tx visible to
+    the camera (rows' ``tx_visible``), and ``by_mechanism`` {mechanism key: ...} by the
+    dominant mechanism at the map's maximum (``pmax_mechanism``; ``unknown`` for labels
+    without one). A split is left out when no row has its field (rows measured before)."""
+    have = [r for r in rows if r[rule].get("pmax_db") is not None]
+    out = {}
+    if any("tx_visible" in r for r in rows):
+        out["tx_visible"] = {k: _count_median([r[rule]["pmax_db"] for r in have if bool(r.get("tx_visible")) is flag])
+                             for k, flag in (("visible", True), ("hidden", False))}
+    if any("pmax_mechanism" in r[rule] for r in rows):
+        groups: dict[str, list] = {}
+        for r in have:
+            groups.setdefault(r[rule].get("pmax_mechanism") or "unknown", []).append(r[rule]["pmax_db"])
+        order = list(MECHANISM_KEYS.values())
+        out["by_mechanism"] = {k: _count_median(groups[k])
+                               for k in sorted(groups, key=lambda k: (order.index(k) if k in order else 99, k))}
     return out
 
 
