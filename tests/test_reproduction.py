@@ -444,7 +444,7 @@ def test_rgb_segmenter_learns_separable_classes():
 def test_canyon_profile_of_a_drive(tmp_path):
     """Facade pixels split into the drive's canyon and the rest; street level and upper
     bands; the free-space expectation from distances; the figure is written."""
-    from synthrm.analysis.canyon import canyon_figure, canyon_frame, drive_street
+    from synthrm.analysis.canyon import canyon_figure, canyon_frame, drive_street, nlos_facade_share
     from synthrm.analysis.geometry import height_map
     from synthrm.dataset.hdf5 import list_samples, read_sample
     from synthrm.generate import generate
@@ -470,6 +470,59 @@ def test_canyon_profile_of_a_drive(tmp_path):
     if c["contrast_db"] is not None:
         assert c["contrast_db"] == pytest.approx(c["upper"]["median_db"] - c["street"]["median_db"])
     assert canyon_figure([fr], ["frame 0"], tmp_path / "f.png").is_file()
+    hmap = height_map(lay)
+    last = read_sample(tmp_path / "ds", list_samples(tmp_path / "ds")[-1][1])  # out in the open
+    _check_nlos_facade_share(max((s, last), key=lambda x: nlos_facade_share(x, hmap)["nlos_pixels"]), hmap)
+
+
+def _check_nlos_facade_share(s, hmap):
+    """The seed's second Fig. 11 claim on a generated drive frame: NLoS facade pixels within
+    20 dB of the median LoS facade pixel, split by the labels' dominant mechanism."""
+    from synthrm.analysis.canyon import SIGNIFICANT_DB, nlos_facade_share
+    from synthrm.analysis.geometry import line_of_sight
+    from synthrm.camera.pinhole import PinholeCamera
+
+    q = nlos_facade_share(s, hmap)
+    pg = np.asarray(s["path_gain_db"][0], np.float64)
+    fac = np.isin(s["semantic"], (4, 9)) & np.isfinite(pg)
+    pts = PinholeCamera.from_sample(s).backproject(s["depth"])
+    los = np.zeros_like(fac)
+    los[fac] = line_of_sight(pts[fac], s["tx_position"][0], hmap, step_m=1.0)
+    assert (q["los_pixels"], q["nlos_pixels"]) == (int(los.sum()), int((fac & ~los).sum()))
+    assert q["los_pixels"] > 0 and q["nlos_pixels"] > 0  # a drive frame sees both
+    ref = float(np.median(pg[los]))
+    assert q["reference_db"] == pytest.approx(ref) and q["within_db"] == SIGNIFICANT_DB
+    assert q["within"] == int((fac & ~los & (pg >= ref - 20)).sum())
+    assert q["share"] == pytest.approx(q["within"] / q["nlos_pixels"])
+    bm = q["by_mechanism"]  # the mechanism groups partition the NLoS pixels
+    assert bm and sum(x["pixels"] for x in bm.values()) == q["nlos_pixels"]
+    assert sum(x["within"] for x in bm.values()) == q["within"]
+    assert set(bm) <= {"none", "los", "reflection", "diffraction", "multi-edge"}
+    # the threshold: everything within an infinite margin, nothing within a negative infinite one
+    assert nlos_facade_share(s, hmap, within_db=np.inf)["share"] == 1.0
+    assert nlos_facade_share(s, hmap, within_db=-np.inf)["share"] == 0.0
+    # NLoS pixels raised to the reference all count; labels without a mechanism: no split
+    up = np.where(fac & ~los, ref, pg)
+    assert nlos_facade_share(s, hmap, pixel_values=up)["share"] == 1.0
+    assert nlos_facade_share({k: v for k, v in s.items() if k != "path_gain_mechanism"}, hmap)["by_mechanism"] == {}
+    # no facade pixel with a value: no reference, no share
+    none = nlos_facade_share(s, hmap, pixel_values=np.where(fac, np.nan, pg))
+    assert none["reference_db"] is None and none["share"] is None and none["within"] == none["nlos_pixels"] == 0
+
+
+def test_pooled_share_resamples_groups():
+    from synthrm.analysis.canyon import pooled_share
+
+    groups = [[(5, 10), (0, 0)], [(1, 10)], [(9, 10), (9, 10)]]
+    p = pooled_share(groups)
+    assert p["mean"] == pytest.approx(24 / 40) and p["groups"] == 3 and p["pixels"] == 40
+    assert 0 <= p["lo"] <= p["mean"] <= p["hi"] <= 1 and p["hi"] - p["lo"] > 0.1
+    assert pooled_share(groups, seed=1)["mean"] == p["mean"]
+    one = pooled_share([[(3, 4)], [(0, 0)]])  # one group with pixels: no interval
+    assert one["mean"] == 0.75 and one["lo"] is None and one["groups"] == 1
+    assert pooled_share([])["mean"] is None and pooled_share([[(0, 0)]])["mean"] is None
+    same = pooled_share([[(2, 4)], [(1, 2)]])  # equal shares: a zero-width interval
+    assert same["lo"] == same["hi"] == 0.5
 
 
 # ------------------------------------------------------------------ verdicts that survive a rerun
