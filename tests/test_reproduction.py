@@ -808,3 +808,29 @@ def test_diffraction_off_relabel_leaves_no_diffraction_in_the_labels(tiny_datase
     same, _, smech = rp.labels_in_memory(root, {}, [sid], defaults=False, mechanism=True)[sid]
     assert np.array_equal(same, stored[sid]["path_gain_db"], equal_nan=True)
     assert np.array_equal(smech, stored[sid]["path_gain_mechanism"])
+
+
+def test_fig11_at_scale_pools_drives_in_several_cities(tmp_path):
+    """reproduce.py's Fig. 11 helpers on two drives, each in a city of its own: every frame
+    carries its drive and the seed's second claim; the summary pools the NLoS facade share
+    over all frames with an interval over drives, and splits it by mechanism."""
+    from synthrm.generate import generate
+
+    su, rp = _bench("reproduce_setup"), _bench("reproduce")
+    assert su.SIZES["default"]["canyon_drives"] > 1 and su.SIZES["quick"]["canyon_drives"] == 1
+    cfg = _tiny("canyon-drive", frames=4, frames_per_scene=2, camera={"resolution": [64, 48]})
+    generate(cfg, tmp_path / "ds", progress=False)
+    frames = rp.canyon_frames(tmp_path / "ds")
+    assert len(frames) == 4 and len({f["drive"] for f in frames}) == 2
+    assert [f["drive"] for f in frames] == sorted(f["drive"] for f in frames)  # a drive's frames together
+    sm = rp.canyon_summary(frames)
+    assert sm["drives"] == 2 and sm["bootstrap_over"] == "drives"
+    q = [f["nlos_facades"] for f in frames if f["nlos_facades"]["reference_db"] is not None]
+    ns = sm["nlos_share"]
+    assert ns["pixels"] == sum(x["nlos_pixels"] for x in q) > 0 and ns["within_db"] == 20.0
+    assert ns["mean"] == pytest.approx(sum(x["within"] for x in q) / ns["pixels"])
+    bm = sm["nlos_share_by_mechanism"]
+    assert sum(x["pixels"] for x in bm.values()) == ns["pixels"]
+    # one drive: intervals over its frames
+    one = rp.canyon_summary([f for f in frames if f["drive"] == frames[0]["drive"]])
+    assert one["drives"] == 1 and one["bootstrap_over"] == "frames"
