@@ -150,6 +150,21 @@ def distinct_settings(grid: dict) -> int:
     return len({json.dumps(grid_params(block, row), sort_keys=True) for block, rows in grid.items() for row in rows})
 
 
+def distinct_datasets(grid: dict, settings=None) -> int:
+    """How many different datasets (labels and cameras: the radio and camera parameters of
+    :func:`grid_params`) the grid's rows measure, over the rows named in ``settings`` (all
+    when None): rows that only count pixels, mask or name concepts differently share their
+    data. A setting not known here counts as a dataset of its own."""
+    keys = set()
+    for block, rows in grid.items():
+        for row in rows:
+            if settings is not None and row["setting"] not in settings:
+                continue
+            p = grid_params(block, row)
+            keys.add(json.dumps({"radio": p["radio"], "camera": p["camera"]} if "radio" in p else p, sort_keys=True))
+    return len(keys)
+
+
 # --------------------------------------------------------------------------- formatting
 def f2(x, fmt="+.2f") -> str:
     return "n/a" if x is None or (isinstance(x, float) and not np.isfinite(x)) else format(x, fmt)

@@ -603,7 +603,7 @@ def test_rerun_summary_keeps_what_the_page_reads(tmp_path, capsys):
                                "commands": {"reproduce": "python benchmarks/reproduce.py --seed-offset 1000"}}
     s = v.rerun_summary(full, rerun, "other/reproduction/results.json")
     assert s["seed_offset"] == 1000 and s["same_size"] and s["command"].endswith("1000")
-    assert set(s["results"]) == {"size", "commands", "seed_offset", "table3", "grid", "fig9"}
+    assert set(s["results"]) == {"size", "commands", "seed_offset", "table3", "grid", "fig9", "learning"}
     assert s["agreement"]["agree"] == 3
     (tmp_path / "a.json").write_text(json.dumps(full))
     (tmp_path / "b.json").write_text(json.dumps(rerun))
