@@ -834,3 +834,50 @@ def test_fig11_at_scale_pools_drives_in_several_cities(tmp_path):
     # one drive: intervals over its frames
     one = rp.canyon_summary([f for f in frames if f["drive"] == frames[0]["drive"]])
     assert one["drives"] == 1 and one["bootstrap_over"] == "frames"
+
+
+def test_page_routes_the_remaining_verdicts_through_the_rerun(tmp_path):
+    """Results carrying Fig. 11 at scale (drives, the NLoS facade share) and the seed-style
+    SSIM: their rows appear; with a rerun that agrees, the sentences are printed; a flipped
+    estimate in the rerun makes "not settled" with both values."""
+    import copy
+
+    doc, v = _bench("reproduce_doc"), _verdicts()
+    res = _committed_results()
+    res["size"]["canyon_drives"] = 3
+    sh = lambda m, lo, hi: {"mean": m, "lo": lo, "hi": hi, "pixels": 900, "groups": 3}  # noqa: E731
+    for x in res["fig11"].values():
+        x["summary"].update({"drives": 3, "bootstrap_over": "drives", "nlos_share": {**sh(0.7, 0.6, 0.8), "within_db": 20.0},
+                             "nlos_share_by_mechanism": {"reflection": sh(0.8, 0.7, 0.9), "diffraction": sh(0.4, 0.2, 0.6)}})
+    for d in ("downtown", "margin", "mix"):
+        res["learning"]["outdoor"]["radiounet-s"]["normalisation"][d]["ssim_image"] = 0.21
+    (tmp_path / "reproduction").mkdir()
+
+    def page(r):
+        doc.write_doc(copy.deepcopy(r), tmp_path / "reproduction.md", tmp_path / "reproduction")
+        return (tmp_path / "reproduction.md").read_text()
+
+    alone = page(res)
+    assert "Figure 11 is 3 drives of 12 frames, each in a city of its own" in alone
+    assert "| vehicle Tx 1.9 m (preset canyon-drive) | 0.70 [0.60, 0.80] (900 px) | 0.80 [0.70, 0.90] (900 px) |" in alone
+    assert "| ours SSIM as images (seed style) |" in alone and "as images (seed style) 0.21 / 0.21 / 0.21" in alone
+    assert "not settled (no independent rerun; this run alone: most facades out of the Tx's sight" in alone
+    assert "as much a property of its masks" not in alone and "differ mostly in how the" not in alone
+    same = {**copy.deepcopy(res), "rerun": v.rerun_summary(res, res, "self")}
+    agreed = page(same)
+    assert "0.70 [0.60, 0.80] (rerun: 0.70 [0.60, 0.80]): most facades out of the Tx's sight receive gain" in agreed
+    assert "the seed's drop is absent in ours (neither rises by a fifth)." in agreed
+    assert "the seed's downtown value is outside our interval; the seed's margin value is outside our interval." in agreed
+    assert "no measured setting reproduces it: no downtown interval holds 0.80." in agreed
+    assert "6 settings of 2 datasets" in agreed
+    # a flipped estimate: the rerun's canyon contrast above +10 dB, its share below one half
+    other = copy.deepcopy(res)
+    base = next(iter(other["fig11"].values()))["summary"]
+    base["contrast_db"] = {"mean": 12.0, "lo": 10.5, "hi": 13.5}
+    base["nlos_share"] = {**sh(0.3, 0.2, 0.4), "within_db": 20.0}
+    other["table3"]["building"]["downtown"] = {**other["table3"]["building"]["downtown"], "mean": 0.8, "lo": 0.7,
+                                               "hi": 0.9}
+    flipped = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
+    assert "not settled (full: -12.8 [-14.4, -11.2]; rerun: +12.0 [+10.5, +13.5])" in flipped
+    assert "not settled (full: 0.70 [0.60, 0.80]; rerun: 0.30 [0.20, 0.40])" in flipped
+    assert "not settled (full: -0.15 [" in flipped and "rerun: +0.80 [+0.70, +0.90])" in flipped
