@@ -697,7 +697,7 @@ def canyon_summary(frames: list[dict]) -> dict:
     inc = [f for f in frames if f["tx_in_canyon"]]
     summ = {}
     for key in ("contrast_db", "friis_contrast_db"):
-        summ[key] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(groups(inc, lambda f: f["canyon"][key]))))
+        summ[key] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(groups(inc, lambda f, key=key: f["canyon"][key]))))
     summ["rays_only_contrast_db"] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(
         groups(inc, lambda f: f["rays_only_contrast_db"]))))
     summ["other_contrast_db"] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(
