@@ -141,7 +141,7 @@ class Repro:
     def __init__(self, a):
         self.a = a
         self.size = dict(SIZES["quick" if a.quick else "default"])
-        for k in ("base", "camera", "canyon", "budget", "train", "seg_train"):
+        for k in ("base", "camera", "canyon_drives", "budget", "train", "seg_train"):
             self.size[k] = max(1, int(round(self.size[k] * a.scale)))
         self.work = Path(a.work)
         self.work.mkdir(parents=True, exist_ok=True)
@@ -471,20 +471,22 @@ class Repro:
 
     # ---- Figure 11
     def fig11(self):
-        from synthrm.analysis.canyon import canyon_figure, canyon_frame
-        from synthrm.analysis.geometry import height_map
-        from synthrm.analysis.sensitivity import counted_values, frame_bootstrap
+        """Figure 11 on ``size["canyon_drives"]`` drives of ``size["canyon"]`` frames, each
+        drive in a downtown city of its own; per variant the canyon contrast (upper - street
+        level facades) and the seed's second claim (:func:`synthrm.analysis.canyon.nlos_facade_share`),
+        with 95 % intervals over drives (over frames when there is one drive)."""
+        from synthrm.analysis.canyon import canyon_figure
         from synthrm.config import make_config
-        from synthrm.dataset.hdf5 import list_samples, read_sample
-        from synthrm.scene.layout import Layout
 
         s = self.size
-        over = {"frames": s["canyon"], "frames_per_scene": s["canyon"], "seed": self.seed("canyon"),
+        drives = s.get("canyon_drives", 1)
+        over = {"frames": s["canyon"] * drives, "frames_per_scene": s["canyon"], "seed": self.seed("canyon"),
                 "camera": {"resolution": list(s["canyon_res"])}}
         base = generate(make_config("canyon-drive", over), self.work / "canyon")
-        self.res["commands"]["fig11"] = (f"synthrm generate --preset canyon-drive --frames {s['canyon']} "
-                                         f"--resolution {s['canyon_res'][0]}x{s['canyon_res'][1]} --seed {self.seed('canyon')} "
-                                         "--out data/canyon")
+        self.res["commands"]["fig11"] = (f"synthrm generate --preset canyon-drive --frames {s['canyon'] * drives} "
+                                         + (f"--set frames_per_scene={s['canyon']} " if drives > 1 else "")
+                                         + f"--resolution {s['canyon_res'][0]}x{s['canyon_res'][1]} "
+                                         f"--seed {self.seed('canyon')} --out data/canyon")
         out = {}
         for k, (name, (gen_over, radio)) in enumerate(CANYON_VARIANTS.items()):
             if gen_over:
@@ -495,48 +497,23 @@ class Repro:
                 root = relabel(base, self.work / f"canyon-v{k}", radio)
             else:
                 root = base
-            frames, titles = [], []
-            lay = None
-            for _, sid in list_samples(root):
-                smp = read_sample(root, sid)
-                if lay is None:
-                    lay = Layout.load(root / "scenes" / smp["attrs"]["scene_id"])
-                    hmap = height_map(lay)
-                fr = canyon_frame(smp, lay, hmap)
-                rays = canyon_frame(smp, lay, hmap, pixel_values=counted_values(
-                    smp["path_gain_db"][0], smp["path_gain_source"][0], smp["semantic"], "rays-only"))
-                fr["rays_only_contrast_db"] = rays["canyon"]["contrast_db"]
-                fr["sample"] = sid
-                frames.append(fr)
-                titles.append(f"frame {sid}")
+            frames = canyon_frames(root)
             if k == 0:
-                canyon_figure(frames, titles, self.figdir / "fig11_height_profiles.png")
-                self.canyon_strip(root)
-            inc = [f for f in frames if f["tx_in_canyon"]]
-            summ = {}
-            for key in ("contrast_db", "friis_contrast_db"):
-                v = [[f["canyon"][key]] for f in inc if f["canyon"][key] is not None]
-                summ[key] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(v)))
-            summ["rays_only_contrast_db"] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(
-                [[f["rays_only_contrast_db"]] for f in inc if f["rays_only_contrast_db"] is not None])))
-            summ["other_contrast_db"] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(
-                [[f["other"]["contrast_db"]] for f in inc if f["other"]["contrast_db"] is not None])))
-            for band in ("street", "upper"):
-                v = [f["canyon"][band]["los_share"] for f in inc if f["canyon"][band]["los_share"] is not None]
-                summ[f"los_share_{band}"] = float(np.mean(v)) if v else None
-            summ["frames_in_canyon"] = len(inc)
-            summ["frames_10db"] = sum(1 for f in inc if (f["canyon"]["contrast_db"] or -99) >= 10)
+                first = [f for f in frames if f["drive"] == frames[0]["drive"]]
+                canyon_figure(first, [f"frame {f['sample']}" for f in first],
+                              self.figdir / "fig11_height_profiles.png")
+                self.canyon_strip(root, [f["sample"] for f in first])
             for f in frames:
                 f.pop("points")
-            out[name] = {"frames": frames, "summary": summ}
+            out[name] = {"frames": frames, "summary": canyon_summary(frames)}
         self.res["fig11"] = out
 
-    def canyon_strip(self, root: Path) -> None:
+    def canyon_strip(self, root: Path, ids: list[str]) -> None:
+        """RGB and path gain of up to six frames of ``ids`` (one drive), evenly spaced."""
         from synthrm.figures import pyplot, save_figure
-        from synthrm.dataset.hdf5 import list_samples, read_sample
+        from synthrm.dataset.hdf5 import read_sample
 
         plt = pyplot()
-        ids = [sid for _, sid in list_samples(root)]
         pick = ids if len(ids) <= 6 else [ids[int(round(i))] for i in np.linspace(0, len(ids) - 1, 6)]
         ss = [read_sample(root, sid, ["rgb", "path_gain_db"]) for sid in pick]
         vals = np.concatenate([x["path_gain_db"][0][np.isfinite(x["path_gain_db"][0])] for x in ss])
@@ -611,8 +588,9 @@ class Repro:
         normalisations of the maps (the fixed -160..-40 dB range, ours; min-max per map; a
         fixed range whose lower end makes the truth's RMS equal to what the seed's PSNR and
         NMSE imply, sqrt(MSE / NMSE)) and (b) on the Monte Carlo labels only (provenance
-        1-2); and the free-space error of the labels by provenance."""
-        from synthrm.metrics import radio_metrics
+        1-2); the free-space error of the labels by provenance; and the seed-style SSIM
+        (``ssim_image``: whole image, per-map min-max, unlabelled pixels at 0)."""
+        from synthrm.metrics import radio_metrics, ssim_image
         from synthrm.models.data import OutdoorExamples
         from synthrm.models.evaluate import outdoor_predictions
         from synthrm.models.train import load_model
@@ -658,6 +636,9 @@ class Repro:
                              "truth_rms": float(np.sqrt(np.mean(t_[v_] ** 2))),
                              "mae_db": float(np.mean(np.abs(pred - truth)[v_]))}
             res["implied_low_db"] = float(implied)
+            # SSIM the way the seed most plausibly computed it (synthrm.metrics.ssim_image),
+            # on the same predictions as Table 2's row of this model and district
+            res["ssim_image"] = ssim_image(pred, truth, valid)
             ok = valid & np.isfinite(dist)
             fr = np.abs(-fspl_db(np.maximum(np.where(ok, dist, 1.0), 0.01), 3.5e9) - truth)
             res["friis_mae_db_by_source"] = {int(k): {"mae_db": float(fr[ok & (src == k)].mean()),
@@ -665,6 +646,81 @@ class Repro:
                                              for k in (1, 2, 3, 4) if (ok & (src == k)).any()}
             out[d] = res
         return out
+
+
+def canyon_frames(root: Path) -> list[dict]:
+    """:func:`synthrm.analysis.canyon.canyon_frame` of every frame of a ``canyon-drive``
+    dataset (each scene one drive in a city of its own), with the sample id, its ``drive``
+    (scene), the canyon contrast on the Monte Carlo labels alone and the seed's second
+    claim (``nlos_facades``: :func:`synthrm.analysis.canyon.nlos_facade_share`)."""
+    from synthrm.analysis.canyon import canyon_frame, nlos_facade_share
+    from synthrm.analysis.geometry import height_map
+    from synthrm.analysis.sensitivity import counted_values
+    from synthrm.dataset.hdf5 import list_samples, read_sample
+    from synthrm.scene.layout import Layout
+
+    scenes, frames = {}, []
+    for _, sid in list_samples(root):
+        smp = read_sample(root, sid)
+        scene = smp["attrs"]["scene_id"]
+        if scene not in scenes:
+            lay = Layout.load(root / "scenes" / scene)
+            scenes[scene] = (lay, height_map(lay))
+        lay, hmap = scenes[scene]
+        fr = canyon_frame(smp, lay, hmap)
+        rays = canyon_frame(smp, lay, hmap, pixel_values=counted_values(
+            smp["path_gain_db"][0], smp["path_gain_source"][0], smp["semantic"], "rays-only"))
+        fr["rays_only_contrast_db"] = rays["canyon"]["contrast_db"]
+        fr["nlos_facades"] = nlos_facade_share(smp, hmap)
+        fr["sample"], fr["drive"] = sid, scene
+        frames.append(fr)
+    return frames
+
+
+def canyon_summary(frames: list[dict]) -> dict:
+    """Fig. 11 over the frames of :func:`canyon_frames`: the canyon contrasts over the frames
+    with the Tx in the canyon, the LoS shares, and the share of NLoS facade pixels with
+    significant gain (``nlos_share``, pooled over every frame, and ``nlos_share_by_mechanism``);
+    95 % intervals over drives, each keeping all its frames (over frames with one drive;
+    ``bootstrap_over`` says which)."""
+    from synthrm.analysis.canyon import pooled_share
+    from synthrm.analysis.sensitivity import frame_bootstrap
+
+    drives = list(dict.fromkeys(f.get("drive") for f in frames))
+    by_drive = len(drives) > 1
+
+    def groups(fs, get):
+        if not by_drive:
+            return [[get(f)] for f in fs]
+        return [[get(f) for f in fs if f.get("drive") == d] for d in drives]
+
+    inc = [f for f in frames if f["tx_in_canyon"]]
+    summ = {}
+    for key in ("contrast_db", "friis_contrast_db"):
+        summ[key] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(groups(inc, lambda f, key=key: f["canyon"][key]))))
+    summ["rays_only_contrast_db"] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(
+        groups(inc, lambda f: f["rays_only_contrast_db"]))))
+    summ["other_contrast_db"] = dict(zip(("mean", "lo", "hi"), frame_bootstrap(
+        groups(inc, lambda f: f["other"]["contrast_db"]))))
+    for band in ("street", "upper"):
+        v = [f["canyon"][band]["los_share"] for f in inc if f["canyon"][band]["los_share"] is not None]
+        summ[f"los_share_{band}"] = float(np.mean(v)) if v else None
+    summ["frames_in_canyon"] = len(inc)
+    summ["frames_10db"] = sum(1 for f in inc if (f["canyon"]["contrast_db"] or -99) >= 10)
+    summ["drives"] = len(drives)
+    summ["bootstrap_over"] = "drives" if by_drive else "frames"
+    nl = [f["nlos_facades"] for f in frames if f.get("nlos_facades")]
+    if nl:
+        ok = lambda q: q["reference_db"] is not None  # noqa: E731 (a map without LoS facades has no reference)
+        summ["nlos_share"] = pooled_share(groups(frames, lambda f: (f["nlos_facades"]["within"], f["nlos_facades"][
+            "nlos_pixels"] if ok(f["nlos_facades"]) else 0)))
+        summ["nlos_share"]["within_db"] = nl[0]["within_db"]
+        mechs = list(dict.fromkeys(m for q in nl for m in q["by_mechanism"]))
+        summ["nlos_share_by_mechanism"] = {m: pooled_share(groups(frames, lambda f, m=m: (
+            f["nlos_facades"]["by_mechanism"].get(m, {}).get("within", 0),
+            f["nlos_facades"]["by_mechanism"].get(m, {}).get("pixels", 0) if ok(f["nlos_facades"]) else 0)))
+            for m in mechs}
+    return summ
 
 
 def present_splits(root) -> list[str]:

@@ -51,12 +51,15 @@ def data_seed(name: str, offset: int = 0, k: int = 0) -> int:
 
 
 # --------------------------------------------------------------------------- sizes
+#: Sizes of a run. ``canyon``: frames of each Fig. 11 drive; ``canyon_drives``: drives, each
+#: in a city of its own (a new ``canyon-drive`` scene; results written before the knob had
+#: one drive of ``canyon`` frames).
 SIZES = {
-    "default": dict(base=24, camera=10, canyon=12, canyon_res=(256, 192), res=(128, 96), budget=6,
+    "default": dict(base=24, camera=10, canyon=12, canyon_drives=4, canyon_res=(256, 192), res=(128, 96), budget=6,
                     train=48, seg_train=16, epochs=8, indoor=dict(scenes=6, tx_per_scene=4,
                                                                    apartment={"area_m2": [40, 90]}),
                     indoor_epochs=4),
-    "quick": dict(base=4, camera=2, canyon=4, canyon_res=(128, 96), res=(128, 96), budget=1, train=4,
+    "quick": dict(base=4, camera=2, canyon=4, canyon_drives=1, canyon_res=(128, 96), res=(128, 96), budget=1, train=4,
                   seg_train=4, epochs=1, indoor=dict(scenes=2, tx_per_scene=2, heights_m=[0.6, 1.1, 1.6],
                                                      test_fraction=0.5, val_tx_fraction=0.5,
                                                      apartment={"area_m2": [20, 30], "room_max_m2": 14.0},
@@ -145,6 +148,21 @@ def distinct_settings(grid: dict) -> int:
     """How many different settings the grid's rows measure: rows with the same parameters
     (:func:`grid_params`, e.g. synthrm's defaults at the head of several blocks) count once."""
     return len({json.dumps(grid_params(block, row), sort_keys=True) for block, rows in grid.items() for row in rows})
+
+
+def distinct_datasets(grid: dict, settings=None) -> int:
+    """How many different datasets (labels and cameras: the radio and camera parameters of
+    :func:`grid_params`) the grid's rows measure, over the rows named in ``settings`` (all
+    when None): rows that only count pixels, mask or name concepts differently share their
+    data. A setting not known here counts as a dataset of its own."""
+    keys = set()
+    for block, rows in grid.items():
+        for row in rows:
+            if settings is not None and row["setting"] not in settings:
+                continue
+            p = grid_params(block, row)
+            keys.add(json.dumps({"radio": p["radio"], "camera": p["camera"]} if "radio" in p else p, sort_keys=True))
+    return len(keys)
 
 
 # --------------------------------------------------------------------------- formatting

@@ -55,3 +55,54 @@ def test_perfect_prediction_and_bad_input():
         radio_metrics(t, t[0])
     with pytest.raises(ValueError, match="no valid entry"):
         radio_metrics(t, np.full_like(t, np.nan))
+
+
+def test_ssim_image_scores_maps_as_images():
+    """The seed-style SSIM (whole image, per-map min-max, unlabelled pixels at the floor):
+    identical maps give 1; a constant dB offset or a positive gain of the prediction is
+    normalised away; a flat prediction of a structured map scores far below 1; it lies in
+    [-1, 1] and the unlabelled floor counts."""
+    from synthrm.metrics import ssim_image
+
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:32, 0:40]
+    t = -60 - 0.8 * np.hypot(yy - 10, xx - 25) + rng.normal(0, 2, (32, 40))
+    t[:6] = np.nan  # sky: no label
+    assert ssim_image(t, t) == pytest.approx(1.0)
+    assert ssim_image(t - 17.0, t) == pytest.approx(1.0)  # constant offset: normalised away
+    assert ssim_image(2.5 * t + 4, t) == pytest.approx(1.0)  # positive gain, likewise
+    # a prediction with values where the truth has none: those pixels are the floor in both
+    p = np.where(np.isnan(t), -50.0, t)
+    assert ssim_image(p, t) == pytest.approx(1.0)
+    flat = np.full_like(t, -80.0)
+    assert ssim_image(flat, t) < 0.5
+    noisy = t + rng.normal(0, 10, t.shape)
+    s = ssim_image(noisy, t)
+    assert -1 <= s < 1
+    # batches: the mean over maps; a map without any label is skipped; shapes must agree
+    both = np.stack([t, noisy])
+    assert ssim_image(both, np.stack([t, t])) == pytest.approx((1 + s) / 2)
+    assert ssim_image(np.stack([t, t]), np.stack([t, np.full_like(t, np.nan)])) == pytest.approx(1.0)
+    assert np.isnan(ssim_image(t, np.full_like(t, np.nan)))
+    with pytest.raises(ValueError):
+        ssim_image(t, t[0])
+    # the valid mask: pixels outside it are floor, as unlabelled ones
+    v = np.ones_like(t, bool)
+    v[:, :5] = False
+    assert ssim_image(np.where(v, t, 0.0), t, v) == pytest.approx(1.0)
+
+
+def test_ssim_image_differs_from_ours_on_the_same_maps():
+    """Same predictions, two SSIMs: ours on the fixed range over labelled pixels, the seed
+    style on per-map stretched images; a smooth prediction of a noisy map is compared."""
+    from synthrm.metrics import radio_metrics, ssim_image
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:32, 0:32]
+    smooth = -70 - 0.5 * np.hypot(yy - 16, xx - 16)
+    truth = smooth + rng.normal(0, 4, smooth.shape)
+    ours = radio_metrics(smooth, truth)["ssim"]
+    seed = ssim_image(smooth, truth)
+    assert 0 < seed < 1 and 0 < ours < 1 and abs(seed - ours) > 1e-3
+    # ours is on the fixed range: an offset moves it, the seed style does not see one
+    assert radio_metrics(smooth - 20, truth)["ssim"] < ours and ssim_image(smooth - 20, truth) == pytest.approx(seed)

@@ -444,7 +444,7 @@ def test_rgb_segmenter_learns_separable_classes():
 def test_canyon_profile_of_a_drive(tmp_path):
     """Facade pixels split into the drive's canyon and the rest; street level and upper
     bands; the free-space expectation from distances; the figure is written."""
-    from synthrm.analysis.canyon import canyon_figure, canyon_frame, drive_street
+    from synthrm.analysis.canyon import canyon_figure, canyon_frame, drive_street, nlos_facade_share
     from synthrm.analysis.geometry import height_map
     from synthrm.dataset.hdf5 import list_samples, read_sample
     from synthrm.generate import generate
@@ -470,6 +470,59 @@ def test_canyon_profile_of_a_drive(tmp_path):
     if c["contrast_db"] is not None:
         assert c["contrast_db"] == pytest.approx(c["upper"]["median_db"] - c["street"]["median_db"])
     assert canyon_figure([fr], ["frame 0"], tmp_path / "f.png").is_file()
+    hmap = height_map(lay)
+    last = read_sample(tmp_path / "ds", list_samples(tmp_path / "ds")[-1][1])  # out in the open
+    _check_nlos_facade_share(max((s, last), key=lambda x: nlos_facade_share(x, hmap)["nlos_pixels"]), hmap)
+
+
+def _check_nlos_facade_share(s, hmap):
+    """The seed's second Fig. 11 claim on a generated drive frame: NLoS facade pixels within
+    20 dB of the median LoS facade pixel, split by the labels' dominant mechanism."""
+    from synthrm.analysis.canyon import SIGNIFICANT_DB, nlos_facade_share
+    from synthrm.analysis.geometry import line_of_sight
+    from synthrm.camera.pinhole import PinholeCamera
+
+    q = nlos_facade_share(s, hmap)
+    pg = np.asarray(s["path_gain_db"][0], np.float64)
+    fac = np.isin(s["semantic"], (4, 9)) & np.isfinite(pg)
+    pts = PinholeCamera.from_sample(s).backproject(s["depth"])
+    los = np.zeros_like(fac)
+    los[fac] = line_of_sight(pts[fac], s["tx_position"][0], hmap, step_m=1.0)
+    assert (q["los_pixels"], q["nlos_pixels"]) == (int(los.sum()), int((fac & ~los).sum()))
+    assert q["los_pixels"] > 0 and q["nlos_pixels"] > 0  # a drive frame sees both
+    ref = float(np.median(pg[los]))
+    assert q["reference_db"] == pytest.approx(ref) and q["within_db"] == SIGNIFICANT_DB
+    assert q["within"] == int((fac & ~los & (pg >= ref - 20)).sum())
+    assert q["share"] == pytest.approx(q["within"] / q["nlos_pixels"])
+    bm = q["by_mechanism"]  # the mechanism groups partition the NLoS pixels
+    assert bm and sum(x["pixels"] for x in bm.values()) == q["nlos_pixels"]
+    assert sum(x["within"] for x in bm.values()) == q["within"]
+    assert set(bm) <= {"none", "los", "reflection", "diffraction", "multi-edge"}
+    # the threshold: everything within an infinite margin, nothing within a negative infinite one
+    assert nlos_facade_share(s, hmap, within_db=np.inf)["share"] == 1.0
+    assert nlos_facade_share(s, hmap, within_db=-np.inf)["share"] == 0.0
+    # NLoS pixels raised to the reference all count; labels without a mechanism: no split
+    up = np.where(fac & ~los, ref, pg)
+    assert nlos_facade_share(s, hmap, pixel_values=up)["share"] == 1.0
+    assert nlos_facade_share({k: v for k, v in s.items() if k != "path_gain_mechanism"}, hmap)["by_mechanism"] == {}
+    # no facade pixel with a value: no reference, no share
+    none = nlos_facade_share(s, hmap, pixel_values=np.where(fac, np.nan, pg))
+    assert none["reference_db"] is None and none["share"] is None and none["within"] == none["nlos_pixels"] == 0
+
+
+def test_pooled_share_resamples_groups():
+    from synthrm.analysis.canyon import pooled_share
+
+    groups = [[(5, 10), (0, 0)], [(1, 10)], [(9, 10), (9, 10)]]
+    p = pooled_share(groups)
+    assert p["mean"] == pytest.approx(24 / 40) and p["groups"] == 3 and p["pixels"] == 40
+    assert 0 <= p["lo"] <= p["mean"] <= p["hi"] <= 1 and p["hi"] - p["lo"] > 0.1
+    assert pooled_share(groups, seed=1)["mean"] == p["mean"]
+    one = pooled_share([[(3, 4)], [(0, 0)]])  # one group with pixels: no interval
+    assert one["mean"] == 0.75 and one["lo"] is None and one["groups"] == 1
+    assert pooled_share([])["mean"] is None and pooled_share([[(0, 0)]])["mean"] is None
+    same = pooled_share([[(2, 4)], [(1, 2)]])  # equal shares: a zero-width interval
+    assert same["lo"] == same["hi"] == 0.5
 
 
 # ------------------------------------------------------------------ verdicts that survive a rerun
@@ -550,7 +603,7 @@ def test_rerun_summary_keeps_what_the_page_reads(tmp_path, capsys):
                                "commands": {"reproduce": "python benchmarks/reproduce.py --seed-offset 1000"}}
     s = v.rerun_summary(full, rerun, "other/reproduction/results.json")
     assert s["seed_offset"] == 1000 and s["same_size"] and s["command"].endswith("1000")
-    assert set(s["results"]) == {"size", "commands", "seed_offset", "table3", "grid", "fig9"}
+    assert set(s["results"]) == {"size", "commands", "seed_offset", "table3", "grid", "fig9", "learning"}
     assert s["agreement"]["agree"] == 3
     (tmp_path / "a.json").write_text(json.dumps(full))
     (tmp_path / "b.json").write_text(json.dumps(rerun))
@@ -755,3 +808,76 @@ def test_diffraction_off_relabel_leaves_no_diffraction_in_the_labels(tiny_datase
     same, _, smech = rp.labels_in_memory(root, {}, [sid], defaults=False, mechanism=True)[sid]
     assert np.array_equal(same, stored[sid]["path_gain_db"], equal_nan=True)
     assert np.array_equal(smech, stored[sid]["path_gain_mechanism"])
+
+
+def test_fig11_at_scale_pools_drives_in_several_cities(tmp_path):
+    """reproduce.py's Fig. 11 helpers on two drives, each in a city of its own: every frame
+    carries its drive and the seed's second claim; the summary pools the NLoS facade share
+    over all frames with an interval over drives, and splits it by mechanism."""
+    from synthrm.generate import generate
+
+    su, rp = _bench("reproduce_setup"), _bench("reproduce")
+    assert su.SIZES["default"]["canyon_drives"] > 1 and su.SIZES["quick"]["canyon_drives"] == 1
+    cfg = _tiny("canyon-drive", frames=4, frames_per_scene=2, camera={"resolution": [64, 48]})
+    generate(cfg, tmp_path / "ds", progress=False)
+    frames = rp.canyon_frames(tmp_path / "ds")
+    assert len(frames) == 4 and len({f["drive"] for f in frames}) == 2
+    assert [f["drive"] for f in frames] == sorted(f["drive"] for f in frames)  # a drive's frames together
+    sm = rp.canyon_summary(frames)
+    assert sm["drives"] == 2 and sm["bootstrap_over"] == "drives"
+    q = [f["nlos_facades"] for f in frames if f["nlos_facades"]["reference_db"] is not None]
+    ns = sm["nlos_share"]
+    assert ns["pixels"] == sum(x["nlos_pixels"] for x in q) > 0 and ns["within_db"] == 20.0
+    assert ns["mean"] == pytest.approx(sum(x["within"] for x in q) / ns["pixels"])
+    bm = sm["nlos_share_by_mechanism"]
+    assert sum(x["pixels"] for x in bm.values()) == ns["pixels"]
+    # one drive: intervals over its frames
+    one = rp.canyon_summary([f for f in frames if f["drive"] == frames[0]["drive"]])
+    assert one["drives"] == 1 and one["bootstrap_over"] == "frames"
+
+
+def test_page_routes_the_remaining_verdicts_through_the_rerun(tmp_path):
+    """Results carrying Fig. 11 at scale (drives, the NLoS facade share) and the seed-style
+    SSIM: their rows appear; with a rerun that agrees, the sentences are printed; a flipped
+    estimate in the rerun makes "not settled" with both values."""
+    import copy
+
+    doc, v = _bench("reproduce_doc"), _verdicts()
+    res = _committed_results()
+    res["size"]["canyon_drives"] = 3
+    sh = lambda m, lo, hi: {"mean": m, "lo": lo, "hi": hi, "pixels": 900, "groups": 3}  # noqa: E731
+    for x in res["fig11"].values():
+        x["summary"].update({"drives": 3, "bootstrap_over": "drives", "nlos_share": {**sh(0.7, 0.6, 0.8), "within_db": 20.0},
+                             "nlos_share_by_mechanism": {"reflection": sh(0.8, 0.7, 0.9), "diffraction": sh(0.4, 0.2, 0.6)}})
+    for d in ("downtown", "margin", "mix"):
+        res["learning"]["outdoor"]["radiounet-s"]["normalisation"][d]["ssim_image"] = 0.21
+    (tmp_path / "reproduction").mkdir()
+
+    def page(r):
+        doc.write_doc(copy.deepcopy(r), tmp_path / "reproduction.md", tmp_path / "reproduction")
+        return (tmp_path / "reproduction.md").read_text()
+
+    alone = page(res)
+    assert "Figure 11 is 3 drives of 12 frames, each in a city of its own" in alone
+    assert "| vehicle Tx 1.9 m (preset canyon-drive) | 0.70 [0.60, 0.80] (900 px) | 0.80 [0.70, 0.90] (900 px) |" in alone
+    assert "| ours SSIM as images (seed style) |" in alone and "as images (seed style) 0.21 / 0.21 / 0.21" in alone
+    assert "not settled (no independent rerun; this run alone: most facades out of the Tx's sight" in alone
+    assert "as much a property of its masks" not in alone and "differ mostly in how the" not in alone
+    same = {**copy.deepcopy(res), "rerun": v.rerun_summary(res, res, "self")}
+    agreed = page(same)
+    assert "0.70 [0.60, 0.80] (rerun: 0.70 [0.60, 0.80]): most facades out of the Tx's sight receive gain" in agreed
+    assert "the seed's drop is absent in ours (neither rises by a fifth)." in agreed
+    assert "the seed's downtown value is outside our interval; the seed's margin value is outside our interval." in agreed
+    assert "no measured setting reproduces it: no downtown interval holds 0.80." in agreed
+    assert "6 settings of 2 datasets" in agreed
+    # a flipped estimate: the rerun's canyon contrast above +10 dB, its share below one half
+    other = copy.deepcopy(res)
+    base = next(iter(other["fig11"].values()))["summary"]
+    base["contrast_db"] = {"mean": 12.0, "lo": 10.5, "hi": 13.5}
+    base["nlos_share"] = {**sh(0.3, 0.2, 0.4), "within_db": 20.0}
+    other["table3"]["building"]["downtown"] = {**other["table3"]["building"]["downtown"], "mean": 0.8, "lo": 0.7,
+                                               "hi": 0.9}
+    flipped = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
+    assert "not settled (full: -12.8 [-14.4, -11.2]; rerun: +12.0 [+10.5, +13.5])" in flipped
+    assert "not settled (full: 0.70 [0.60, 0.80]; rerun: 0.30 [0.20, 0.40])" in flipped
+    assert "not settled (full: -0.15 [" in flipped and "rerun: +0.80 [+0.70, +0.90])" in flipped

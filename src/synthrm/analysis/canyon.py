@@ -8,6 +8,12 @@ canyon the vehicle drives in (within the street's corridor) and all others, and 
 the contrast between upper (>= :data:`UPPER_M`) and street-level (< :data:`STREET_LEVEL_M`)
 facades, with what explains it: the share of each group in the transmitter's line of
 sight and the difference free space alone predicts from their distances.
+
+The paper's second claim, that surfaces not exposed to the transmitter still receive
+significant gain, is measured by :func:`nlos_facade_share`: the share of the facade pixels
+out of the Tx's geometric line of sight whose path gain lies within :data:`SIGNIFICANT_DB`
+of the median of the facade pixels in it, by the labels' dominant mechanism;
+:func:`pooled_share` gives its confidence interval over frames or drives.
 """
 from __future__ import annotations
 
@@ -29,6 +35,9 @@ UPPER_M = 30.0
 #: sidewalk (buildings stand 1 m behind their parcel's edge).
 CANYON_MARGIN_M = 4.0
 FACADE_IDS = (SEMANTIC_IDS["facade"], SEMANTIC_IDS["window"])
+#: "Significant gain" on a facade out of the Tx's sight: within this many dB of the median
+#: of the facades in its sight (the same map).
+SIGNIFICANT_DB = 20.0
 
 
 def drive_street(layout: Layout, cam_to_world: np.ndarray):
@@ -105,6 +114,81 @@ def canyon_frame(sample: dict, layout: Layout, hmap, tx: int = 0, pixel_values: 
             else None
         out[name] = grp
     out["points"] = np.stack([z[fac], pg[fac], canyon[fac].astype(np.float64)], 1)
+    return out
+
+
+def nlos_facade_share(sample: dict, hmap, tx: int = 0, pixel_values: np.ndarray | None = None,
+                      within_db: float = SIGNIFICANT_DB) -> dict:
+    """The seed's second Figure 11 claim on one map: do facades not exposed to the Tx still
+    receive significant gain?
+
+    Definition (one map, transmitter ``tx``):
+
+    * facade pixels: semantic facade or window with a finite value (``path_gain_db[tx]``,
+      or ``pixel_values``, NaN: does not count);
+    * exposed (LoS) / not exposed (NLoS): the geometric line of sight of
+      :func:`synthrm.analysis.geometry.line_of_sight` from the Tx to the pixel's surface
+      point (buildings of ``hmap`` as prisms, 1 m steps, the pixel's own last metre
+      ignored), not the labels' mechanism;
+    * the reference: the median path gain of the map's LoS facade pixels;
+    * a NLoS facade pixel receives significant gain when its path gain is at least the
+      reference minus ``within_db`` (default :data:`SIGNIFICANT_DB`, 20 dB).
+
+    Returns ``los_pixels``, ``nlos_pixels``, ``reference_db`` (None without LoS facade
+    pixels), ``within`` (NLoS pixels within ``within_db``; 0 without a reference) and
+    ``share`` = within / nlos_pixels (None without NLoS pixels or without a reference), and
+    ``by_mechanism``: the same counts and share of the NLoS pixels grouped by the labels'
+    dominant mechanism at the pixel (``path_gain_mechanism[tx]``, names of
+    :data:`synthrm.analysis.sensitivity.MECHANISM_KEYS`); empty when the sample has no
+    mechanism (labels before schema 4).
+    """
+    from synthrm.analysis.sensitivity import MECHANISM_KEYS
+
+    pg = np.asarray(sample["path_gain_db"][tx] if pixel_values is None else pixel_values, np.float64)
+    fac = np.isin(sample["semantic"], FACADE_IDS) & np.isfinite(pg)
+    pts = PinholeCamera.from_sample(sample).backproject(sample["depth"])
+    txp = np.asarray(sample["tx_position"][tx], np.float64)
+    los = np.zeros_like(fac)
+    if fac.any():
+        los[fac] = line_of_sight(pts[fac], txp, hmap, step_m=1.0)
+    nlos = fac & ~los
+    ref = _median(pg[los])
+    ok = nlos & (pg >= ref - within_db) if ref is not None else np.zeros_like(nlos)
+    n_nlos, n_ok = int(nlos.sum()), int(ok.sum())
+    out = {"los_pixels": int(los.sum()), "nlos_pixels": n_nlos, "reference_db": ref, "within": n_ok,
+           "share": n_ok / n_nlos if n_nlos and ref is not None else None, "within_db": float(within_db),
+           "by_mechanism": {}}
+    mech = sample.get("path_gain_mechanism")
+    if mech is not None and n_nlos:
+        m = np.asarray(mech[tx])
+        for code in np.unique(m[nlos]):
+            sel = nlos & (m == code)
+            k, w = int(sel.sum()), int((ok & sel).sum())
+            out["by_mechanism"][MECHANISM_KEYS.get(int(code), str(int(code)))] = {
+                "pixels": k, "within": w, "share": w / k if ref is not None else None}
+    return out
+
+
+def pooled_share(groups: list[list[tuple[int, int]]], n_boot: int = 1000, seed: int = 0,
+                 level: float = 0.95) -> dict:
+    """A share pooled over maps, with a percentile bootstrap interval over groups.
+
+    ``groups`` holds, per group (a frame, or a drive: frames of one drive are not
+    independent), the (within, total) counts of its maps. The share is sum(within) /
+    sum(total) over all maps; each resample draws groups with replacement, each keeping
+    all its maps. Returns ``{"mean", "lo", "hi", "pixels", "groups"}``; ``mean`` None when
+    no map has a pixel, ``lo`` / ``hi`` None with fewer than two groups with pixels."""
+    g = np.array([[sum(w for w, _ in x), sum(t for _, t in x)] for x in groups], np.float64).reshape(-1, 2)
+    g = g[g[:, 1] > 0]
+    out = {"mean": None, "lo": None, "hi": None, "pixels": int(g[:, 1].sum()), "groups": len(g)}
+    if not len(g):
+        return out
+    out["mean"] = float(g[:, 0].sum() / g[:, 1].sum())
+    if len(g) < 2:
+        return out
+    pick = np.random.default_rng(seed).integers(len(g), size=(n_boot, len(g)))
+    boot = g[pick, 0].sum(1) / g[pick, 1].sum(1)
+    out["lo"], out["hi"] = (float(v) for v in np.percentile(boot, [50 * (1 - level), 50 * (1 + level)]))
     return out
 
 
