@@ -239,7 +239,7 @@ class Repro:
             self.rows[("base", d)] = measure_dataset(root, segmenter=self.seg, controls=True)
         for key, root in self.tx_data.items():
             if root not in self.base.values():
-                rows = measure_dataset(root, degradations={})
+                rows = measure_dataset(root, degradations={}, controls=True)
                 if "drone" in key[0]:
                     rows = [r for r in rows if r["tx"] == 0]
                 self.rows[("tx",) + key] = rows
@@ -412,6 +412,15 @@ class Repro:
         cc = {d: summarise_controls(self.rows[("base", d)]) for d in PAPER_DISTRICTS}
         if any(cc.values()):
             self.res["concept_controls"] = cc
+        # the same controls with the Tx elsewhere (higher than the roofs, or anywhere): does the roof's sign follow
+        # the Tx height? Each Tx variant's downtown and margin rows, the default's being the base rows
+        bt = {}
+        for name in TX_VARIANTS:
+            per = {d: summarise_controls(self.rows[("tx", name, d)]) for d in ("downtown", "margin")}
+            if all(per.values()):
+                bt[name] = per
+        if bt:
+            self.res["concept_controls_by_tx"] = bt
 
     def fig9(self):
         from synthrm.analysis.figures import statistics_figure

@@ -18,6 +18,7 @@ from reproduce_setup import (
     SEED_TABLE2,
     SEED_TABLE3,
     SEED_TABLE_III,
+    TX_VARIANTS,
     ci,
     distinct_datasets,
     distinct_settings,
@@ -463,11 +464,65 @@ def _concept_controls(w, res: dict, rel: str, docdir: Path) -> None:
             sentence = _control_sentence(rf, meaning) if rf else ""
             lines.append(f"{what}, {label}: " + _settle(rf if rf and any(rf) else None, rv, {rf: sentence} if rf else {},
                                                        _control_values(cc, get), _control_values(rc, get), have))
+    bt = res.get("concept_controls_by_tx")
+    if bt:
+        lines.append(_roof_by_tx(w, bt, (rr or {}).get("concept_controls_by_tx"), have))
     w("What each control does to the sign (read from the intervals: a sign is an interval wholly above or below "
       "0; raw -> control per district where not settled):\n")
     for x in lines:
-        w(f"* {_end(x)}")
+        if x:
+            w(f"* {_end(x)}")
     w("")
+
+
+def _tx_height(name: str) -> float:
+    """The Tx height [m] of a ``TX_VARIANTS`` entry (synthrm's default 1.6 m unless it sets one)."""
+    v = TX_VARIANTS.get(name)
+    return float(v.get("tx_height_m", 1.6)) if isinstance(v, dict) else 1.6
+
+
+def _roof_by_tx(w, bt: dict, rbt: dict | None, have: bool) -> str:
+    """The roof's r under each Tx variant (``res["concept_controls_by_tx"]``): a table, and the
+    verdict on whether raising the Tx from the default to the highest variant changes the sign
+    of the raw r(Roofs) (returned, for the list of verdicts)."""
+    ds = ("downtown", "margin")
+    pc = lambda e: "n/a" if not e or e.get("mean") is None else f"{e['mean']:.0%}"  # noqa: E731
+    w("The roof under each transmitter variant (the same frames relabelled with the Tx elsewhere): raw r(Roofs), "
+      "its distance control, the share of roof pixels in the Tx's sight and above the Tx:\n")
+    w(table(["Tx"] + [f"{d}: {k}" for d in ds for k in ("raw r(Roofs)", "residual r(Roofs)", "roof in sight / above Tx")],
+            [[name] + [x for d in ds for x in (ci(v[d]["r"]["raw"]["roof"]), ci(v[d]["r"]["residual"]["roof"]),
+                                                f"{pc(v[d]['los_share']['roof'])} / {pc(v[d].get('roof_above_share'))}")]
+             for name, v in bt.items()]))
+    base = next(iter(bt))
+    high = max(bt, key=_tx_height)
+    if _tx_height(high) <= _tx_height(base):
+        return ""
+    from synthrm.analysis.controls import control_reading
+
+    def reading(x):
+        if not x or base not in x or high not in x:
+            return None
+        return tuple(control_reading(x[base][d]["r"]["raw"]["roof"], x[high][d]["r"]["raw"]["roof"]) for d in ds)
+
+    def values(x):
+        if not x or base not in x or high not in x:
+            return "n/a"
+        return "; ".join(f"{d} {ci(x[base][d]['r']['raw']['roof'])} -> {ci(x[high][d]['r']['raw']['roof'])}"
+                         for d in ds)
+
+    rf, rv = reading(bt), reading(rbt)
+    meaning = {"flips": "the roof's sign follows whether the Tx is above the roofs",
+               "removes": "the roof's sign follows whether the Tx is above the roofs",
+               "keeps": "the roof's sign does not follow the Tx height"}
+    groups: dict = {}
+    for d, x in zip(ds, rf or ()):
+        groups.setdefault(x, []).append(d)
+    sentence = "; ".join(f"{CONTROL_OUTCOMES[x]} in {' and '.join(g)}" if x else f"cannot be read in {' and '.join(g)}"
+                         for x, g in groups.items())
+    one = rf[0] if rf and len(groups) == 1 else None
+    sentence += f" ({meaning[one]})" if one in meaning else ""
+    return (f"Roofs, the Tx raised from {_tx_height(base):g} m to {_tx_height(high):g} m (raw r): "
+            + _settle(rf if rf and any(rf) else None, rv, {rf: sentence} if rf else {}, values(bt), values(rbt), have))
 
 
 def _figure9(w, res: dict, rel: str, docdir: Path) -> None:

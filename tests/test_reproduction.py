@@ -1085,6 +1085,23 @@ def test_page_shows_the_controls_and_routes_their_verdicts(tmp_path):
     line = next(x for x in flipped.splitlines()
                 if x.startswith("* Roofs, the distance control: not settled (full: downtown -0."))
     assert " -> +0." in line and "rerun: downtown -0." in line
+    # the roof under the Tx variants: raised above the roofs its raw sign flips (synthetic rows)
+    low, high = (summarise_controls(_control_rows(x), n_boot=200) for x in (6.0, 60.0))
+    assert low["r"]["raw"]["roof"]["hi"] < 0 < high["r"]["raw"]["roof"]["lo"]
+    names = list(su.TX_VARIANTS)
+    res["concept_controls_by_tx"] = {n: {d: (high if "30 m" in n else low) for d in ("downtown", "margin")}
+                                     for n in names}
+    alone = page(res)
+    assert f"| {names[0]} | -0.88 [" in alone and "| near the view, 30 m high | +0." in alone
+    assert ("* Roofs, the Tx raised from 1.6 m to 30 m (raw r): not settled (no independent rerun; this run alone: "
+            "flips the sign in downtown and margin (the roof's sign follows whether the Tx is above the roofs))") in alone
+    agreed = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, res, "self")})
+    assert ("* Roofs, the Tx raised from 1.6 m to 30 m (raw r): flips the sign in downtown and margin (the roof's "
+            "sign follows whether the Tx is above the roofs).") in agreed
+    other = copy.deepcopy(res)
+    other["concept_controls_by_tx"] = {n: {d: low for d in ("downtown", "margin")} for n in names}
+    flipped = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
+    assert "* Roofs, the Tx raised from 1.6 m to 30 m (raw r): not settled (full: downtown -0.88 [" in flipped
     # reproduce.py's table3 on rows with and without controls
     rows = _control_rows(6.0)
     for r in rows:
@@ -1100,8 +1117,9 @@ def test_page_shows_the_controls_and_routes_their_verdicts(tmp_path):
     rp.Repro.table3(r)
     assert set(r.res["concept_controls"]) == set(su.PAPER_DISTRICTS)
     assert r.res["concept_controls"]["mix"]["maps"] == len(rows)
+    assert list(r.res["concept_controls_by_tx"]) == list(su.TX_VARIANTS)
     for x in rows:
         x.pop("controls")
     r = types.SimpleNamespace(rows=Rows(), res={})
     rp.Repro.table3(r)
-    assert "concept_controls" not in r.res
+    assert "concept_controls" not in r.res and "concept_controls_by_tx" not in r.res
