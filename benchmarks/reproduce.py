@@ -236,10 +236,10 @@ class Repro:
 
         self.rows = {}
         for d, root in self.base.items():
-            self.rows[("base", d)] = measure_dataset(root, segmenter=self.seg)
+            self.rows[("base", d)] = measure_dataset(root, segmenter=self.seg, controls=True)
         for key, root in self.tx_data.items():
             if root not in self.base.values():
-                rows = measure_dataset(root, degradations={})
+                rows = measure_dataset(root, degradations={}, controls=True)
                 if "drone" in key[0]:
                     rows = [r for r in rows if r["tx"] == 0]
                 self.rows[("tx",) + key] = rows
@@ -381,6 +381,7 @@ class Repro:
         self.res["grid"] = g
 
     def table3(self):
+        from synthrm.analysis.controls import summarise_controls
         from synthrm.analysis.sensitivity import MECHANISM_CONCEPTS, summarise_r, summarise_r_by_mechanism
 
         t = {}
@@ -406,6 +407,20 @@ class Repro:
                 by[d][cls] = {"maps": len(sub), "share": len(sub) / len(rs), "r": summarise_r(sub)}
         t["by_pmax_class"] = by
         self.res["table3"] = t
+        # what the roof's sign and Roads vs Buildings follow: the distance and line-of-sight
+        # controls of the base rows (synthrm.analysis.controls; measured with controls=True)
+        cc = {d: summarise_controls(self.rows[("base", d)]) for d in PAPER_DISTRICTS}
+        if any(cc.values()):
+            self.res["concept_controls"] = cc
+        # the same controls with the Tx elsewhere (higher than the roofs, or anywhere): does the roof's sign follow
+        # the Tx height? Each Tx variant's downtown and margin rows, the default's being the base rows
+        bt = {}
+        for name in TX_VARIANTS:
+            per = {d: summarise_controls(self.rows[("tx", name, d)]) for d in ("downtown", "margin")}
+            if all(per.values()):
+                bt[name] = per
+        if bt:
+            self.res["concept_controls_by_tx"] = bt
 
     def fig9(self):
         from synthrm.analysis.figures import statistics_figure

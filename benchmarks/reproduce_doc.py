@@ -18,6 +18,7 @@ from reproduce_setup import (
     SEED_TABLE2,
     SEED_TABLE3,
     SEED_TABLE_III,
+    TX_VARIANTS,
     ci,
     distinct_datasets,
     distinct_settings,
@@ -357,6 +358,171 @@ def _table3(w, res: dict, rel: str, docdir: Path) -> None:
     w(f"![Figure 10 near]({rel}/fig10_cdf_near.png)\n")
     w("*Figure 10 (ours): CDF of r(Buildings) per district, transmitters near the view; "
       f"[the same with transmitters anywhere in the district]({rel}/fig10_cdf_district.png).*\n")
+
+
+#: The controls of ``concept_controls`` (``synthrm.analysis.controls.CONTROLS``) as the page names them.
+CONTROL_NAMES = {"raw": "raw path gain (Table 3)", "residual": "distance control: residual over free space",
+                 "in_los": "pixels in the Tx's line of sight only", "in_nlos": "pixels out of its line of sight only"}
+#: What a control does to a sign (``synthrm.analysis.controls.control_reading``), as a phrase.
+CONTROL_OUTCOMES = {"flips": "flips the sign", "keeps": "keeps the sign", "removes": "removes the sign (its interval "
+                    "holds 0)", "creates": "gives a sign the raw r does not have", "none": "leaves no sign either way"}
+
+
+def _control_readings(cc: dict | None, get) -> tuple | None:
+    """Per district, what a control does to the sign of an estimate: ``get(cc[d])`` gives the
+    (raw, control) estimates; None without the controls."""
+    from synthrm.analysis.controls import control_reading
+
+    if not cc or not all(cc.get(d) for d in PAPER_DISTRICTS):
+        return None
+    return tuple(control_reading(*get(cc[d])) for d in PAPER_DISTRICTS)
+
+
+def _control_sentence(reading: tuple, meaning: dict) -> str:
+    """The outcome of a control per district in words (districts of one outcome together),
+    and ``meaning[outcome]`` when every district reads that outcome."""
+    groups: dict = {}
+    for d, x in zip(PAPER_DISTRICTS, reading):
+        groups.setdefault(x, []).append(d)
+    parts = [f"{CONTROL_OUTCOMES[x]} in {' and '.join(ds)}" if x else f"cannot be read in {' and '.join(ds)}"
+             for x, ds in groups.items()]
+    one = reading[0] if len(groups) == 1 else None
+    return "; ".join(parts) + (f" ({meaning[one]})" if one in meaning else "")
+
+
+def _control_values(cc: dict | None, get) -> str:
+    if not cc:
+        return "n/a"
+    return "; ".join(f"{d} {ci(get(cc[d])[0])} -> {ci(get(cc[d])[1])}" for d in PAPER_DISTRICTS if cc.get(d))
+
+
+def _concept_controls(w, res: dict, rel: str, docdir: Path) -> None:
+    """The roof's sign and Roads vs Buildings under the distance and line-of-sight controls
+    (``res["concept_controls"]``: runs before it have none, and no section)."""
+    cc = res.get("concept_controls")
+    if not cc:
+        return
+    rr = _rerun(res)
+    rc = (rr or {}).get("concept_controls")
+    have = rr is not None
+    t3 = res["table3"]
+    w("### The roof's sign and Roads vs Buildings: two controls\n")
+    w(f"Our r(Roofs) is {', '.join(f2(t3['roof'][d]['mean']) for d in PAPER_DISTRICTS)} (downtown, margin, mix) "
+      "against the seed's " + ", ".join(f"{SEED_TABLE3['roof'][d][0]:+.2f}" for d in PAPER_DISTRICTS) + "; our "
+      f"Roads {', '.join(f2(t3['road'][d]['mean']) for d in PAPER_DISTRICTS)} against our Buildings "
+      f"{', '.join(f2(t3['building'][d]['mean']) for d in PAPER_DISTRICTS)}; the seed's Roads "
+      + ", ".join(f"{SEED_TABLE3['road'][d][0]:+.2f}" for d in PAPER_DISTRICTS) + " against its Buildings "
+      + ", ".join(f"{SEED_TABLE3['building'][d][0]:+.2f}" for d in PAPER_DISTRICTS) + " (\"Roads consistently "
+      "lower\"). Two geometric effects can set such signs without any property of the concept: **distance** (a "
+      "concept's pixels lie nearer or farther from the Tx than the rest: roofs far and high, roads running past "
+      "it) and **line of sight** (a concept's pixels lie mostly in or out of the Tx's sight: from below a roof, "
+      "the roof's own building blocks the ray; the shares in sight are in the second table). Each control recomputes r with one effect removed, on the same "
+      "maps (`synthrm.analysis.controls`): on the path gain's residual over free space at each pixel's distance "
+      "to the Tx (a 0 dB residual is what free space gives there), or within the pixels in the Tx's geometric "
+      "line of sight (the scene's footprints, `line_of_sight_sweep`) and within those out of it, so that the "
+      "contrast between the two is not part of r. Mean over maps, 95 % intervals over frames:\n")
+    body = []
+    for c in ("roof", "road", "building"):
+        for ctl, name in CONTROL_NAMES.items():
+            body.append([CONCEPT_NAMES[c], name] + [ci(cc[d]["r"][ctl][c]) for d in PAPER_DISTRICTS])
+    for ctl, name in CONTROL_NAMES.items():
+        body.append(["Roads - Buildings (per map)", name] + [ci(cc[d]["road_minus_building"][ctl])
+                                                            for d in PAPER_DISTRICTS])
+    w(table(["concept", "r on", "downtown [95 % CI]", "margin", "mix"], body))
+    pc = lambda e: "n/a" if not e or e.get("mean") is None else f"{e['mean']:.0%}"  # noqa: E731
+    md = lambda e: f2((e or {}).get("mean"), ".1f")  # noqa: E731
+    w("Line of sight per concept: the share of its pixels in the Tx's sight and the median path gain [dB] of its "
+      "pixels in / out of sight (means over maps):\n")
+    w(table(["concept"] + [f"{d}: in sight / median in / out [dB]" for d in PAPER_DISTRICTS],
+            [[CONCEPT_NAMES[c]] + [f"{pc(cc[d]['los_share'][c])} / {md(cc[d]['median_db'][c]['los'])} / "
+                                   f"{md(cc[d]['median_db'][c]['nlos'])}" for d in PAPER_DISTRICTS]
+             for c in ("roof", "road", "building")]))
+    if all("roof_split" in cc[d] for d in PAPER_DISTRICTS):
+        w("The roof split by sight and by height against the Tx: r of each part of the roof mask against all "
+          "other pixels, and the share of the roof pixels above the Tx:\n")
+        body = [[k] + [ci(cc[d]["roof_split"][k]) for d in PAPER_DISTRICTS] for k in cc[PAPER_DISTRICTS[0]]["roof_split"]]
+        body.append(["share of roof pixels above the Tx"] + [pc(cc[d]["roof_above_share"]) for d in PAPER_DISTRICTS])
+        w(table(["roof pixels", "downtown [95 % CI]", "margin", "mix"], body))
+    lines = []
+    contrast = "the raw {} is the contrast between pixels in and out of sight"
+    for what, thing, get_raw, get_ctl in (
+            ("Roofs", "sign", lambda x: x["r"]["raw"]["roof"], lambda x, ctl: x["r"][ctl]["roof"]),
+            ("Roads - Buildings", "order", lambda x: x["road_minus_building"]["raw"],
+             lambda x, ctl: x["road_minus_building"][ctl])):
+        for ctl, label, meaning in (
+                ("residual", "the distance control", {"flips": f"the raw {thing} is a distance effect",
+                                                      "removes": f"the raw {thing} is a distance effect",
+                                                      "keeps": f"the raw {thing} is not a distance effect"}),
+                ("in_los", "among the pixels in sight", {"flips": contrast.format(thing),
+                                                         "removes": contrast.format(thing),
+                                                         "keeps": f"the raw {thing} holds in sight too"}),
+                ("in_nlos", "among the pixels out of sight", {"flips": contrast.format(thing),
+                                                              "removes": contrast.format(thing),
+                                                              "keeps": f"the raw {thing} holds out of sight too"})):
+            get = lambda x, ctl=ctl, a=get_raw, b=get_ctl: (a(x), b(x, ctl))  # noqa: E731
+            rf, rv = _control_readings(cc, get), _control_readings(rc, get)
+            sentence = _control_sentence(rf, meaning) if rf else ""
+            lines.append(f"{what}, {label}: " + _settle(rf if rf and any(rf) else None, rv, {rf: sentence} if rf else {},
+                                                       _control_values(cc, get), _control_values(rc, get), have))
+    bt = res.get("concept_controls_by_tx")
+    if bt:
+        lines.append(_roof_by_tx(w, bt, (rr or {}).get("concept_controls_by_tx"), have))
+    w("What each control does to the sign (read from the intervals: a sign is an interval wholly above or below "
+      "0; raw -> control per district where not settled):\n")
+    for x in lines:
+        if x:
+            w(f"* {_end(x)}")
+    w("")
+
+
+def _tx_height(name: str) -> float:
+    """The Tx height [m] of a ``TX_VARIANTS`` entry (synthrm's default 1.6 m unless it sets one)."""
+    v = TX_VARIANTS.get(name)
+    return float(v.get("tx_height_m", 1.6)) if isinstance(v, dict) else 1.6
+
+
+def _roof_by_tx(w, bt: dict, rbt: dict | None, have: bool) -> str:
+    """The roof's r under each Tx variant (``res["concept_controls_by_tx"]``): a table, and the
+    verdict on whether raising the Tx from the default to the highest variant changes the sign
+    of the raw r(Roofs) (returned, for the list of verdicts)."""
+    ds = ("downtown", "margin")
+    pc = lambda e: "n/a" if not e or e.get("mean") is None else f"{e['mean']:.0%}"  # noqa: E731
+    w("The roof under each transmitter variant (the same frames relabelled with the Tx elsewhere): raw r(Roofs), "
+      "its distance control, the share of roof pixels in the Tx's sight and above the Tx:\n")
+    w(table(["Tx"] + [f"{d}: {k}" for d in ds for k in ("raw r(Roofs)", "residual r(Roofs)", "roof in sight / above Tx")],
+            [[name] + [x for d in ds for x in (ci(v[d]["r"]["raw"]["roof"]), ci(v[d]["r"]["residual"]["roof"]),
+                                                f"{pc(v[d]['los_share']['roof'])} / {pc(v[d].get('roof_above_share'))}")]
+             for name, v in bt.items()]))
+    base = next(iter(bt))
+    high = max(bt, key=_tx_height)
+    if _tx_height(high) <= _tx_height(base):
+        return ""
+    from synthrm.analysis.controls import control_reading
+
+    def reading(x):
+        if not x or base not in x or high not in x:
+            return None
+        return tuple(control_reading(x[base][d]["r"]["raw"]["roof"], x[high][d]["r"]["raw"]["roof"]) for d in ds)
+
+    def values(x):
+        if not x or base not in x or high not in x:
+            return "n/a"
+        return "; ".join(f"{d} {ci(x[base][d]['r']['raw']['roof'])} -> {ci(x[high][d]['r']['raw']['roof'])}"
+                         for d in ds)
+
+    rf, rv = reading(bt), reading(rbt)
+    meaning = {"flips": "the roof's sign follows whether the Tx is above the roofs",
+               "removes": "the roof's sign follows whether the Tx is above the roofs",
+               "keeps": "the roof's sign does not follow the Tx height"}
+    groups: dict = {}
+    for d, x in zip(ds, rf or ()):
+        groups.setdefault(x, []).append(d)
+    sentence = "; ".join(f"{CONTROL_OUTCOMES[x]} in {' and '.join(g)}" if x else f"cannot be read in {' and '.join(g)}"
+                         for x, g in groups.items())
+    one = rf[0] if rf and len(groups) == 1 else None
+    sentence += f" ({meaning[one]})" if one in meaning else ""
+    return (f"Roofs, the Tx raised from {_tx_height(base):g} m to {_tx_height(high):g} m (raw r): "
+            + _settle(rf if rf and any(rf) else None, rv, {rf: sentence} if rf else {}, values(bt), values(rbt), have))
 
 
 def _figure9(w, res: dict, rel: str, docdir: Path) -> None:
@@ -796,7 +962,8 @@ def _learning_section(w, res: dict, rel: str, docdir: Path) -> None:
 
 #: The page's sections, in order: each ``section(w, res, rel, docdir)`` appends its lines
 #: with ``w``; ``rel`` is the figure folder relative to the page, ``docdir`` the page's folder.
-SECTIONS = (_intro, _agreement, _table3, _figure9, _grid, _grid_findings, _preset, _figure11, _learning_section)
+SECTIONS = (_intro, _agreement, _table3, _concept_controls, _figure9, _grid, _grid_findings, _preset, _figure11,
+            _learning_section)
 
 
 def _per_example_ci(v: dict, frames: list | None) -> str:

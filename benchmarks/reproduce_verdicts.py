@@ -24,8 +24,8 @@ POINT_KEYS = ("mean", "bc")
 #: The verdict of a page without a rerun.
 NO_RERUN = "not settled (no independent rerun)"
 #: What :func:`slim_results` keeps of a rerun's results (what the page's verdicts read).
-RERUN_KEEP = ("size", "commands", "seed_offset", "table3", "grid", "combination", "preset", "fig9", "budget", "fig11",
-              "learning")
+RERUN_KEEP = ("size", "commands", "seed_offset", "table3", "concept_controls", "concept_controls_by_tx", "grid",
+              "combination", "preset", "fig9", "budget", "fig11", "learning")
 
 
 def point_key(d) -> str | None:

@@ -276,3 +276,46 @@ def test_one_scene_dataset_says_how_validation_is_split(tmp_path, capsys):
     assert "note: " in err and "holds one scene; validation is split by sample" in err, err
     assert "epoch 1:" not in err  # --quiet: no per-epoch lines
     assert json.loads((tmp_path / "run" / "run.json").read_text())["split_by"] == "sample_id"
+
+
+def test_evaluation_carries_the_seed_style_ssim(tiny_dataset, tmp_path):
+    """``evaluation.json`` holds ``ssim_image`` (``synthrm.metrics.ssim_image``, the seed-style
+    SSIM) beside our ``ssim`` for every method, in [-1, 1] and equal to the metric on the same
+    maps (the free-space baseline recomputed here); reproduce.py's Table 2 rows read it from
+    the runs' evaluations, and an older file without it still reads (None)."""
+    import sys
+    from pathlib import Path
+
+    from synthrm.metrics import ssim_image
+    from synthrm.radio.physics import fspl_db
+
+    root, _ = tiny_dataset
+    run = tmp_path / "run"
+    train(_quick("radiounet-s", epochs=1, max_steps_per_epoch=1), root, run, progress=False)
+    res = evaluate(run, root, progress=False)
+    (g, methods), = res["data"][root.name]["groups"].items()
+    for m, x in methods.items():
+        assert -1 <= x["ssim_image"] <= 1 and "ssim" in x, m
+    on_disk = json.loads((run / "evaluation.json").read_text())
+    assert on_disk["data"][root.name]["groups"][g]["radiounet-s"]["ssim_image"] == methods["radiounet-s"]["ssim_image"]
+    ds = OutdoorExamples(root, inputs="rgb", samples=json.loads((run / "run.json").read_text())["val_samples"])
+    truth = np.stack([it.path_gain_db for it in ds.items])
+    dist = np.stack([it.distance_m for it in ds.items])
+    valid = np.isfinite(truth) & np.isfinite(dist)
+    friis = -fspl_db(np.maximum(np.nan_to_num(dist, nan=1.0), 0.01),
+                     np.array([it.frequency_hz for it in ds.items])[:, None, None])
+    assert methods["free-space (Friis)"]["ssim_image"] == pytest.approx(ssim_image(friis, truth, valid), abs=1e-6)
+    # the page's Table 2 rows (reproduce.py --learning-runs keeps the evaluation as it is)
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        import reproduce_doc
+    finally:
+        sys.path.remove(bench)
+    ev = dict(on_disk)
+    ev["data"] = {k: {**v, "groups": {"mix (val)": v["groups"][g]}} for k, v in on_disk["data"].items()}
+    lr = {"outdoor": {"run": {"run": str(run), "eval": ev}}}
+    assert reproduce_doc._t2(lr)["mix"]["ssim_image"] == methods["radiounet-s"]["ssim_image"]
+    for x in ev["data"][root.name]["groups"]["mix (val)"].values():  # an evaluation made before the key
+        x.pop("ssim_image")
+    assert reproduce_doc._t2(lr)["mix"]["ssim_image"] is None

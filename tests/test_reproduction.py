@@ -881,3 +881,245 @@ def test_page_routes_the_remaining_verdicts_through_the_rerun(tmp_path):
     assert "not settled (full: -12.8 [-14.4, -11.2]; rerun: +12.0 [+10.5, +13.5])" in flipped
     assert "not settled (full: 0.70 [0.60, 0.80]; rerun: 0.30 [0.20, 0.40])" in flipped
     assert "not settled (full: -0.15 [" in flipped and "rerun: +0.80 [+0.70, +0.90])" in flipped
+
+
+def test_free_space_residual_r_is_r_of_the_hand_computed_residual():
+    from synthrm.analysis import point_biserial
+    from synthrm.analysis.controls import concept_controls, free_space_residual
+
+    rng = np.random.default_rng(11)
+    h, w = 12, 16
+    pts = np.stack([rng.uniform(-80, 80, (h, w)), rng.uniform(-80, 80, (h, w)), rng.uniform(0, 30, (h, w))], -1)
+    pts[0, :3] = np.nan  # sky
+    tx = np.array([3.0, -2.0, 1.6])
+    pg = rng.normal(-100, 8, (h, w))
+    pg[1, :2] = np.nan  # no value
+    d = np.maximum(np.linalg.norm(pts - tx, axis=-1), 1.0)
+    lam = 299_792_458.0 / 3.5e9
+    hand = pg - 20 * np.log10(lam / (4 * np.pi * d))  # path gain minus the Friis path gain [dB]
+    res = free_space_residual(pg, pts, tx, 3.5e9)
+    fin = np.isfinite(pg) & np.isfinite(pts).all(-1)
+    assert np.array_equal(np.isfinite(res), fin)
+    assert np.allclose(res[fin], hand[fin])
+    masks = {"building": rng.random((h, w)) < 0.4, "road": rng.random((h, w)) < 0.3, "roof": rng.random((h, w)) < 0.2}
+    los = rng.random((h, w)) < 0.5
+    c = concept_controls(pg, res, masks, los, pts[..., 2], tx[2])
+    for k, m in masks.items():
+        assert c["r"]["residual"][k] == pytest.approx(point_biserial(np.where(fin, hand, np.nan), m).r)
+        assert c["r"]["raw"][k] == pytest.approx(point_biserial(np.where(fin, pg, np.nan), m).r)
+    with pytest.raises(ValueError, match="do not match"):
+        free_space_residual(pg, pts[:, :3], tx, 3.5e9)
+
+
+def test_line_of_sight_split_partitions_the_pixels():
+    from synthrm.analysis import point_biserial
+    from synthrm.analysis.controls import ROOF_SPLITS, concept_controls, roof_split_masks
+
+    rng = np.random.default_rng(12)
+    h, w = 20, 24
+    v = rng.normal(-90, 10, (h, w))
+    v[:2] = np.nan
+    res = v + rng.normal(0, 3, (h, w))
+    masks = {"building": rng.random((h, w)) < 0.35, "road": rng.random((h, w)) < 0.3}
+    masks["roof"] = ~masks["building"] & ~masks["road"] & (rng.random((h, w)) < 0.5)
+    los = rng.random((h, w)) < 0.4
+    height = rng.uniform(0, 25, (h, w))
+    split = roof_split_masks(masks["roof"], los, height, 10.0)
+    assert list(split) == list(ROOF_SPLITS)
+    for a, b in ((0, 1), (2, 3)):  # each pair partitions the roof
+        x, y = split[ROOF_SPLITS[a]], split[ROOF_SPLITS[b]]
+        assert not (x & y).any() and np.array_equal(x | y, masks["roof"])
+    c = concept_controls(v, res, masks, los, height, 10.0)
+    ok = np.isfinite(v)
+    for k, m in masks.items():
+        n_los, n_nlos = (ok & m & los).sum(), (ok & m & ~los).sum()
+        assert n_los + n_nlos == c["pixels"][k] == (ok & m).sum()  # in sight or not: every pixel once
+        assert c["los_share"][k] == pytest.approx(n_los / (n_los + n_nlos))
+        assert c["r"]["in_los"][k] == pytest.approx(point_biserial(np.where(los, v, np.nan), m).r)
+        assert c["r"]["in_nlos"][k] == pytest.approx(point_biserial(np.where(~los, v, np.nan), m).r)
+        assert c["median_db"][k]["los"] == pytest.approx(np.median(v[ok & m & los]))
+    assert c["los_pixels"] == (ok & los).sum()
+    roof = ok & masks["roof"]
+    assert c["roof_above_share"] == pytest.approx((roof & (height > 10)).sum() / roof.sum())
+    assert c["roof_split"]["roof in LoS"] == pytest.approx(point_biserial(v, masks["roof"] & los).r)
+    # no roof in view: its split is undefined, never NaN
+    none = concept_controls(v, res, {**masks, "roof": np.zeros((h, w), bool)}, los, height, 10.0)
+    assert none["roof_above_share"] is None and all(x is None for x in none["roof_split"].values())
+
+
+def test_distance_control_flips_a_sign_made_by_distance():
+    """A synthetic street: the roof pixels are far from the Tx, so raw path gain makes their
+    r negative; their residual over free space is 6 dB above the rest, so the distance
+    control flips the sign, and summarise_controls reads it as ``flips`` from the intervals."""
+    from synthrm.analysis.controls import concept_controls, control_reading, free_space_residual, summarise_controls
+
+    rng = np.random.default_rng(13)
+    rows = []
+    for f in range(8):
+        for t in range(2):
+            h, w = 16, 20
+            far = np.zeros((h, w), bool)
+            far[:6] = True  # the upper rows of the image: roofs, far away
+            dist = np.where(far, rng.uniform(150, 300, (h, w)), rng.uniform(5, 40, (h, w)))
+            pts = np.stack([dist, np.zeros((h, w)), np.where(far, 20.0, 0.0)], -1)
+            tx = np.zeros(3)
+            pg = -20 * np.log10(4 * np.pi * np.linalg.norm(pts, axis=-1) / (299_792_458.0 / 3.5e9))  # free space
+            pg = pg + np.where(far, 6.0, 0.0) + rng.normal(0, 1, (h, w))
+            masks = {"roof": far, "road": ~far & (np.arange(w)[None] < 10), "building": ~far & (np.arange(w)[None] >= 10)}
+            res = free_space_residual(pg, pts, tx, 3.5e9)
+            c = concept_controls(pg, res, masks, ~far, pts[..., 2], 1.6)
+            assert c["r"]["raw"]["roof"] < -0.5 and c["r"]["residual"]["roof"] > 0.5
+            rows.append({"frame": f"f{f}", "tx": t, "controls": c})
+    sm = summarise_controls(rows, n_boot=200)
+    assert sm["maps"] == 16 and sm["r"]["raw"]["roof"]["frames"] == 8
+    assert control_reading(sm["r"]["raw"]["roof"], sm["r"]["residual"]["roof"]) == "flips"
+    assert sm["roof_split"]["roof out of LoS"]["mean"] < 0 and sm["roof_split"]["roof in LoS"]["mean"] is None
+    assert sm["roof_above_share"]["mean"] == 1.0 and sm["los_share"]["roof"]["mean"] == 0.0
+    diff = [x["controls"]["r"]["raw"]["road"] - x["controls"]["r"]["raw"]["building"] for x in rows]
+    assert sm["road_minus_building"]["raw"]["mean"] == pytest.approx(np.mean(diff))
+    # the readings of the intervals
+    e = lambda m, lo, hi: {"mean": m, "lo": lo, "hi": hi}  # noqa: E731
+    assert control_reading(e(-0.3, -0.4, -0.2), e(-0.1, -0.2, -0.05)) == "keeps"
+    assert control_reading(e(-0.3, -0.4, -0.2), e(0.0, -0.1, 0.1)) == "removes"
+    assert control_reading(e(0.0, -0.1, 0.1), e(0.3, 0.2, 0.4)) == "creates"
+    assert control_reading(e(0.0, -0.1, 0.1), {"mean": None, "lo": None, "hi": None}) is None
+    assert summarise_controls([{"frame": "a", "excluded": {}}]) == {}  # rows measured without controls
+
+
+def test_measure_dataset_carries_the_controls(tiny_dataset):
+    """``measure_dataset(controls=True)`` on generated labels: the raw control is Table 3's r,
+    the residual r is r of the residual recomputed here, line of sight from the sweep."""
+    from synthrm.analysis import point_biserial
+    from synthrm.analysis.controls import concept_controls, free_space_residual, pixel_line_of_sight
+    from synthrm.analysis.geometry import height_map
+    from synthrm.analysis.sensitivity import concept_masks, measure_dataset
+    from synthrm.camera.pinhole import PinholeCamera
+    from synthrm.dataset.hdf5 import read_sample
+    from synthrm.scene.classes import SEMANTIC_IDS
+    from synthrm.scene.layout import Layout
+
+    root, _ = tiny_dataset
+    rows = measure_dataset(root, degradations={}, rules=("excluded",), controls=True)
+    assert rows and all(r["controls_rule"] == "excluded" for r in rows)
+    r = rows[0]
+    s = read_sample(root, r["sample"])
+    pg = s["path_gain_db"][r["tx"]].astype(np.float64)
+    pg = np.where(s["semantic"] == SEMANTIC_IDS["sky"], np.nan, pg)  # sky never counts
+    pts = PinholeCamera.from_sample(s).backproject(s["depth"])
+    txp = np.asarray(r["tx_position"])
+    m = concept_masks(s["semantic"], s["material"])
+    res = free_space_residual(pg, pts, txp, float(s["attrs"].get("frequency_hz", 3.5e9)))
+    for c in ("building", "road", "roof"):
+        assert r["controls"]["r"]["raw"][c] == (None if r["excluded"]["r"]["exact"][c] is None else
+                                                pytest.approx(r["excluded"]["r"]["exact"][c]))
+        ref = point_biserial(res, m[c]).r
+        assert r["controls"]["r"]["residual"][c] == (None if ref is None else pytest.approx(ref))
+    los = pixel_line_of_sight(pts, txp, height_map(Layout.load(root / "scenes" / r["scene_id"])))
+    assert r["controls"] == concept_controls(pg, res, m, los, pts[..., 2], float(txp[2]))
+    assert "controls" not in measure_dataset(root, degradations={}, rules=("excluded",))[0]
+
+
+def _control_rows(roof_excess_db: float, seed: int = 0) -> list[dict]:
+    """Rows of synthetic maps: roofs far from the Tx and out of its sight, ``roof_excess_db``
+    above free space; roads near and in sight 3 dB above free space, facades near and out of
+    sight at free space."""
+    from synthrm.analysis.controls import concept_controls, free_space_residual
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for f in range(6):
+        for t in range(2):
+            h, w = 16, 20
+            far = np.zeros((h, w), bool)
+            far[:6] = True
+            road = ~far & (np.arange(w)[None] < 10)
+            dist = np.where(far, rng.uniform(150, 300, (h, w)), rng.uniform(5, 40, (h, w)))
+            pts = np.stack([dist, np.zeros((h, w)), np.where(far, 20.0, 0.0)], -1)
+            pg = -20 * np.log10(4 * np.pi * dist / (299_792_458.0 / 3.5e9))
+            pg = pg + np.where(far, roof_excess_db, 0.0) + np.where(road, 3.0, 0.0) + rng.normal(0, 1, (h, w))
+            masks = {"roof": far, "road": road, "building": ~far & ~road}
+            c = concept_controls(pg, free_space_residual(pg, pts, np.zeros(3), 3.5e9), masks, road, pts[..., 2], 1.6)
+            rows.append({"frame": f"f{f}", "tx": t, "controls": c})
+    return rows
+
+
+def test_page_shows_the_controls_and_routes_their_verdicts(tmp_path):
+    """Results with the controls: the tables and one sentence per control, computed from the
+    intervals; alone "not settled (no independent rerun; ...)", with an agreeing rerun the
+    sentence, with a rerun whose roof residual keeps the sign "not settled" with both values.
+    reproduce.py's table3() stores them when the base rows carry controls."""
+    import copy
+    import types
+
+    from synthrm.analysis.controls import summarise_controls
+
+    doc, v, rp = _bench("reproduce_doc"), _verdicts(), _bench("reproduce")
+    su = _bench("reproduce_setup")
+    res = _committed_results()
+    assert "concept_controls" not in res  # the committed page: no section (test_architecture checks it bytewise)
+    res["concept_controls"] = {d: summarise_controls(_control_rows(6.0), n_boot=200) for d in su.PAPER_DISTRICTS}
+    (tmp_path / "reproduction").mkdir()
+
+    def page(r):
+        doc.write_doc(copy.deepcopy(r), tmp_path / "reproduction.md", tmp_path / "reproduction")
+        return (tmp_path / "reproduction.md").read_text()
+
+    alone = page(res)
+    assert "### The roof's sign and Roads vs Buildings: two controls" in alone
+    assert "| Roofs | distance control: residual over free space | +0." in alone
+    assert "| Roads - Buildings (per map) | raw path gain (Table 3) | +" in alone
+    assert "| roof out of LoS | -0." in alone and "| share of roof pixels above the Tx | 100% | 100% | 100% |" in alone
+    assert "| Roofs | 0% / n/a / " in alone  # no roof pixel in sight
+    assert ("* Roofs, the distance control: not settled (no independent rerun; this run alone: flips the sign in "
+            "downtown and margin and mix (the raw sign is a distance effect))") in alone
+    assert "the seed's Roads +0.12, +0.12, +0.23 against its Buildings +0.80, +0.11, +0.50" in alone
+    agreed = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, res, "self")})
+    assert ("* Roofs, the distance control: flips the sign in downtown and margin and mix (the raw sign is a "
+            "distance effect).") in agreed
+    assert ("* Roads - Buildings, the distance control: keeps the sign in downtown and margin and mix (the raw order "
+            "is not a distance effect).") in agreed
+    other = copy.deepcopy(res)
+    other["concept_controls"] = {d: summarise_controls(_control_rows(-3.0, seed=1), n_boot=200)
+                                 for d in su.PAPER_DISTRICTS}
+    flipped = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
+    line = next(x for x in flipped.splitlines()
+                if x.startswith("* Roofs, the distance control: not settled (full: downtown -0."))
+    assert " -> +0." in line and "rerun: downtown -0." in line
+    # the roof under the Tx variants: raised above the roofs its raw sign flips (synthetic rows)
+    low, high = (summarise_controls(_control_rows(x), n_boot=200) for x in (6.0, 60.0))
+    assert low["r"]["raw"]["roof"]["hi"] < 0 < high["r"]["raw"]["roof"]["lo"]
+    names = list(su.TX_VARIANTS)
+    res["concept_controls_by_tx"] = {n: {d: (high if "30 m" in n else low) for d in ("downtown", "margin")}
+                                     for n in names}
+    alone = page(res)
+    assert f"| {names[0]} | -0.88 [" in alone and "| near the view, 30 m high | +0." in alone
+    assert ("* Roofs, the Tx raised from 1.6 m to 30 m (raw r): not settled (no independent rerun; this run alone: "
+            "flips the sign in downtown and margin (the roof's sign follows whether the Tx is above the roofs))") in alone
+    agreed = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, res, "self")})
+    assert ("* Roofs, the Tx raised from 1.6 m to 30 m (raw r): flips the sign in downtown and margin (the roof's "
+            "sign follows whether the Tx is above the roofs).") in agreed
+    other = copy.deepcopy(res)
+    other["concept_controls_by_tx"] = {n: {d: low for d in ("downtown", "margin")} for n in names}
+    flipped = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
+    assert "* Roofs, the Tx raised from 1.6 m to 30 m (raw r): not settled (full: downtown -0.88 [" in flipped
+    # reproduce.py's table3 on rows with and without controls
+    rows = _control_rows(6.0)
+    for r in rows:
+        r["excluded"] = {"r": {"exact": {"building": 0.1, "road": 0.2, "roof": -0.3, "building+roof": 0.0,
+                                         "pavement": 0.2, "concrete": 0.0},
+                               "rgb-segmenter": {"concrete": 0.0}}, "pmax_class": "road", "r_by_mechanism": {}}
+
+    class Rows(dict):
+        def __missing__(self, key):
+            return rows
+
+    r = types.SimpleNamespace(rows=Rows(), res={})
+    rp.Repro.table3(r)
+    assert set(r.res["concept_controls"]) == set(su.PAPER_DISTRICTS)
+    assert r.res["concept_controls"]["mix"]["maps"] == len(rows)
+    assert list(r.res["concept_controls_by_tx"]) == list(su.TX_VARIANTS)
+    for x in rows:
+        x.pop("controls")
+    r = types.SimpleNamespace(rows=Rows(), res={})
+    rp.Repro.table3(r)
+    assert "concept_controls" not in r.res and "concept_controls_by_tx" not in r.res

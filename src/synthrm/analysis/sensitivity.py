@@ -197,7 +197,8 @@ DEGRADATIONS: dict[str, tuple[str, float]] = {
 
 
 def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
-                    degradations: dict | None = None, labels: dict | None = None, seed: int = 0) -> list[dict]:
+                    degradations: dict | None = None, labels: dict | None = None, seed: int = 0,
+                    controls: bool = False) -> list[dict]:
     """One row per (sample, transmitter) map of a city dataset with a value, with the
     statistics of :func:`map_statistics` and the r of every mask set under every pixel rule.
 
@@ -216,8 +217,13 @@ def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
     the Tx's line of sight), ``pmax_class`` (its semantic class), ``pmax_mechanism`` (its
     dominant mechanism, :data:`MECHANISM_KEYS`; None for labels without one, schema < 4),
     ``r`` {mask set: {concept: r}} and ``r_by_mechanism`` (the exact masks' r per dominant
-    mechanism, :func:`r_by_mechanism`; {} without mechanisms).
+    mechanism, :func:`r_by_mechanism`; {} without mechanisms). With ``controls``, a row also
+    holds ``controls``: the distance and line-of-sight controls of the exact masks under the
+    ``excluded`` rule (or the first of ``rules``), :func:`synthrm.analysis.controls.concept_controls`
+    (each pixel's geometric line of sight from the scene's height map, its free-space
+    residual at the sample's ``frequency_hz``, default 3.5 GHz), and ``controls_rule``.
     """
+    from synthrm.analysis.controls import concept_controls, free_space_residual, pixel_line_of_sight
     from synthrm.analysis.geometry import height_map, line_of_sight, tx_context, tx_visible_to_camera
     from synthrm.dataset.hdf5 import list_samples, read_index, read_sample
     from synthrm.scene.layout import Layout
@@ -263,6 +269,7 @@ def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
                    "tx_position": txp.tolist(), "tx_context": tx_context(lay, txp[:2]),
                    "tx_visible": tx_visible_to_camera(txp, s["K"], s["cam_to_world"], s["depth"])}
             mech = None if mech_all is None else np.asarray(mech_all[t])
+            ctl_rule = "excluded" if "excluded" in rules else next(iter(rules), None)
             for rule in rules:
                 v = counted_values(pg, None if src_all is None else src_all[t], sem, rule)
                 st = map_statistics(v)
@@ -278,6 +285,11 @@ def measure_dataset(root: str | Path, rules=tuple(PIXEL_RULES), segmenter=None,
                 st["r"] = {name: {c: point_biserial(v, m).r for c, m in masks.items()} for name, masks in sets.items()}
                 st["r_by_mechanism"] = {} if mech is None else r_by_mechanism(v, sets["exact"], mech)
                 row[rule] = st
+                if controls and rule == ctl_rule:
+                    res = free_space_residual(v, pts, txp, float(s["attrs"].get("frequency_hz", 3.5e9)))
+                    row["controls"] = concept_controls(v, res, sets["exact"], pixel_line_of_sight(pts, txp, hmap),
+                                                       pts[..., 2], float(txp[2]))
+                    row["controls_rule"] = rule
             rows.append(row)
     return rows
 

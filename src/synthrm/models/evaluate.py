@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader
 
 from synthrm.errors import DatasetError
 from synthrm.files import atomic_write_json
-from synthrm.metrics import radio_metrics
+from synthrm.metrics import radio_metrics, ssim_image
 from synthrm.models.baselines import LogDistance, inh_office_db, umi_street_canyon_map_db, wall_crossings
 from synthrm.models.config import label_sources_tag, parse_label_sources
 from synthrm.radio.labels import LABEL_SOURCES
@@ -76,7 +76,12 @@ def outdoor_predictions(model, ds, range_db: tuple[float, float], batch_size: in
 def evaluate_outdoor(model, meta: dict, data, progress: bool = False,
                      label_sources: tuple[int, ...] = LABEL_SOURCES) -> dict:
     """Outdoor scores by district; only labels whose provenance (``path_gain_source``) is
-    in ``label_sources`` count, for the model and the baselines alike."""
+    in ``label_sources`` count, for the model and the baselines alike. Each method's row
+    holds :func:`synthrm.metrics.radio_metrics` (``ssim``: ours, fixed range, labelled
+    pixels), ``ssim_image`` (:func:`synthrm.metrics.ssim_image`, the seed-style SSIM of the
+    maps as images: per-map min-max, unlabelled pixels at 0; in [-1, 1], NaN when no map
+    has a label), ``examples``, ``per_example_mae_db`` and the MAE breakdowns. Readers of
+    older files take ``ssim_image`` as optional (``row.get("ssim_image")``)."""
     ld = LogDistance(meta["log_distance"]["pl0_db"], meta["log_distance"]["n"])
     samples = meta["val_samples"] if _same_data(meta, data) else None
     ds, geo = _examples_with_los(data, meta["inputs"], samples, tuple(meta["range_db"]))
@@ -100,7 +105,8 @@ def evaluate_outdoor(model, meta: dict, data, progress: bool = False,
         groups[(it.district or "all") + (" (val)" if samples is not None else "")].append(i)
     res, frames = {}, {}
     for g, ix in groups.items():
-        res[g] = {m: {**radio_metrics(p[ix], truth[ix], valid[ix]), "examples": len(ix),
+        res[g] = {m: {**radio_metrics(p[ix], truth[ix], valid[ix]),
+                      "ssim_image": ssim_image(p[ix], truth[ix], valid[ix]), "examples": len(ix),
                       "per_example_mae_db": _per_example_mae(p[ix], truth[ix], valid[ix]),
                       **{f"mae_db_by_{name}": _mae_by(p[ix], truth[ix], valid[ix], key[ix], names)
                          for name, (key, names) in parts.items()}}
