@@ -381,7 +381,7 @@ class Repro:
         self.res["grid"] = g
 
     def table3(self):
-        from synthrm.analysis.controls import summarise_controls
+        from synthrm.analysis.sensitivity import summarise_controls
         from synthrm.analysis.sensitivity import MECHANISM_CONCEPTS, summarise_r, summarise_r_by_mechanism
 
         t = {}

@@ -951,7 +951,8 @@ def test_distance_control_flips_a_sign_made_by_distance():
     """A synthetic street: the roof pixels are far from the Tx, so raw path gain makes their
     r negative; their residual over free space is 6 dB above the rest, so the distance
     control flips the sign, and summarise_controls reads it as ``flips`` from the intervals."""
-    from synthrm.analysis.controls import concept_controls, control_reading, free_space_residual, summarise_controls
+    from synthrm.analysis.controls import concept_controls, control_reading, free_space_residual
+    from synthrm.analysis.sensitivity import summarise_controls
 
     rng = np.random.default_rng(13)
     rows = []
@@ -1051,7 +1052,7 @@ def test_page_shows_the_controls_and_routes_their_verdicts(tmp_path):
     import copy
     import types
 
-    from synthrm.analysis.controls import summarise_controls
+    from synthrm.analysis.sensitivity import summarise_controls
 
     doc, v, rp = _bench("reproduce_doc"), _verdicts(), _bench("reproduce")
     su = _bench("reproduce_setup")

@@ -18,7 +18,7 @@ labels we already have, map by map:
   part of r; the roof is also split into sub-masks by sight and by its height relative to
   the Tx.
 
-:func:`concept_controls` measures one map, :func:`summarise_controls` averages the maps
+:func:`concept_controls` measures one map, :func:`synthrm.analysis.sensitivity.summarise_controls` averages the maps
 with 95 % intervals over frames (``synthrm.analysis.sensitivity.frame_bootstrap``).
 ``synthrm.analysis.sensitivity.measure_dataset`` (``controls=True``) stores the per-map
 results in each row's ``controls``; ``benchmarks/reproduce.py`` summarises the base rows.
@@ -130,42 +130,6 @@ def concept_controls(values: np.ndarray, residual: np.ndarray, masks: dict[str, 
     return out
 
 
-def summarise_controls(rows: list[dict], concepts=CONTROL_CONCEPTS, n_boot: int = 1000, seed: int = 0) -> dict:
-    """Mean over the maps of every control (rows' ``controls``, :func:`concept_controls`),
-    each with its 95 % interval over frames (``sensitivity.summarise_r``'s summary: ``mean``,
-    ``lo``, ``hi``, ``std``, ``median``, ``defined``, ``undefined``, ``frames``):
-
-    ``{"r": {control: {concept: summary}}, "road_minus_building": {control: summary of the
-    per-map difference r(road) - r(building), over maps where both are defined},
-    "los_share": {concept: summary}, "median_db": {concept: {"los", "nlos": summary}},
-    "roof_split": {name: summary}, "roof_above_share": summary, "maps": rows with controls}``.
-    {} when no row carries controls (rows measured without them)."""
-    from synthrm.analysis.sensitivity import _summarise
-
-    rows = [r for r in rows if r.get("controls")]
-    if not rows:
-        return {}
-    s = lambda get: _summarise(rows, get, n_boot, seed)  # noqa: E731
-
-    def diff(ctl):
-        def get(r):
-            a, b = r["controls"]["r"][ctl].get("road"), r["controls"]["r"][ctl].get("building")
-            return None if a is None or b is None else a - b
-        return get
-
-    out = {"maps": len(rows),
-           "r": {ctl: {c: s(lambda r, ctl=ctl, c=c: r["controls"]["r"][ctl].get(c)) for c in concepts}
-                 for ctl in CONTROLS},
-           "road_minus_building": {ctl: s(diff(ctl)) for ctl in CONTROLS},
-           "los_share": {c: s(lambda r, c=c: r["controls"]["los_share"].get(c)) for c in concepts},
-           "median_db": {c: {k: s(lambda r, c=c, k=k: (r["controls"]["median_db"].get(c) or {}).get(k))
-                             for k in ("los", "nlos")} for c in concepts}}
-    if any("roof_split" in r["controls"] for r in rows):
-        out["roof_split"] = {k: s(lambda r, k=k: r["controls"].get("roof_split", {}).get(k)) for k in ROOF_SPLITS}
-        out["roof_above_share"] = s(lambda r: r["controls"].get("roof_above_share"))
-    return out
-
-
 def sign_reading(e: dict | None) -> str | None:
     """The sign of an estimate by its 95 % interval: ``+`` (wholly above 0), ``-`` (wholly
     below), ``0`` (it holds 0); None without an interval."""
@@ -188,4 +152,4 @@ def control_reading(raw: dict | None, ctl: dict | None) -> str | None:
 
 
 __all__ = ["CONTROLS", "CONTROL_CONCEPTS", "ROOF_SPLITS", "concept_controls", "control_reading",
-           "free_space_residual", "pixel_line_of_sight", "roof_split_masks", "sign_reading", "summarise_controls"]
+           "free_space_residual", "pixel_line_of_sight", "roof_split_masks", "sign_reading"]

@@ -317,6 +317,42 @@ def _summarise(rows: list[dict], get, n_boot: int, seed: int) -> dict:
             "defined": int(vals.size), "undefined": int(len(rows) - vals.size), "frames": len(_by_frame(rows, get))}
 
 
+def summarise_controls(rows: list[dict], concepts=("building", "road", "roof"), n_boot: int = 1000, seed: int = 0) -> dict:
+    """Mean over the maps of every control (rows' ``controls``, :func:`concept_controls`),
+    each with its 95 % interval over frames (``sensitivity.summarise_r``'s summary: ``mean``,
+    ``lo``, ``hi``, ``std``, ``median``, ``defined``, ``undefined``, ``frames``):
+
+    ``{"r": {control: {concept: summary}}, "road_minus_building": {control: summary of the
+    per-map difference r(road) - r(building), over maps where both are defined},
+    "los_share": {concept: summary}, "median_db": {concept: {"los", "nlos": summary}},
+    "roof_split": {name: summary}, "roof_above_share": summary, "maps": rows with controls}``.
+    {} when no row carries controls (rows measured without them)."""
+    from synthrm.analysis.controls import CONTROLS, ROOF_SPLITS
+
+    rows = [r for r in rows if r.get("controls")]
+    if not rows:
+        return {}
+    s = lambda get: _summarise(rows, get, n_boot, seed)  # noqa: E731
+
+    def diff(ctl):
+        def get(r):
+            a, b = r["controls"]["r"][ctl].get("road"), r["controls"]["r"][ctl].get("building")
+            return None if a is None or b is None else a - b
+        return get
+
+    out = {"maps": len(rows),
+           "r": {ctl: {c: s(lambda r, ctl=ctl, c=c: r["controls"]["r"][ctl].get(c)) for c in concepts}
+                 for ctl in CONTROLS},
+           "road_minus_building": {ctl: s(diff(ctl)) for ctl in CONTROLS},
+           "los_share": {c: s(lambda r, c=c: r["controls"]["los_share"].get(c)) for c in concepts},
+           "median_db": {c: {k: s(lambda r, c=c, k=k: (r["controls"]["median_db"].get(c) or {}).get(k))
+                             for k in ("los", "nlos")} for c in concepts}}
+    if any("roof_split" in r["controls"] for r in rows):
+        out["roof_split"] = {k: s(lambda r, k=k: r["controls"].get("roof_split", {}).get(k)) for k in ROOF_SPLITS}
+        out["roof_above_share"] = s(lambda r: r["controls"].get("roof_above_share"))
+    return out
+
+
 def summarise_r_by_mechanism(rows: list[dict], concept: str = "building", rule: str = "excluded",
                              n_boot: int = 1000, seed: int = 0) -> dict[str, dict]:
     """{mechanism key: :func:`summarise_r`-like summary} of ``concept``'s r computed over the
