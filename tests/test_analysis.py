@@ -305,3 +305,27 @@ def test_line_of_sight_sweep_refuses_bad_steps():
     hm = (np.zeros((4, 4), np.float32), (0.0, 0.0), 1.0)
     with pytest.raises(ValueError, match="step_m and lateral_m must be > 0"):
         line_of_sight_sweep(np.zeros((1, 3)), np.ones(3), hm, step_m=0.0)
+
+
+def test_height_map_equals_testing_every_cell():
+    """The height map tests only each footprint's bounding-box cells: the same map as
+    testing every cell of the grid, with footprints that overlap and overhang the extent."""
+    import shapely
+    from shapely.geometry import Polygon, box
+
+    from synthrm.analysis.geometry import height_map
+    from synthrm.scene.city import Building
+    from synthrm.scene.layout import Layout
+
+    rng = np.random.default_rng(3)
+    blds = [Building(box(*(xy := rng.uniform(-10, 90, 2)), *(xy + rng.uniform(5, 30, 2))), float(rng.uniform(5, 50)),
+                     "rect") for _ in range(10)]
+    blds.append(Building(Polygon([(20, 20), (60, 25), (40, 70)]), 12.0, "poly"))
+    hm, (x0, y0), cell = height_map(Layout((0, 0, 100, 80), blds, [], 3.0), cell_m=1.0)
+    gx, gy = np.meshgrid(x0 + (np.arange(hm.shape[1]) + 0.5) * cell, y0 + (np.arange(hm.shape[0]) + 0.5) * cell)
+    brute = np.zeros_like(hm)
+    for b in blds:
+        inside = shapely.contains_xy(b.footprint, gx, gy)
+        brute[inside] = np.maximum(brute[inside], b.height_m)
+    np.testing.assert_array_equal(hm, brute)
+    assert (hm > 0).mean() > 0.1
