@@ -4,10 +4,13 @@
 # downtown cities) with learning curves and the models that use what the camera knows, and
 # SenseRay-3D Table III / Figure 10 (8 unseen test apartments).
 #
-#   bash benchmarks/learning_protocol.sh [OUT_DIR] [outdoor|indoor|all]   (default bench_data all)
+#   bash benchmarks/learning_protocol.sh [OUT_DIR] [outdoor|indoor|scale|all]   (default bench_data all)
 #
 # The outdoor and indoor parts share nothing but OUT_DIR: run them at once (two shells or two
-# machines) to halve the wall-clock.
+# machines) to halve the wall-clock; on one 2-core machine run them one after the other (at
+# once, each epoch took 6-18x longer). The scale part extends the learning curve: the best
+# model on 1/4, 1/2 and all of twice the training frames (the first FRAMES of them are
+# the outdoor part's, the seed being the same), scored on the outdoor part's test cities.
 # Resumable: generate and train pick up where a killed run stopped; a finished step is
 # skipped. Every step's wall-clock goes to OUT_DIR/times.tsv; the tables (95 % intervals
 # over test frames / apartments) to OUT_DIR/tables.md, the curves to OUT_DIR/curves.png.
@@ -19,7 +22,7 @@ S=${SYNTHRM:-.venv/bin/synthrm}
 PY=${PYTHON:-.venv/bin/python}
 D=${1:-bench_data}
 PART=${2:-all}
-case "$PART" in outdoor|indoor|all) ;; *) echo "part must be outdoor, indoor or all, got '$PART'" >&2; exit 2;; esac
+case "$PART" in outdoor|indoor|scale|all) ;; *) echo "part must be outdoor, indoor, scale or all, got '$PART'" >&2; exit 2;; esac
 FRAMES=${FRAMES:-96}
 TEST_FRAMES=${TEST_FRAMES:-24}
 SCENES=${SCENES:-32}
@@ -45,7 +48,7 @@ evaluate() {
     "$D/downtown_test" --quiet
 }
 run_model() { train_only "$@"; evaluate "$1"; }
-if [ "$PART" != indoor ]; then
+if [ "$PART" = outdoor ] || [ "$PART" = all ]; then
   gen city-mix mix_train "$FRAMES" 0
   # what the camera knows: geometry inputs (RGB, depth, normals, free-space residual, geometric
   # LoS, incidence) with an L1 loss (the score is an MAE); trained while nothing else needs the
@@ -73,7 +76,21 @@ if [ "$PART" != indoor ]; then
   run_model unetdcn-s-l1 unetdcn-s --loss l1
   run_model geometry-mse radiounet-s --inputs geometry
 fi
-if [ "$PART" != outdoor ]; then
+if [ "$PART" = scale ] || [ "$PART" = all ]; then
+  BIG=$((2 * FRAMES))
+  gen city-mix "mix_train$BIG" "$BIG" 0
+  gen city-downtown downtown_test "$TEST_FRAMES" 300
+  gen city-mix mix_test "$TEST_FRAMES" 100
+  gen city-margin margin_test "$TEST_FRAMES" 200
+  for f in 0.25 0.5 1; do
+    name="geometry-n$BIG-$f"
+    step "train $name" $S train --model radiounet-s --data "$D/mix_train$BIG" --out "$D/runs/$name" --width "$WIDTH" \
+      --epochs "$EPOCHS" --restart-epochs "$EPOCHS" --patience 5 --quiet --inputs geometry --loss l1 \
+      --train-fraction "$f" $(r "$name")
+    step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/mix_test" "$D/margin_test" "$D/downtown_test" --quiet
+  done
+fi
+if [ "$PART" = indoor ] || [ "$PART" = all ]; then
   step "generate indoor" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed 0 \
     --out "$D/indoor" --quiet
   step "train senseray3d" $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 \
