@@ -836,6 +836,20 @@ def test_fig11_at_scale_pools_drives_in_several_cities(tmp_path):
     assert one["drives"] == 1 and one["bootstrap_over"] == "frames"
 
 
+
+def _page_writer(doc, tmp_path):
+    """A function that writes the reproduction page of a results dict (a copy) into tmp_path
+    and returns its text."""
+    import copy
+
+    (tmp_path / "reproduction").mkdir()
+
+    def page(r):
+        doc.write_doc(copy.deepcopy(r), tmp_path / "reproduction.md", tmp_path / "reproduction")
+        return (tmp_path / "reproduction.md").read_text()
+    return page
+
+
 def test_page_routes_the_remaining_verdicts_through_the_rerun(tmp_path):
     """Results carrying Fig. 11 at scale (drives, the NLoS facade share) and the seed-style
     SSIM: their rows appear; with a rerun that agrees, the sentences are printed; a flipped
@@ -851,11 +865,7 @@ def test_page_routes_the_remaining_verdicts_through_the_rerun(tmp_path):
                              "nlos_share_by_mechanism": {"reflection": sh(0.8, 0.7, 0.9), "diffraction": sh(0.4, 0.2, 0.6)}})
     for d in ("downtown", "margin", "mix"):
         res["learning"]["outdoor"]["radiounet-s"]["normalisation"][d]["ssim_image"] = 0.21
-    (tmp_path / "reproduction").mkdir()
-
-    def page(r):
-        doc.write_doc(copy.deepcopy(r), tmp_path / "reproduction.md", tmp_path / "reproduction")
-        return (tmp_path / "reproduction.md").read_text()
+    page = _page_writer(doc, tmp_path)
 
     alone = page(res)
     assert "Figure 11 is 3 drives of 12 frames, each in a city of its own" in alone
@@ -1059,11 +1069,7 @@ def test_page_shows_the_controls_and_routes_their_verdicts(tmp_path):
     res = _committed_results()
     assert "concept_controls" not in res  # the committed page: no section (test_architecture checks it bytewise)
     res["concept_controls"] = {d: summarise_controls(_control_rows(6.0), n_boot=200) for d in su.PAPER_DISTRICTS}
-    (tmp_path / "reproduction").mkdir()
-
-    def page(r):
-        doc.write_doc(copy.deepcopy(r), tmp_path / "reproduction.md", tmp_path / "reproduction")
-        return (tmp_path / "reproduction.md").read_text()
+    page = _page_writer(doc, tmp_path)
 
     alone = page(res)
     assert "### The roof's sign and Roads vs Buildings: two controls" in alone
