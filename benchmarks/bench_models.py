@@ -21,8 +21,9 @@ model exported as ``synthrm export-model`` does (``--optimization`` graph level,
 ``--threads`` intra-op threads for both, 0: each library's default). Times are medians
 of ``--repeats`` runs after a warm-up. The 100x verdict compares onnxruntime with the
 radio stage alone (the smaller label time). Indoor: one small apartment (40-60 m^2, 2 Tx,
-11 heights), the radio time per Tx (one entry), and SenseRay-3D on the entry's padded
-voxel grid (onnxruntime too, unless ``--no-indoor-onnx``: its export takes ~20 s).
+11 heights), the radio time per Tx (one entry), and each indoor model (SenseRay-3D, the floor-plan U-Net;
+default widths) on the entry's padded voxel grid (onnxruntime too, unless
+``--no-indoor-onnx``: SenseRay-3D's export takes ~20 s).
 ``--set`` takes any key of the city config, ``--indoor-set`` any key of the indoor one.
 The machines are shared: compare ratios, and rerun when the load average is high.
 """
@@ -44,7 +45,7 @@ from synthrm.generate import generate, generate_indoor
 from synthrm.dataset.hdf5 import list_samples
 from synthrm.models.data import IndoorExamples, OutdoorExamples
 from synthrm.models.deploy import IndoorDB, OutdoorDB, model_to_onnx, onnx_session
-from synthrm.models.registry import outdoor_models
+from synthrm.models.registry import indoor_models, outdoor_models
 from synthrm.models.train import build_model
 
 #: The surrogate's speed target: onnxruntime this many times faster than the labels.
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--optimization", default="all", choices=("all", "extended", "basic", "disable"),
                     help="onnxruntime graph optimisation level (default all)")
     ap.add_argument("--voxel-size", type=float, default=0.1)
-    ap.add_argument("--no-indoor-onnx", action="store_true", help="time SenseRay-3D in PyTorch only")
+    ap.add_argument("--no-indoor-onnx", action="store_true", help="time the indoor models in PyTorch only")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any city config setting")
     ap.add_argument("--indoor-set", action="append", default=[], metavar="KEY=VALUE",
                     help="any indoor config setting")
@@ -139,24 +140,26 @@ def main(argv: list[str] | None = None) -> list[dict]:
         frame_s = sum(rep["stage_total_s"].values()) / cfg.tx_per_scene
         ds = IndoorExamples(Path(d) / "data", ("train", "val", "test"))
         b = {k: v[None] for k, v in ds[0].items() if isinstance(v, torch.Tensor)}
-        m = build_model("senseray3d").eval()
-        deployed = IndoorDB(m).eval()
-        names = ("x", "fspl_db", "z_index", "z_weight")
-        args = [b[k] for k in names]
-        reps = max(1, a.repeats // 2)
-        with torch.no_grad():
-            torch_s = _median_time(lambda: deployed(*args), reps)
-        onnx_s = float("nan")
-        if not a.no_indoor_onnx:
-            meta = {"kind": "indoor", "model": "senseray3d", "pad_shape": list(ds.pad_shape),
-                    "heights_m": list(ds.heights_m), "voxel_size_m": ds.voxel_size_m, "frequency_hz": ds.frequency_hz}
-            onnx_s = _onnx_latency(m, meta, {k: v.numpy() for k, v in zip(names, args)}, d, a, reps)
-        rows.append({"model": "senseray3d", "width": "default", "sample": f"apartment entry, grid "
-                     f"{list(ds.items[0].x.shape[1:])} -> {list(ds.pad_shape)}, {len(cfg.heights_m)} heights",
-                     "parameters": sum(p.numel() for p in m.parameters()), "torch_s": torch_s, "onnx_s": onnx_s,
-                     "radio_s": radio_s, "frame_s": frame_s, "radio_vs_torch": radio_s / torch_s,
-                     "radio_vs_onnx": radio_s / onnx_s, "frame_vs_onnx": frame_s / onnx_s,
-                     "target_met": bool(radio_s / onnx_s >= TARGET)})
+        for name in indoor_models():
+            m = build_model(name).eval()
+            deployed = IndoorDB(m).eval()
+            names = ("x", "fspl_db", "z_index", "z_weight")
+            args = [b[k] for k in names]
+            reps = max(1, a.repeats // 2)
+            with torch.no_grad():
+                torch_s = _median_time(lambda: deployed(*args), reps)
+            onnx_s = float("nan")
+            if not a.no_indoor_onnx:
+                meta = {"kind": "indoor", "model": name, "pad_shape": list(ds.pad_shape),
+                        "heights_m": list(ds.heights_m), "voxel_size_m": ds.voxel_size_m,
+                        "frequency_hz": ds.frequency_hz}
+                onnx_s = _onnx_latency(m, meta, {k: v.numpy() for k, v in zip(names, args)}, d, a, reps)
+            rows.append({"model": name, "width": "default", "sample": f"apartment entry, grid "
+                         f"{list(ds.items[0].x.shape[1:])} -> {list(ds.pad_shape)}, {len(cfg.heights_m)} heights",
+                         "parameters": sum(p.numel() for p in m.parameters()), "torch_s": torch_s,
+                         "onnx_s": onnx_s, "radio_s": radio_s, "frame_s": frame_s,
+                         "radio_vs_torch": radio_s / torch_s, "radio_vs_onnx": radio_s / onnx_s,
+                         "frame_vs_onnx": frame_s / onnx_s, "target_met": bool(radio_s / onnx_s >= TARGET)})
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\ntorch {torch.__version__} ({torch.get_num_threads()} threads), onnxruntime {onnxruntime.__version__} "
           f"({a.threads or 'default'} intra-op threads, graph optimisation {a.optimization}); {os.cpu_count()} CPUs, "

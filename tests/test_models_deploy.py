@@ -214,13 +214,16 @@ def test_cli_export_model_and_predict_onnx(tiny_dataset, tmp_path, capsys):
         assert e.value.code == 2
 
 
-def test_senseray3d_exports_and_predicts_with_onnxruntime(indoor_small, tiny_dataset, tmp_path, capsys):
-    """SenseRay-3D (SwinUNETR) exports at its run's padded grid with a free batch:
-    onnxruntime's path loss equals PyTorch's to 1e-4 dB on the entries; ``predict
-    --onnx`` draws it; the grid is fixed, and a city dataset is refused."""
+@pytest.mark.parametrize("name,width", [("senseray3d", 12), ("floorplan-unet", 8)])
+def test_indoor_model_exports_and_predicts_with_onnxruntime(name, width, indoor_small, tiny_dataset, tmp_path,
+                                                           capsys):
+    """An indoor model (SenseRay-3D's SwinUNETR, the floor-plan U-Net) exports at its run's
+    padded grid with a free batch: onnxruntime's path loss equals PyTorch's to 1e-4 dB on
+    the entries; ``predict --onnx`` draws it; the grid is fixed, and a city dataset is
+    refused."""
     root, _ = tiny_dataset
     run = tmp_path / "run"
-    train(quick_train_config("senseray3d", width=12, batch_size=1, epochs=1, max_steps_per_epoch=2), indoor_small,
+    train(quick_train_config(name, width=width, batch_size=1, epochs=1, max_steps_per_epoch=2), indoor_small,
           run, progress=False)
     m = tmp_path / "sr.onnx"
     assert main(["export-model", str(run), "--out", str(m)]) == 0

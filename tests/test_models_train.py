@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from synthrm.cli import main
-from synthrm.models.registry import outdoor_models
+from synthrm.models.registry import indoor_models, outdoor_models
 from synthrm.models.config import TrainConfig
 from synthrm.errors import ConfigError, DatasetError
 from synthrm.models.data import IndoorExamples, OutdoorExamples, tx_vectors
 from synthrm.models.evaluate import evaluate
-from synthrm.models.train import RunError, load_model, train
+from synthrm.models.train import RunError, indoor_pred_db, load_model, train
 
 from conftest import quick_train_config as _quick
 
@@ -122,11 +122,29 @@ def test_cli_train_resume_evaluate_predict(tiny_dataset, tmp_path):
     assert main(args + ["--epochs", "4", "--lr", "0.5", "--out", str(tmp_path / "b"), "--resume"]) == 2
 
 
-def test_senseray3d_trains_on_voxels_and_is_scored_per_split_and_height(indoor_small, tmp_path):
-    r = train(_quick("senseray3d", width=12, batch_size=1, epochs=3, lr=2e-3), indoor_small, tmp_path / "run",
-              progress=False)
+#: Smallest width of each indoor model (SwinUNETR's feature_size is a multiple of 12).
+INDOOR_WIDTH = {"senseray3d": 12, "floorplan-unet": 8}
+
+
+@pytest.mark.parametrize("name", indoor_models())
+def test_indoor_model_trains_on_voxels_and_is_scored_per_split_and_height(name, indoor_small, tmp_path):
+    loss = "l1" if name == "floorplan-unet" else "mse"
+    r = train(_quick(name, width=INDOOR_WIDTH[name], batch_size=1, epochs=3, lr=2e-3, loss=loss), indoor_small,
+              tmp_path / "run", progress=False)
     losses = [h["train_loss"] for h in r["history"]]
     assert losses[-1] < losses[0], losses
+    if loss == "l1":  # the L1 loss is the MAE [dB] the validation reports, on the same weights
+        model, _ = load_model(tmp_path / "run")
+        from synthrm.models.train import indoor_loss
+
+        val = IndoorExamples(indoor_small, ("val",), pad_shape=tuple(json.loads(
+            (tmp_path / "run/run.json").read_text())["pad_shape"]))
+        b = {k: (v[None] if isinstance(v, torch.Tensor) else v) for k, v in val[0].items()}
+        with torch.no_grad():
+            pred = indoor_pred_db(model, b, torch.device("cpu"))
+            got = float(indoor_loss(model, b, torch.device("cpu"), "l1"))
+        v = b["valid"]
+        assert got == pytest.approx(float((pred[v] - b["path_loss_db"][v]).abs().mean()), rel=1e-5)
     meta = json.loads((tmp_path / "run/run.json").read_text())
     assert meta["kind"] == "indoor" and all(n % 32 == 0 for n in meta["pad_shape"])
     ds = IndoorExamples(indoor_small, ("train", "val", "test"))
@@ -134,7 +152,7 @@ def test_senseray3d_trains_on_voxels_and_is_scored_per_split_and_height(indoor_s
     res = evaluate(tmp_path / "run", indoor_small, progress=False)["data"][indoor_small.name]
     assert set(res["groups"]) == {"val", "test"}
     for split, methods in res["groups"].items():
-        assert set(methods) == {"senseray3d", "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)",
+        assert set(methods) == {name, "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)",
                                 "TR 38.901 InH-office"}
         assert all(len(v) == 3 for v in res["per_height_mae_db"][split].values())
         for v in methods.values():
@@ -192,6 +210,64 @@ def test_residual_is_sampled_between_voxel_centres(indoor_small):
     expect = (np.asarray(ds.heights_m) - ds.origin_z_m) / ds.voxel_size_m - 0.5 + off_z
     got = ((pl - fspl) / 10.0)[0, :, 0, 0].numpy()
     np.testing.assert_allclose(got, expect, atol=1e-5)
+
+
+def test_floorplan_unet_reads_columns_and_writes_every_height():
+    """The floor-plan U-Net's residual at (x, y, z) is channel z of its plan output at
+    (x, y): a head that copies input channels back shows the voxel column reaches the
+    plan pixel and returns to the right heights; a grid of another Z is refused."""
+    from synthrm.models.senseray import FloorPlanUNet
+
+    m = FloorPlanUNet(width=8, z_cells=32).eval()
+    x = torch.rand(2, 4, 32, 64, 32)
+    with torch.no_grad():
+        m.net.forward = lambda plan: plan[:, 32:64]  # channel block 1 (reflection) at each z
+        out = m(x)
+    assert out.shape == (2, 1, 32, 64, 32)
+    torch.testing.assert_close(out[:, 0], x[:, 1])
+    with pytest.raises(ValueError, match="Z of the padded grid must be 32"):
+        m(torch.zeros(1, 4, 32, 32, 64))
+
+
+def test_flip_keeps_labels_on_their_receivers(indoor_small):
+    """A mirrored indoor batch keeps inputs and labels together: the Tx cell (the voxel
+    distance channel's minimum) and the nearest receiver (the distance planes' minimum)
+    mirror alike, FSPL still matches the distance, and a second flip restores the batch;
+    rot90 is refused for indoor models, flip for outdoor ones."""
+    from synthrm.models.train import flip_batch
+    from synthrm.radio.physics import fspl_db
+
+    ds = IndoorExamples(indoor_small, ("train",))
+    b = {k: (v[None] if isinstance(v, torch.Tensor) else v) for k, v in ds[0].items()}
+
+    def tx_cells(bb):
+        d = bb["x"][0, 3]
+        d = torch.where(d > 0, d, torch.inf)  # the zero padding holds no distance
+        vox = np.unravel_index(int(torch.argmin(d)), d.shape)[:2]
+        pl = torch.nan_to_num(bb["distance_m"][0], nan=1e9).amin(0)
+        return vox, np.unravel_index(int(torch.argmin(pl)), pl.shape)
+
+    v0, p0 = tx_cells(b)
+    assert np.abs(np.subtract(v0, p0)).max() <= 1  # the Tx's voxel column is its nearest receiver
+    for k in (1, 2, 3):
+        f = flip_batch(b, k)
+        v, p = tx_cells(f)
+        n = b["x"].shape[2:4]
+        for ax in (0, 1):
+            mirrored = k & (1 << ax)
+            assert v[ax] == (n[ax] - 1 - v0[ax] if mirrored else v0[ax])
+            assert p[ax] == (n[ax] - 1 - p0[ax] if mirrored else p0[ax])
+        ok = f["valid"]
+        np.testing.assert_allclose(f["fspl_db"][ok].numpy(),
+                                   fspl_db(np.maximum(f["distance_m"][ok].numpy(), 0.01), ds.frequency_hz),
+                                   rtol=1e-5)
+        back = flip_batch(f, k)
+        for name in ("x", "valid", "path_loss_db"):
+            assert torch.equal(torch.nan_to_num(back[name]), torch.nan_to_num(b[name]))
+    with pytest.raises(ConfigError, match="rot90 is for outdoor models; use flip"):
+        TrainConfig(model="floorplan-unet", augment="rot90").validate()
+    with pytest.raises(ConfigError, match="flip is for indoor models; use rot90"):
+        TrainConfig(model="radiounet-s", augment="flip").validate()
 
 
 def test_learning_errors_are_clear(tiny_dataset, indoor_small, tmp_path):

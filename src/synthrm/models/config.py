@@ -107,11 +107,13 @@ class TrainConfig:
     """Outdoor: fraction of the training scenes used (after the validation scenes are held
     out; seeded), for learning curves."""
     loss: str = "mse"
-    """Outdoor: ``mse`` of the normalised path gain (RadioUNet's) or ``l1`` (the MAE the
-    benchmark scores, robust to the labels' heavy tails)."""
+    """``mse``: outdoor the MSE of the normalised path gain (RadioUNet's), indoor the RMSE of
+    the path loss [dB] (SenseRay-3D's); or ``l1``: the MAE the benchmark scores, robust to the
+    labels' heavy tails."""
     augment: str = "none"
-    """Outdoor: ``none`` or ``rot90`` (each batch turned by 0 / 90 / 180 / 270 degrees, the Tx
-    position in the camera frame turned with it: the seed's rotation augmentation)."""
+    """``none``; outdoor ``rot90`` (each batch turned by 0 / 90 / 180 / 270 degrees, the Tx
+    position in the camera frame turned with it: the seed's rotation augmentation); indoor
+    ``flip`` (each batch mirrored in x, y, both or neither in the floor plan)."""
     val_fraction: float = 0.2
     """Outdoor: fraction of the scenes held out for validation (whole scenes: unseen
     geometry). Indoor uses the dataset's own ``val`` split."""
@@ -158,11 +160,15 @@ class TrainConfig:
         except ValueError as e:
             raise ConfigError(str(e)) from None
         for n, ok in (("amp", ("auto", "on", "off")), ("device", ("auto", "cpu", "cuda")),
-                      ("augment", ("none", "rot90")), ("loss", ("mse", "l1"))):
+                      ("augment", ("none", "rot90", "flip")), ("loss", ("mse", "l1"))):
             if getattr(self, n) not in ok:
                 raise ConfigError(f"{n}: must be one of {ok}, got {getattr(self, n)!r}")
         if self.label_weighting not in ("none", "std"):
             raise ConfigError(f"label_weighting: must be none or std, got {self.label_weighting!r}")
+        kind = MODELS.get(self.model, "model").kind
+        if (self.augment, kind) in (("rot90", "indoor"), ("flip", "outdoor")):
+            raise ConfigError(f"augment: {self.augment} is for {'outdoor' if kind == 'indoor' else 'indoor'} models; "
+                              f"use {'flip' if kind == 'indoor' else 'rot90'} (or none) with {self.model}")
         self.label_source_codes  # noqa: B018 - validates label_sources
         if self.model == "senseray3d" and self.width and self.width % 12:
             raise ConfigError(f"width: SwinUNETR's feature_size must be a multiple of 12, got {self.width}")

@@ -62,3 +62,8 @@ def register_model(name: str, kind: str):
 def outdoor_models() -> tuple[str, ...]:
     """The camera models (the SynthRM paper's): names of kind ``outdoor``."""
     return tuple(n for n, m in MODELS.items() if m.kind == "outdoor")
+
+
+def indoor_models() -> tuple[str, ...]:
+    """The voxel models (SenseRay-3D's and ours): names of kind ``indoor``."""
+    return tuple(n for n, m in MODELS.items() if m.kind == "indoor")

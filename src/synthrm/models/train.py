@@ -168,6 +168,23 @@ def rotate_batch(batch: dict, k: int) -> dict:
     return out
 
 
+def flip_batch(batch: dict, k: int) -> dict:
+    """An indoor batch mirrored in the floor plan: ``k`` bit 0 flips x, bit 1 flips y. The
+    voxel channels (B, C, X, Y, Z) and the receiver planes (B, Hn, X, Y) are flipped
+    together; the Tx distance channel moves with the grid, so the mirrored apartment keeps
+    its Tx and its labels (an isotropic antenna, a mirror-symmetric propagation)."""
+    k = int(k) % 4
+    if k == 0:
+        return batch
+    out = dict(batch)
+    for bit, vox_dim, plane_dim in ((1, 2, 2), (2, 3, 3)):
+        if k & bit:
+            out["x"] = torch.flip(out["x"], dims=(vox_dim,))
+            for name in ("valid", "path_loss_db", "fspl_db", "distance_m"):
+                out[name] = torch.flip(out[name], dims=(plane_dim,))
+    return out
+
+
 def outdoor_pred(model, batch, device) -> torch.Tensor:
     """Normalised path gain (B, 1, H, W): the network's output plus the item's ``base``
     (zeros, or the free-space channel for inputs with ``fspl``: ``rgbd-fspl``, ``geometry``)."""
@@ -193,12 +210,15 @@ def indoor_pred_db(model, batch, device):
                               batch["z_weight"].to(device)).float()
 
 
-def indoor_loss(model, batch, device):
+def indoor_loss(model, batch, device, kind: str = "mse"):
+    """RMSE [dB] of the path loss over the valid receiver cells (``kind`` ``mse``), or MAE [dB]
+    (``l1``)."""
     pred = indoor_pred_db(model, batch, device)
     v = batch["valid"].to(device)
     if not v.any():
         return pred.sum() * 0.0
-    return torch.sqrt(torch.mean((pred[v] - batch["path_loss_db"].to(device)[v]) ** 2) + 1e-12)
+    e = pred[v] - batch["path_loss_db"].to(device)[v]
+    return e.abs().mean() if kind == "l1" else torch.sqrt(torch.mean(e ** 2) + 1e-12)
 
 
 def _batch_mae_db(model, batch, device, kind, meta) -> tuple[float, int]:
@@ -325,7 +345,8 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
                      "train_config": asdict(cfg), "log_distance": fit_log_distance(train_ds, kind, cfg.seed),
                      "parameters": int(sum(p.numel() for p in model.parameters()))})
         atomic_write_json(run / RUN_JSON, meta)
-    loss_fn = indoor_loss if kind == "indoor" else (lambda m, b, d: outdoor_loss(m, b, d, cfg.loss))
+    loss_fn = ((lambda m, b, d: indoor_loss(m, b, d, cfg.loss)) if kind == "indoor"
+               else (lambda m, b, d: outdoor_loss(m, b, d, cfg.loss)))
     val_loader = DataLoader(val_ds, batch_size=cfg.batch_size, shuffle=False)
     steps = len(train_ds) // cfg.batch_size + (len(train_ds) % cfg.batch_size > 0)
     if cfg.max_steps_per_epoch:
@@ -343,8 +364,10 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
         for i, batch in enumerate(loader):
             if i >= steps:
                 break
-            if cfg.augment == "rot90" and kind != "indoor":
+            if cfg.augment == "rot90":
                 batch = rotate_batch(batch, int(turns[i]))
+            elif cfg.augment == "flip":
+                batch = flip_batch(batch, int(turns[i]))
             with autocast(cfg, device):
                 loss = loss_fn(model, batch, device)
             if not torch.isfinite(loss):
