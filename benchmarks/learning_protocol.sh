@@ -2,7 +2,8 @@
 # The learning benchmark v2 (docs/learning.md) on labels v3, at the scale this 2-core CPU
 # machine managed: SynthRM Table 2 (train on city-mix, test on unseen mix, margin and
 # downtown cities) with learning curves and the models that use what the camera knows, and
-# SenseRay-3D Table III / Figure 10 (8 unseen test apartments).
+# SenseRay-3D Table III / Figure 10 with SenseRay-3D and our floor-plan U-Net (8 unseen test
+# apartments).
 #
 #   bash benchmarks/learning_protocol.sh [OUT_DIR] [outdoor|indoor|scale|all]   (default bench_data all)
 #
@@ -96,5 +97,13 @@ if [ "$PART" = indoor ] || [ "$PART" = all ]; then
   step "train senseray3d" $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 \
     --epochs 12 --restart-epochs 12 --patience 4 --quiet $(r senseray3d)
   step "evaluate senseray3d" $S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet
+  # ours: a 2-D U-Net over the floor plan (each voxel column one pixel's channels), L1 loss;
+  # plain and with mirrored batches (~35 min each on one thread)
+  for spec in floorplan-unet:none floorplan-unet-flip:flip; do
+    name=${spec%%:*} aug=${spec##*:}
+    step "train $name" $S train --model floorplan-unet --data "$D/indoor" --out "$D/runs/$name" --width 32 \
+      --loss l1 --augment "$aug" --epochs 60 --restart-epochs 60 --patience 15 --quiet $(r "$name")
+    step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor" --quiet
+  done
 fi
 $PY benchmarks/learning_table.py "$D/runs"/* --md "$D/tables.md" --json "$D/tables.json" --curves "$D/curves.png"

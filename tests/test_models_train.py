@@ -160,6 +160,22 @@ def test_indoor_model_trains_on_voxels_and_is_scored_per_split_and_height(name, 
     assert (tmp_path / "run/error_vs_height.png").is_file()
     assert main(["predict", "--run", str(tmp_path / "run"), "--data", str(indoor_small), "--height", "1.0",
                  "--out", str(tmp_path / "p.png")]) == 0
+    # learning_table reads the run as indoor (by its model's registry kind) and judges its
+    # test MAE against the SenseRay-3D paper's 4.27 dB
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "learning_table", Path(__file__).parents[1] / "benchmarks" / "learning_table.py")
+    lt = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lt)
+    out = lt.main([str(tmp_path / "run"), "--md", str(tmp_path / "t.md"), "--boot", "100"])
+    v = out["verdicts"]["indoor/test"]
+    mae = out["groups"]["indoor/test"][v["best_model"]]["mae_db"]
+    assert v["below_seed_indoor"] == (mae < lt.SEED_INDOOR_MAE_DB)
+    text = (tmp_path / "t.md").read_text()
+    assert f"4.27 dB on unseen apartments {'met' if mae < 4.27 else 'not met'} ({mae:.2f}" in text
+    assert "below_seed_indoor" not in out["verdicts"].get("indoor/val", {})
 
 
 def test_multi_wall_is_free_space_plus_nonnegative_wall_losses(indoor_small):
