@@ -559,15 +559,20 @@ class Repro:
         if self.a.learning_runs:
             lr["source"] = f"the runs in {self.a.learning_runs} (benchmarks/learning_protocol.sh)"
             found = sorted(p for p in Path(self.a.learning_runs).iterdir() if (p / "evaluation.json").is_file())
+            from synthrm.models.registry import MODELS
+
             for run in found:
                 ev = json.loads((run / "evaluation.json").read_text())
+                indoor = MODELS.get(ev["model"], "model").kind == "indoor"
                 for r in ev["data"].values():
                     if Path(r.get("path", "")).is_dir():
-                        evaluate(run, r["path"], splits=present_splits(r["path"]) if ev["model"] == "senseray3d"
-                                 else None, progress=False)
+                        evaluate(run, r["path"], splits=present_splits(r["path"]) if indoor else None,
+                                 progress=False)
                 ev = json.loads((run / "evaluation.json").read_text())
-                if ev["model"] == "senseray3d":
+                if ev["model"] == "senseray3d":  # the seed's Table III model
                     lr["indoor"] = {"run": str(run), "eval": ev, "log": _log(run), "train_entries": _n_examples(run)}
+                elif indoor:  # other indoor models (the floor-plan U-Net), kept beside it
+                    lr.setdefault("indoor_other", {})[run.name] = {"run": str(run), "eval": ev, "log": _log(run)}
                 else:
                     lr["outdoor"][run.name] = {"run": str(run), "eval": ev, "log": _log(run)}
             self.res["learning"] = lr
