@@ -3,6 +3,8 @@ trains (loss decreases), checkpoints resume to the same weights, evaluation scor
 model next to the physics baselines, and bad input is a clear error."""
 import json
 import shutil
+import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -162,13 +164,12 @@ def test_indoor_model_trains_on_voxels_and_is_scored_per_split_and_height(name, 
                  "--out", str(tmp_path / "p.png")]) == 0
     # learning_table reads the run as indoor (by its model's registry kind) and judges its
     # test MAE against the SenseRay-3D paper's 4.27 dB
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location(
-        "learning_table", Path(__file__).parents[1] / "benchmarks" / "learning_table.py")
-    lt = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lt)
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        import learning_table as lt
+    finally:
+        sys.path.remove(bench)
     out = lt.main([str(tmp_path / "run"), "--md", str(tmp_path / "t.md"), "--boot", "100"])
     v = out["verdicts"]["indoor/test"]
     mae = out["groups"]["indoor/test"][v["best_model"]]["mae_db"]
@@ -375,8 +376,6 @@ def test_evaluation_carries_the_seed_style_ssim(tiny_dataset, tmp_path):
     SSIM) beside our ``ssim`` for every method, in [-1, 1] and equal to the metric on the same
     maps (the free-space baseline recomputed here); reproduce.py's Table 2 rows read it from
     the runs' evaluations, and an older file without it still reads (None)."""
-    import sys
-    from pathlib import Path
 
     from synthrm.metrics import ssim_image
     from synthrm.radio.physics import fspl_db
