@@ -1115,6 +1115,14 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
                 body.append([split, m, f"{sd[0]:.2f} / {sd[1]:.2f} ({sd[2]})" if m == ev["model"] else "-",
                              f"{_per_example_ci(x, r.get('example_scenes', {}).get(split))} / {x['rmse_db']:.2f} "
                              f"({x['examples']})"])
+        for name, o in sorted((lr.get("indoor_other") or {}).items()):  # our other indoor models
+            ro = next(iter(o["eval"]["data"].values()))
+            for split in ("val", "test"):
+                x = ro["groups"].get(split, {}).get(o["eval"]["model"])
+                if x:
+                    body.append([split, f"{o['eval']['model']} [{name}] (ours, not the seed's)", "-",
+                                 f"{_per_example_ci(x, ro.get('example_scenes', {}).get(split))} / "
+                                 f"{x['rmse_db']:.2f} ({x['examples']})"])
         w("SenseRay-3D Table III (MAE / RMSE [dB], entries):\n")
         w(table(["split", "method", "seed", "ours [95 % CI over apartments]"], body))
         per = r.get("per_height_mae_db", {})

@@ -1130,3 +1130,25 @@ def test_page_shows_the_controls_and_routes_their_verdicts(tmp_path):
     r = types.SimpleNamespace(rows=Rows(), res={})
     rp.Repro.table3(r)
     assert "concept_controls" not in r.res and "concept_controls_by_tx" not in r.res
+
+
+def test_page_shows_our_other_indoor_models_beside_senseray3d(tmp_path):
+    """Runs of another indoor model (reproduce.py --learning-runs keeps them as
+    ``learning["indoor_other"]``) get their own Table III rows, marked as ours; without
+    them the page is unchanged."""
+    import copy
+
+    doc = _bench("reproduce_doc")
+    res = _committed_results()
+    page = _page_writer(doc, tmp_path)
+    before = page(res)
+    ind = res["learning"]["indoor"]
+    ev = copy.deepcopy(ind["eval"])
+    ev["model"] = "floorplan-unet"
+    r = next(iter(ev["data"].values()))
+    for g in r["groups"].values():
+        g["floorplan-unet"] = {**g["senseray3d"], "mae_db": 1.23, "rmse_db": 4.56}
+    res["learning"]["indoor_other"] = {"fp": {"run": "runs/fp", "eval": ev, "log": []}}
+    after = page(res)
+    assert "| test | floorplan-unet [fp] (ours, not the seed's) | - |" in after
+    assert "floorplan-unet" not in before and after.count("floorplan-unet [fp]") == 2  # val and test
