@@ -140,12 +140,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         frame_s = sum(rep["stage_total_s"].values()) / cfg.tx_per_scene
         ds = IndoorExamples(Path(d) / "data", ("train", "val", "test"))
         b = {k: v[None] for k, v in ds[0].items() if isinstance(v, torch.Tensor)}
+        names = ("x", "fspl_db", "z_index", "z_weight")
+        args = [b[k] for k in names]
+        reps = max(1, a.repeats // 2)
         for name in indoor_models():
             m = build_model(name).eval()
             deployed = IndoorDB(m).eval()
-            names = ("x", "fspl_db", "z_index", "z_weight")
-            args = [b[k] for k in names]
-            reps = max(1, a.repeats // 2)
             with torch.no_grad():
                 torch_s = _median_time(lambda: deployed(*args), reps)
             onnx_s = float("nan")

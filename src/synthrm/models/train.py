@@ -345,8 +345,8 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
                      "train_config": asdict(cfg), "log_distance": fit_log_distance(train_ds, kind, cfg.seed),
                      "parameters": int(sum(p.numel() for p in model.parameters()))})
         atomic_write_json(run / RUN_JSON, meta)
-    loss_fn = ((lambda m, b, d: indoor_loss(m, b, d, cfg.loss)) if kind == "indoor"
-               else (lambda m, b, d: outdoor_loss(m, b, d, cfg.loss)))
+    kind_loss = indoor_loss if kind == "indoor" else outdoor_loss
+    loss_fn = lambda m, b, d: kind_loss(m, b, d, cfg.loss)  # noqa: E731
     val_loader = DataLoader(val_ds, batch_size=cfg.batch_size, shuffle=False)
     steps = len(train_ds) // cfg.batch_size + (len(train_ds) % cfg.batch_size > 0)
     if cfg.max_steps_per_epoch:
