@@ -105,5 +105,14 @@ if [ "$PART" = indoor ] || [ "$PART" = all ]; then
       --loss l1 --augment "$aug" --epochs 60 --restart-epochs 60 --patience 15 --quiet $(r "$name")
     step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor" --quiet
   done
+  # how much of the error is the material the seed's semantic voxels cannot see: the same
+  # apartments, scans, Tx and labels (copied, not ray-traced again), voxel reflection /
+  # transmission from each voxel's true material (an oracle material segmentation)
+  step "generate indoor-sensed" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed 0 \
+    --set voxel_materials=sensed --labels-from "$D/indoor" --out "$D/indoor-sensed" --quiet
+  step "train floorplan-unet-sensed" $S train --model floorplan-unet --data "$D/indoor-sensed" \
+    --out "$D/runs/floorplan-unet-sensed" --width 32 --loss l1 --epochs 60 --restart-epochs 60 --patience 15 --quiet \
+    $(r floorplan-unet-sensed)
+  step "evaluate floorplan-unet-sensed" $S evaluate --run "$D/runs/floorplan-unet-sensed" --data "$D/indoor-sensed" --quiet
 fi
 $PY benchmarks/learning_table.py "$D/runs"/* --md "$D/tables.md" --json "$D/tables.json" --curves "$D/curves.png"

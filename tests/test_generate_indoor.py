@@ -108,6 +108,12 @@ def test_bad_indoor_input_is_a_clear_error(tmp_path, capsys):
         assert rc == 2 and "voxel_size_m" in capsys.readouterr().err
     rc = main(["generate", "--preset", "city-mix", "--scenes", "2", "--out", str(tmp_path / "y"), "--quiet"])
     assert rc == 2 and "only for indoor presets" in capsys.readouterr().err
+    rc = main(["generate", "--preset", "city-mix", "--labels-from", str(tmp_path), "--out", str(tmp_path / "z"),
+               "--quiet"])
+    assert rc == 2 and "--labels-from: only for indoor presets" in capsys.readouterr().err
+    rc = main(["generate", "--preset", "indoor-apartment", "--labels-from", str(tmp_path / "none"),
+               "--out", str(tmp_path / "w"), "--quiet"])
+    assert rc == 2 and "--labels-from" in capsys.readouterr().err and not (tmp_path / "w").exists()
 
 
 def test_cli_show_draws_an_indoor_entry(indoor_ds, tmp_path):
@@ -155,3 +161,47 @@ def test_shards_keep_the_scans_and_validate(indoor_ds, tmp_path):
     write_index(bad, idx)
     text = validate_dataset(bad).text()
     assert "no /scans group" in text and f"entry {eid} misses the array 'fill_mask'" in text
+
+
+def test_sensed_voxel_materials_and_labels_from(indoor_ds, tmp_path):
+    """``voxel_materials: sensed`` gives wall and floor voxels the apartment's true materials
+    (the semantic lookup says plasterboard / concrete for every apartment); the same labels
+    copied with ``labels_from`` equal a full ray-traced run's; a source made with other
+    settings is refused."""
+    import json
+
+    from synthrm.radio.p2040 import reflection_transmission_db
+    from synthrm.scene.classes import SEMANTIC_IDS
+
+    root, cfg = indoor_ds
+    one = {**TINY, "scenes": 1, "test_fraction": 0.5, "val_tx_fraction": 0.5, "voxel_materials": "sensed"}
+    sensed = make_indoor_config(overrides=one)
+    full, copied = tmp_path / "full", tmp_path / "copied"
+    generate_indoor(sensed, full, progress=False)
+    generate_indoor(sensed, copied, progress=False, labels_from=root)
+    assert read_index(copied)["labels_from"]["path"] == str(root.resolve())
+    eid = "indoor-apartment-0000-tx01"
+    sem, a, b = (read_sample(r, eid) for r in (root, full, copied))
+    for k in ("occupancy", "reflection_db", "transmission_db", "tx_position", "semantic", "fspl_db"):
+        assert np.array_equal(a[k], b[k]), k
+    assert np.allclose(a["path_loss_db"], b["path_loss_db"], atol=0.01)
+    assert np.array_equal(b["path_loss_db"], sem["path_loss_db"]) and np.array_equal(b["fill_mask"], sem["fill_mask"])
+    assert np.array_equal(a["occupancy"], sem["occupancy"]) and np.array_equal(a["semantic"], sem["semantic"])
+    # the scene's own materials, per class
+    shapes = json.loads((root / "scenes" / "indoor-apartment-0000" / "scene.json").read_text())["shapes"]
+    f = cfg.radio.frequency_hz
+    for cls in ("wall", "floor"):
+        true = {s["radio_material"] for s in shapes if s["semantic"] == cls}
+        vox = (a["semantic"] == SEMANTIC_IDS[cls]) & (a["occupancy"] > 0)
+        r_true = [reflection_transmission_db(m, f)[0] for m in true]
+        assert vox.sum() > 50 and np.mean(np.isin(a["reflection_db"][vox], np.float32(r_true))) > 0.9, cls
+        # the semantic dataset's lookup gives every voxel of the class one value
+        assert len(np.unique(sem["reflection_db"][vox])) == 1
+    # refused: another radio setting, the output itself
+    other = make_indoor_config(overrides={**one, "radio": {**TINY["radio"], "max_depth": 2}})
+    with pytest.raises(ConfigError, match="other settings than the voxel ones.*max_depth"):
+        generate_indoor(other, tmp_path / "x", progress=False, labels_from=root)
+    with pytest.raises(ConfigError, match="must differ from --out"):
+        generate_indoor(sensed, root, progress=False, labels_from=root)
+    with pytest.raises(ConfigError, match="voxel_materials: must be one of semantic, sensed"):
+        make_indoor_config(overrides={**one, "voxel_materials": "lidar"})

@@ -54,7 +54,7 @@ def test_features_follow_p2040_and_distance():
     assert np.allclose(f["fspl_db"], fspl_db(d, 3.5e9), atol=1e-3)
     for v in f.values():
         assert v.dtype == np.float32 and v.shape == g.shape
-    with pytest.raises(ConfigError, match="semantic id 7 has no material"):
+    with pytest.raises(ConfigError, match="label id 7 has no material"):
         voxel_features(g, {1: "wood"}, tx)
 
 

@@ -224,6 +224,8 @@ def _generate(args) -> int:
                max_retries=args.max_retries) if (args.ray_address or args.ray_local) else {}
     if isinstance(cfg, IndoorConfig):
         return _generate_indoor(cfg, args, ray)
+    if args.labels_from:
+        raise ConfigError("--labels-from: only for indoor presets (city datasets: `synthrm relabel`)")
     from synthrm.generate import generate
 
     report = generate(cfg, args.out, progress=not args.quiet, **ray)
@@ -246,7 +248,7 @@ def _generate_indoor(cfg, args, ray: dict) -> int:
 
     if ray:
         raise ConfigError(f"{'--ray-address' if args.ray_address else '--ray-local'}: only for the city presets")
-    report = generate_indoor(cfg, args.out, progress=not args.quiet)
+    report = generate_indoor(cfg, args.out, progress=not args.quiet, labels_from=args.labels_from)
     if report["scenes"]:
         print(f"wrote {report['scenes']} apartments x {cfg.tx_per_scene} Tx to {args.out} "
               f"({report['skipped']} already complete)")
@@ -507,6 +509,9 @@ def build_parser() -> Parser:
     g.add_argument("--ray-gpus-per-task", type=float, default=0.0,
                    help="GPUs each shard task declares (default 0; e.g. 1 to ray-trace with CUDA)")
     g.add_argument("--max-retries", type=int, default=3, help="Ray: retries of a shard whose worker died (default 3)")
+    g.add_argument("--labels-from", metavar="DIR",
+                   help="indoor: copy the path-loss labels of this dataset (same settings but voxel_materials / "
+                        "material_table) instead of ray-tracing them again")
     g.add_argument("--out", required=True, help="dataset folder (resumed if it exists)")
     g.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     g.set_defaults(func=_generate)

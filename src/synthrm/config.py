@@ -89,6 +89,10 @@ class GenerateConfig:
 INDOOR_RADIO = {"samples_per_tx": 10 ** 6, "max_depth": 20, "diffraction": False}
 
 
+#: Sources of the indoor voxels' material channels (:attr:`IndoorConfig.voxel_materials`).
+VOXEL_MATERIALS = ("semantic", "sensed")
+
+
 @dataclass
 class IndoorConfig:
     """Everything ``synthrm generate --preset indoor-apartment`` needs (SenseRay-3D)."""
@@ -116,9 +120,15 @@ class IndoorConfig:
     material_table: dict = field(default_factory=dict)
     """Overrides of the semantic class -> ITU material lookup that gives voxels their
     reflection / transmission channels (the SenseRay-3D paper's predefined table; defaults:
-    ``synthrm.scene.classes.DEFAULT_RADIO_MATERIALS``, e.g. wall -> plasterboard). The
-    voxels see semantics only: the true wall material of an apartment may differ, as in
-    the SenseRay-3D paper."""
+    ``synthrm.scene.classes.DEFAULT_RADIO_MATERIALS``, e.g. wall -> plasterboard). With
+    ``voxel_materials: semantic`` the voxels see semantics only: the true wall material of
+    an apartment may differ."""
+    voxel_materials: str = "semantic"
+    """Where a voxel's reflection / transmission channels come from: ``semantic`` (the
+    SenseRay-3D paper's lookup by class, ``material_table``; an apartment's true wall and
+    floor materials stay unseen) or ``sensed`` (each voxel's majority radio material in the
+    scans, as a material segmentation of the RGB images would give: an upper bound of what
+    material sensing adds; ``docs/learning.md``)."""
     apartment: ApartmentConfig = field(default_factory=ApartmentConfig)
     scan: ScanConfig = field(default_factory=ScanConfig)
     radio: RadioConfig = field(default_factory=lambda: RadioConfig(**INDOOR_RADIO))
@@ -140,6 +150,8 @@ class IndoorConfig:
         require(0 <= self.test_fraction < 1 and 0 <= self.val_tx_fraction < 1,
                  "test_fraction and val_tx_fraction: must be in [0, 1)")
         require(self.radio.antenna == "siso", "radio.antenna: indoor ground truth is omnidirectional (siso)")
+        require(self.voxel_materials in VOXEL_MATERIALS,
+                f"voxel_materials: must be one of {', '.join(VOXEL_MATERIALS)}, got {self.voxel_materials!r}")
         from synthrm.scene.classes import check_radio_materials
 
         self.material_table = dict(self.material_table)

@@ -22,8 +22,8 @@ from synthrm._mitsuba import rgb_scope
 from synthrm.camera.pinhole import pose_from_angles
 from synthrm.color import linear_to_srgb8
 from synthrm.config import IndoorConfig
-from synthrm.dataset.hdf5 import SHARD_DIR, ShardWriter
-from synthrm.errors import ConfigError
+from synthrm.dataset.hdf5 import SHARD_DIR, ShardWriter, dataset_kind, read_index
+from synthrm.errors import ConfigError, DatasetError
 from synthrm.files import atomic_dir, new_output
 from synthrm.generate.run import (
     holds_shards,
@@ -41,10 +41,16 @@ from synthrm.scene.apartment import Apartment, apartment_materials, generate_apa
 from synthrm.scene.build import SCENES_DIR, scene_id
 from synthrm.scene.writer import SCENE_JSON, SCENE_XML, write_scene
 from synthrm.seeds import Stream, frame_seed, scene_seed, stream
-from synthrm.voxel import fuse_scans, voxel_features, voxelize
+from synthrm.voxel import VoxelGrid, fuse_scans, voxel_features, voxelize
 
 INDOOR_SCHEMA_VERSION = 2
 """2: each apartment's shard also holds its RGB-D scans (``/scans``); 1: entries only."""
+#: Settings that change only the voxel channels, not the apartments, scans, Tx or labels:
+#: the ones a ``labels_from`` dataset may differ in.
+VOXEL_SETTINGS = ("voxel_materials", "material_table")
+#: Settings that do not change an apartment's labels at all: the voxel ones and the splits
+#: (apartment k, its scans and its Tx depend on the seed and k only).
+LABEL_FREE_SETTINGS = (*VOXEL_SETTINGS, "scenes", "test_fraction", "val_tx_fraction")
 #: The arrays of a shard's ``/scans`` group: one stacked array per scan buffer (N views).
 SCAN_ARRAYS = ("rgb", "depth", "semantic", "K", "cam_to_world")
 
@@ -100,7 +106,9 @@ def build_scene(cfg: IndoorConfig, root: Path, index: int) -> tuple[str, Path, A
 
 
 def scan_scene(cfg: IndoorConfig, scene_dir: Path, apt: Apartment, seed: int) -> list[dict]:
-    """Render the scan walk: per view rgb (H, W, 3) uint8, depth, semantic, K, cam_to_world."""
+    """Render the scan walk: per view rgb (H, W, 3) uint8, depth (H, W) [m], semantic and
+    material (H, W) uint8 ids, K (3, 3), cam_to_world (4, 4). The shard keeps all but
+    ``material`` (:data:`SCAN_ARRAYS`)."""
     rng = np.random.default_rng(stream(seed, Stream.POSE))
     scans = []
     with rgb_scope():
@@ -110,7 +118,7 @@ def scan_scene(cfg: IndoorConfig, scene_dir: Path, apt: Apartment, seed: int) ->
             g = renderer.gbuffers(cam)
             rgb = renderer.rgb(cam, spp=cfg.scan.spp, max_depth=4, seed=(seed + k) & 0x7FFFFFFF)
             scans.append({"rgb": linear_to_srgb8(rgb, 1.0), "depth": g.depth, "semantic": g.semantic,
-                          "K": cam.K, "cam_to_world": c2w})
+                          "material": g.material, "K": cam.K, "cam_to_world": c2w})
     if not scans:
         raise ConfigError(f"{scene_dir.name}: no free spot to scan from (the rooms are full of furniture)")
     return scans
@@ -126,6 +134,23 @@ def grid_frame(apt: Apartment, cfg: IndoorConfig) -> tuple[np.ndarray, tuple[int
     top = np.array([apt.width_m + te, apt.depth_m + te, apt.height_m + v / 2])  # the ceiling's voxels too
     shape = tuple(int(x) for x in np.ceil((top - origin) / v - 1e-9))
     return origin, shape
+
+
+def voxel_grids(cfg: IndoorConfig, scans: list[dict], origin: np.ndarray,
+                shape: tuple[int, int, int]) -> tuple[VoxelGrid, VoxelGrid, dict[int, str]]:
+    """The apartment's voxels from its scans: (semantic grid, the grid whose labels pick each
+    voxel's material, label id -> ITU material). With ``voxel_materials: semantic`` the two
+    grids are one and the table is :func:`material_lookup`; with ``sensed`` the second grid
+    holds each voxel's majority radio material id (same points, same occupancy)."""
+    from synthrm.scene.classes import MATERIAL_CLASSES
+
+    pts, lab = fuse_scans(scans)
+    grid = voxelize(pts, lab, cfg.voxel_size_m, origin=origin, shape=shape)
+    if cfg.voxel_materials == "semantic":
+        return grid, grid, material_lookup(cfg)
+    _, mat = fuse_scans(scans, label_key="material")
+    return grid, voxelize(pts, mat, cfg.voxel_size_m, origin=origin, shape=shape), \
+        {i: m for i, m in MATERIAL_CLASSES.items() if i > 0}
 
 
 def material_lookup(cfg: IndoorConfig) -> dict[int, str]:
@@ -147,19 +172,86 @@ def check_tx(apt: Apartment, p: np.ndarray, what: str) -> None:
         raise ConfigError(f"{what} = {np.round(p, 2).tolist()} m: inside {hit!r}; move it into free space")
 
 
-def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, log=None) -> dict:
+def generate_indoor(cfg: IndoorConfig, out: str | Path, progress: bool = True, log=None,
+                    labels_from: str | Path | None = None) -> dict:
     """Generate (or resume) an indoor dataset in ``out``. Returns timings [s]. A run
     that fails or is refused before its first apartment is complete removes the folder it
-    made."""
+    made.
+
+    Args:
+        labels_from: an indoor dataset made with the same settings but for the voxel and
+            split ones (:data:`LABEL_FREE_SETTINGS`): its path-loss labels are copied instead of ray-traced
+            again (the ray tracer reads the scene's own materials, never the voxels, so they
+            are what a full run makes; tested). Apartments, scans and Tx are made as usual
+            and checked against it.
+    """
     log = log or (lambda m: print(m, file=sys.stderr))
     check_frequency(cfg.radio.frequency_hz, apartment_materials(cfg.apartment), "the apartment.* materials")
     root = Path(out)
+    header = {"kind": "indoor", "seed": cfg.seed, "splits": {}}
+    if labels_from is not None:
+        labels_from = Path(labels_from)
+        check_labels_from(cfg, labels_from, root)
+        header["labels_from"] = {"path": str(labels_from.resolve()),
+                                 "synthrm_version": read_index(labels_from).get("synthrm_version")}
     with new_output(root, keep=holds_shards):  # a failed first apartment leaves no folder
-        return _generate_indoor(cfg, root, progress, log)
+        return _generate_indoor(cfg, root, progress, log, header, labels_from)
 
 
-def _generate_indoor(cfg: IndoorConfig, root: Path, progress: bool, log) -> dict:
-    idx, _ = open_run(root, cfg.to_json(), {"kind": "indoor", "seed": cfg.seed, "splits": {}},
+def check_labels_from(cfg: IndoorConfig, src: Path, out: Path) -> None:
+    """A one-line error unless ``src`` is an indoor dataset whose settings equal ``cfg``'s
+    but for :data:`LABEL_FREE_SETTINGS`."""
+    from synthrm.config import config_diff
+
+    if src.resolve() == out.resolve():
+        raise ConfigError(f"--labels-from: must differ from --out {out}")
+    try:
+        kind = dataset_kind(src)
+    except DatasetError as e:
+        raise ConfigError(f"--labels-from: {e}") from None
+    if kind != "indoor":
+        raise ConfigError(f"--labels-from {src}: not an indoor dataset (index.json kind {kind!r})")
+    old = dict(read_index(src).get("config") or {})
+    new = cfg.to_json()
+    for k in LABEL_FREE_SETTINGS:
+        old.pop(k, None), new.pop(k, None)
+    diffs = config_diff(old, new)
+    if diffs:
+        raise ConfigError(f"--labels-from {src}: made with other settings than the voxel ones ({'; '.join(diffs[:3])}); "
+                          f"its labels would not fit: use the same settings (only {', '.join(LABEL_FREE_SETTINGS)} may differ)")
+
+
+def stored_labels(src: Path, sid: str, tx: np.ndarray, scans: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(path_loss_db, fill_mask) of each Tx of apartment ``sid`` in dataset ``src``, each
+    (Hn, X, Y); a DatasetError if that apartment's Tx or scans differ from these."""
+    from synthrm.dataset.hdf5 import read_group, read_sample
+
+    shard = next((s["file"] for s in read_index(src)["shards"] if any(e.startswith(sid + "-tx") for e in s["samples"])),
+                 None)
+    if shard is None:
+        raise DatasetError(f"--labels-from {src}: has no complete shard of {sid}; finish that dataset first "
+                           f"(rerun its `synthrm generate`)")
+    stored = read_group(src, shard, "scans")
+    if stored is None:
+        raise DatasetError(f"--labels-from {src}: {shard} keeps no scans (an older schema); generate the labels again")
+    depth = stored["depth"]
+    ours = np.stack([s["depth"] for s in scans])
+    if depth.shape != ours.shape or not np.allclose(depth, ours, atol=1e-3, equal_nan=True):
+        raise DatasetError(f"--labels-from {src}: {sid}'s scans differ from the ones made now (another renderer "
+                           "or synthrm version); generate the labels again instead")
+    out = []
+    for i, p in enumerate(tx):
+        e = read_sample(src, f"{sid}-tx{i:02d}", ["path_loss_db", "fill_mask", "tx_position"])
+        if not np.allclose(e["tx_position"], p, atol=1e-5):
+            raise DatasetError(f"--labels-from {src}: {sid} transmitter {i} sits elsewhere there; "
+                               "generate the labels again instead")
+        out.append((e["path_loss_db"].astype(np.float32), e["fill_mask"].astype(bool)))
+    return out
+
+
+def _generate_indoor(cfg: IndoorConfig, root: Path, progress: bool, log, header: dict,
+                     labels_from: Path | None) -> dict:
+    idx, _ = open_run(root, cfg.to_json(), header,
                       same={"schema_version": INDOOR_SCHEMA_VERSION}, what="an indoor dataset")
     remove_leftovers(root)
     idx["shards"] = verified_shards(root, idx, log)
@@ -172,13 +264,13 @@ def _generate_indoor(cfg: IndoorConfig, root: Path, progress: bool, log) -> dict
         log(f"resuming: {cfg.scenes - len(todo)} apartments complete, {len(todo)} to generate")
     bar = progress_bar(len(todo) * cfg.tx_per_scene, progress, unit="Tx")
     for k in todo:
-        _one_scene(cfg, root, idx, k, k in test_scenes, timings, bar)
+        _one_scene(cfg, root, idx, k, k in test_scenes, timings, bar, labels_from)
     bar.close()
     return {"scenes": len(todo), "skipped": cfg.scenes - len(todo),
             "stage_total_s": {k: float(np.sum(v)) for k, v in timings.items()}}
 
 
-def _one_scene(cfg, root, idx, k, is_test, timings, bar):
+def _one_scene(cfg, root, idx, k, is_test, timings, bar, labels_from=None):
     from synthrm import __version__
 
     t = time.perf_counter()
@@ -189,10 +281,8 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
     scans = scan_scene(cfg, d, apt, seed)
     timings["scan"].append(time.perf_counter() - t)
     t = time.perf_counter()
-    pts, lab = fuse_scans(scans)
     origin, shape = grid_frame(apt, cfg)
-    grid = voxelize(pts, lab, cfg.voxel_size_m, origin=origin, shape=shape)
-    mats = material_lookup(cfg)
+    grid, mgrid, mats = voxel_grids(cfg, scans, origin, shape)
     timings["voxel"].append(time.perf_counter() - t)
     rng = np.random.default_rng(stream(seed, Stream.INDOOR_TX))
     tx = random_free_points(apt, rng, cfg.tx_per_scene, 0.0, cfg.tx_clearance_m, min_spacing_m=0.5)
@@ -200,10 +290,19 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
     for i, p in enumerate(tx):
         check_tx(apt, p, f"transmitter {i}")
     t = time.perf_counter()
-    solver = VASRadioSolver(d / SCENE_XML, cfg.radio)
-    pg = plane_stack(solver, tx, (float(origin[0]), float(origin[1])), (shape[1], shape[0]),
-                     cfg.heights_m, cfg.voxel_size_m, seed=int(seed % (2 ** 31 - 1)) or 1)
-    timings["radio"].append(time.perf_counter() - t)
+    if labels_from is None:
+        solver = VASRadioSolver(d / SCENE_XML, cfg.radio)
+        pg = plane_stack(solver, tx, (float(origin[0]), float(origin[1])), (shape[1], shape[0]),
+                         cfg.heights_m, cfg.voxel_size_m, seed=int(seed % (2 ** 31 - 1)) or 1)
+        labels = []
+        for planes in pg:
+            pl = -10 * np.log10(np.where(planes > 0, planes, np.nan))  # (Hn, NY, NX) [dB]
+            filled, mask = zip(*(fill_missing(plane) for plane in pl))
+            labels.append((np.stack(filled).transpose(0, 2, 1).astype(np.float32), np.stack(mask).transpose(0, 2, 1)))
+        timings["radio"].append(time.perf_counter() - t)
+    else:
+        labels = stored_labels(labels_from, sid, tx, scans)
+        timings["labels"].append(time.perf_counter() - t)
     n_val = int(round(cfg.val_tx_fraction * len(tx))) if not is_test else 0
     val = set(rng.permutation(len(tx))[:n_val].tolist())
     path = root / SHARD_DIR / f"scene-{k:05d}.h5"
@@ -212,24 +311,21 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
     ids, splits = [], {}
     with ShardWriter(path, {"config": conf, "seed": cfg.seed, "preset": cfg.preset, "kind": "indoor"}) as w:
         for i, p in enumerate(tx):
-            feats = voxel_features(grid, mats, p, cfg.radio.frequency_hz)
-            pl = -10 * np.log10(np.where(pg[i] > 0, pg[i], np.nan))  # (Hn, NY, NX) [dB]
-            filled, mask = zip(*(fill_missing(plane) for plane in pl))
+            feats = voxel_features(mgrid, mats, p, cfg.radio.frequency_hz)
             split = "test" if is_test else ("val" if i in val else "train")
             eid = f"{sid}-tx{i:02d}"
             w.write(eid, {
                 "occupancy": feats["occupancy"], "reflection_db": feats["reflection_db"],
                 "transmission_db": feats["transmission_db"], "tx_distance_m": feats["tx_distance_m"],
                 "fspl_db": feats["fspl_db"], "tx_position": p.astype(np.float32),
-                "path_loss_db": np.stack(filled).transpose(0, 2, 1).astype(np.float32),
-                "fill_mask": np.stack(mask).transpose(0, 2, 1),
+                "path_loss_db": labels[i][0], "fill_mask": labels[i][1],
                 "semantic": grid.label.astype(np.int16),
             }, {
                 "scene_id": sid, "scene": f"scenes/{sid}/{SCENE_XML}", "split": split, "tx_index": i,
                 "voxel_size_m": cfg.voxel_size_m, "grid_origin_m": origin.tolist(), "grid_shape": list(shape),
                 "heights_m": list(cfg.heights_m), "frequency_hz": cfg.radio.frequency_hz,
                 "samples_per_tx": cfg.radio.samples_per_tx, "max_depth": cfg.radio.max_depth,
-                "filled_fraction": float(np.mean(mask)), "num_scans": len(scans),
+                "filled_fraction": float(np.mean(labels[i][1])), "num_scans": len(scans),
                 "seed": seed, "master_seed": cfg.seed, "synthrm_version": __version__,
                 "config": conf,
             })
@@ -243,4 +339,5 @@ def _one_scene(cfg, root, idx, k, is_test, timings, bar):
     record_shard(root, idx, shard_entry(root, path, ids))
 
 
-__all__ = ["generate_indoor", "scan_poses", "grid_frame", "build_scene", "scan_scene", "check_tx"]
+__all__ = ["generate_indoor", "scan_poses", "grid_frame", "build_scene", "scan_scene", "voxel_grids", "check_tx",
+           "VOXEL_SETTINGS", "LABEL_FREE_SETTINGS"]

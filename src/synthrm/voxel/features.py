@@ -15,7 +15,9 @@ def voxel_features(grid: VoxelGrid, materials: dict[int, str], tx_position_m: np
 
     Args:
         grid: the voxelized scan.
-        materials: semantic id -> ITU-R P.2040 material name (data, replaceable).
+        materials: label id -> ITU-R P.2040 material name (data, replaceable): the
+            semantic lookup table for a grid of class ids, or the material classes
+            (``synthrm.scene.classes.MATERIAL_CLASSES``) for a grid of material ids.
         tx_position_m: (3,) transmitter position [m].
         frequency_hz: carrier [Hz].
 
@@ -30,7 +32,7 @@ def voxel_features(grid: VoxelGrid, materials: dict[int, str], tx_position_m: np
     trans = np.zeros(grid.shape, np.float32)
     for sid in np.unique(grid.label[grid.occupancy > 0]):
         if int(sid) not in materials:
-            raise ConfigError(f"voxel: semantic id {int(sid)} has no material in the table; "
+            raise ConfigError(f"voxel: label id {int(sid)} has no material in the table; "
                               f"add it (known ids: {sorted(materials)})")
         r, t = reflection_transmission_db(materials[int(sid)], frequency_hz)
         m = (grid.label == sid) & (grid.occupancy > 0)

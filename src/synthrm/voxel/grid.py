@@ -35,22 +35,26 @@ class VoxelGrid:
         return np.floor((np.asarray(points, np.float64) - self.origin) / self.voxel_size_m).astype(np.int64)
 
 
-def fuse_scans(scans) -> tuple[np.ndarray, np.ndarray]:
-    """One semantic point cloud in world coordinates from RGB-D frames.
+def fuse_scans(scans, label_key: str = "semantic") -> tuple[np.ndarray, np.ndarray]:
+    """One labelled point cloud in world coordinates from RGB-D frames.
 
     Args:
         scans: iterable of dicts with ``depth`` (H, W) z-depth [m] (NaN: nothing),
-            ``K`` (3, 3), ``cam_to_world`` (4, 4) and ``semantic`` (H, W) ids.
+            ``K`` (3, 3), ``cam_to_world`` (4, 4) and the ``label_key`` image (H, W) ids.
+        label_key: which per-pixel ids label the points: ``semantic`` (class ids) or
+            ``material`` (radio material ids, as a material segmentation would give).
 
     Returns:
         (points (N, 3) float64 [m], labels (N,) int16).
     """
     pts, lab = [], []
     for n, s in enumerate(scans):
+        if label_key not in s:
+            raise ConfigError(f"voxel: scan {n} has no {label_key!r} image; scan with it or label by another key")
         p = PinholeCamera.from_sample(s).backproject(s["depth"])
         ok = np.isfinite(p).all(-1)
         pts.append(p[ok])
-        lab.append(np.asarray(s["semantic"])[ok].astype(np.int16))
+        lab.append(np.asarray(s[label_key])[ok].astype(np.int16))
     if not pts or sum(len(p) for p in pts) == 0:
         raise ConfigError("voxel: the scan set is empty (no frame, or no pixel hit a surface); "
                           "scan the scene from at least one viewpoint that sees it")
