@@ -105,6 +105,13 @@ if [ "$PART" = indoor ] || [ "$PART" = all ]; then
       --loss l1 --augment "$aug" --epochs 60 --restart-epochs 60 --patience 15 --quiet $(r "$name")
     step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor" --quiet
   done
+  # the indoor learning curve: the floor-plan U-Net on 1/4 and 1/2 of the training apartments
+  for q in 1:0.25 2:0.5; do
+    name=floorplan-unet-q${q%%:*}
+    step "train $name" $S train --model floorplan-unet --data "$D/indoor" --out "$D/runs/$name" --width 32 \
+      --loss l1 --epochs 60 --restart-epochs 60 --patience 15 --train-fraction "${q##*:}" --quiet $(r "$name")
+    step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor" --quiet
+  done
   # how much of the error is the material the seed's semantic voxels cannot see: the same
   # apartments, scans, Tx and labels (copied, not ray-traced again), voxel reflection /
   # transmission from each voxel's true material (an oracle material segmentation)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from synthrm.dataset.hdf5 import read_index
+from synthrm.errors import DatasetError
 from synthrm.models.config import label_sources_tag
 from synthrm.models.registry import MODELS
 from synthrm.radio.labels import LABEL_SOURCES
@@ -56,6 +58,19 @@ def bootstrap_ci(values: np.ndarray, boot: int = 2000, seed: int = 0) -> tuple[f
     return float(v.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def voxel_tag(r: dict, kind: str) -> str:
+    """``" (voxel materials sensed)"`` for an indoor dataset whose voxels carry the scans'
+    materials (``voxel_materials``; the multi-wall baseline reads them too, so its rows
+    differ): a group of its own. ``""`` for the seed's lookup or an unreadable dataset."""
+    if kind != "indoor":
+        return ""
+    try:
+        vm = (read_index(r.get("path", "")).get("config") or {}).get("voxel_materials", "semantic")
+    except (DatasetError, OSError):
+        return ""
+    return "" if vm == "semantic" else f" (voxel materials {vm})"
+
+
 def collect(runs: list[str]) -> tuple[dict, list]:
     """(groups, curves): ``groups[(kind, group)][method]`` = {"units": {unit: mae}, "metrics": .., "run": ..};
     ``curves``: (run, train_fraction, train examples, best val MAE, {group: test MAE}) per outdoor run."""
@@ -71,7 +86,8 @@ def collect(runs: list[str]) -> tuple[dict, list]:
         kind = MODELS.get(ev["model"], "model").kind
         test = {}
         for data, r in ev["data"].items():
-            tag = label_sources_tag(r.get("label_sources", LABEL_SOURCES))
+            ltag = label_sources_tag(r.get("label_sources", LABEL_SOURCES))
+            tag = ltag + voxel_tag(r, kind)
             for g, methods in r["groups"].items():
                 units = (r.get("example_frames", {}).get(g) if kind == "outdoor"
                          else r.get("example_scenes", {}).get(g))
@@ -81,8 +97,16 @@ def collect(runs: list[str]) -> tuple[dict, list]:
                     name = m if m in BASELINES else f"{m} [{Path(run).name}]"
                     u = unit_means(v.get("per_example_mae_db", []), units or [])
                     groups[(kind, g + tag)][name] = {"units": u, "metrics": v, "run": str(run)}
-                    if m not in BASELINES and not tag:
+                    if m not in BASELINES and not ltag:
                         test[g] = float(np.mean(list(u.values()))) if u else v.get("mae_db")
+        if kind == "indoor" and meta:
+            hist = json.loads((Path(run) / "log.json").read_text()) if (Path(run) / "log.json").is_file() else []
+            tc = meta.get("train_config", {})
+            curves.append((Path(run).name, float(tc.get("train_fraction", 1.0)), len(meta.get("train_examples", [])),
+                           min((h["val_mae_db"] for h in hist), default=float("nan")), test,
+                           f"{meta.get('model')} (indoor, {tc.get('loss', 'mse')}"
+                           + (f", {tc['augment']}" if tc.get("augment", "none") != "none" else "") + ")"
+                           + (f" on {Path(meta['data']).name}" if meta.get("data") else "")))
         if kind == "outdoor" and meta:
             hist = []
             lp = Path(run) / "log.json"
@@ -110,7 +134,9 @@ def main(argv: list[str] | None = None) -> dict:
     md, out = [], {"groups": {}, "verdicts": {}, "curves": curves}
     for (kind, g), methods in sorted(groups.items()):
         unit = "frames" if kind == "outdoor" else "apartments"
-        md.append(f"\n### {kind}: {g}\n\n| method | MAE [dB], 95 % interval over test {unit} | {unit} | RMSE [dB] | "
+        split = g.split(" (")[0] if kind == "indoor" else ("val" if g.endswith("(val)") else "test")
+        which = {"val": "validation", "train": "training"}.get(split, "test")
+        md.append(f"\n### {kind}: {g}\n\n| method | MAE [dB], 95 % interval over {which} {unit} | {unit} | RMSE [dB] | "
                   f"NMSE [dB] | SSIM |\n|---|---|---|---|---|---|")
         stats = {}
         for m, v in sorted(methods.items(), key=lambda kv: np.mean(list(kv[1]["units"].values()) or [np.inf])):
@@ -135,7 +161,7 @@ def main(argv: list[str] | None = None) -> dict:
             target = ""
             if kind == "outdoor":
                 target = f"; 3 dB target {'met' if verdict['meets_3db'] else 'not met'}"
-            elif g == "test":
+            elif split == "test":
                 verdict["below_seed_indoor"] = stats[bm][0] < SEED_INDOOR_MAE_DB
                 target = (f"; the SenseRay-3D paper's {SEED_INDOOR_MAE_DB} dB on unseen apartments "
                           f"{'met' if verdict['below_seed_indoor'] else 'not met'} "
@@ -161,7 +187,7 @@ def main(argv: list[str] | None = None) -> dict:
                 cells = [v["metrics"].get(key, {}).get(n, {}).get("mae_db") for n in names]
                 md.append(f"| {m} | " + " | ".join("-" if c is None else f"{c:.2f}" for c in cells) + " |")
     if curves:
-        md.append("\n### learning curves\n\n| run | model | train share | train frames | best val MAE [dB] | "
+        md.append("\n### learning curves\n\n| run | model | train share | train frames / entries | best val MAE [dB] | "
                   "test MAE per group [dB] |\n|---|---|---|---|---|---|")
         for name, frac, n, val, test, label in sorted(curves, key=lambda c: (c[5], c[1])):
             md.append(f"| {name} | {label} | {frac:g} | {n} | {val:.2f} | "
@@ -169,7 +195,7 @@ def main(argv: list[str] | None = None) -> dict:
         if a.curves:
             best_base = {g.split("/", 1)[1]: min((v["mae_db"], m) for m, v in ms.items() if m in BASELINES)
                          for g, ms in out["groups"].items() if any(m in BASELINES for m in ms)}
-            _curves_figure(curves, a.curves, best_base)
+            _curves_figure([c for c in curves if "(indoor" not in c[5]], a.curves, best_base)
     text = "\n".join(md) + "\n"
     print(text)
     if a.md:

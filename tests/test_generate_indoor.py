@@ -1,5 +1,6 @@
 """Indoor pipeline end to end on tiny apartments: scans, voxels, ground truth,
 HDF5 entries, splits, resume, CLI, errors."""
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -197,6 +198,15 @@ def test_sensed_voxel_materials_and_labels_from(indoor_ds, tmp_path):
         assert vox.sum() > 50 and np.mean(np.isin(a["reflection_db"][vox], np.float32(r_true))) > 0.9, cls
         # the semantic dataset's lookup gives every voxel of the class one value
         assert len(np.unique(sem["reflection_db"][vox])) == 1
+    # learning_table keeps the two apart (the multi-wall baseline reads the voxels' materials)
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        import learning_table as lt
+    finally:
+        sys.path.remove(bench)
+    assert lt.voxel_tag({"path": str(copied)}, "indoor") == " (voxel materials sensed)"
+    assert lt.voxel_tag({"path": str(root)}, "indoor") == "" == lt.voxel_tag({"path": str(tmp_path / "gone")}, "indoor")
     # refused: another radio setting, the output itself
     other = make_indoor_config(overrides={**one, "radio": {**TINY["radio"], "max_depth": 2}})
     with pytest.raises(ConfigError, match="other settings than the voxel ones.*max_depth"):

@@ -1,6 +1,7 @@
 """The learning benchmark end to end on tiny generated datasets: every model
 trains (loss decreases), checkpoints resume to the same weights, evaluation scores the
 model next to the physics baselines, and bad input is a clear error."""
+import dataclasses
 import json
 import shutil
 import sys
@@ -177,6 +178,9 @@ def test_indoor_model_trains_on_voxels_and_is_scored_per_split_and_height(name, 
     text = (tmp_path / "t.md").read_text()
     assert f"4.27 dB on unseen apartments {'met' if mae < 4.27 else 'not met'} ({mae:.2f}" in text
     assert "below_seed_indoor" not in out["verdicts"].get("indoor/val", {})
+    # the run is a point of the indoor learning curve (its entries and best validation MAE)
+    (c,) = out["curves"]
+    assert c[0] == "run" and c[2] == len(meta["train_examples"]) and "(indoor" in c[5] and np.isfinite(c[3])
 
 
 def test_multi_wall_is_free_space_plus_nonnegative_wall_losses(indoor_small):
@@ -244,6 +248,28 @@ def test_floorplan_unet_reads_columns_and_writes_every_height():
     torch.testing.assert_close(out[:, 0], x[:, 1])
     with pytest.raises(ValueError, match="Z of the padded grid must be 32"):
         m(torch.zeros(1, 4, 32, 32, 64))
+
+
+def test_indoor_train_fraction_keeps_a_share_of_the_apartments(tmp_path):
+    """--train-fraction on an indoor model trains on a seeded share of the training
+    apartments with all their Tx (it was ignored indoors), validation unchanged."""
+    from conftest import TINY_LEARN_INDOOR
+    from synthrm.config import make_indoor_config
+    from synthrm.generate.indoor import generate_indoor
+    from synthrm.models.train import load_examples
+
+    root = tmp_path / "three"
+    generate_indoor(make_indoor_config(overrides={**TINY_LEARN_INDOOR, "scenes": 3, "test_fraction": 0.0}), root,
+                    progress=False)
+    cfg = _quick("floorplan-unet", width=8)
+    full_tr, full_va, full = load_examples(root, cfg, log=lambda m: None)
+    half_tr, half_va, half = load_examples(root, dataclasses.replace(cfg, train_fraction=0.5), log=lambda m: None)
+    scenes = {e.rsplit("-tx", 1)[0] for e in full["train_examples"]}
+    kept = {e.rsplit("-tx", 1)[0] for e in half["train_examples"]}
+    assert len(scenes) == 3 and len(kept) == 2 and kept < scenes  # round(1.5) apartments
+    assert sorted(half["train_examples"]) == sorted(e for e in full["train_examples"] if e.rsplit("-tx", 1)[0] in kept)
+    assert len(half_tr) == len(half["train_examples"]) < len(full_tr)
+    assert half["val_examples"] == full["val_examples"] and half["pad_shape"] == full["pad_shape"]
 
 
 def test_flip_keeps_labels_on_their_receivers(indoor_small):

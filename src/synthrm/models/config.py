@@ -104,8 +104,8 @@ class TrainConfig:
     sight to the Tx, incidence cosine), or groups joined by ``+`` (``rgb+depth+fspl+los``;
     ``synthrm.models.data.INPUT_GROUPS``)."""
     train_fraction: float = 1.0
-    """Outdoor: fraction of the training scenes used (after the validation scenes are held
-    out; seeded), for learning curves."""
+    """Fraction of the training scenes (outdoor, after the validation scenes are held out)
+    or training apartments (indoor, all their Tx) used, seeded: for learning curves."""
     loss: str = "mse"
     """``mse``: outdoor the MSE of the normalised path gain (RadioUNet's), indoor the RMSE of
     the path loss [dB] (SenseRay-3D's); or ``l1``: the MAE the benchmark scores, robust to the

@@ -73,6 +73,11 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
             raise RunError(f"{data}: holds city camera samples; {cfg.model} needs an indoor voxel dataset "
                            f"(`synthrm generate --preset indoor-apartment ...`), or pick an outdoor model")
         train = IndoorExamples(data, ("train",))
+        if cfg.train_fraction < 1:
+            # a learning curve: a seeded share of the training apartments (all their Tx; the
+            # padding and the validation entries unchanged)
+            train.items = [it for it in train.items if it.scene_id in _fraction_of(
+                sorted({it.scene_id for it in train.items}), cfg.train_fraction, cfg.seed)]
         try:
             val = IndoorExamples(data, ("val",), pad_shape=train.pad_shape)
         except SynthrmError:
@@ -105,9 +110,7 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
     va = [i for i, it in enumerate(full.items) if getattr(it, key) in val_groups] or tr
     if cfg.train_fraction < 1:
         # a learning curve: a seeded share of the training groups (the validation part unchanged)
-        left = sorted({getattr(full.items[i], key) for i in tr})
-        keep = set(np.random.default_rng(cfg.seed + 1).permutation(left)[:max(1, round(cfg.train_fraction * len(left)))]
-                   .tolist())
+        keep = _fraction_of(sorted({getattr(full.items[i], key) for i in tr}), cfg.train_fraction, cfg.seed)
         tr = [i for i in tr if getattr(full.items[i], key) in keep]
     meta = {"kind": "city", "inputs": cfg.inputs, "in_ch": full.in_ch, "tx_dim": full.tx_dim,
             "label_sources": list(cfg.label_source_codes), "label_weighting": cfg.label_weighting,
@@ -115,6 +118,11 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
             "train_samples": sorted({full.items[i].sample_id for i in tr}),
             "val_samples": sorted({full.items[i].sample_id for i in va})}
     return Subset(full, tr), Subset(full, va), meta
+
+
+def _fraction_of(groups: list, fraction: float, seed: int) -> set:
+    """A seeded share ``fraction`` of ``groups`` (scenes, frames or apartments), at least one."""
+    return set(np.random.default_rng(seed + 1).permutation(groups)[:max(1, round(fraction * len(groups)))].tolist())
 
 
 def _items(ds):
