@@ -1152,3 +1152,36 @@ def test_page_shows_our_other_indoor_models_beside_senseray3d(tmp_path):
     after = page(res)
     assert "| test | floorplan-unet [fp] (ours, not the seed's) | - |" in after
     assert "floorplan-unet" not in before and after.count("floorplan-unet [fp]") == 2  # val and test
+
+
+def test_learning_runs_table_roles_and_the_ours_row(tmp_path):
+    """--learning-runs shows the seed's outdoor models trained the seed's way, our best other
+    outdoor run chosen on validation (never on test), every full-share indoor run; curve
+    points and other ablations are left to docs/learning.md. Our run's rows are marked."""
+    import copy
+    import json
+
+    rp, doc = _bench("reproduce"), _bench("reproduce_doc")
+    runs = {  # name: (train_config, best validation MAE)
+        "radiounet-s": ({"model": "radiounet-s"}, 9.0), "pmnet-s-l1": ({"model": "pmnet-s", "loss": "l1"}, 8.0),
+        "geometry": ({"model": "radiounet-s", "inputs": "geometry", "loss": "l1"}, 7.1),
+        "geometry-q1": ({"model": "radiounet-s", "inputs": "geometry", "train_fraction": 0.25}, 6.0),
+        "geometry-rot90": ({"model": "radiounet-s", "inputs": "geometry", "augment": "rot90"}, 7.3),
+        "fp": ({"model": "floorplan-unet", "loss": "l1"}, 6.0), "fp-q1": ({"model": "floorplan-unet",
+                                                                          "train_fraction": 0.25}, 9.0)}
+    for name, (tc, val) in runs.items():
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "run.json").write_text(json.dumps({"model": tc["model"], "train_config": tc}))
+        (tmp_path / "runs" / name / "log.json").write_text(json.dumps([{"val_mae_db": val + 1}, {"val_mae_db": val}]))
+    roles = {p.name: r for p, r in rp.table_roles(sorted((tmp_path / "runs").iterdir())).items()}
+    # geometry-q1 scores better on validation but is a curve point; pmnet-s-l1 is not the seed's recipe
+    assert roles == {"radiounet-s": "seed", "geometry": "ours", "fp": "indoor"}
+    res = _committed_results()
+    page = _page_writer(doc, tmp_path)
+    (name, v), = res["learning"]["outdoor"].items()
+    mine = copy.deepcopy(v)
+    mine["role"] = "ours"
+    res["learning"]["outdoor"]["geometry"] = mine
+    text = page(res)
+    assert f"{mine['eval']['model']} [geometry] (ours, not the seed's)" in text
+    assert text.count("free-space (Friis) |") == page(_committed_results()).count("free-space (Friis) |")
