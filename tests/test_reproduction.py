@@ -1209,3 +1209,35 @@ def test_learning_runs_table_roles_and_the_ours_row(tmp_path):
     alone = copy.deepcopy(res)
     alone["learning"]["outdoor"].pop("geometry")
     assert text.count("free-space (Friis) |") == page(alone).count("free-space (Friis) |")  # baselines once
+
+
+def test_fig9_modes_are_tested_against_the_seeds_mechanism(tmp_path):
+    """Figure 9's two modes against the seed's explanation: a split is 'the modes' only when
+    its groups' medians sit at the upper and lower density modes and 10 dB apart; the page
+    prints the verdict when the rerun reads the same and 'not settled' with both values when
+    it does not."""
+    import copy
+
+    doc, v = _bench("reproduce_doc"), _verdicts()
+    p = {"maps": 100, "modes_db": [-50.0, -72.0],
+         "tx_visible": {"visible": {"maps": 40, "median_db": -48.0}, "hidden": {"maps": 60, "median_db": -70.0}},
+         "by_mechanism": {"los": {"maps": 55, "median_db": -52.0}, "reflection": {"maps": 42, "median_db": -60.0},
+                          "diffraction": {"maps": 3, "median_db": -120.0}}}
+    vis, mech = (("tx_visible", "visible"), ("tx_visible", "hidden")), (("by_mechanism", "los"),
+                                                                         ("by_mechanism", "reflection"))
+    assert doc._split_reading(p, *vis) == "modes"
+    assert doc._split_reading(p, *mech) == "not the modes"  # reflection's median 12 dB above the low mode
+    assert doc._split_reading({**p, "modes_db": [-50.0]}, *vis) is None
+    res = _committed_results()
+    res["fig9"]["all"]["excluded"].update(copy.deepcopy(p))
+    page = _page_writer(doc, tmp_path)
+    assert ("Diffraction (single or multi-edge) holds the maximum of 3 of 100 maps.") in page(res)
+    agreed = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, res, "self")})
+    assert ("the high mode is the maps whose Tx the camera sees, the low mode the others, as the seed explains "
+            "it.") in agreed
+    assert "line of sight and reflection do not line up with the two modes." in agreed
+    other = copy.deepcopy(res)
+    other["fig9"]["all"]["excluded"]["tx_visible"]["hidden"]["median_db"] = -52.0
+    flipped = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
+    assert "not settled (full: visible -48 dB (40 maps), hidden -70 dB (60 maps); modes -50 / -72 dB; rerun: " \
+        "visible -48 dB (40 maps), hidden -52 dB (60 maps)" in flipped
