@@ -1039,6 +1039,53 @@ def _per_example_ci(v: dict, frames: list | None) -> str:
     return ci({"mean": est, "lo": lo, "hi": hi}, ".2f")
 
 
+def _vs_free_space(lr: dict | None) -> dict:
+    """{row name: {district: (mean, lo, hi)}}: Table 2's models against free space on the same
+    test examples, the mean of model MAE - free-space MAE per example [dB] with its 95 %
+    interval over frames (paired)."""
+    from synthrm.analysis.sensitivity import frame_bootstrap
+
+    out = {}
+    for run, v in ((lr or {}).get("outdoor") or {}).items():
+        for r in v["eval"]["data"].values():
+            frames = r.get("example_frames", {})
+            for grp, methods in r["groups"].items():
+                d = grp.split(" ")[0]
+                if "(val)" in grp or d not in PAPER_DISTRICTS or "free-space (Friis)" not in methods:
+                    continue
+                mine = next((m for m in methods if not m.startswith(("free-space", "log-distance", "TR 38.901"))),
+                            None)
+                a = (methods.get(mine) or {}).get("per_example_mae_db")
+                b = methods["free-space (Friis)"].get("per_example_mae_db")
+                if not a or not b or len(a) != len(b):
+                    continue
+                by: dict = {}
+                for i, (x, y) in enumerate(zip(a, b)):
+                    if x is not None and y is not None:
+                        by.setdefault((frames.get(grp) or list(range(len(a))))[i], []).append(x - y)
+                out.setdefault(f"{mine} [{run}]", {})[d] = frame_bootstrap(list(by.values()))
+    return out
+
+
+def _vs_state(e: tuple) -> str:
+    return "below" if e[2] is not None and e[2] < 0 else "above" if e[1] is not None and e[1] > 0 else "level with"
+
+
+def _vs_text(row: dict | None) -> str:
+    if not row:
+        return "n/a"
+    return ", ".join(f"{d} {e[0]:+.2f} [{e[1]:+.2f}, {e[2]:+.2f}] dB" for d, e in row.items())
+
+
+def _vs_reading(row: dict | None) -> str | None:
+    """Where a model's MAE lies against free space's on each test district (``below``,
+    ``above`` or ``level with``: the paired interval wholly under, over, or holding 0);
+    None without the three districts."""
+    if not row or not all(d in row for d in PAPER_DISTRICTS):
+        return None
+    return "; ".join(f"{_vs_state(row[d])} free space on {d}" for d in PAPER_DISTRICTS)
+
+
 def _t2(lr: dict | None) -> dict:
     """Table 2's model rows of the first outdoor run, by district: NMSE, SSIM (ours) and the
     seed-style SSIM (``ssim_image``) where the results carry it."""
@@ -1111,6 +1158,17 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
         w("SSIM as images (`synthrm.metrics.ssim_image`): the way the seed most plausibly scored its maps, each map "
           "min-max normalised by its own extremes, pixels without a label at 0, SSIM over the whole image; ours "
           "(the SSIM above) uses the fixed range over labelled pixels only.\n")
+    vs = _vs_free_space(lr)
+    if vs:
+        rvs = _vs_free_space(rlr)
+        w("Against free space on the same test examples: model MAE - free-space MAE [dB], the mean over the "
+          "examples with its 95 % interval over frames (paired):\n")
+        for name, row in vs.items():
+            txt, rtxt = _vs_text(row), _vs_text(rvs.get(name))
+            rd = _vs_reading(row)
+            w(f"* {name}: {txt}" + (f" (rerun: {rtxt})" if have else "") + ": " + _end(_settle(
+                rd, _vs_reading(rvs.get(name)), {rd: rd} if rd else {}, txt, rtxt, have)))
+        w("")
     rn = next((v for v in lr["outdoor"].values() if v.get("normalisation")), None)
     if rn:
         nm = rn["normalisation"]

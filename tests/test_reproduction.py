@@ -1241,3 +1241,30 @@ def test_fig9_modes_are_tested_against_the_seeds_mechanism(tmp_path):
     flipped = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
     assert "not settled (full: visible -48 dB (40 maps), hidden -70 dB (60 maps); modes -50 / -72 dB; rerun: " \
         "visible -48 dB (40 maps), hidden -52 dB (60 maps)" in flipped
+
+
+def test_table2_models_against_free_space_are_paired_with_intervals(tmp_path):
+    """Table 2's models against free space: the per-example difference with its interval over
+    frames; a district reads below / above only when the interval excludes 0."""
+    import copy
+
+    doc = _bench("reproduce_doc")
+    row = {"downtown": (-1.0, -2.0, -0.5), "margin": (1.0, 0.5, 2.0), "mix": (0.1, -1.0, 1.0)}
+    assert doc._vs_reading(row) == ("below free space on downtown; above free space on margin; level with free "
+                                    "space on mix")
+    assert doc._vs_reading({"mix": row["mix"]}) is None
+    res = _committed_results()
+    lr = res["learning"]
+    (run, v), = [(k, x) for k, x in lr["outdoor"].items() if k == "radiounet-s"]
+    lr["outdoor"] = {run: v}
+    for r in v["eval"]["data"].values():  # the model 2 dB better than free space on every example
+        for methods in r["groups"].values():
+            f = methods["free-space (Friis)"]["per_example_mae_db"]
+            methods["radiounet-s"]["per_example_mae_db"] = [x - 2.0 for x in f]
+    vs = doc._vs_free_space(lr)
+    assert set(vs) == {"radiounet-s [radiounet-s]"}
+    for d, e in vs["radiounet-s [radiounet-s]"].items():
+        assert e[0] == pytest.approx(-2.0) and e[1] == pytest.approx(-2.0) and e[2] == pytest.approx(-2.0)
+    page = _page_writer(doc, tmp_path)(copy.deepcopy(res))
+    assert ("this run alone: below free space on downtown; below free space on margin; below free space on "
+            "mix") in page
