@@ -965,11 +965,15 @@ def summarise_budget(b: dict) -> dict:
 
 def paired(rows: list[dict], ref: list[dict]) -> dict:
     """Per-map differences against the same maps of ``ref``: mean r_building difference
-    and mean absolute Pmax difference."""
-    key = {(r["frame"], r["tx"]): r for r in ref}
+    and mean absolute Pmax difference. Maps are matched by sample id and Tx (a relabelled
+    dataset keeps the sample ids; its rows' ``frame`` names its own folder)."""
+    def ident(r):
+        return r.get("sample", r["frame"]), r["tx"]
+
+    key = {ident(r): r for r in ref}
     dr, dp = [], []
     for r in rows:
-        q = key.get((r["frame"], r["tx"]))
+        q = key.get(ident(r))
         if q is None:
             continue
         a, b = r["excluded"]["r"]["exact"]["building"], q["excluded"]["r"]["exact"]["building"]

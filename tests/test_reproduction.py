@@ -1268,3 +1268,19 @@ def test_table2_models_against_free_space_are_paired_with_intervals(tmp_path):
     page = _page_writer(doc, tmp_path)(copy.deepcopy(res))
     assert ("this run alone: below free space on downtown; below free space on margin; below free space on "
             "mix") in page
+
+
+def test_label_variants_pair_with_the_base_by_sample_not_folder():
+    """A relabelled dataset (diffraction off) keeps the sample ids while its rows' ``frame``
+    names its own folder: the per-map comparison pairs them by sample and Tx (it paired none)."""
+    rp = _bench("reproduce")
+
+    def row(folder, sid, tx, r, pmax):
+        return {"frame": f"{folder}/{sid}", "sample": sid, "tx": tx,
+                "excluded": {"r": {"exact": {"building": r}}, "pmax_db": pmax}}
+
+    base = [row("base-downtown", f"{i:06d}", t, 0.1 * i, -50.0 - t) for i in range(3) for t in range(2)]
+    off = [row("labels-v1-downtown", f"{i:06d}", t, 0.1 * i - 0.05, -52.0 - t) for i in range(3) for t in range(2)]
+    p = rp.paired(off, base)
+    assert p["paired_maps"] == 6 and p["mean_r_diff"] == pytest.approx(-0.05) and p["mean_abs_pmax_diff_db"] == 2.0
+    assert rp.paired(off[:2], base[2:])["paired_maps"] == 0  # other samples: nothing to pair
