@@ -97,19 +97,25 @@ if [ "$PART" = indoor ] || [ "$PART" = all ]; then
   step "train senseray3d" $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 \
     --epochs 12 --restart-epochs 12 --patience 4 --quiet $(r senseray3d)
   step "evaluate senseray3d" $S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet
-  # ours: a 2-D U-Net over the floor plan (each voxel column one pixel's channels), L1 loss;
+  # ours: a 2-D U-Net over the floor plan (each voxel column one pixel's channels), L1 loss,
+  # 8 entries a step (every floor-plan run: the CLI's indoor default is 1, SenseRay-3D's);
   # plain and with mirrored batches (~35 min each on one thread)
   for spec in floorplan-unet:none floorplan-unet-flip:flip; do
     name=${spec%%:*} aug=${spec##*:}
     step "train $name" $S train --model floorplan-unet --data "$D/indoor" --out "$D/runs/$name" --width 32 \
-      --loss l1 --augment "$aug" --epochs 60 --restart-epochs 60 --patience 15 --quiet $(r "$name")
+      --batch-size 8 --loss l1 --augment "$aug" --epochs 60 --restart-epochs 60 --patience 15 --quiet $(r "$name")
     step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor" --quiet
   done
+  # twice the epochs (a second cosine cycle of 60; the seed trains 300)
+  step "train floorplan-unet-e120" $S train --model floorplan-unet --data "$D/indoor" --out "$D/runs/floorplan-unet-e120" \
+    --width 32 --batch-size 8 --loss l1 --epochs 120 --restart-epochs 60 --patience 15 --quiet $(r floorplan-unet-e120)
+  step "evaluate floorplan-unet-e120" $S evaluate --run "$D/runs/floorplan-unet-e120" --data "$D/indoor" --quiet
   # the indoor learning curve: the floor-plan U-Net on 1/4 and 1/2 of the training apartments
   for q in 1:0.25 2:0.5; do
     name=floorplan-unet-q${q%%:*}
     step "train $name" $S train --model floorplan-unet --data "$D/indoor" --out "$D/runs/$name" --width 32 \
-      --loss l1 --epochs 60 --restart-epochs 60 --patience 15 --train-fraction "${q##*:}" --quiet $(r "$name")
+      --batch-size 8 --loss l1 --epochs 60 --restart-epochs 60 --patience 15 --train-fraction "${q##*:}" --quiet \
+      $(r "$name")
     step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor" --quiet
   done
   # how much of the error is the material the seed's semantic voxels cannot see: the same
@@ -118,7 +124,8 @@ if [ "$PART" = indoor ] || [ "$PART" = all ]; then
   step "generate indoor-sensed" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed 0 \
     --set voxel_materials=sensed --labels-from "$D/indoor" --out "$D/indoor-sensed" --quiet
   step "train floorplan-unet-sensed" $S train --model floorplan-unet --data "$D/indoor-sensed" \
-    --out "$D/runs/floorplan-unet-sensed" --width 32 --loss l1 --epochs 60 --restart-epochs 60 --patience 15 --quiet \
+    --out "$D/runs/floorplan-unet-sensed" --width 32 --batch-size 8 --loss l1 --epochs 60 --restart-epochs 60 \
+    --patience 15 --quiet \
     $(r floorplan-unet-sensed)
   step "evaluate floorplan-unet-sensed" $S evaluate --run "$D/runs/floorplan-unet-sensed" --data "$D/indoor-sensed" --quiet
 fi

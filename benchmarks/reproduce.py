@@ -14,7 +14,9 @@ and writes ``--out`` (default ``docs/reproduction.md``) with its figures and all
 Sizes: the default took 26 min on a shared 2-core machine (128x96 frames, 1e6 rays per Tx;
 ``--scale 4``: four times the frames, roughly four times the time); ``--quick`` is a smoke
 run of a few frames (about a minute). ``--doc-only`` rewrites the page from its saved
-results; ``--refresh-learning`` recomputes only the learning rows from the finished runs. ``--learning-runs DIR`` takes the learning rows from the runs of
+results; ``--refresh-learning`` recomputes only the learning rows from the finished runs,
+``--refresh-grid`` Table 3, the grid, the combination, the preset and Figures 9 and 10 from
+the same data (measured again; a dataset removed from ``--work`` is made again). ``--learning-runs DIR`` takes the learning rows from the runs of
 ``benchmarks/learning_protocol.sh`` (its ``runs/`` folder) instead of training small ones.
 
 Verdicts that survive a rerun: ``--seed-offset K`` (0, or >= 100) shifts the seed of every
@@ -827,6 +829,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--refresh-learning", action="store_true",
                     help="recompute only the learning rows from the finished runs and data in --work (evaluation, "
                          "no training), merge them into the saved results and rewrite --out")
+    ap.add_argument("--refresh-grid", action="store_true",
+                    help="measure the datasets in --work again (generation resumes: only a removed dataset is made "
+                         "again) and recompute Table 3, the experiment grid, the combination, the preset and "
+                         "Figures 9 and 10 (not the budget rows, Figure 11 or learning), merge them into the saved "
+                         "results and rewrite --out")
     a = ap.parse_args(argv)
     if not a.scale > 0:
         raise SystemExit("--scale: must be > 0")
@@ -850,11 +857,14 @@ def main(argv: list[str] | None = None) -> None:
         log(f"wrote {out} from {p}")
         return
 
-    if a.refresh_learning:
+    if a.refresh_learning or a.refresh_grid:
         out = Path(a.out)
         p = out.parent / out.stem / "results.json"
+        what = "learning" if a.refresh_learning else "grid"
+        if a.refresh_learning and a.refresh_grid:
+            raise SystemExit("--refresh-learning and --refresh-grid: give one at a time")
         if not p.is_file():
-            raise SystemExit(f"{p}: no results to refresh; run without --refresh-learning first")
+            raise SystemExit(f"{p}: no results to refresh; run without --refresh-{what} first")
         r = Repro(a)
         r.res = json.loads(p.read_text())
         r.size = r.res["size"]
@@ -862,13 +872,24 @@ def main(argv: list[str] | None = None) -> None:
         r.base = {d: r.work / f"base-{d}" for d in PAPER_DISTRICTS}
         r.train_mix = r.work / "train-mix"
         t = time.perf_counter()
-        r.learning()
-        r.res.setdefault("refreshed", {})["learning"] = round(time.perf_counter() - t, 1)
+        if a.refresh_grid:  # the same data (generation resumes), measured again
+            r.base_data()
+            r.segmenter()
+            r.measure()
+            r.table3()
+            r.grid()
+            r.combination()
+            r.preset()
+            r.fig9()
+            r.fig10()
+        else:
+            r.learning()
+        r.res.setdefault("refreshed", {})[what] = round(time.perf_counter() - t, 1)
         r.res = portable(r.res)
         if rerun is not None:
             r.res["rerun"] = attach_rerun(r.res, rerun, a.rerun)
         write_doc(r.res, r.out, r.figdir)
-        log(f"refreshed the learning rows of {r.out}")
+        log(f"refreshed the {what} rows of {r.out}")
         return
     r = Repro(a)
     cmd = "python benchmarks/reproduce.py" + (" --quick" if a.quick else "") + \

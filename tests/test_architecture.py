@@ -373,6 +373,11 @@ def test_reproduce_page_with_an_independent_rerun(tmp_path):
     n = saved["agreement"]["compared"]
     assert saved["seed_offset"] == 1000 and n > 100 and saved["agreement"]["agree"] == n - 1
     assert f"Of the {n} estimates with a 95 % interval in both runs" in page and "no independent rerun" not in page
+    # the difference test beside it: the flipped BC differs by more than its difference's interval too
+    ag = saved["agreement"]
+    assert ag["difference_agree"] == n - 1 and 0.8 < ag["expected_share"] < 0.85  # equal widths: 0.834
+    assert f"{n - 1} of {n} ({(n - 1) / n * 100:.1f} %) pass it, against the target of 90 %: met." in page
+    assert "| preset / pmax |" in page and page.count("| **no** |") == 1
     f3 = lambda e: f"{e['bc']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]"  # noqa: E731
     pre, pooled = f3(full["preset"]["pmax"]), f3(full["fig9"]["all"]["excluded"])
     assert f"| preset / pmax | {pre} |" in page.replace("+", "")
@@ -390,6 +395,16 @@ def test_reproduce_page_with_an_independent_rerun(tmp_path):
     out.unlink()
     rep.main(["--doc-only", "--out", str(out)])
     assert out.read_text() == page
+
+
+def test_reproduce_refresh_refusals(tmp_path):
+    """``--refresh-grid`` / ``--refresh-learning`` need the saved results and one at a time."""
+    rep = _bench("reproduce")
+    out = str(tmp_path / "reproduction.md")
+    with pytest.raises(SystemExit, match="no results to refresh; run without --refresh-grid first"):
+        rep.main(["--refresh-grid", "--out", out, "--work", str(tmp_path / "w")])
+    with pytest.raises(SystemExit, match="give one at a time"):
+        rep.main(["--refresh-grid", "--refresh-learning", "--out", out, "--work", str(tmp_path / "w")])
 
 
 def test_bench_labels_runs_on_a_tiny_reference(tiny_dataset, tmp_path):

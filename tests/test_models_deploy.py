@@ -14,7 +14,7 @@ from synthrm.models.data import IndoorExamples, OutdoorExamples
 from synthrm.models.deploy import (DeployError, OutdoorDB, deploy_metadata, describe_onnx, export_onnx,
                                    model_to_onnx, onnx_predict, onnx_predict_indoor, onnx_session,
                                    read_onnx_metadata)
-from synthrm.models.registry import outdoor_models
+from synthrm.models.registry import ONNX_OPSET, outdoor_models
 from synthrm.models.train import build_model, indoor_pred_db, load_model, outdoor_pred, train
 
 from conftest import quick_train_config
@@ -68,6 +68,31 @@ def test_untrained_model_exports_with_free_batch_and_size(name, inputs, tmp_path
     assert onnx_predict(sess, img[0].numpy(), tx[0].numpy()).shape == (h, w)
 
 
+def test_deformable_layers_export_as_deformconv_or_below_opset_19_as_gathers(tmp_path):
+    """UNetDCN-S at the default opset (19) has one ONNX DeformConv node per deformable
+    layer; at opset 17 (an onnxruntime older than 1.25) none, the gather form instead; both
+    agree with PyTorch, offsets of about a pixel included."""
+    import onnx
+
+    torch.manual_seed(0)
+    meta = _meta("unetdcn-s")
+    model = build_model("unetdcn-s", 8, 3, 315).eval()
+    for k, v in model.state_dict().items():
+        if ".offset." in k:
+            v.add_(torch.randn(v.shape) * (1.0 if k.endswith("bias") else 0.05))
+    img, tx = torch.rand(2, 3, 48, 64), torch.rand(2, 315)
+    with torch.no_grad():
+        want = OutdoorDB(model, "rgb", DEFAULT_RANGE_DB).eval()(img, tx).numpy()
+    n_dcn = sum(type(m).__name__ == "DeformConv2d" for m in model.modules())
+    for opset, deform_nodes in ((ONNX_OPSET, n_dcn), (17, 0)):
+        out = model_to_onnx(model, {**meta}, tmp_path / f"m{opset}.onnx", opset)
+        ops = [n.op_type for n in onnx.load(str(out)).graph.node]
+        assert ops.count("DeformConv") == deform_nodes and (opset >= 19 or "Gather" in ops)
+        got = onnx_predict(onnx_session(out), img.numpy(), tx.numpy())
+        assert np.abs(got - want).max() < ATOL_DB
+    assert n_dcn == 5
+
+
 def test_fspl_inputs_add_the_free_space_channel():
     """``rgbd-fspl``: the deployed output is the network's plus the free-space channel
     (``base_channel``), in dB over ``range_db``; the other inputs add nothing."""
@@ -95,10 +120,10 @@ def test_metadata_round_trip_and_documented_io(tmp_path):
     assert back["range_db"] == list(DEFAULT_RANGE_DB) and back["tx_dim"] == 315 and back["base_channel"] is None
     assert back["model"] == "pmnet-s" and back["inputs"] == "rgbd" and back["train_config"] == {"model": "pmnet-s",
                                                                                                  "width": 8}
-    assert back["synthrm_version"] and back["opset"] == 17
+    assert back["synthrm_version"] and back["opset"] == ONNX_OPSET == 19
     proto = onnx.load(str(out))
     onnx.checker.check_model(proto, full_check=True)
-    assert proto.opset_import[0].version == 17
+    assert proto.opset_import[0].version == 19
     docs = {v.name: v.doc_string for v in [*proto.graph.input, *proto.graph.output]}
     assert "log_depth" in docs["image"] and "[dB]" in docs["path_gain_db"] and "100 m" in docs["tx"]
     dims = [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim] for v in proto.graph.input]

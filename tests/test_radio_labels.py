@@ -13,6 +13,8 @@ from synthrm.radio.budget import CPU_FIRST_PASS, CUDA_FIRST_PASS, resolve_budget
 from synthrm.radio.fill import fill_path_gain, surface_components
 from synthrm.radio.frame import compute_frame_radio
 from synthrm.radio.labels import (
+    MECH_LOS,
+    MECH_REFLECTION,
     SOURCE_EXACT,
     SOURCE_FILLED,
     SOURCE_NONE,
@@ -111,6 +113,31 @@ def test_exact_line_of_sight_equals_sionnas_path_solver():
         strong = theirs > theirs.max() * 1e-3
         assert strong.sum() > 20
         assert np.allclose(ours[strong], theirs[strong], rtol=1e-3), name
+
+
+def test_monte_carlo_only_labels_code_line_of_sight_where_the_direct_path_dominates():
+    """With ``exact_los`` off (the seed's pipeline) the rays carry the direct path with the
+    reflections; the mechanism code still says line of sight where the exact direct path
+    holds most of the label, as the labels with the exact line of sight do (solver against
+    solver), and reflection where it does not."""
+    depth, K, c2w, normal = _corner_view()
+    cam = PinholeCamera.for_depth(K, c2w, depth)
+    vas = build_vas(depth, cam, normal, VASConfig(cell="stride", stride=2))
+    tx = _siso([[6.0, 10.0, 1.6]])
+    runs = {}
+    for exact in (True, False):
+        cfg = RadioConfig(samples_per_tx=4000, max_depth=1, exact_los=exact, fill=exact)
+        solver = VASRadioSolver(None, cfg)
+        runs[exact] = compute_frame_radio(solver, None, vas, vas.face_centers, cam, cfg, seed=1, tx=tx)
+    mc, ex = runs[False], runs[True]
+    direct = VASRadioSolver(None, RadioConfig()).los_path_gain(vas.face_centers, tx)[0]
+    lab = np.isfinite(mc.face_path_gain[0])
+    share = np.where(lab, direct / np.where(lab, mc.face_path_gain[0], 1.0), 0.0)
+    assert lab.sum() > 200 and (share[lab] > 0.5).mean() > 0.5
+    assert (mc.face_mechanism[0][lab & (share >= 0.5)] == MECH_LOS).all()
+    assert (mc.face_mechanism[0][lab & (share < 0.5)] == MECH_REFLECTION).all()
+    both = lab & np.isfinite(ex.face_path_gain[0])
+    assert (mc.face_mechanism[0][both] == ex.face_mechanism[0][both]).mean() > 0.9
 
 
 def test_free_space_is_friis_whatever_provenance():

@@ -579,6 +579,47 @@ def test_agreement_pairs_every_estimate_of_two_runs():
     assert v.pair_estimates({}, {})["share"] is None
 
 
+def test_agreement_of_calibrated_runs_matches_its_expectation():
+    """Two runs whose estimates are unbiased with calibrated 95 % intervals: the issue's
+    reading (each value inside the other's interval) holds for ~83 % of equally wide pairs,
+    fewer for unequal ones, as ``expected_share`` says; the difference test for ~95 %."""
+    import numpy as np
+
+    v = _verdicts()
+    rng = np.random.default_rng(7)
+    n = 4000
+
+    def run(se):
+        x = rng.normal(0.0, se)
+        return {"mean": float(x), "lo": float(x - 1.96 * se), "hi": float(x + 1.96 * se)}
+
+    for se_rerun in (1.0, 2.5):
+        full = {"grid": {f"e{i}": run(1.0) for i in range(n)}}
+        rerun = {"grid": {f"e{i}": run(se_rerun) for i in range(n)}}
+        ag = v.pair_estimates(full, rerun)
+        assert ag["compared"] == n
+        assert abs(ag["share"] - ag["expected_share"]) < 0.03
+        assert abs(ag["difference_share"] - 0.95) < 0.015 and ag["difference_met"]
+        if se_rerun == 1.0:
+            assert abs(ag["expected_share"] - 0.834) < 0.002 and not ag["met"]
+        else:
+            assert ag["expected_share"] < 0.7
+    # runs whose intervals are half as wide as they should be fail both readings
+    full = {"grid": {f"e{i}": {**run(1.0)} for i in range(n)}}
+    for e in full["grid"].values():
+        e["lo"], e["hi"] = e["mean"] - 0.98, e["mean"] + 0.98
+    rerun = {"grid": {k: dict(e, mean=e["mean"] + d, lo=e["lo"] + d, hi=e["hi"] + d)
+                      for (k, e), d in zip(full["grid"].items(), rng.normal(0.0, 2 ** 0.5, n))}}
+    ag = v.pair_estimates(full, rerun)
+    assert ag["share"] < 0.55 and ag["difference_share"] < 0.75 and not ag["difference_met"]
+    # one pair by hand: 0.40 [0.30, 0.50] vs 0.55 [0.42, 0.70]: neither inside the other's
+    # interval, but 0.15 <= hypot(0.10, 0.13) = 0.164 (the halves facing each other)
+    assert v.difference_agrees([0.40, 0.30, 0.50], [0.55, 0.42, 0.70])
+    assert not v.difference_agrees([0.40, 0.30, 0.50], [0.60, 0.55, 0.70])  # 0.20 > hypot(0.10, 0.05)
+    assert v.difference_agrees([0.60, 0.55, 0.70], [0.40, 0.30, 0.50]) is False
+    assert v.expected_each_inside([1.0, 1.0, 1.0], [1.0, 1.0, 1.0]) == 1.0
+
+
 def test_verdict_is_the_sentence_only_when_both_runs_hold_it():
     v = _verdicts()
     assert v.verdict(True, True, "bimodal.", "0.60", "0.61") == "bimodal."
@@ -1243,6 +1284,12 @@ def test_fig9_modes_are_tested_against_the_seeds_mechanism(tmp_path):
     flipped = page({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
     assert "not settled (full: visible -48 dB (40 maps), hidden -70 dB (60 maps); modes -50 / -72 dB; rerun: " \
         "visible -48 dB (40 maps), hidden -52 dB (60 maps)" in flipped
+    # the preset's Monte Carlo-only labels: no diffraction term, so no diffraction count is
+    # printed for them; labels made before line of sight was coded in them say so
+    mc = doc._modes_by_mechanism(p, None, False, monte_carlo_only=True)
+    assert "holds the maximum of" not in mc and "no maximum can be coded diffraction; line of sight is coded" in mc
+    old = {**p, "by_mechanism": {"reflection": {"maps": 100, "median_db": -55.0}}}
+    assert "every maximum here reads reflection" in doc._modes_by_mechanism(old, None, False, monte_carlo_only=True)
 
 
 def test_table2_models_against_free_space_are_paired_with_intervals(tmp_path):

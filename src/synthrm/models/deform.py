@@ -8,10 +8,16 @@ multiplied by its mask (DCNv2) and contracted with the weights.
 It also exports to ONNX (``torch.onnx.export``, TorchScript tracing; ``GridSample`` and
 ``Einsum``, opset >= 16) with a dynamic batch and image size: the kernel size is read as
 Python integers, the image size stays symbolic, and the shape checks run in eager mode
-only. :func:`deform_conv2d_gather` is the same operator with the bilinear taps read as
-rows by ``Gather`` and the contraction done by one ``MatMul``: onnxruntime's ``GridSample``
-and ``Einsum`` are slow (a 16-channel layer at 128x96, 4 images: 160 ms vs 60 ms on one
-thread), so ``synthrm.models.deploy`` exports that form; PyTorch trains with this one.
+only. Two forms for the export, same results to float rounding:
+
+* :func:`deform_conv2d_onnx` exports as ONNX's own ``DeformConv`` operator (opset >= 19),
+  which onnxruntime (>= 1.25) runs as one kernel: a 16-channel layer at 128x96, 4 images,
+  21 ms on one thread; what ``synthrm.models.deploy`` exports at opset 19 and above.
+* :func:`deform_conv2d_gather`, for opsets below 19: the bilinear taps read as rows by
+  ``Gather`` and the contraction done by one ``MatMul``: 65 ms for that layer, where
+  onnxruntime's ``GridSample`` and ``Einsum`` take 160 ms.
+
+PyTorch trains with :func:`deform_conv2d`.
 """
 from __future__ import annotations
 
@@ -124,6 +130,51 @@ def deform_conv2d_gather(x: torch.Tensor, offset: torch.Tensor, weight: torch.Te
     return out if bias is None else out + bias.view(1, -1, 1, 1)
 
 
+#: The first ONNX opset with ``DeformConv`` (:func:`deform_conv2d_onnx`).
+ONNX_DEFORM_OPSET = 19
+_ONNX_OP = None
+
+
+def _onnx_op():
+    """``torch.ops.synthrm.deform_conv2d``: :func:`deform_conv2d` as one registered op
+    (``torch.library``), with an ONNX symbolic that writes ``DeformConv`` (opset 19), so a
+    TorchScript trace records one node, not the Python loop. Registered on first use."""
+    global _ONNX_OP
+    if _ONNX_OP is None:
+        from torch.onnx import register_custom_op_symbolic
+
+        @torch.library.custom_op("synthrm::deform_conv2d", mutates_args=())
+        def op(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+               mask: torch.Tensor | None, stride: int, padding: int, dilation: int) -> torch.Tensor:
+            return deform_conv2d(x, offset, weight, bias, stride, padding, dilation, mask)
+
+        def symbolic(g, x, offset, weight, bias, mask, stride, padding, dilation):
+            from torch.onnx.symbolic_helper import _is_none, _maybe_get_const
+
+            s, p, d = (int(_maybe_get_const(v, "i")) for v in (stride, padding, dilation))
+            kh, kw = (int(n) for n in weight.type().sizes()[-2:])
+            inputs = [x, weight, offset, bias] + ([] if _is_none(mask) else [mask])
+            return g.op("DeformConv", *inputs, strides_i=[s, s], pads_i=[p] * 4, dilations_i=[d, d],
+                        kernel_shape_i=[kh, kw], group_i=1, offset_group_i=1)
+
+        register_custom_op_symbolic("synthrm::deform_conv2d", symbolic, ONNX_DEFORM_OPSET)
+        _ONNX_OP = op
+    return _ONNX_OP
+
+
+def deform_conv2d_onnx(x: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor,
+                       bias: torch.Tensor | None = None, stride: int = 1, padding: int = 0, dilation: int = 1,
+                       mask: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`deform_conv2d` (same arguments and result) that a TorchScript ONNX export
+    (opset >= 19) writes as one ``DeformConv`` node: its offsets are (dy, dx) per tap in
+    the same order, its mask multiplies each tap, outside the image is zero (checked
+    against onnxruntime's kernel in the tests). For export and inference only: the
+    registered op has no backward (train with :func:`deform_conv2d`)."""
+    if bias is None:
+        bias = weight.new_zeros(int(weight.shape[0]))
+    return _onnx_op()(x, offset, weight, bias, mask, int(stride), int(padding), int(dilation))
+
+
 class DeformConv2d(nn.Module):
     """A deformable conv layer that predicts its own offsets (and masks, ``modulated``)
     with a regular conv initialised to zero: it starts as a plain convolution."""
@@ -140,7 +191,8 @@ class DeformConv2d(nn.Module):
         nn.init.zeros_(self.offset.weight)
         nn.init.zeros_(self.offset.bias)
 
-    #: The operator: :func:`deform_conv2d`; the ONNX export swaps in :func:`deform_conv2d_gather`.
+    #: The operator: :func:`deform_conv2d`; the ONNX export swaps in :func:`deform_conv2d_onnx`
+    #: (opset >= 19) or :func:`deform_conv2d_gather`.
     op = staticmethod(deform_conv2d)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -23,9 +23,10 @@ run's ``TrainConfig``) and ``opset``. Every input and output carries a doc strin
 
 Export uses torch's TorchScript exporter (``torch.onnx.export(..., dynamo=False)``; the
 torch.export-based one needs onnxscript, not a dependency) on a copy of the model made for
-it (:func:`_exportable`: instance norms written out, deformable convolutions in their
-gather form; same results to float rounding), and checks the file with ``onnx.checker``
-and against the PyTorch model on the traced example. ``onnx`` and ``onnxruntime`` are
+it (:func:`_exportable`: instance norms written out, deformable convolutions as ONNX
+``DeformConv`` at opset >= 19, in a gather form below; same results to float rounding),
+and checks the file with ``onnx.checker`` and against the PyTorch model on the traced
+example. ``onnx`` and ``onnxruntime`` are
 imported by the functions that need them only.
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ from torch import nn
 from synthrm.errors import SynthrmError
 from synthrm.files import atomic_file
 from synthrm.models.config import OUTDOOR_INPUTS, base_channel, channel_names
-from synthrm.models.deform import DeformConv2d, deform_conv2d_gather
+from synthrm.models.deform import ONNX_DEFORM_OPSET, DeformConv2d, deform_conv2d_gather, deform_conv2d_onnx
 from synthrm.models.registry import MODEL_FORMATS, ONNX_OPSET
 from synthrm.models.train import load_model
 
@@ -124,18 +125,20 @@ class _InstanceNorm(nn.Module):
         return y
 
 
-def _exportable(module: nn.Module) -> nn.Module:
-    """``module`` made for the exporter and onnxruntime, in place, with the same results to
-    float rounding: every instance norm that uses batch statistics written out
-    (:class:`_InstanceNorm`), every deformable convolution on
+def _exportable(module: nn.Module, opset: int = ONNX_OPSET) -> nn.Module:
+    """``module`` made for the exporter and onnxruntime at ``opset``, in place, with the same
+    results to float rounding: every instance norm that uses batch statistics written out
+    (:class:`_InstanceNorm`), every deformable convolution on ONNX's ``DeformConv``
+    (:func:`synthrm.models.deform.deform_conv2d_onnx`, opset >= 19) or below that on
     :func:`synthrm.models.deform.deform_conv2d_gather` (onnxruntime's GridSample is slow)."""
+    op = deform_conv2d_onnx if opset >= ONNX_DEFORM_OPSET else deform_conv2d_gather
     for name, child in module.named_children():
         if isinstance(child, nn.modules.instancenorm._InstanceNorm) and not child.track_running_stats:
             setattr(module, name, _InstanceNorm(child))
         else:
             if isinstance(child, DeformConv2d):
-                child.op = deform_conv2d_gather
-            _exportable(child)
+                child.op = op
+            _exportable(child, opset)
     return module
 
 
@@ -244,11 +247,11 @@ def model_to_onnx(model: nn.Module, meta: dict, out: str | Path, opset: int = ON
     model = copy.deepcopy(model).cpu().eval()  # the caller's model stays as it is
     if meta["kind"] == "indoor":
         names, output = INDOOR_INPUT_NAMES, INDOOR_OUTPUT
-        reference, wrapper = IndoorDB(model), IndoorDB(_exportable(copy.deepcopy(model)))
+        reference, wrapper = IndoorDB(model), IndoorDB(_exportable(copy.deepcopy(model), int(opset)))
     else:
         names, output = OUTDOOR_INPUT_NAMES, OUTDOOR_OUTPUT
         reference, wrapper = (OutdoorDB(m, meta["inputs"], meta["range_db"])
-                              for m in (model, _exportable(copy.deepcopy(model))))
+                              for m in (model, _exportable(copy.deepcopy(model), int(opset))))
     reference.eval(), wrapper.eval()  # a new module trains; the exporter restores the top module's mode, recursively
     args, axes = _example(info)
     buf = io.BytesIO()

@@ -17,7 +17,9 @@ from synthrm.radio.budget import PASS_FACTOR, RayBudget
 from synthrm.radio.diffraction import diffraction_path_gain
 from synthrm.radio.fill import fill_path_gain
 from synthrm.radio.labels import (
+    MECH_LOS,
     MECH_NONE,
+    MECH_REFLECTION,
     SOURCE_NONE,
     Mechanisms,
     label_std_db,
@@ -280,6 +282,13 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
         stats["multi_edge"] = n_me
         secs += time.perf_counter() - t0
     value, source, std, mech = parts.combine()
+    if cfg.los and not exact_los:
+        # the rays carry the direct path with the reflections (one Monte Carlo map, the seed's
+        # pipeline): a face is coded line of sight where its exact direct path holds at least
+        # half of the label's power, reflection where it holds less
+        direct = solver.los_path_gain(vas.face_centers, tx, visible)
+        los_led = (mech == MECH_REFLECTION) & (direct >= 0.5 * np.nan_to_num(value, nan=np.inf))
+        mech = np.where(los_led, MECH_LOS, mech).astype(np.uint8)
     reached = np.isfinite(value).any(axis=1)
     if not reached.any():
         raise FrameSkipped(f"none of the {tx.num_tx} transmitters reached a visible face (rays: "
