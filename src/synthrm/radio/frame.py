@@ -234,7 +234,10 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
     t0 = time.perf_counter()
     visible = solver.line_of_sight(vas.face_centers, tx.positions)
     exact_los = cfg.exact_los and cfg.los
-    los_gain = solver.los_path_gain(vas.face_centers, tx, visible) if exact_los else np.zeros(visible.shape)
+    # the exact direct path: the label's line-of-sight term, or (exact_los off: the rays carry
+    # it) what codes a face's mechanism below
+    direct = solver.los_path_gain(vas.face_centers, tx, visible) if cfg.los else np.zeros(visible.shape)
+    los_gain = direct if exact_los else np.zeros(visible.shape)
     known = visible if exact_los else None
     los_s = time.perf_counter() - t0
     rest, rays, traced, secs = trace_progressive(solver, vas, tx, budget, cfg.min_rays, cfg.target_ray_share,
@@ -286,7 +289,6 @@ def compute_frame_radio(solver: VASRadioSolver, layout: Layout | None, vas: VASM
         # the rays carry the direct path with the reflections (one Monte Carlo map, the seed's
         # pipeline): a face is coded line of sight where its exact direct path holds at least
         # half of the label's power, reflection where it holds less
-        direct = solver.los_path_gain(vas.face_centers, tx, visible)
         los_led = (mech == MECH_REFLECTION) & (direct >= 0.5 * np.nan_to_num(value, nan=np.inf))
         mech = np.where(los_led, MECH_LOS, mech).astype(np.uint8)
     reached = np.isfinite(value).any(axis=1)

@@ -220,7 +220,10 @@ class Mechanisms:
     los: np.ndarray
     """float64 exact line of sight (0 where the Tx is not seen)."""
     rest: np.ndarray
-    """float64 reflection / refraction from the rays (window or fill); NaN where none."""
+    """float64 reflection / refraction from the rays (window or fill); NaN where none. With
+    ``exact_los`` off the rays carry the direct path too (``los`` is 0) and
+    :func:`synthrm.radio.frame.compute_frame_radio` codes the mechanism from the exact
+    direct path's share."""
     rest_source: np.ndarray
     """uint8 provenance of ``rest`` (``SOURCE_OWN_CELL`` .. ``SOURCE_EXACT``)."""
     rest_std_db: np.ndarray
