@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -205,6 +206,18 @@ def main(argv: list[str] | None = None) -> dict:
     return out
 
 
+def _family(label: str, labels: list[str]) -> str:
+    """One line of the curves for the runs on datasets that differ only by a trailing frame
+    count (``mix_train192`` and its extension ``mix_train384``: the larger holds the
+    smaller's frames): ``"... on mix_train192 / 384"``; any other label unchanged."""
+    m = re.fullmatch(r"(.* on )(.*?)(\d+)", label)
+    if not m:
+        return label
+    sizes = sorted({int(x.group(3)) for x in (re.fullmatch(r"(.* on )(.*?)(\d+)", lab) for lab in labels)
+                    if x and x.group(1) == m.group(1) and x.group(2) == m.group(2)})
+    return f"{m.group(1)}{m.group(2)}" + " / ".join(map(str, sizes))
+
+
 def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
     """Test MAE per group and best validation MAE against training frames, one line per
     model, training setting and training dataset (each its own held-out validation scenes;
@@ -212,9 +225,11 @@ def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
     from synthrm.figures import pyplot
 
     plt = pyplot()
+    from matplotlib.ticker import ScalarFormatter
+
     by = defaultdict(list)
     for name, frac, n, val, test, label in curves:
-        by[label].append((n, val, test))
+        by[_family(label, [c[5] for c in curves])].append((n, val, test))
     groups = sorted({g for c in curves for g in c[4] if "(val)" not in g})
     fig, axes = plt.subplots(1, len(groups) + 1, figsize=(3.6 * (len(groups) + 1), 3.2), squeeze=False)
     for label, pts in by.items():
@@ -230,7 +245,9 @@ def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
             ax.axhline(v, color="k", ls="--", lw=1, label=f"best baseline: {m}" if ax is axes[0][0] else None)
     for ax, t in zip(axes[0], ["validation (held-out mix scenes)"] + [f"test: {g}" for g in groups]):
         ax.set_title(t, fontsize=9)
-        ax.set_xlabel("training frames")
+        ax.set_xscale("log", base=2)  # the curves are read per doubling of the data
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.set_xlabel("training frames (log scale)")
         ax.set_ylabel("MAE [dB]")
         ax.grid(alpha=0.3)
     if axes[0][0].get_legend_handles_labels()[0]:

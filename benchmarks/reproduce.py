@@ -559,8 +559,11 @@ class Repro:
         lr = {"outdoor": {}, "indoor": None, "source": "small runs of this script"}
         runs = self.work / "runs"
         if self.a.learning_runs:
-            lr["source"] = f"the runs in {self.a.learning_runs} (benchmarks/learning_protocol.sh)"
             found = sorted(p for p in Path(self.a.learning_runs).iterdir() if (p / "evaluation.json").is_file())
+            seeds = sorted({json.loads((p / "run.json").read_text()).get("train_config", {}).get("seed", 0)
+                            for p in found if (p / "run.json").is_file()})
+            lr["source"] = (f"the runs in {os.path.relpath(self.a.learning_runs)} (benchmarks/learning_protocol.sh"
+                            + (f"; training seed {', '.join(map(str, seeds))}" if seeds != [0] else "") + ")")
             from synthrm.models.registry import MODELS
 
             roles = table_roles(found)

@@ -338,6 +338,20 @@ def _intro(w, res: dict, rel: str, docdir: Path) -> None:
       "defined (a concept absent from a view leaves r undefined; counted, never averaged as 0).\n")
 
 
+def _rerun_learning(rr: dict) -> str:
+    """What the rerun's learning rows are: its runs' source, the parts it has none of
+    (their verdicts read "not settled"); "" when the rerun has no learning rows."""
+    lr = (rr.get("results") or {}).get("learning")
+    if not lr:
+        return " The rerun made no learning runs: the learning verdicts read \"not settled\"."
+    missing = [what for what, key in (("Table 2", "outdoor"), ("Table III / Figure 10", "indoor")) if not lr.get(key)]
+    return (f" The rerun's learning rows: {lr.get('source', 'its own runs')}"
+            + (f"; it has none for {' and '.join(missing)}, whose verdicts read \"not settled\"" if missing else "")
+            + f" (made by `SEED_OFFSET={rr['seed_offset']} bash benchmarks/learning_protocol.sh OUT tables`, the "
+            "outdoor runs of Table 2 on datasets and trainings drawn anew, then `python benchmarks/reproduce.py "
+            "--refresh-learning --learning-runs OUT/runs --work other --out other/reproduction.md`).")
+
+
 def _agreement(w, res: dict, rel: str, docdir: Path) -> None:
     """How far an independent rerun (other seeds) agrees with this run, estimate by estimate."""
     rr = res.get("rerun")
@@ -358,7 +372,7 @@ def _agreement(w, res: dict, rel: str, docdir: Path) -> None:
       f"{ag['target'] * 100:.0f} %: {'met' if ag['met'] else 'not met'} (this run's value inside the rerun's interval: "
       f"{ag['full_in_rerun']}; the rerun's inside this run's: {ag['rerun_in_full']}; defined in one run only: "
       f"{len(ag['unpaired'])}). A verdict below is printed only when both runs hold it; otherwise it reads "
-      "\"not settled\" with both runs' values.\n")
+      "\"not settled\" with both runs' values." + _rerun_learning(rr) + "\n")
     if ag.get("expected_share") is not None:  # results attached before the difference test have no such keys
         w(f"What that share can be: two unbiased estimates of one quantity, each with a calibrated 95 % interval, "
           "lie inside each other's interval only 83 % of the time when the intervals are equally wide (their "
@@ -1067,7 +1081,9 @@ def _per_example_ci(v: dict, frames: list | None) -> str:
 def _vs_free_space(lr: dict | None) -> dict:
     """{row name: {district: (mean, lo, hi)}}: Table 2's models against free space on the same
     test examples, the mean of model MAE - free-space MAE per example [dB] with its 95 %
-    interval over frames (paired)."""
+    interval over frames (paired). A row is ``"<model> [<run>]"``, or ``"<model> [ours]"``
+    for the run chosen as ours on validation (``table_roles``), so that a rerun's choice
+    pairs with the full run's whatever its folder is called (:func:`_ours_run`)."""
     from synthrm.analysis.sensitivity import frame_bootstrap
 
     out = {}
@@ -1088,8 +1104,14 @@ def _vs_free_space(lr: dict | None) -> dict:
                 for i, (x, y) in enumerate(zip(a, b)):
                     if x is not None and y is not None:
                         by.setdefault((frames.get(grp) or list(range(len(a))))[i], []).append(x - y)
-                out.setdefault(f"{mine} [{run}]", {})[d] = frame_bootstrap(list(by.values()))
+                tag = "ours" if v.get("role") == "ours" else run
+                out.setdefault(f"{mine} [{tag}]", {})[d] = frame_bootstrap(list(by.values()))
     return out
+
+
+def _ours_run(lr: dict | None) -> str | None:
+    """The folder of the outdoor run chosen as ours (role ``ours``), None without one."""
+    return next((k for k, v in ((lr or {}).get("outdoor") or {}).items() if v.get("role") == "ours"), None)
 
 
 def _vs_state(e: tuple) -> str:
@@ -1190,9 +1212,12 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
           "examples with its 95 % interval over frames (paired):\n")
         for name, row in vs.items():
             txt, rtxt = _vs_text(row), _vs_text(rvs.get(name))
-            rd = _vs_reading(row)
+            rd, rrd = _vs_reading(row), _vs_reading(rvs.get(name))
+            if name.endswith(" [ours]"):  # ours is chosen on validation in each run: name both
+                rr = _ours_run(rlr) if have else None
+                name = name[:-len(" [ours]")] + f" [{_ours_run(lr)}" + (f"; rerun: {rr}]" if rr else "]")
             w(f"* {name}: {txt}" + (f" (rerun: {rtxt})" if have else "") + ": " + _end(_settle(
-                rd, _vs_reading(rvs.get(name)), {rd: rd} if rd else {}, txt, rtxt, have)))
+                rd, rrd, {rd: rd} if rd else {}, txt, rtxt, have)))
         w("")
     rn = next((v for v in lr["outdoor"].values() if v.get("normalisation")), None)
     if rn:

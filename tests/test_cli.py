@@ -112,6 +112,29 @@ def test_interrupted_run_resumes_to_the_same_dataset(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+def test_more_frames_extend_a_run_to_the_dataset_made_at_once(tiny_dataset, tmp_path, capsys):
+    """A run made with fewer frames and rerun with more keeps its complete shards, makes its
+    short last shard again at full size and adds the rest: the same samples as the 3-frame
+    dataset made in one go (shards are seeded by index). Fewer frames are refused."""
+    from synthrm.errors import DatasetError
+
+    ref, cfg = tiny_dataset  # 3 frames, 2 a shard, seed 7
+    out = tmp_path / "grown"
+    generate(tiny_config(seed=7, frames=1), out, progress=False)
+    assert [len(s["samples"]) for s in read_index(out)["shards"]] == [1]
+    logs = []
+    generate(cfg, out, progress=False, log=logs.append)
+    assert any("extending" in m and "frames 1 -> 3" in m for m in logs), logs
+    assert read_index(out)["config"]["frames"] == 3
+    assert [len(s["samples"]) for s in read_index(out)["shards"]] == [2, 1]
+    assert_same_samples(ref, out, n=3)
+    with pytest.raises(DatasetError, match="different config"):
+        generate(tiny_config(seed=7, frames=2), out, progress=False)
+    with pytest.raises(DatasetError, match="different config"):  # more frames and another setting
+        generate(tiny_config(seed=7, frames=4, shard_size=1), out, progress=False)
+
+
+@pytest.mark.slow
 def test_killed_process_resumes(tmp_path):
     """SIGKILL mid-run (no cleanup at all), then the same command completes the dataset."""
     cfg = _yaml(tmp_path)

@@ -397,6 +397,22 @@ def test_one_scene_dataset_says_how_validation_is_split(tmp_path, capsys):
     assert json.loads((tmp_path / "run" / "run.json").read_text())["split_by"] == "sample_id"
 
 
+def test_cli_batch_size_defaults_to_the_models_own(indoor_small, tmp_path):
+    """``synthrm train`` without ``--batch-size`` takes the registered model's default (the
+    floor-plan U-Net 8 a step, SenseRay-3D one apartment grid); the flag still wins; a
+    registration with a batch below 1 is refused."""
+    from synthrm.models.registry import MODELS, ModelSpec
+
+    assert MODELS.get("floorplan-unet", "model").batch_size == 8 and MODELS.get("senseray3d", "model").batch_size == 1
+    with pytest.raises(ValueError, match="batch_size"):
+        ModelSpec("indoor", lambda **k: None, 0)
+    for name, extra, want in (("floorplan-unet", [], 8), ("floorplan-unet", ["--batch-size", "3"], 3)):
+        out = tmp_path / f"run{want}"
+        assert main(["train", "--model", name, "--data", str(indoor_small), "--out", str(out), "--epochs", "1",
+                     "--max-steps-per-epoch", "1", "--width", "8", "--quiet", *extra]) == 0
+        assert json.loads((out / "run.json").read_text())["train_config"]["batch_size"] == want
+
+
 def test_evaluation_carries_the_seed_style_ssim(tiny_dataset, tmp_path):
     """``evaluation.json`` holds ``ssim_image`` (``synthrm.metrics.ssim_image``, the seed-style
     SSIM) beside our ``ssim`` for every method, in [-1, 1] and equal to the metric on the same
@@ -439,3 +455,20 @@ def test_evaluation_carries_the_seed_style_ssim(tiny_dataset, tmp_path):
     # a validation group is not one of Table 2's test blocks
     ev["data"] = {k: {**v, "groups": {"mix (val)": v["groups"]["mix"]}} for k, v in ev["data"].items()}
     assert reproduce_doc._t2(lr) == {}
+
+
+def test_learning_curves_join_a_dataset_and_its_extension():
+    """The curves figure draws the runs on ``mix_train192`` and on its extension
+    ``mix_train384`` (generate with more frames keeps the first ones) as one line; a dataset
+    whose name has no frame count, or another model, keeps its own."""
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        import learning_table as lt
+    finally:
+        sys.path.remove(bench)
+    labels = ["radiounet-s (geometry, l1) on mix_train192", "radiounet-s (geometry, l1) on mix_train384",
+              "radiounet-s (geometry, l1) on mix_train", "pmnet-s (rgb, mse) on mix_train192"]
+    fam = [lt._family(x, labels) for x in labels]
+    assert fam[0] == fam[1] == "radiounet-s (geometry, l1) on mix_train192 / 384"
+    assert fam[2] == labels[2] and fam[3] == "pmnet-s (rgb, mse) on mix_train192"

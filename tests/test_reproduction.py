@@ -1326,6 +1326,31 @@ def test_table2_models_against_free_space_are_paired_with_intervals(tmp_path):
             "mix") in page
 
 
+def test_ours_pairs_with_the_reruns_choice_whatever_its_folder(tmp_path):
+    """Table 2's "ours" is chosen on validation in each run, so the rerun's pick may sit in
+    another folder (the full run's on the 192-frame set, the rerun's on 96): the verdict
+    pairs them by role and names both; a rerun without learning rows says its verdicts
+    cannot settle."""
+    import copy
+
+    doc, v = _bench("reproduce_doc"), _bench("reproduce_verdicts")
+    res = _committed_results()
+    (ours,) = [k for k, x in res["learning"]["outdoor"].items() if x.get("role") == "ours"]
+    other = copy.deepcopy(res)
+    lo = other["learning"]["outdoor"]
+    other["learning"]["outdoor"] = {("rerun-pick" if k == ours else k): x for k, x in lo.items()}
+    other["seed_offset"] = 1000
+    assert set(doc._vs_free_space(res["learning"])) == set(doc._vs_free_space(other["learning"]))
+    write = _page_writer(doc, tmp_path)
+    page = write({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
+    line = next(x for x in page.splitlines() if x.startswith("* radiounet-s (geometry) ["))
+    assert line.startswith(f"* radiounet-s (geometry) [{ours}; rerun: rerun-pick]: ") and "rerun: n/a" not in line
+    assert "The rerun's learning rows: " in page
+    del other["learning"]
+    bare = write({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
+    assert "The rerun made no learning runs: the learning verdicts read \"not settled\"." in bare
+
+
 def test_label_variants_pair_with_the_base_by_sample_not_folder():
     """A relabelled dataset (diffraction off) keeps the sample ids while its rows' ``frame``
     names its own folder: the per-map comparison pairs them by sample and Tx (it paired none)."""

@@ -393,8 +393,8 @@ def _train(args) -> int:
     from synthrm.models.train import train
 
     over = _settings(args, _train_shortcuts())
-    if "batch_size" not in over and MODELS.get(over.get("model", TrainConfig.model), "--model").kind == "indoor":
-        over["batch_size"] = 1  # one apartment grid per step
+    if "batch_size" not in over:  # the model's own default (SenseRay-3D: one apartment grid a step)
+        over["batch_size"] = MODELS.get(over.get("model", TrainConfig.model), "--model").batch_size
     r = train(from_dict(TrainConfig, over), args.data, args.out, resume=args.resume, progress=not args.quiet)
     if r["best_epoch"] is not None:
         print(f"{args.out}: {r['epochs_run']} epochs logged, best epoch {r['best_epoch']} "

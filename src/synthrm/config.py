@@ -44,7 +44,8 @@ class GenerateConfig:
     preset: str = "city-mix"
     """Name of the preset this config started from (recorded, informational)."""
     frames: int = 4
-    """Number of samples (camera frames) to generate."""
+    """Number of samples (camera frames) to generate (more than an existing dataset folder holds,
+    all else equal: that dataset is extended)."""
     frames_per_scene: int = 4
     """Frames taken in each generated city before a new city is made."""
     seed: int = 0

@@ -58,9 +58,15 @@ def generate(cfg: GenerateConfig, out: str | Path, progress: bool = True, log=No
 
 
 def _generate(cfg: GenerateConfig, root: Path, progress: bool, log, plan_views, executor: str, ray: dict) -> dict:
-    idx, _ = open_run(root, cfg.to_json(), {"seed": cfg.seed})
+    idx, _ = open_run(root, cfg.to_json(), {"seed": cfg.seed}, grows="frames", log=log)
     remove_leftovers(root)
     idx["shards"] = verified_shards(root, idx, log)
+    # an extended run: a last shard made short (the old frame count not a multiple of the
+    # shard size) is made again at its full size
+    short = [s for s in idx["shards"] if len(s["samples"]) + len(s.get("dropped", [])) != _shard_frames(cfg, s["file"])]
+    for s in short:
+        idx["shards"].remove(s)
+        (root / s["file"]).unlink(missing_ok=True)
     done = {s["file"] for s in idx["shards"]}
     n_shards = -(-cfg.frames // cfg.shard_size)
     todo = [k for k in range(n_shards)
@@ -92,6 +98,12 @@ def _generate(cfg: GenerateConfig, root: Path, progress: bool, log, plan_views, 
             "dropped": sum(len(s.get("dropped", [])) for s in idx["shards"]),
             "stage_total_s": {k: float(np.sum(v)) for k, v in timings.items()},
             "stage_median_s": {k: float(np.median(v)) for k, v in timings.items()}}
+
+
+def _shard_frames(cfg: GenerateConfig, file: str) -> int:
+    """Frames the shard ``shards/shard-KKKKK.h5`` holds when complete under ``cfg``."""
+    k = int(Path(file).stem.split("-")[-1])
+    return min(cfg.shard_size, cfg.frames - k * cfg.shard_size)
 
 
 def materials_in_use(cfg: GenerateConfig) -> dict[str, list[str]]:

@@ -15,18 +15,32 @@ from synthrm.scene.build import SCENES_DIR
 
 
 def open_run(root: str | Path, config: dict, header: dict | None = None, same: dict | None = None,
-             what: str = "a dataset") -> tuple[dict, bool]:
+             what: str = "a dataset", grows: str | None = None, log=None) -> tuple[dict, bool]:
     """The index of the run in ``root``: a new one (``header`` keys, ``config``, no shards;
     written at once) or, to resume, the existing one when its config (and the ``same``
-    keys) equal these, else a DatasetError naming the differences. Returns (index, resumed)."""
+    keys) equal these, else a DatasetError naming the differences. Returns (index, resumed).
+
+    ``grows``: a top-level config key (the city generator's ``frames``) that may be larger
+    than the existing run's when it is the only difference: the run is extended (its
+    config rewritten, its shards kept; the caller makes the missing ones). Valid only where
+    every work unit is seeded by its own index, so that an extended run equals a fresh one."""
     from synthrm import __version__
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     if (root / INDEX_JSON).exists():
         idx = read_index(root)
-        diffs = config_diff(idx.get("config") or {}, config)
+        old = idx.get("config") or {}
+        diffs = config_diff(old, config)
         diffs += [f"{k}: another value" for k, v in (same or {}).items() if idx.get(k) != v]
+        if grows and diffs and config_diff({**old, grows: config.get(grows)}, config) == [] \
+                and not any(idx.get(k) != v for k, v in (same or {}).items()) \
+                and isinstance(old.get(grows), int) and config.get(grows, 0) > old[grows]:
+            (log or (lambda m: print(m, file=sys.stderr)))(
+                f"extending {root}: {grows} {old[grows]} -> {config[grows]} (the complete shards are kept)")
+            idx["config"] = config
+            write_index(root, idx)
+            return idx, True
         if diffs:
             raise DatasetError(f"{root} holds {what} made with a different config (other settings: "
                                f"{'; '.join(diffs[:3])}); "

@@ -89,7 +89,8 @@ class TrainConfig:
     epochs: int = 20
     """Epochs to train (a resumed run continues up to this number)."""
     batch_size: int = 8
-    """Examples per step (SenseRay-3D volumes are large: 1-2 on a CPU)."""
+    """Examples per step (``synthrm train`` without ``--batch-size``: the model's registered
+    default, 8, SenseRay-3D's volumes 1)."""
     lr: float = 1e-3
     """AdamW learning rate at the start of each cosine cycle."""
     weight_decay: float = 1e-4

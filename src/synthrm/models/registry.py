@@ -39,10 +39,14 @@ class ModelSpec:
     """``outdoor`` or ``indoor``."""
     builder: Callable
     """``builder(width=, in_ch=, tx_dim=) -> torch.nn.Module``."""
+    batch_size: int = 8
+    """Examples per step ``synthrm train`` uses when ``--batch-size`` is not given."""
 
     def __post_init__(self):
         if self.kind not in ("outdoor", "indoor"):
             raise ValueError(f"ModelSpec.kind must be outdoor or indoor, got {self.kind!r}")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"ModelSpec.batch_size must be an integer >= 1, got {self.batch_size!r}")
 
     def build(self, width: int = 0, in_ch: int = 3, tx_dim: int = 315):
         return self.builder(width=width, in_ch=in_ch, tx_dim=tx_dim)
@@ -51,11 +55,12 @@ class ModelSpec:
 MODELS: Registry[ModelSpec] = Registry("model", builtins=BUILTIN_MODULES)
 
 
-def register_model(name: str, kind: str):
+def register_model(name: str, kind: str, batch_size: int = 8):
     """Decorator: register the decorated builder as model ``name`` of ``kind``
-    (``outdoor`` or ``indoor``); returns the builder unchanged."""
+    (``outdoor`` or ``indoor``), trained at ``batch_size`` examples a step unless told
+    otherwise; returns the builder unchanged."""
     def decorate(builder: Callable) -> Callable:
-        MODELS.register(name, ModelSpec(kind, builder))
+        MODELS.register(name, ModelSpec(kind, builder, batch_size))
         return builder
     return decorate
 

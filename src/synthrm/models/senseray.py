@@ -73,7 +73,7 @@ class SenseRay3D(_ResidualVoxelNet):
         return self.net(x)
 
 
-@register_model("senseray3d", "indoor")
+@register_model("senseray3d", "indoor", batch_size=1)  # one apartment grid a step (SwinUNETR on a CPU)
 def build_senseray3d(width: int = 0, in_ch: int = 4, tx_dim: int = 0) -> SenseRay3D:
     """SenseRay-3D (SwinUNETR-V2) with ``feature_size`` ``width`` (0: 12); the voxel
     channels are fixed (4), so ``in_ch`` and ``tx_dim`` are not used."""
@@ -109,7 +109,7 @@ class FloorPlanUNet(_ResidualVoxelNet):
         return self.net(plan).permute(0, 2, 3, 1)[:, None]  # (B, 1, X, Y, Z)
 
 
-@register_model("floorplan-unet", "indoor")
+@register_model("floorplan-unet", "indoor", batch_size=8)  # every floor-plan run of docs/learning.md
 def build_floorplan_unet(width: int = 0, in_ch: int = 4, tx_dim: int = 0) -> FloorPlanUNet:
     """FloorPlanUNet with base width ``width`` (0: 32); the voxel channels are fixed (4),
     so ``in_ch`` and ``tx_dim`` are not used."""
