@@ -33,9 +33,7 @@ def open_run(root: str | Path, config: dict, header: dict | None = None, same: d
         old = idx.get("config") or {}
         diffs = config_diff(old, config)
         diffs += [f"{k}: another value" for k, v in (same or {}).items() if idx.get(k) != v]
-        if grows and diffs and config_diff({**old, grows: config.get(grows)}, config) == [] \
-                and not any(idx.get(k) != v for k, v in (same or {}).items()) \
-                and isinstance(old.get(grows), int) and config.get(grows, 0) > old[grows]:
+        if grows and len(diffs) == 1 and isinstance(old.get(grows), int) and config.get(grows, 0) > old[grows]:
             (log or (lambda m: print(m, file=sys.stderr)))(
                 f"extending {root}: {grows} {old[grows]} -> {config[grows]} (the complete shards are kept)")
             idx["config"] = config
