@@ -228,8 +228,9 @@ def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
     from matplotlib.ticker import ScalarFormatter
 
     by = defaultdict(list)
+    labels = [c[5] for c in curves]
     for name, frac, n, val, test, label in curves:
-        by[_family(label, [c[5] for c in curves])].append((n, val, test))
+        by[_family(label, labels)].append((n, val, test))
     groups = sorted({g for c in curves for g in c[4] if "(val)" not in g})
     fig, axes = plt.subplots(1, len(groups) + 1, figsize=(3.6 * (len(groups) + 1), 3.2), squeeze=False)
     for label, pts in by.items():
