@@ -239,30 +239,32 @@ def test_cli_export_model_and_predict_onnx(tiny_dataset, tmp_path, capsys):
         assert e.value.code == 2
 
 
-@pytest.mark.parametrize("name,width", [("senseray3d", 12), ("floorplan-unet", 8)])
-def test_indoor_model_exports_and_predicts_with_onnxruntime(name, width, indoor_small, tiny_dataset, tmp_path,
+@pytest.mark.parametrize("name,width,prior", [("senseray3d", 12, "fspl"), ("floorplan-unet", 8, "multi-wall")])
+def test_indoor_model_exports_and_predicts_with_onnxruntime(name, width, prior, indoor_small, tiny_dataset, tmp_path,
                                                            capsys):
-    """An indoor model (SenseRay-3D's SwinUNETR, the floor-plan U-Net) exports at its run's
-    padded grid with a free batch: onnxruntime's path loss equals PyTorch's to 1e-4 dB on
-    the entries; ``predict --onnx`` draws it; the grid is fixed, and a city dataset is
-    refused."""
+    """An indoor model (SenseRay-3D's SwinUNETR, the floor-plan U-Net over the multi-wall
+    prior) exports at its run's padded grid with a free batch: onnxruntime's path loss
+    equals PyTorch's to 1e-4 dB on the entries, its metadata names the prior its
+    ``prior_db`` input carries; ``predict --onnx`` draws it; the grid is fixed, and a city
+    dataset is refused."""
     root, _ = tiny_dataset
     run = tmp_path / "run"
-    train(quick_train_config(name, width=width, batch_size=1, epochs=1, max_steps_per_epoch=2), indoor_small,
-          run, progress=False)
+    train(quick_train_config(name, width=width, batch_size=1, epochs=1, max_steps_per_epoch=2, prior=prior),
+          indoor_small, run, progress=False)
     m = tmp_path / "sr.onnx"
     assert main(["export-model", str(run), "--out", str(m)]) == 0
     model, meta = load_model(run)
     back = read_onnx_metadata(m)
     assert back == deploy_metadata({**meta, "in_ch": 4}) and back["pad_shape"] == meta["pad_shape"]
+    assert back["prior"] == meta["prior"] == prior
     sess = onnx_session(m)
-    assert [i.name for i in sess.get_inputs()] == ["x", "fspl_db", "z_index", "z_weight"]
-    ds = IndoorExamples(indoor_small, ("train", "val", "test"), pad_shape=tuple(meta["pad_shape"]))
+    assert [i.name for i in sess.get_inputs()] == ["x", "prior_db", "z_index", "z_weight"]
+    ds = IndoorExamples(indoor_small, ("train", "val", "test"), pad_shape=tuple(meta["pad_shape"]), prior=prior)
     items = [ds[i] for i in range(min(len(ds), 3))]
-    batch = {k: torch.stack([b[k] for b in items]) for k in ("x", "fspl_db", "z_index", "z_weight")}
+    batch = {k: torch.stack([b[k] for b in items]) for k in ("x", "prior_db", "z_index", "z_weight")}
     with torch.no_grad():
         want = indoor_pred_db(model, batch, torch.device("cpu")).numpy()
-    got = onnx_predict_indoor(sess, *(batch[k].numpy() for k in ("x", "fspl_db", "z_index", "z_weight")))
+    got = onnx_predict_indoor(sess, *(batch[k].numpy() for k in ("x", "prior_db", "z_index", "z_weight")))
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=0, atol=ATOL_DB)
     big = np.zeros((1, 4, *(n + 32 for n in meta["pad_shape"])), np.float32)

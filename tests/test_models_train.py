@@ -213,6 +213,45 @@ def test_inh_office_takes_los_from_the_voxels(indoor_small):
     assert (inh[~los] >= inh_office_db(it.distance_m.reshape(-1)[~los], ds.frequency_hz, True)).all()
 
 
+def test_multi_wall_prior_is_the_multi_wall_baseline(indoor_small):
+    """``prior="multi-wall"``: each entry's ``prior_db`` is the multi-wall baseline the
+    evaluation scores (FSPL + the walls on the straight line), so a network with a zero
+    residual predicts it exactly; ``prior="fspl"`` is free space; other priors are refused
+    (by the dataset and by the training config, and for an outdoor model)."""
+    from synthrm.errors import ConfigError
+    from synthrm.models.baselines import multi_wall_db
+    from synthrm.models.config import TrainConfig
+    from synthrm.models.senseray import FloorPlanUNet
+    from synthrm.models.train import indoor_pred_db
+
+    free = IndoorExamples(indoor_small, ("train", "val", "test"))
+    mw = IndoorExamples(indoor_small, ("train", "val", "test"), prior="multi-wall")
+    assert len(free) == len(mw) > 1
+    behind = 0
+    for i, it in enumerate(mw.items):
+        rx = mw.receivers_m(i).reshape(-1, 3)
+        want = multi_wall_db(it.x[0], it.x[2] * 20.0, it.origin_m, mw.voxel_size_m, it.tx_m, rx, mw.frequency_hz)
+        np.testing.assert_allclose(it.prior_db.reshape(-1), want, atol=1e-3)
+        np.testing.assert_array_equal(free.items[i].prior_db, free.items[i].fspl_db)
+        behind += int((it.prior_db > it.fspl_db + 3.0).sum())
+    assert behind > 0  # the prior differs from free space behind walls
+
+    class Zero(FloorPlanUNet):
+        def forward(self, x):
+            return torch.zeros((x.shape[0], 1, *x.shape[2:]))
+
+    b = {k: (v[None] if isinstance(v, torch.Tensor) else v) for k, v in mw[0].items()}
+    pred = indoor_pred_db(Zero(width=4), b, torch.device("cpu"))[0].numpy()
+    ok = np.isfinite(b["prior_db"][0].numpy())
+    np.testing.assert_allclose(pred[ok], b["prior_db"][0].numpy()[ok], atol=1e-3)
+    with pytest.raises(ValueError, match="prior must be one of"):
+        IndoorExamples(indoor_small, ("train",), prior="cost231")
+    with pytest.raises(ConfigError, match="prior: must be one of"):
+        TrainConfig(model="floorplan-unet", prior="cost231").validate()
+    with pytest.raises(ConfigError, match="prior: multi-wall is for indoor models"):
+        TrainConfig(model="radiounet-s", prior="multi-wall").validate()
+
+
 def test_residual_is_sampled_between_voxel_centres(indoor_small):
     """A network whose residual is the voxel's z index gives FSPL + 10 dB x the fractional
     index of each receiver height in the padded grid."""
@@ -472,3 +511,37 @@ def test_learning_curves_join_a_dataset_and_its_extension():
     fam = [lt._family(x, labels) for x in labels]
     assert fam[0] == fam[1] == "radiounet-s (geometry, l1) on mix_train192 / 384"
     assert fam[2] == labels[2] and fam[3] == "pmnet-s (rgb, mse) on mix_train192"
+
+
+def test_indoor_reference_retraces_the_labels_and_scores_against_more_rays(indoor_small, tmp_path, monkeypatch):
+    """``benchmarks/bench_indoor_reference.py``: a draw traced with the stored labels' own
+    ray seed reproduces them (same scene, Tx, receivers, axes: label noise 0), other seeds
+    differ (noise > 0) and are cached (a rerun traces nothing); every method is scored
+    against the stored labels and the reference on the same cells."""
+    import importlib
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        bench = importlib.import_module("bench_indoor_reference")
+    finally:
+        sys.path.pop(0)
+    run = tmp_path / "run"
+    train(_quick("floorplan-unet", batch_size=1, epochs=1, max_steps_per_epoch=2, prior="multi-wall"), indoor_small,
+          run, progress=False)
+    argv = ["--data", str(indoor_small), "--runs", str(run), "--draws", "1"]
+    monkeypatch.setattr(bench, "DRAW_SEED_STEP", 0)  # the stored draw's own seed
+    same = bench.main(argv + ["--cache", str(tmp_path / "same")])
+    assert max(same["label_noise_db"]) < 1e-3 and max(same["draw_to_draw_db"]) < 1e-3
+    ref = same["methods"]["free-space (Friis)"]
+    assert ref["labels"]["per_apartment_db"] == pytest.approx(ref["reference"]["per_apartment_db"], abs=1e-3)
+    monkeypatch.setattr(bench, "DRAW_SEED_STEP", 7919)
+    other = bench.main(argv + ["--cache", str(tmp_path / "other"), "--json", str(tmp_path / "r.json")])
+    assert min(other["label_noise_db"]) > 0
+    # the stored draw is part of the reference: every valid cell is reached, whatever the new draws
+    assert other["cells"] == same["cells"] and min(other["cells"]) > 0
+    assert set(other["methods"]) == {"run", "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)"}
+    assert all(np.isfinite(r[t]["mean_ci_db"][0]) for r in other["methods"].values() for t in ("labels", "reference"))
+    assert json.loads((tmp_path / "r.json").read_text())["draws"] == 1
+    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "other").glob("*.npz")}
+    assert stamps and bench.main(argv + ["--cache", str(tmp_path / "other")])["label_noise_db"] == other["label_noise_db"]
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "other").glob("*.npz")} == stamps  # read, not traced again

@@ -23,6 +23,9 @@ INPUT_GROUPS = {g: len(c) for g, c in GROUP_CHANNELS.items()}
 INPUT_SETS = {"rgb": ("rgb",), "rgbd": ("rgb", "depth"), "rgbd-fspl": ("rgb", "depth", "fspl"),
               "geometry": ("rgb", "depth", "normal", "fspl", "los", "incidence")}
 OUTDOOR_INPUTS = tuple(INPUT_SETS)
+#: What the indoor network's residual is added to (``--prior``): free space (SenseRay-3D's
+#: eq. 18) or the multi-wall model (free space + the walls the straight line crosses).
+INDOOR_PRIORS = ("fspl", "multi-wall")
 
 
 def input_groups(inputs: str) -> tuple[str, ...]:
@@ -138,6 +141,11 @@ class TrainConfig:
     label_weighting: str = "none"
     """Outdoor: ``none`` (every label alike) or ``std`` (each label weighted by
     ``1 / (path_gain_std_db^2 + 1 dB^2)``)."""
+    prior: str = "fspl"
+    """Indoor: the path loss [dB] the network's residual is added to: ``fspl`` (free space,
+    SenseRay-3D's eq. 18) or ``multi-wall`` (free space plus the transmission loss of every
+    wall the straight Tx-receiver line crosses, read from the voxels: the multi-wall
+    baseline, so the network learns what the walls' sum misses)."""
 
     @property
     def label_source_codes(self) -> tuple[int, ...]:
@@ -164,9 +172,14 @@ class TrainConfig:
                       ("augment", ("none", "rot90", "flip")), ("loss", ("mse", "l1"))):
             if getattr(self, n) not in ok:
                 raise ConfigError(f"{n}: must be one of {ok}, got {getattr(self, n)!r}")
+        if self.prior not in INDOOR_PRIORS:
+            raise ConfigError(f"prior: must be one of {INDOOR_PRIORS}, got {self.prior!r}")
         if self.label_weighting not in ("none", "std"):
             raise ConfigError(f"label_weighting: must be none or std, got {self.label_weighting!r}")
         kind = MODELS.get(self.model, "model").kind
+        if kind == "outdoor" and self.prior != "fspl":
+            raise ConfigError(f"prior: {self.prior} is for indoor models; outdoor models take the free-space "
+                              f"channel through --inputs (e.g. rgbd-fspl)")
         if (self.augment, kind) in (("rot90", "indoor"), ("flip", "outdoor")):
             raise ConfigError(f"augment: {self.augment} is for {'outdoor' if kind == 'indoor' else 'indoor'} models; "
                               f"use {'flip' if kind == 'indoor' else 'rot90'} (or none) with {self.model}")

@@ -21,7 +21,8 @@ from torch.utils.data import Dataset
 from synthrm.camera.pinhole import PinholeCamera
 from synthrm.dataset.hdf5 import dataset_kind, index_kind, list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
-from synthrm.models.config import INPUT_GROUPS, INPUT_SETS, OUTDOOR_INPUTS, base_channel, channel_names, input_channels, input_groups  # noqa: F401
+from synthrm.models.baselines import wall_crossings
+from synthrm.models.config import INDOOR_PRIORS, INPUT_GROUPS, INPUT_SETS, OUTDOOR_INPUTS, base_channel, channel_names, input_channels, input_groups  # noqa: F401
 from synthrm.metrics import normalise
 from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.radio.antenna import pattern_grid
@@ -39,7 +40,7 @@ PATTERN_FLOOR_DBI, PATTERN_SPAN_DB = -40.0, 60.0
 INDOOR_RANGE_DB = (40.0, 160.0)
 #: Scales of the indoor voxel channels: reflection / transmission [dB] and distance [m].
 VOXEL_DB_SCALE, VOXEL_DISTANCE_SCALE_M = 20.0, 10.0
-#: The indoor network predicts (path loss - FSPL) / RESIDUAL_SCALE_DB.
+#: The indoor network predicts (path loss - prior) / RESIDUAL_SCALE_DB (prior: FSPL or multi-wall).
 RESIDUAL_SCALE_DB = 10.0
 
 
@@ -328,6 +329,7 @@ class IndoorItem:
     path_loss_db: np.ndarray  # (Hn, X, Y) float32
     valid: np.ndarray         # (Hn, X, Y) bool: simulated (not filled), in free space
     fspl_db: np.ndarray       # (Hn, X, Y) float32 at the receivers
+    prior_db: np.ndarray      # (Hn, X, Y) float32 the path loss the residual is added to (FSPL or multi-wall)
     distance_m: np.ndarray    # (Hn, X, Y) float32
     entry: str
     scene_id: str
@@ -341,7 +343,11 @@ class IndoorExamples(Dataset):
 
     An item is a dict: ``x`` (4, *pad) float32 voxel channels (occupancy, reflection / 20 dB,
     transmission / 20 dB, Tx distance / 10 m), centre-padded with zeros to ``pad_shape``;
-    ``path_loss_db``, ``fspl_db``, ``distance_m`` (Hn, pad_x, pad_y) padded with NaN;
+    ``path_loss_db``, ``fspl_db``, ``prior_db``, ``distance_m`` (Hn, pad_x, pad_y) padded with
+    NaN, ``prior_db`` the path loss [dB] the model's residual is added to: ``prior`` ``fspl``
+    (free space, SenseRay-3D's eq. 18) or ``multi-wall`` (free space plus the walls the
+    straight Tx-receiver line crosses, as the multi-wall baseline:
+    :func:`synthrm.models.baselines.wall_crossings`);
     ``pad_shape`` is the smallest multiple of 32 holding every grid, or the given
     ``pad_shape`` where that is larger. ``valid`` (Hn, pad_x, pad_y) bool (simulated, not interpolated, and not inside an
     occupied voxel); ``offset`` (3,) int the padding before the data in x, y, z;
@@ -350,8 +356,10 @@ class IndoorExamples(Dataset):
     """
 
     def __init__(self, root: str | Path, splits: tuple[str, ...] = ("train",),
-                 pad_shape: tuple[int, int, int] | None = None):
-        self.root = Path(root)
+                 pad_shape: tuple[int, int, int] | None = None, prior: str = "fspl"):
+        if prior not in INDOOR_PRIORS:
+            raise ValueError(f"prior must be one of {INDOOR_PRIORS}, got {prior!r}")
+        self.root, self.prior = Path(root), prior
         idx = read_index(root)
         if index_kind(idx) != "indoor":
             raise DatasetError(f"{root}: holds city camera samples; senseray3d needs an indoor voxel dataset "
@@ -387,8 +395,13 @@ class IndoorExamples(Dataset):
             occ = s["occupancy"][:, :, kz].transpose(2, 0, 1) > 0  # (Hn, X, Y)
             pl = s["path_loss_db"].astype(np.float32)
             valid = np.isfinite(pl) & ~s["fill_mask"].astype(bool) & ~occ
-            self.items.append(IndoorItem(x, pl, valid, fspl_db(np.maximum(dist, 0.01), f).astype(np.float32),
-                                         dist.astype(np.float32), eid, str(a["scene_id"]), str(a["split"]),
+            free = fspl_db(np.maximum(dist, 0.01), f).astype(np.float32)
+            base = free
+            if prior == "multi-wall":
+                _, walls_db = wall_crossings(s["occupancy"], origin, vs, s["tx_position"], pts.reshape(-1, 3),
+                                             s["transmission_db"])
+                base = (free + walls_db.reshape(free.shape)).astype(np.float32)
+            self.items.append(IndoorItem(x, pl, valid, free, base, dist.astype(np.float32), eid, str(a["scene_id"]), str(a["split"]),
                                          origin, s["tx_position"].astype(np.float64)))
             shapes.append((X, Y, Z))
         self.voxel_size_m, self.heights_m, self.frequency_hz, self.origin_z_m = meta
@@ -418,7 +431,7 @@ class IndoorExamples(Dataset):
         x = np.zeros((4, *self.pad_shape), np.float32)
         x[:, off[0]:off[0] + X, off[1]:off[1] + Y, off[2]:off[2] + Z] = it.x
         planes = {}
-        for k in ("path_loss_db", "fspl_db", "distance_m"):
+        for k in ("path_loss_db", "fspl_db", "prior_db", "distance_m"):
             a = np.full((len(self.heights_m), *self.pad_shape[:2]), np.nan, np.float32)
             a[:, off[0]:off[0] + X, off[1]:off[1] + Y] = getattr(it, k)
             planes[k] = torch.from_numpy(a)

@@ -9,7 +9,9 @@ torch needed to run it:
   float32 [dB]: the network's output plus its base (the free-space channel of
   ``rgbd-fspl`` inputs), mapped back through the run's ``range_db``. B, H and W are free
   (H and W multiples of 16); C and D are the run's (``in_ch``, ``tx_dim``).
-* SenseRay-3D: inputs ``x`` (B, 4, X, Y, Z) float32, ``fspl_db`` (B, Hn, X, Y) float32,
+* SenseRay-3D: inputs ``x`` (B, 4, X, Y, Z) float32, ``prior_db`` (B, Hn, X, Y) float32 (the
+  path loss the residual is added to: free space, or multi-wall for a run with ``--prior
+  multi-wall``; ``IndoorExamples(..., prior=meta["prior"])`` builds it),
   ``z_index`` (B, Hn) int64, ``z_weight`` (B, Hn) float32, output ``path_loss_db``
   (B, Hn, X, Y) float32 [dB]. B is free; X, Y, Z are the run's padded grid
   (``pad_shape``): the Swin attention masks are traced at that size.
@@ -18,7 +20,7 @@ The model's ``metadata_props`` record what a user of the file needs (read back w
 :func:`read_onnx_metadata`): ``synthrm_version`` (of the export), ``run_synthrm_version``,
 ``model``, ``kind``, ``inputs``, ``channels``, ``in_ch``, ``tx_dim``, ``range_db``,
 ``base_channel``, ``size_multiple`` (outdoor); ``pad_shape``, ``heights_m``,
-``voxel_size_m``, ``frequency_hz`` (indoor); ``model_kwargs``, ``train_config`` (the
+``voxel_size_m``, ``frequency_hz``, ``prior`` (indoor); ``model_kwargs``, ``train_config`` (the
 run's ``TrainConfig``) and ``opset``. Every input and output carries a doc string.
 
 Export uses torch's TorchScript exporter (``torch.onnx.export(..., dynamo=False)``; the
@@ -50,7 +52,9 @@ from synthrm.models.train import load_model
 #: Image sides of the outdoor models must be multiples of this (their four poolings).
 SIZE_MULTIPLE = 16
 OUTDOOR_INPUT_NAMES, OUTDOOR_OUTPUT = ("image", "tx"), "path_gain_db"
-INDOOR_INPUT_NAMES, INDOOR_OUTPUT = ("x", "fspl_db", "z_index", "z_weight"), "path_loss_db"
+INDOOR_INPUT_NAMES, INDOOR_OUTPUT = ("x", "prior_db", "z_index", "z_weight"), "path_loss_db"
+_PRIOR_DOC = {"fspl": "free space (Friis)", "multi-wall": "free space plus the transmission loss of the walls the "
+              "straight Tx-receiver line crosses (synthrm.models.baselines.wall_crossings)"}
 #: Metadata values stored as JSON (the others are plain strings).
 JSON_KEYS = ("channels", "in_ch", "tx_dim", "range_db", "base_channel", "size_multiple", "pad_shape", "heights_m",
              "voxel_size_m", "frequency_hz", "model_kwargs", "train_config", "opset")
@@ -86,14 +90,14 @@ class OutdoorDB(nn.Module):
 
 class IndoorDB(nn.Module):
     """SenseRay-3D as deployed: path loss [dB] (B, Hn, X, Y) on the receiver planes
-    (``train.indoor_pred_db``: NaN free-space loss on the padding reads as 0)."""
+    (``train.indoor_pred_db``: NaN prior path loss on the padding reads as 0)."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, x, fspl_db, z_index, z_weight):
-        return self.model.path_loss_db(x, torch.nan_to_num(fspl_db, nan=0.0), z_index, z_weight).float()
+    def forward(self, x, prior_db, z_index, z_weight):
+        return self.model.path_loss_db(x, torch.nan_to_num(prior_db, nan=0.0), z_index, z_weight).float()
 
 
 def _spatial_mean(t: torch.Tensor) -> torch.Tensor:
@@ -166,8 +170,8 @@ def _docs(meta: dict) -> dict[str, str]:
         pad = "x".join(map(str, meta["pad_shape"]))
         return {"x": f"(B, 4, X, Y, Z) float32 voxel channels: occupancy, reflection / 20 dB, transmission / 20 dB, "
                      f"Tx distance / 10 m; the grid centre-padded with zeros to {pad} (fixed)",
-                "fspl_db": "(B, Hn, X, Y) float32 free-space path loss [dB] at the receiver cells (NaN on padding "
-                           "reads as 0)",
+                "prior_db": f"(B, Hn, X, Y) float32 prior path loss [dB] at the receiver cells, "
+                            f"{_PRIOR_DOC[meta.get('prior', 'fspl')]} (NaN on padding reads as 0)",
                 "z_index": "(B, Hn) int64 voxel-centre index (padded grid, z) below each receiver height",
                 "z_weight": "(B, Hn) float32 linear weight of the voxel centre above each receiver height",
                 "path_loss_db": f"(B, Hn, X, Y) float32 predicted path loss [dB] on the receiver planes at heights "
@@ -191,6 +195,7 @@ def deploy_metadata(meta: dict, opset: int = ONNX_OPSET) -> dict:
            "model_kwargs": meta.get("model_kwargs", {}), "train_config": meta.get("train_config", {})}
     if meta["kind"] == "indoor":
         out.update({k: meta[k] for k in ("pad_shape", "heights_m", "voxel_size_m", "frequency_hz", "in_ch")})
+        out["prior"] = meta.get("prior", "fspl")
         return out
     inputs = meta["inputs"]
     try:
@@ -222,9 +227,9 @@ def _example(meta: dict) -> tuple[tuple, dict]:
     if meta["kind"] == "indoor":
         hn, pad = len(meta["heights_m"]), tuple(meta["pad_shape"])
         x = torch.rand((1, meta["in_ch"], *pad), generator=g)
-        fspl = 40 + 40 * torch.rand((1, hn, *pad[:2]), generator=g)
+        prior = 40 + 40 * torch.rand((1, hn, *pad[:2]), generator=g)
         z_index = torch.randint(0, pad[2] - 1, (1, hn), generator=g)
-        args = (x, fspl, z_index, torch.rand((1, hn), generator=g))
+        args = (x, prior, z_index, torch.rand((1, hn), generator=g))
         axes = {n: {0: "batch"} for n in (*INDOOR_INPUT_NAMES, INDOOR_OUTPUT)}
         return args, axes
     args = (torch.rand((2, meta["in_ch"], 3 * SIZE_MULTIPLE, 4 * SIZE_MULTIPLE), generator=g),
@@ -328,7 +333,7 @@ def describe_onnx(model) -> str:
     if m["kind"] == "indoor":
         pad = ", ".join(map(str, m["pad_shape"]))
         hn = len(m["heights_m"])
-        return (f"{m['model']}: x (B, {m['in_ch']}, {pad}), fspl_db (B, {hn}, {pad.rsplit(', ', 1)[0]}), z_index "
+        return (f"{m['model']}: x (B, {m['in_ch']}, {pad}), prior_db (B, {hn}, {pad.rsplit(', ', 1)[0]}), z_index "
                 f"(B, {hn}) int64, z_weight (B, {hn}) -> path_loss_db (B, {hn}, X, Y) [dB]; opset {m['opset']}")
     return (f"{m['model']} ({m['inputs']}): image (B, {m['in_ch']}, H, W), tx (B, {m['tx_dim']}) -> path_gain_db "
             f"(B, H, W) [dB], float32, H and W multiples of {m['size_multiple']}; opset {m['opset']}")
@@ -405,9 +410,10 @@ def onnx_predict(session_or_path, image, tx) -> np.ndarray:
     return y[0] if one else y
 
 
-def onnx_predict_indoor(session_or_path, x, fspl_db, z_index, z_weight) -> np.ndarray:
-    """Path loss [dB] (B, Hn, X, Y) from an exported SenseRay-3D model and a batch of
-    ``IndoorExamples`` inputs (``x`` padded to the model's grid)."""
+def onnx_predict_indoor(session_or_path, x, prior_db, z_index, z_weight) -> np.ndarray:
+    """Path loss [dB] (B, Hn, X, Y) from an exported indoor model and a batch of
+    ``IndoorExamples`` inputs (``x`` padded to the model's grid; ``prior_db`` of the model's
+    ``prior``, recorded in its metadata)."""
     sess = _session(session_or_path)
     meta = read_onnx_metadata(sess)
     if meta["kind"] != "indoor":
@@ -418,7 +424,7 @@ def onnx_predict_indoor(session_or_path, x, fspl_db, z_index, z_weight) -> np.nd
         raise DeployError(f"voxels are {tuple(x.shape)}; the exported {meta['model']} takes exactly "
                           f"(B, {meta['in_ch']}, {', '.join(map(str, pad))}) (its grid is fixed at export); a larger "
                           f"apartment needs the PyTorch model (`synthrm predict --run`)")
-    return _run(sess, {"x": x, "fspl_db": np.asarray(fspl_db, np.float32),
+    return _run(sess, {"x": x, "prior_db": np.asarray(prior_db, np.float32),
                        "z_index": np.asarray(z_index, np.int64), "z_weight": np.asarray(z_weight, np.float32)})
 
 

@@ -1,5 +1,6 @@
-"""The indoor models: voxel channels in, path loss as a residual over free-space loss out
-(SenseRay-3D, seed ``004``, eq. 18).
+"""The indoor models: voxel channels in, path loss as a residual over a prior out: free-space
+loss (SenseRay-3D, seed ``004``, eq. 18) or, for a run trained with ``--prior multi-wall``,
+the multi-wall model (free space plus the walls the straight Tx-receiver line crosses).
 
 * ``senseray3d`` (:class:`SenseRay3D`, the seed's sections IV-B and IV-C): SwinUNETR-V2 on
   the voxel grid.
@@ -10,9 +11,9 @@
 
 Input (B, 4, X, Y, Z): occupancy, reflection, transmission, Tx distance (scaled, see
 :mod:`synthrm.models.data`); X, Y, Z multiples of 32 (the data centre-pads to that).
-Output (B, 1, X, Y, Z): the residual ``(PL - FSPL) / RESIDUAL_SCALE_DB`` at voxel centres;
+Output (B, 1, X, Y, Z): the residual ``(PL - prior) / RESIDUAL_SCALE_DB`` at voxel centres;
 ``path_loss_db`` samples it on the receiver planes (linear in z between voxel centres)
-and adds FSPL there.
+and adds the prior there.
 """
 from __future__ import annotations
 
@@ -36,17 +37,18 @@ def _check_voxels(x: torch.Tensor, in_ch: int) -> None:
 class _ResidualVoxelNet(nn.Module):
     """An indoor model: ``forward`` maps voxels (B, C, X, Y, Z) to the residual (B, 1, X, Y, Z)."""
 
-    def path_loss_db(self, x: torch.Tensor, fspl_db: torch.Tensor, z_index: torch.Tensor,
+    def path_loss_db(self, x: torch.Tensor, prior_db: torch.Tensor, z_index: torch.Tensor,
                      z_weight: torch.Tensor) -> torch.Tensor:
-        """Predicted path loss [dB] (B, Hn, X, Y) on the receiver planes: FSPL (B, Hn, X, Y)
-        plus the residual interpolated at heights given by ``z_index`` / ``z_weight`` (B, Hn)."""
+        """Predicted path loss [dB] (B, Hn, X, Y) on the receiver planes: the prior path loss
+        ``prior_db`` (B, Hn, X, Y) [dB] (free space or multi-wall) plus the residual
+        interpolated at heights given by ``z_index`` / ``z_weight`` (B, Hn)."""
         r = self(x)[:, 0]  # (B, X, Y, Z)
         k0 = z_index[:, :, None, None].expand(-1, -1, *r.shape[1:3])  # (B, Hn, X, Y)
         rz = r.permute(0, 3, 1, 2)  # (B, Z, X, Y)
         lo = torch.gather(rz, 1, k0)
         hi = torch.gather(rz, 1, k0 + 1)
         w = z_weight[:, :, None, None].to(r.dtype)
-        return fspl_db + RESIDUAL_SCALE_DB * ((1 - w) * lo + w * hi)
+        return prior_db + RESIDUAL_SCALE_DB * ((1 - w) * lo + w * hi)
 
 
 class SenseRay3D(_ResidualVoxelNet):

@@ -72,19 +72,19 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
         if kind != "indoor":
             raise RunError(f"{data}: holds city camera samples; {cfg.model} needs an indoor voxel dataset "
                            f"(`synthrm generate --preset indoor-apartment ...`), or pick an outdoor model")
-        train = IndoorExamples(data, ("train",))
+        train = IndoorExamples(data, ("train",), prior=cfg.prior)
         if cfg.train_fraction < 1:
             # a learning curve: a seeded share of the training apartments (all their Tx; the
             # padding and the validation entries unchanged)
             train.items = [it for it in train.items if it.scene_id in _fraction_of(
                 sorted({it.scene_id for it in train.items}), cfg.train_fraction, cfg.seed)]
         try:
-            val = IndoorExamples(data, ("val",), pad_shape=train.pad_shape)
+            val = IndoorExamples(data, ("val",), pad_shape=train.pad_shape, prior=cfg.prior)
         except SynthrmError:
             log(f"warning: {data} has no 'val' entries; validating on the training entries")
             val = train
         meta = {"kind": "indoor", "pad_shape": list(train.pad_shape), "heights_m": list(train.heights_m),
-                "voxel_size_m": train.voxel_size_m, "frequency_hz": train.frequency_hz,
+                "voxel_size_m": train.voxel_size_m, "frequency_hz": train.frequency_hz, "prior": cfg.prior,
                 "train_examples": [it.entry for it in train.items], "val_examples": [it.entry for it in val.items]}
         return train, val, meta
     if kind != "city":
@@ -188,7 +188,7 @@ def flip_batch(batch: dict, k: int) -> dict:
     for bit, vox_dim, plane_dim in ((1, 2, 2), (2, 3, 3)):
         if k & bit:
             out["x"] = torch.flip(out["x"], dims=(vox_dim,))
-            for name in ("valid", "path_loss_db", "fspl_db", "distance_m"):
+            for name in ("valid", "path_loss_db", "fspl_db", "prior_db", "distance_m"):
                 out[name] = torch.flip(out[name], dims=(plane_dim,))
     return out
 
@@ -213,8 +213,10 @@ def outdoor_loss(model, batch, device, kind: str = "mse"):
 
 
 def indoor_pred_db(model, batch, device):
-    fspl = torch.nan_to_num(batch["fspl_db"].to(device), nan=0.0)
-    return model.path_loss_db(batch["x"].to(device), fspl, batch["z_index"].to(device),
+    """Path loss [dB] (B, Hn, X, Y): the batch's ``prior_db`` (free space or multi-wall, the
+    run's ``prior``; NaN padding read as 0) plus the model's residual."""
+    prior = torch.nan_to_num(batch["prior_db"].to(device), nan=0.0)
+    return model.path_loss_db(batch["x"].to(device), prior, batch["z_index"].to(device),
                               batch["z_weight"].to(device)).float()
 
 
