@@ -158,5 +158,10 @@ if [ "$PART" = indoor ] || [ "$PART" = all ]; then
       --seed $((sd + SEED_OFFSET)) --quiet $(r "$name")
     step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor-sensed" --quiet
   done
+  # how right are the test labels: the 8 test apartments traced 3 more times with other ray
+  # seeds (label noise), the sensed runs scored against the 4-draw mean (~25 min; draws cached)
+  step "indoor reference" $PY benchmarks/bench_indoor_reference.py --data "$D/indoor-sensed" --draws 3 \
+    --runs "$D/runs/floorplan-unet-sensed" "$D/runs/floorplan-unet-sensed-mw-s0" "$D/runs/floorplan-unet-sensed-mw-s1" \
+    --json "$D/indoor_reference.json"
 fi
 $PY benchmarks/learning_table.py "$D/runs"/* --md "$D/tables.md" --json "$D/tables.json" --curves "$D/curves.png"
