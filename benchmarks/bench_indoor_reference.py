@@ -179,9 +179,11 @@ def main(argv: list[str] | None = None) -> dict:
           + f"; mean {np.mean(out['label_noise_db']):.2f}")
     print("draw against draw per apartment [dB] (stored vs new draw 1): "
           + " / ".join(f"{x:.1f}" for x in out["draw_to_draw_db"]))
-    print(f"\n{'method':<32} {'MAE vs stored labels [dB]':>30} {'MAE vs reference [dB]':>30}   per apartment vs reference")
+    print(f"\n{'method':<32} {'MAE vs stored labels [dB]':>30} {'MAE vs reference [dB]':>30}   "
+          "per apartment vs reference")
     for n, row in out["methods"].items():
-        cols = [f"{m:.2f} [{lo:.2f}, {hi:.2f}]" for m, lo, hi in (row[t]["mean_ci_db"] for t in ("labels", "reference"))]
+        cols = [f"{m:.2f} [{lo:.2f}, {hi:.2f}]"
+                for m, lo, hi in (row[t]["mean_ci_db"] for t in ("labels", "reference"))]
         print(f"{n:<32} {cols[0]:>30} {cols[1]:>30}   "
               + " / ".join(f"{x:.1f}" for x in row["reference"]["per_apartment_db"]))
     best = min((Path(r).name for r in a.runs), key=lambda n: out["methods"][n]["reference"]["mean_ci_db"][0])

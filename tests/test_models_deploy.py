@@ -11,8 +11,8 @@ from synthrm.cli import main
 from synthrm.metrics import DEFAULT_RANGE_DB
 from synthrm.models.config import channel_names
 from synthrm.models.data import IndoorExamples, OutdoorExamples
-from synthrm.models.deploy import (DeployError, OutdoorDB, deploy_metadata, describe_onnx, export_onnx,
-                                   model_to_onnx, onnx_predict, onnx_predict_indoor, onnx_session,
+from synthrm.models.deploy import (INDOOR_INPUT_NAMES, DeployError, OutdoorDB, deploy_metadata, describe_onnx,
+                                   export_onnx, model_to_onnx, onnx_predict, onnx_predict_indoor, onnx_session,
                                    read_onnx_metadata)
 from synthrm.models.registry import ONNX_OPSET, outdoor_models
 from synthrm.models.train import build_model, indoor_pred_db, load_model, outdoor_pred, train
@@ -267,6 +267,18 @@ def test_indoor_model_exports_and_predicts_with_onnxruntime(name, width, prior, 
     got = onnx_predict_indoor(sess, *(batch[k].numpy() for k in ("x", "prior_db", "z_index", "z_weight")))
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=0, atol=ATOL_DB)
+    # a model exported before the prior option named the input fspl_db: still run
+    import onnx
+
+    old = onnx.load(str(m))
+    for node in old.graph.node:
+        node.input[:] = ["fspl_db" if n == "prior_db" else n for n in node.input]
+    next(i for i in old.graph.input if i.name == "prior_db").name = "fspl_db"
+    onnx.save(old, str(tmp_path / "old.onnx"))
+    old_sess = onnx_session(tmp_path / "old.onnx")
+    assert [i.name for i in old_sess.get_inputs()][1] == "fspl_db"
+    np.testing.assert_allclose(onnx_predict_indoor(old_sess, *(batch[k].numpy() for k in INDOOR_INPUT_NAMES)), got,
+                               rtol=0, atol=1e-6)
     big = np.zeros((1, 4, *(n + 32 for n in meta["pad_shape"])), np.float32)
     with pytest.raises(DeployError, match=r"takes exactly .*\(its grid is fixed at export\)"):
         onnx_predict_indoor(sess, big, None, None, None)

@@ -543,5 +543,6 @@ def test_indoor_reference_retraces_the_labels_and_scores_against_more_rays(indoo
     assert all(np.isfinite(r[t]["mean_ci_db"][0]) for r in other["methods"].values() for t in ("labels", "reference"))
     assert json.loads((tmp_path / "r.json").read_text())["draws"] == 1
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "other").glob("*.npz")}
-    assert stamps and bench.main(argv + ["--cache", str(tmp_path / "other")])["label_noise_db"] == other["label_noise_db"]
+    again = bench.main(argv + ["--cache", str(tmp_path / "other")])
+    assert stamps and again["label_noise_db"] == other["label_noise_db"]
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "other").glob("*.npz")} == stamps  # read, not traced again

@@ -401,8 +401,8 @@ class IndoorExamples(Dataset):
                 _, walls_db = wall_crossings(s["occupancy"], origin, vs, s["tx_position"], pts.reshape(-1, 3),
                                              s["transmission_db"])
                 base = (free + walls_db.reshape(free.shape)).astype(np.float32)
-            self.items.append(IndoorItem(x, pl, valid, free, base, dist.astype(np.float32), eid, str(a["scene_id"]), str(a["split"]),
-                                         origin, s["tx_position"].astype(np.float64)))
+            self.items.append(IndoorItem(x, pl, valid, free, base, dist.astype(np.float32), eid, str(a["scene_id"]),
+                                         str(a["split"]), origin, s["tx_position"].astype(np.float64)))
             shapes.append((X, Y, Z))
         self.voxel_size_m, self.heights_m, self.frequency_hz, self.origin_z_m = meta
         need = tuple(round_up(max(s[i] for s in shapes), 32) for i in range(3))

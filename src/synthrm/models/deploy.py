@@ -424,7 +424,9 @@ def onnx_predict_indoor(session_or_path, x, prior_db, z_index, z_weight) -> np.n
         raise DeployError(f"voxels are {tuple(x.shape)}; the exported {meta['model']} takes exactly "
                           f"(B, {meta['in_ch']}, {', '.join(map(str, pad))}) (its grid is fixed at export); a larger "
                           f"apartment needs the PyTorch model (`synthrm predict --run`)")
-    return _run(sess, {"x": x, "prior_db": np.asarray(prior_db, np.float32),
+    # a model exported before the prior option names its prior input fspl_db (free space)
+    prior_name = "fspl_db" if "fspl_db" in {i.name for i in sess.get_inputs()} else "prior_db"
+    return _run(sess, {"x": x, prior_name: np.asarray(prior_db, np.float32),
                        "z_index": np.asarray(z_index, np.int64), "z_weight": np.asarray(z_weight, np.float32)})
 
 
