@@ -541,7 +541,11 @@ def test_indoor_reference_retraces_the_labels_and_scores_against_more_rays(indoo
     assert other["cells"] == same["cells"] and min(other["cells"]) > 0
     assert set(other["methods"]) == {"run", "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)"}
     assert all(np.isfinite(r[t]["mean_ci_db"][0]) for r in other["methods"].values() for t in ("labels", "reference"))
-    assert json.loads((tmp_path / "r.json").read_text())["draws"] == 1
+    from synthrm import __version__
+
+    rec = json.loads((tmp_path / "r.json").read_text())  # stamped: version, arguments, the data's seed
+    assert rec["draws"] == 1 and rec["synthrm_version"] == __version__ and "--draws" in rec["argv"]
+    assert rec["seed"] == json.loads((indoor_small / "index.json").read_text())["seed"]
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "other").glob("*.npz")}
     again = bench.main(argv + ["--cache", str(tmp_path / "other")])
     assert stamps and again["label_noise_db"] == other["label_noise_db"]
