@@ -30,6 +30,7 @@ import os
 import sys
 import time
 from collections import defaultdict
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learning_table import SEED_INDOOR_MAE_DB, bootstrap_ci  # noqa: E402
 
-from synthrm import __version__  # noqa: E402
 from synthrm.config import make_indoor_config  # noqa: E402
 from synthrm.dataset.hdf5 import read_index, read_sample  # noqa: E402
 from synthrm.errors import DatasetError  # noqa: E402
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
                 err[n]["labels"].setdefault(sid, []).append(float(np.abs(p - it.path_loss_db)[v].mean()))
                 err[n]["reference"].setdefault(sid, []).append(float(np.abs(p - ref)[v].mean()))
     scenes = sorted(by_scene)
-    out = {"synthrm_version": __version__, "argv": list(argv if argv is not None else sys.argv[1:]),
+    out = {"synthrm_version": version("synthrm"), "argv": list(argv if argv is not None else sys.argv[1:]),
            "seed": int(read_index(data)["seed"]), "draw_seed_step": DRAW_SEED_STEP,
            "data": str(data), "split": a.split, "draws": a.draws, "apartments": scenes,
            "cells": [cells[s] for s in scenes], "seconds": time.perf_counter() - t0,
