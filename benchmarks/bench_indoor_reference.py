@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
         noise[sid], draw_noise[sid], cells[sid] = [], [], 0
         for t, i in enumerate(idx):
             it = ds.items[i]
-            fill = read_sample(data, it.entry, ["fill_mask"])["fill_mask"].astype(bool)
-            stored = np.where(np.isfinite(it.path_loss_db) & ~fill, 10 ** (-it.path_loss_db / 10.0), 0.0)
+            # the stored draw where it was simulated (``valid``: not filled; the scored cells lie within)
+            stored = np.where(it.valid, 10 ** (-np.nan_to_num(it.path_loss_db) / 10.0), 0.0)
             ref_g = (stored + new[:, t].sum(0)) / (a.draws + 1)
             others = new[:, t].mean(0)
             with np.errstate(divide="ignore"):
