@@ -111,9 +111,8 @@ def main(argv: list[str] | None = None) -> dict:
         if meta["kind"] != "indoor":
             ap.error(f"--runs: {r} is an outdoor run; this benchmark scores indoor runs")
     ld = LogDistance(models[0][1]["log_distance"]["pl0_db"], models[0][1]["log_distance"]["n"])
-    priors = sorted({m.get("prior", "fspl") for _, m in models})
-    sets = {p: IndoorExamples(data, (a.split,), pad_shape=tuple(models[0][1]["pad_shape"]), prior=p) for p in priors}
-    ds = sets[priors[0]]
+    sets = [IndoorExamples.for_run(meta, data, (a.split,)) for _, meta in models]  # each run's prior and channels
+    ds = sets[0]
     by_scene = defaultdict(list)
     for i, it in enumerate(ds.items):
         if a.apartments is None or int(it.scene_id.rsplit("-", 1)[-1]) in a.apartments:
@@ -145,8 +144,8 @@ def main(argv: list[str] | None = None) -> dict:
             v1 = v & np.isfinite(one)
             draw_noise[sid].append(float(np.abs(it.path_loss_db - one)[v1].mean()))
             preds = {}
-            for (model, meta), r in zip(models, a.runs):
-                b = sets[meta.get("prior", "fspl")][i]
+            for (model, meta), r, run_ds in zip(models, a.runs, sets):
+                b = run_ds[i]
                 b = {k: (x[None] if isinstance(x, torch.Tensor) else x) for k, x in b.items()}
                 with torch.no_grad():
                     p = indoor_pred_db(model, b, cpu)[0].numpy()

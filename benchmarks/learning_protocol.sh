@@ -158,10 +158,19 @@ if [ "$PART" = indoor ] || [ "$PART" = all ]; then
       --seed $((sd + SEED_OFFSET)) --quiet $(r "$name")
     step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor-sensed" --quiet
   done
+  # the walls as input channels instead: per voxel, the walls on the straight line from the Tx
+  # and their loss (--indoor-inputs voxels+walls); free-space prior, two training seeds
+  for sd in 0 1; do
+    name=floorplan-unet-sensed-walls-s$sd
+    step "train $name" $S train --model floorplan-unet --data "$D/indoor-sensed" --out "$D/runs/$name" --width 32 \
+      --batch-size 8 --loss l1 --indoor-inputs voxels+walls --epochs 60 --restart-epochs 60 --patience 15 \
+      --seed $((sd + SEED_OFFSET)) --quiet $(r "$name")
+    step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/indoor-sensed" --quiet
+  done
   # how right are the test labels: the 8 test apartments traced 3 more times with other ray
   # seeds (label noise), the sensed runs scored against the 4-draw mean (~25 min; draws cached)
   step "indoor reference" $PY benchmarks/bench_indoor_reference.py --data "$D/indoor-sensed" --draws 3 \
     --runs "$D/runs/floorplan-unet-sensed" "$D/runs/floorplan-unet-sensed-mw-s0" "$D/runs/floorplan-unet-sensed-mw-s1" \
-    --json "$D/indoor_reference.json"
+    "$D/runs/floorplan-unet-sensed-walls-s0" "$D/runs/floorplan-unet-sensed-walls-s1" --json "$D/indoor_reference.json"
 fi
 $PY benchmarks/learning_table.py "$D/runs"/* --md "$D/tables.md" --json "$D/tables.json" --curves "$D/curves.png"

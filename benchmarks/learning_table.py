@@ -84,7 +84,8 @@ def collect(runs: list[str]) -> tuple[dict, list]:
             continue
         ev = json.loads(p.read_text())
         meta = json.loads((Path(run) / "run.json").read_text()) if (Path(run) / "run.json").is_file() else {}
-        kind = MODELS.get(ev["model"], "model").kind
+        # the run's own kind (an ensemble is no registry model), else its model's
+        kind = {"indoor": "indoor", "city": "outdoor"}.get(meta.get("kind")) or MODELS.get(ev["model"], "model").kind
         test = {}
         for data, r in ev["data"].items():
             ltag = label_sources_tag(r.get("label_sources", LABEL_SOURCES))

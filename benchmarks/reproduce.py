@@ -770,15 +770,15 @@ def table_roles(runs: list[Path]) -> dict[Path, str]:
     augmentation or weighting, all of the training frames); ``ours``, the other full-share
     outdoor run with the lowest validation MAE (chosen on validation, never on test);
     ``indoor``, every indoor run on all training apartments. Learning-curve points
-    (``train_fraction`` < 1) and the other ablations stay in ``docs/learning.md``."""
+    (``train_fraction`` < 1), ensembles and the other ablations stay in ``docs/learning.md``."""
     from synthrm.models.registry import MODELS
 
     roles, best = {}, None
     for run in runs:
         meta = json.loads((run / "run.json").read_text()) if (run / "run.json").is_file() else {}
         tc = meta.get("train_config", {})
-        if float(tc.get("train_fraction", 1.0)) < 1:
-            continue
+        if float(tc.get("train_fraction", 1.0)) < 1 or meta.get("model") == "ensemble":
+            continue  # a learning-curve point, an ensemble of runs (synthrm ensemble): docs/learning.md
         model = tc.get("model") or meta.get("model")
         if MODELS.get(model, "model").kind == "indoor":
             roles[run] = "indoor"

@@ -311,7 +311,8 @@ def test_bench_models_runs_on_a_tiny_input():
     # the geometry inputs (LoS marching) cost more to build than RGB alone
     assert rows[3]["inputs_s"] > rows[0]["inputs_s"] > 0
     assert all(np.isnan(r["onnx_s"]) and r["target_met"] is False for r in rows[4:])
-    assert all(r["inputs_s"] > 0 for r in rows[4:])  # the multi-wall prior's marching, timed per entry
+    # the multi-wall prior's and the wall channels' marching, timed per entry
+    assert all(r["prior_s"] > 0 and r["walls_s"] > 0 and r["inputs_s"] == r["prior_s"] + r["walls_s"] for r in rows[4:])
 
 
 def test_bench_orchestrate_runs_on_a_tiny_input():

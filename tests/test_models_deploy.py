@@ -239,27 +239,34 @@ def test_cli_export_model_and_predict_onnx(tiny_dataset, tmp_path, capsys):
         assert e.value.code == 2
 
 
-@pytest.mark.parametrize("name,width,prior", [("senseray3d", 12, "fspl"), ("floorplan-unet", 8, "multi-wall")])
-def test_indoor_model_exports_and_predicts_with_onnxruntime(name, width, prior, indoor_small, tiny_dataset, tmp_path,
-                                                           capsys):
-    """An indoor model (SenseRay-3D's SwinUNETR, the floor-plan U-Net over the multi-wall
-    prior) exports at its run's padded grid with a free batch: onnxruntime's path loss
-    equals PyTorch's to 1e-4 dB on the entries, its metadata names the prior its
-    ``prior_db`` input carries; ``predict --onnx`` draws it; the grid is fixed, and a city
-    dataset is refused."""
+@pytest.mark.parametrize("name,width,prior,inputs", [("senseray3d", 12, "fspl", "voxels"),
+                                                     ("floorplan-unet", 8, "multi-wall", "voxels+walls")])
+def test_indoor_model_exports_and_predicts_with_onnxruntime(name, width, prior, inputs, indoor_small, tiny_dataset,
+                                                           tmp_path, capsys):
+    """An indoor model (SenseRay-3D's SwinUNETR; the floor-plan U-Net over the multi-wall
+    prior with the wall channels) exports at its run's padded grid with a free batch:
+    onnxruntime's path loss equals PyTorch's to 1e-4 dB on the entries, its metadata names
+    the prior its ``prior_db`` input carries and the voxel channels of ``x``; ``predict
+    --onnx`` draws it; the grid is fixed, and a city dataset is refused."""
     root, _ = tiny_dataset
     run = tmp_path / "run"
-    train(quick_train_config(name, width=width, batch_size=1, epochs=1, max_steps_per_epoch=2, prior=prior),
-          indoor_small, run, progress=False)
+    train(quick_train_config(name, width=width, batch_size=1, epochs=1, max_steps_per_epoch=2, prior=prior,
+                             indoor_inputs=inputs), indoor_small, run, progress=False)
     m = tmp_path / "sr.onnx"
     assert main(["export-model", str(run), "--out", str(m)]) == 0
     model, meta = load_model(run)
     back = read_onnx_metadata(m)
-    assert back == deploy_metadata({**meta, "in_ch": 4}) and back["pad_shape"] == meta["pad_shape"]
+    assert back == deploy_metadata(meta) and back["pad_shape"] == meta["pad_shape"]
     assert back["prior"] == meta["prior"] == prior
+    assert (back["indoor_inputs"], back["in_ch"], model.in_ch) == (inputs, 6 if "walls" in inputs else 4, back["in_ch"])
     sess = onnx_session(m)
     assert [i.name for i in sess.get_inputs()] == ["x", "prior_db", "z_index", "z_weight"]
-    ds = IndoorExamples(indoor_small, ("train", "val", "test"), pad_shape=tuple(meta["pad_shape"]), prior=prior)
+    import onnx
+
+    x_doc = next(v.doc_string for v in onnx.load(str(m)).graph.input if v.name == "x")
+    assert x_doc.startswith(f"(B, {back['in_ch']}, X, Y, Z)")
+    assert ("walls on the straight" in x_doc) == ("walls" in inputs)
+    ds = IndoorExamples.for_run(meta, indoor_small, ("train", "val", "test"))
     items = [ds[i] for i in range(min(len(ds), 3))]
     batch = {k: torch.stack([b[k] for b in items]) for k in ("x", "prior_db", "z_index", "z_weight")}
     with torch.no_grad():
@@ -268,8 +275,6 @@ def test_indoor_model_exports_and_predicts_with_onnxruntime(name, width, prior, 
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=0, atol=ATOL_DB)
     # a model exported before the prior option named the input fspl_db: still run
-    import onnx
-
     old = onnx.load(str(m))
     for node in old.graph.node:
         node.input[:] = ["fspl_db" if n == "prior_db" else n for n in node.input]

@@ -252,6 +252,66 @@ def test_multi_wall_prior_is_the_multi_wall_baseline(indoor_small):
         TrainConfig(model="radiounet-s", prior="multi-wall").validate()
 
 
+def test_wall_channels_count_the_walls_on_the_line(tmp_path, monkeypatch):
+    """``voxel_walls`` on a hand-made grid: one wall (transmission -7 dB) across x = 10 and a
+    second (-95 dB) across x = 16, the Tx at x = 2.5 voxels: voxels before the first wall
+    see the Tx (0 walls, 0 dB), between the walls 1 wall / 7 dB, behind both 2 walls with
+    their 102 dB clipped at 100 dB; the wall voxels themselves are not checked. The result is
+    cached by content (a second call reads the file; another Tx is another key)."""
+    from synthrm.models import data as mdata
+
+    monkeypatch.setenv("SYNTHRM_CACHE", str(tmp_path / "cache"))
+    occ = np.zeros((20, 6, 4), np.uint8)
+    tdb = np.zeros(occ.shape, np.float32)
+    occ[10], tdb[10] = 1, -7.0
+    occ[16], tdb[16] = 1, -95.0
+    origin, vs = np.array([1.0, -2.0, 0.0]), 0.2
+    tx = origin + np.array([2.5, 3.0, 2.0]) * vs
+    w = mdata.voxel_walls(occ, tdb, origin, vs, tx)
+    assert w.shape == (2, 20, 6, 4) and w.dtype == np.float32
+    walls, loss_db = w[0] * mdata.WALLS_SCALE, w[1] * mdata.VOXEL_DB_SCALE
+    np.testing.assert_allclose(walls[:10], 0, atol=1e-6)
+    np.testing.assert_allclose(loss_db[:10], 0, atol=1e-6)
+    np.testing.assert_allclose(walls[11:16], 1, atol=1e-6)
+    np.testing.assert_allclose(loss_db[11:16], 7.0, atol=1e-4)
+    np.testing.assert_allclose(walls[17:], 2, atol=1e-6)
+    np.testing.assert_allclose(loss_db[17:], mdata.WALL_LOSS_CLIP_DB, atol=1e-4)
+    cached = list((tmp_path / "cache" / "walls").glob("*.npy"))
+    assert len(cached) == 1
+    np.save(cached[0], w * 0 + 3)  # a second call reads the cache
+    assert float(mdata.voxel_walls(occ, tdb, origin, vs, tx).max()) == 3
+    mdata.voxel_walls(occ, tdb, origin, vs, tx + 0.01)
+    assert len(list((tmp_path / "cache" / "walls").glob("*.npy"))) == 2
+
+
+def test_wall_inputs_add_two_channels(indoor_small, monkeypatch, tmp_path):
+    """``inputs="voxels+walls"``: each item's first four channels are the plain ones, the two
+    more are ``voxel_walls`` of its grid and Tx; the config and the dataset refuse other
+    names, and an outdoor model refuses the option."""
+    from synthrm.errors import ConfigError
+    from synthrm.models import data as mdata
+    from synthrm.models.config import TrainConfig
+
+    monkeypatch.setenv("SYNTHRM_CACHE", "")  # no cache: computed here
+    plain = IndoorExamples(indoor_small, ("train", "val", "test"))
+    walls = IndoorExamples(indoor_small, ("train", "val", "test"), inputs="voxels+walls")
+    assert (plain.in_ch, walls.in_ch) == (4, 6) and walls[0]["x"].shape == (6, *walls.pad_shape)
+    los = 0
+    for a, b in zip(plain.items, walls.items):
+        np.testing.assert_array_equal(b.x[:4], a.x)
+        want = mdata.voxel_walls(a.x[0], a.x[2] * mdata.VOXEL_DB_SCALE, a.origin_m, plain.voxel_size_m, a.tx_m)
+        np.testing.assert_allclose(b.x[4:], want, atol=1e-5)
+        los += int((b.x[4] == 0).sum())
+        assert (b.x[4] > 0).any()  # some voxels are behind a wall
+    assert los > 0
+    with pytest.raises(ValueError, match="inputs must be one of"):
+        IndoorExamples(indoor_small, ("train",), inputs="voxels+rays")
+    with pytest.raises(ConfigError, match="indoor_inputs: must be one of"):
+        TrainConfig(model="floorplan-unet", indoor_inputs="walls").validate()
+    with pytest.raises(ConfigError, match="indoor_inputs: voxels\\+walls is for indoor models"):
+        TrainConfig(model="radiounet-s", indoor_inputs="voxels+walls").validate()
+
+
 def test_residual_is_sampled_between_voxel_centres(indoor_small):
     """A network whose residual is the voxel's z index gives FSPL + 10 dB x the fractional
     index of each receiver height in the padded grid."""

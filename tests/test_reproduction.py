@@ -1244,6 +1244,10 @@ def test_learning_runs_table_roles_and_the_ours_row(tmp_path):
         (tmp_path / "runs" / name).mkdir(parents=True)
         (tmp_path / "runs" / name / "run.json").write_text(json.dumps({"model": tc["model"], "train_config": tc}))
         (tmp_path / "runs" / name / "log.json").write_text(json.dumps([{"val_mae_db": val + 1}, {"val_mae_db": val}]))
+    # an ensemble (synthrm ensemble: the first member's train_config, no log) takes no role
+    (tmp_path / "runs" / "ens").mkdir()
+    (tmp_path / "runs" / "ens" / "run.json").write_text(json.dumps({"model": "ensemble", "kind": "city",
+                                                                    "train_config": {"model": "radiounet-s"}}))
     roles = {p.name: r for p, r in rp.table_roles(sorted((tmp_path / "runs").iterdir())).items()}
     # geometry-q1 scores better on validation but is a curve point; pmnet-s-l1 is not the seed's recipe
     assert roles == {"radiounet-s": "seed", "geometry": "ours", "fp": "indoor"}

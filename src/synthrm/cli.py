@@ -1,7 +1,7 @@
 """Command-line interface: ``synthrm generate``, ``validate``, ``validate-physics``,
 ``config show``, ``orchestrate``, ``show``,
 ``export-ply``, ``export``, ``import-synthrm-platform``, ``relabel``, ``report``, ``train``, ``evaluate``,
-``predict``, ``export-model``, ``view``.
+``ensemble``, ``predict``, ``export-model``, ``view``.
 
 Thin: parses arguments into a config and calls the library. Every
 :class:`synthrm.errors.SynthrmError` becomes one line on stderr and exit code 2, and the
@@ -432,6 +432,15 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _ensemble(args) -> int:
+    from synthrm.models.train import make_ensemble
+
+    meta = make_ensemble(args.runs, args.out)
+    print(f"{args.out}: ensemble of {len(meta['members'])} {meta['kind']} runs ({', '.join(meta['member_models'])}); "
+          f"score it with `synthrm evaluate --run {args.out} --data ...`")
+    return 0
+
+
 def _predict(args) -> int:
     if args.onnx:
         from synthrm.models.deploy import onnx_predict_figure as figure
@@ -639,6 +648,11 @@ def _learning_parsers(sub) -> None:
                                            "default all, 1-6; e.g. 1,2 for Monte Carlo labels only)")
     e.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")
     e.set_defaults(func=_evaluate)
+    en = sub.add_parser("ensemble", help="average trained runs' predictions: a run folder evaluate, predict and "
+                                         "export-model take")
+    en.add_argument("runs", nargs="+", metavar="RUN", help="run folders made by `synthrm train` (2 or more, made alike)")
+    en.add_argument("--out", required=True, help="the ensemble's run folder")
+    en.set_defaults(func=_ensemble)
     pr = sub.add_parser("predict", help="figure of input, truth, prediction and error for one example")
     model = pr.add_mutually_exclusive_group(required=True)
     model.add_argument("--run", help="run folder made by `synthrm train` (predicts with PyTorch)")

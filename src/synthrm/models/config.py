@@ -26,6 +26,11 @@ OUTDOOR_INPUTS = tuple(INPUT_SETS)
 #: What the indoor network's residual is added to (``--prior``): free space (SenseRay-3D's
 #: eq. 18) or the multi-wall model (free space + the walls the straight line crosses).
 INDOOR_PRIORS = ("fspl", "multi-wall")
+#: Indoor voxel channels (``--indoor-inputs``) and their counts: SenseRay-3D's four
+#: (occupancy, reflection, transmission, Tx distance), or those plus two read off the straight
+#: line from the Tx to each voxel centre: the walls it crosses and their transmission loss
+#: (the multi-wall model's terms, given to the network as channels instead of as its prior).
+INDOOR_INPUTS = {"voxels": 4, "voxels+walls": 6}
 
 
 def input_groups(inputs: str) -> tuple[str, ...]:
@@ -146,6 +151,11 @@ class TrainConfig:
     SenseRay-3D's eq. 18) or ``multi-wall`` (free space plus the transmission loss of every
     wall the straight Tx-receiver line crosses, read from the voxels: the multi-wall
     baseline, so the network learns what the walls' sum misses)."""
+    indoor_inputs: str = "voxels"
+    """Indoor: the voxel channels: ``voxels`` (SenseRay-3D's four: occupancy, reflection,
+    transmission, Tx distance) or ``voxels+walls`` (+ the number of walls on the straight line
+    from the Tx to each voxel centre / 5 and their transmission loss [dB], clipped at 100 dB,
+    / 20 dB: the line-of-sight state and the multi-wall terms, for the network to weigh)."""
 
     @property
     def label_source_codes(self) -> tuple[int, ...]:
@@ -174,12 +184,17 @@ class TrainConfig:
                 raise ConfigError(f"{n}: must be one of {ok}, got {getattr(self, n)!r}")
         if self.prior not in INDOOR_PRIORS:
             raise ConfigError(f"prior: must be one of {INDOOR_PRIORS}, got {self.prior!r}")
+        if self.indoor_inputs not in INDOOR_INPUTS:
+            raise ConfigError(f"indoor_inputs: must be one of {tuple(INDOOR_INPUTS)}, got {self.indoor_inputs!r}")
         if self.label_weighting not in ("none", "std"):
             raise ConfigError(f"label_weighting: must be none or std, got {self.label_weighting!r}")
         kind = MODELS.get(self.model, "model").kind
         if kind == "outdoor" and self.prior != "fspl":
             raise ConfigError(f"prior: {self.prior} is for indoor models; outdoor models take the free-space "
                               f"channel through --inputs (e.g. rgbd-fspl)")
+        if kind == "outdoor" and self.indoor_inputs != "voxels":
+            raise ConfigError(f"indoor_inputs: {self.indoor_inputs} is for indoor models; outdoor models take "
+                              f"their channels through --inputs (e.g. geometry)")
         if (self.augment, kind) in (("rot90", "indoor"), ("flip", "outdoor")):
             raise ConfigError(f"augment: {self.augment} is for {'outdoor' if kind == 'indoor' else 'indoor'} models; "
                               f"use {'flip' if kind == 'indoor' else 'rot90'} (or none) with {self.model}")

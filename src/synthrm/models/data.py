@@ -22,7 +22,7 @@ from synthrm.camera.pinhole import PinholeCamera
 from synthrm.dataset.hdf5 import dataset_kind, index_kind, list_samples, read_index, read_radio_sample, read_sample
 from synthrm.errors import DatasetError
 from synthrm.models.baselines import wall_crossings
-from synthrm.models.config import INDOOR_PRIORS, INPUT_GROUPS, INPUT_SETS, OUTDOOR_INPUTS, base_channel, channel_names, input_channels, input_groups  # noqa: F401
+from synthrm.models.config import INDOOR_INPUTS, INDOOR_PRIORS, INPUT_GROUPS, INPUT_SETS, OUTDOOR_INPUTS, base_channel, channel_names, input_channels, input_groups  # noqa: F401
 from synthrm.metrics import normalise
 from synthrm.radio.labels import LABEL_SOURCES
 from synthrm.radio.antenna import pattern_grid
@@ -222,13 +222,29 @@ class OutdoorExamples(Dataset):
 LOS_STEP_M = 1.0
 
 
-def los_cache_dir() -> Path | None:
-    """Where geometric line-of-sight masks are cached: ``$SYNTHRM_CACHE/los`` (default
-    ``~/.cache/synthrm/los``); None when ``SYNTHRM_CACHE`` is empty (no cache)."""
+def los_cache_dir(topic: str = "los") -> Path | None:
+    """Where derived input channels are cached: ``$SYNTHRM_CACHE/<topic>`` (default
+    ``~/.cache/synthrm/los`` for the geometric line-of-sight masks, ``walls`` for the indoor
+    wall channels); None when ``SYNTHRM_CACHE`` is empty (no cache)."""
     import os
 
     root = os.environ.get("SYNTHRM_CACHE", str(Path.home() / ".cache" / "synthrm"))
-    return Path(root) / "los" if root else None
+    return Path(root) / topic if root else None
+
+
+def _cache_save(path: Path | None, array: np.ndarray) -> None:
+    """Write ``array`` to the cache file ``path`` atomically (nothing when there is no cache;
+    a read-only cache is no cache)."""
+    if path is None:
+        return
+    try:
+        from synthrm.files import atomic_file
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_file(path) as tmp, open(tmp, "wb") as f:
+            np.save(f, array)
+    except OSError:
+        pass
 
 
 def geometric_los(points_m: np.ndarray, tx_m: np.ndarray, hmap) -> np.ndarray:
@@ -258,15 +274,7 @@ def geometric_los(points_m: np.ndarray, tx_m: np.ndarray, hmap) -> np.ndarray:
     fin = np.isfinite(pts).all(-1)
     los = np.zeros(pts.shape[:2], bool)
     los[fin] = line_of_sight_sweep(pts[fin], tx, hmap, step_m=LOS_STEP_M)
-    if path is not None:
-        try:
-            from synthrm.files import atomic_file
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_file(path) as tmp, open(tmp, "wb") as f:
-                np.save(f, np.packbits(los))
-        except OSError:
-            pass  # a read-only cache is no cache
+    _cache_save(path, np.packbits(los))
     return los
 
 
@@ -323,9 +331,48 @@ def round_up(n: int, m: int) -> int:
     return -(-int(n) // m) * m
 
 
+#: The indoor wall channels (``indoor_inputs`` ``voxels+walls``): walls / WALLS_SCALE, and
+#: min(wall loss, WALL_LOSS_CLIP_DB) / VOXEL_DB_SCALE; the line is marched in half-voxel steps.
+WALLS_SCALE, WALL_LOSS_CLIP_DB, WALLS_STEP_FRACTION = 5.0, 100.0, 0.5
+
+
+def voxel_walls(occupancy: np.ndarray, transmission_db: np.ndarray, origin_m: np.ndarray, voxel_size_m: float,
+                tx_m: np.ndarray) -> np.ndarray:
+    """The two wall channels (2, X, Y, Z) float32 of an indoor grid: on the straight line from
+    ``tx_m`` (3,) [m] to each voxel centre (:func:`synthrm.models.baselines.wall_crossings`,
+    half-voxel steps), the number of walls crossed / :data:`WALLS_SCALE` (0: line of sight)
+    and their summed transmission loss [dB], clipped at :data:`WALL_LOSS_CLIP_DB`, /
+    :data:`VOXEL_DB_SCALE`. ``occupancy``, ``transmission_db`` (X, Y, Z). About 1.5 s per
+    apartment on this CPU; cached by content in ``los_cache_dir("walls")``."""
+    import hashlib
+
+    occ = np.ascontiguousarray(np.asarray(occupancy) > 0)
+    tdb = np.ascontiguousarray(transmission_db, np.float64)
+    origin = np.asarray(origin_m, np.float64).reshape(3)
+    tx = np.asarray(tx_m, np.float64).reshape(3)
+    setting = np.asarray([*origin, voxel_size_m, *tx, *occ.shape, WALLS_SCALE, WALL_LOSS_CLIP_DB, WALLS_STEP_FRACTION])
+    key = hashlib.sha1(b"".join([b"walls1", occ.tobytes(), tdb.tobytes(), setting.tobytes()])).hexdigest()
+    folder = los_cache_dir("walls")
+    path = folder / f"{key}.npy" if folder is not None else None
+    if path is not None and path.is_file():
+        try:
+            out = np.load(path)
+            if out.shape == (2, *occ.shape):
+                return out
+        except (OSError, ValueError):
+            pass  # a damaged entry: recompute it
+    idx = np.stack(np.meshgrid(*(np.arange(n) for n in occ.shape), indexing="ij"), -1).reshape(-1, 3)
+    n_walls, loss_db = wall_crossings(occ, origin, voxel_size_m, tx, origin + (idx + 0.5) * voxel_size_m, tdb,
+                                      step_fraction=WALLS_STEP_FRACTION)
+    out = np.stack([n_walls / WALLS_SCALE, np.minimum(loss_db, WALL_LOSS_CLIP_DB) / VOXEL_DB_SCALE])
+    out = out.reshape(2, *occ.shape).astype(np.float32)
+    _cache_save(path, out)
+    return out
+
+
 @dataclass
 class IndoorItem:
-    x: np.ndarray            # (4, X, Y, Z) float32 model input, unpadded
+    x: np.ndarray            # (C, X, Y, Z) float32 model input, unpadded (C = INDOOR_INPUTS[inputs])
     path_loss_db: np.ndarray  # (Hn, X, Y) float32
     valid: np.ndarray         # (Hn, X, Y) bool: simulated (not filled), in free space
     fspl_db: np.ndarray       # (Hn, X, Y) float32 at the receivers
@@ -341,8 +388,10 @@ class IndoorItem:
 class IndoorExamples(Dataset):
     """SenseRay-3D examples: one per indoor entry, restricted to ``splits``.
 
-    An item is a dict: ``x`` (4, *pad) float32 voxel channels (occupancy, reflection / 20 dB,
-    transmission / 20 dB, Tx distance / 10 m), centre-padded with zeros to ``pad_shape``;
+    An item is a dict: ``x`` (C, *pad) float32 voxel channels (occupancy, reflection / 20 dB,
+    transmission / 20 dB, Tx distance / 10 m; with ``inputs`` ``voxels+walls`` also the walls
+    on the straight line from the Tx and their loss, :func:`voxel_walls`), centre-padded with
+    zeros to ``pad_shape``;
     ``path_loss_db``, ``fspl_db``, ``prior_db``, ``distance_m`` (Hn, pad_x, pad_y) padded with
     NaN, ``prior_db`` the path loss [dB] the model's residual is added to: ``prior`` ``fspl``
     (free space, SenseRay-3D's eq. 18) or ``multi-wall`` (free space plus the walls the
@@ -356,10 +405,12 @@ class IndoorExamples(Dataset):
     """
 
     def __init__(self, root: str | Path, splits: tuple[str, ...] = ("train",),
-                 pad_shape: tuple[int, int, int] | None = None, prior: str = "fspl"):
+                 pad_shape: tuple[int, int, int] | None = None, prior: str = "fspl", inputs: str = "voxels"):
         if prior not in INDOOR_PRIORS:
             raise ValueError(f"prior must be one of {INDOOR_PRIORS}, got {prior!r}")
-        self.root, self.prior = Path(root), prior
+        if inputs not in INDOOR_INPUTS:
+            raise ValueError(f"inputs must be one of {tuple(INDOOR_INPUTS)}, got {inputs!r}")
+        self.root, self.prior, self.inputs = Path(root), prior, inputs
         idx = read_index(root)
         if index_kind(idx) != "indoor":
             raise DatasetError(f"{root}: holds city camera samples; senseray3d needs an indoor voxel dataset "
@@ -388,6 +439,9 @@ class IndoorExamples(Dataset):
             origin = np.asarray(a["grid_origin_m"], np.float64)
             x = np.stack([s["occupancy"], s["reflection_db"] / VOXEL_DB_SCALE, s["transmission_db"] / VOXEL_DB_SCALE,
                           s["tx_distance_m"] / VOXEL_DISTANCE_SCALE_M]).astype(np.float32)
+            if inputs == "voxels+walls":
+                x = np.concatenate([x, voxel_walls(s["occupancy"], s["transmission_db"], origin, vs,
+                                                   s["tx_position"])])
             X, Y, Z = x.shape[1:]
             pts = plane_points(origin, (X, Y), vs, heights)
             dist = np.linalg.norm(pts - s["tx_position"].astype(np.float64), axis=-1)
@@ -410,6 +464,18 @@ class IndoorExamples(Dataset):
         # SwinUNETR takes any multiple of 32, only a batch needs one size
         self.pad_shape = tuple(max(a, b) for a, b in zip(need, pad_shape or need))
 
+    @classmethod
+    def for_run(cls, meta: dict, root: str | Path, splits: tuple[str, ...]) -> "IndoorExamples":
+        """The examples a trained run (its ``run.json`` ``meta``) reads: its padding, prior and
+        voxel channels (runs from before these options: free space, the four voxel channels)."""
+        return cls(root, tuple(splits), pad_shape=tuple(meta["pad_shape"]), prior=meta.get("prior", "fspl"),
+                   inputs=meta.get("indoor_inputs", "voxels"))
+
+    @property
+    def in_ch(self) -> int:
+        """Voxel channels of an item's ``x``."""
+        return INDOOR_INPUTS[self.inputs]
+
     def __len__(self) -> int:
         return len(self.items)
 
@@ -428,7 +494,7 @@ class IndoorExamples(Dataset):
         it = self.items[i]
         X, Y, Z = it.x.shape[1:]
         off = [(p - n) // 2 for p, n in zip(self.pad_shape, (X, Y, Z))]
-        x = np.zeros((4, *self.pad_shape), np.float32)
+        x = np.zeros((self.in_ch, *self.pad_shape), np.float32)
         x[:, off[0]:off[0] + X, off[1]:off[1] + Y, off[2]:off[2] + Z] = it.x
         planes = {}
         for k in ("path_loss_db", "fspl_db", "prior_db", "distance_m"):

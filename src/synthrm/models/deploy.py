@@ -9,9 +9,10 @@ torch needed to run it:
   float32 [dB]: the network's output plus its base (the free-space channel of
   ``rgbd-fspl`` inputs), mapped back through the run's ``range_db``. B, H and W are free
   (H and W multiples of 16); C and D are the run's (``in_ch``, ``tx_dim``).
-* SenseRay-3D: inputs ``x`` (B, 4, X, Y, Z) float32, ``prior_db`` (B, Hn, X, Y) float32 (the
-  path loss the residual is added to: free space, or multi-wall for a run with ``--prior
-  multi-wall``; ``IndoorExamples(..., prior=meta["prior"])`` builds it),
+* indoor models (``senseray3d``, ``floorplan-unet``): inputs ``x`` (B, C, X, Y, Z) float32
+  (C 4, or 6 for a run with ``--indoor-inputs voxels+walls``), ``prior_db`` (B, Hn, X, Y)
+  float32 (the path loss the residual is added to: free space, or multi-wall for a run with
+  ``--prior multi-wall``; ``IndoorExamples.for_run(meta, ...)`` builds both),
   ``z_index`` (B, Hn) int64, ``z_weight`` (B, Hn) float32, output ``path_loss_db``
   (B, Hn, X, Y) float32 [dB]. B is free; X, Y, Z are the run's padded grid
   (``pad_shape``): the Swin attention masks are traced at that size.
@@ -20,8 +21,9 @@ The model's ``metadata_props`` record what a user of the file needs (read back w
 :func:`read_onnx_metadata`): ``synthrm_version`` (of the export), ``run_synthrm_version``,
 ``model``, ``kind``, ``inputs``, ``channels``, ``in_ch``, ``tx_dim``, ``range_db``,
 ``base_channel``, ``size_multiple`` (outdoor); ``pad_shape``, ``heights_m``,
-``voxel_size_m``, ``frequency_hz``, ``prior`` (indoor); ``model_kwargs``, ``train_config`` (the
-run's ``TrainConfig``) and ``opset``. Every input and output carries a doc string.
+``voxel_size_m``, ``frequency_hz``, ``prior``, ``indoor_inputs``, ``in_ch`` (indoor);
+``model_kwargs``, ``train_config`` (the run's ``TrainConfig``) and ``opset``. Every input
+and output carries a doc string.
 
 Export uses torch's TorchScript exporter (``torch.onnx.export(..., dynamo=False)``; the
 torch.export-based one needs onnxscript, not a dependency) on a copy of the model made for
@@ -168,8 +170,11 @@ def _docs(meta: dict) -> dict[str, str]:
     """Doc strings of the graph's inputs and outputs."""
     if meta["kind"] == "indoor":
         pad = "x".join(map(str, meta["pad_shape"]))
-        return {"x": f"(B, 4, X, Y, Z) float32 voxel channels: occupancy, reflection / 20 dB, transmission / 20 dB, "
-                     f"Tx distance / 10 m; the grid centre-padded with zeros to {pad} (fixed)",
+        walls = ("; walls on the straight line from the Tx / 5, their transmission loss [dB] (at most 100) / 20 dB"
+                 if meta.get("indoor_inputs", "voxels") == "voxels+walls" else "")
+        return {"x": f"(B, {meta['in_ch']}, X, Y, Z) float32 voxel channels: occupancy, reflection / 20 dB, "
+                     f"transmission / 20 dB, Tx distance / 10 m{walls}; the grid centre-padded with zeros to {pad} "
+                     f"(fixed)",
                 "prior_db": f"(B, Hn, X, Y) float32 prior path loss [dB] at the receiver cells, "
                             f"{_PRIOR_DOC[meta.get('prior', 'fspl')]} (NaN on padding reads as 0)",
                 "z_index": "(B, Hn) int64 voxel-centre index (padded grid, z) below each receiver height",
@@ -196,6 +201,7 @@ def deploy_metadata(meta: dict, opset: int = ONNX_OPSET) -> dict:
     if meta["kind"] == "indoor":
         out.update({k: meta[k] for k in ("pad_shape", "heights_m", "voxel_size_m", "frequency_hz", "in_ch")})
         out["prior"] = meta.get("prior", "fspl")
+        out["indoor_inputs"] = meta.get("indoor_inputs", "voxels")
         return out
     inputs = meta["inputs"]
     try:

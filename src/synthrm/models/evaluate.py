@@ -177,7 +177,7 @@ def evaluate_indoor(model, meta: dict, data, splits: list[str] | None = None, pr
     out = {"groups": {}, "per_height_mae_db": {}, "heights_m": meta["heights_m"]}
     lat = []
     for split in splits:
-        ds = IndoorExamples(data, (split,), pad_shape=tuple(meta["pad_shape"]), prior=meta.get("prior", "fspl"))
+        ds = IndoorExamples.for_run(meta, data, (split,))
         if (ds.voxel_size_m, list(ds.heights_m)) != (meta["voxel_size_m"], list(meta["heights_m"])):
             raise RunError(f"{data}: voxel size {ds.voxel_size_m} m / heights {list(ds.heights_m)} differ from the "
                            f"run's ({meta['voxel_size_m']} m, {meta['heights_m']}); evaluate on data made alike")
@@ -352,8 +352,7 @@ def prediction_figure(meta: dict, data: str | Path, out: str | Path, predict, sa
         ax[0].set_title(f"RGB · sample {ds.items[i].sample_id}")
         unit, where = "path gain [dB]", f"Tx {tx}"
     else:
-        ds = IndoorExamples(data, ("train", "val", "test"), pad_shape=tuple(meta["pad_shape"]),
-                            prior=meta.get("prior", "fspl"))
+        ds = IndoorExamples.for_run(meta, data, ("train", "val", "test"))
         ids = [i for i, it in enumerate(ds.items) if sample in (None, it.entry)]
         if not ids:
             raise DatasetError(f"{data}: no entry {sample!r}")

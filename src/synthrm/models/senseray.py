@@ -9,8 +9,10 @@ the multi-wall model (free space plus the walls the straight Tx-receiver line cr
   the residual at every Z cell: apartment walls are vertical, so the plan holds the
   geometry, and a 2-D network trains in a fraction of the 3-D one's time.
 
-Input (B, 4, X, Y, Z): occupancy, reflection, transmission, Tx distance (scaled, see
-:mod:`synthrm.models.data`); X, Y, Z multiples of 32 (the data centre-pads to that).
+Input (B, C, X, Y, Z): occupancy, reflection, transmission, Tx distance (scaled, see
+:mod:`synthrm.models.data`), for ``--indoor-inputs voxels+walls`` also the walls on the
+straight line from the Tx and their loss (C = 6); X, Y, Z multiples of 32 (the data
+centre-pads to that).
 Output (B, 1, X, Y, Z): the residual ``(PL - prior) / RESIDUAL_SCALE_DB`` at voxel centres;
 ``path_loss_db`` samples it on the receiver planes (linear in z between voxel centres)
 and adds the prior there.
@@ -52,12 +54,12 @@ class _ResidualVoxelNet(nn.Module):
 
 
 class SenseRay3D(_ResidualVoxelNet):
-    """MONAI SwinUNETR (``use_v2=True``), 4 input channels, 1 output channel.
+    """MONAI SwinUNETR (``use_v2=True``), ``in_ch`` input channels, 1 output channel.
 
     Args:
         feature_size: SwinUNETR embedding width (multiple of 12; the SenseRay-3D paper's network is
             larger, 12 keeps CPU training practical).
-        in_ch: input channels (4).
+        in_ch: input (voxel) channels (4, or 6 with the wall channels).
     """
 
     def __init__(self, feature_size: int = 12, in_ch: int = 4):
@@ -77,9 +79,9 @@ class SenseRay3D(_ResidualVoxelNet):
 
 @register_model("senseray3d", "indoor", batch_size=1)  # one apartment grid a step (SwinUNETR on a CPU)
 def build_senseray3d(width: int = 0, in_ch: int = 4, tx_dim: int = 0) -> SenseRay3D:
-    """SenseRay-3D (SwinUNETR-V2) with ``feature_size`` ``width`` (0: 12); the voxel
-    channels are fixed (4), so ``in_ch`` and ``tx_dim`` are not used."""
-    return SenseRay3D(feature_size=width or 12)
+    """SenseRay-3D (SwinUNETR-V2) with ``feature_size`` ``width`` (0: 12) over ``in_ch`` voxel
+    channels (``synthrm.models.config.INDOOR_INPUTS``); ``tx_dim`` is not used."""
+    return SenseRay3D(feature_size=width or 12, in_ch=in_ch)
 
 
 class FloorPlanUNet(_ResidualVoxelNet):
@@ -89,7 +91,7 @@ class FloorPlanUNet(_ResidualVoxelNet):
 
     Args:
         width: base width of the U-Net (widths ``w, 2w, 4w, 8w, 8w``).
-        in_ch: voxel channels (4).
+        in_ch: voxel channels (4, or 6 with the wall channels).
         z_cells: Z of the padded grid (32: apartments up to 3.2 m at 0.1 m voxels, 6.4 m at
             0.2 m); other heights are refused.
     """
@@ -113,6 +115,6 @@ class FloorPlanUNet(_ResidualVoxelNet):
 
 @register_model("floorplan-unet", "indoor", batch_size=8)  # every floor-plan run of docs/learning.md
 def build_floorplan_unet(width: int = 0, in_ch: int = 4, tx_dim: int = 0) -> FloorPlanUNet:
-    """FloorPlanUNet with base width ``width`` (0: 32); the voxel channels are fixed (4),
-    so ``in_ch`` and ``tx_dim`` are not used."""
-    return FloorPlanUNet(width=width or 32)
+    """FloorPlanUNet with base width ``width`` (0: 32) over ``in_ch`` voxel channels
+    (``synthrm.models.config.INDOOR_INPUTS``); ``tx_dim`` is not used."""
+    return FloorPlanUNet(width=width or 32, in_ch=in_ch)

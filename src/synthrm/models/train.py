@@ -29,6 +29,7 @@ from torch.utils.data import DataLoader, Subset
 
 from synthrm.models.config import TrainConfig
 from synthrm.models.registry import MODELS
+from synthrm.models.ensemble import ENSEMBLE, Ensemble, EnsembleError, build_ensemble, ensemble_meta
 from synthrm.errors import ConfigError, SynthrmError
 from synthrm.files import atomic_file, atomic_write_json, new_output
 
@@ -72,19 +73,21 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
         if kind != "indoor":
             raise RunError(f"{data}: holds city camera samples; {cfg.model} needs an indoor voxel dataset "
                            f"(`synthrm generate --preset indoor-apartment ...`), or pick an outdoor model")
-        train = IndoorExamples(data, ("train",), prior=cfg.prior)
+        train = IndoorExamples(data, ("train",), prior=cfg.prior, inputs=cfg.indoor_inputs)
         if cfg.train_fraction < 1:
             # a learning curve: a seeded share of the training apartments (all their Tx; the
             # padding and the validation entries unchanged)
             train.items = [it for it in train.items if it.scene_id in _fraction_of(
                 sorted({it.scene_id for it in train.items}), cfg.train_fraction, cfg.seed)]
         try:
-            val = IndoorExamples(data, ("val",), pad_shape=train.pad_shape, prior=cfg.prior)
+            val = IndoorExamples(data, ("val",), pad_shape=train.pad_shape, prior=cfg.prior,
+                                 inputs=cfg.indoor_inputs)
         except SynthrmError:
             log(f"warning: {data} has no 'val' entries; validating on the training entries")
             val = train
         meta = {"kind": "indoor", "pad_shape": list(train.pad_shape), "heights_m": list(train.heights_m),
                 "voxel_size_m": train.voxel_size_m, "frequency_hz": train.frequency_hz, "prior": cfg.prior,
+                "indoor_inputs": cfg.indoor_inputs, "in_ch": train.in_ch,
                 "train_examples": [it.entry for it in train.items], "val_examples": [it.entry for it in val.items]}
         return train, val, meta
     if kind != "city":
@@ -428,6 +431,16 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
             "history": history}
 
 
+def model_kwargs(meta: dict) -> dict:
+    """How :func:`build_model` rebuilds a run's network, from its ``run.json``: its
+    ``model_kwargs`` (indoor runs from before ``--indoor-inputs`` recorded no ``in_ch`` of
+    their own: SenseRay-3D's 4 voxel channels)."""
+    kw = dict(meta["model_kwargs"])
+    if meta.get("kind") == "indoor":
+        kw["in_ch"] = int(meta.get("in_ch", 4))
+    return kw
+
+
 def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
     """The best model of a run (eval mode) and its ``run.json``."""
     meta = read_run(run)
@@ -440,11 +453,35 @@ def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[tor
     except Exception as e:  # noqa: BLE001 - any unpickling failure means a corrupt file
         raise RunError(f"{p}: unreadable checkpoint ({type(e).__name__}: {e}); retrain or restore it") from None
     kw = meta["model_kwargs"]
-    model = build_model(kw["name"], kw["width"], kw["in_ch"], kw["tx_dim"])
+    if kw["name"] == ENSEMBLE:  # synthrm ensemble: the members' mean
+        model = build_ensemble(kw)
+    else:
+        kw = model_kwargs(meta)
+        model = build_model(kw["name"], kw["width"], kw["in_ch"], kw["tx_dim"])
     model.load_state_dict(ck["model"])
     return model.to(device).eval(), meta
 
 
-__all__ = ["TrainConfig", "train", "build_model", "load_model", "read_run", "RunError", "fit_log_distance",
+def make_ensemble(runs: list[str | Path], out: str | Path) -> dict:
+    """Write the ensemble of ``runs`` (their best models; :mod:`synthrm.models.ensemble`) as
+    a run folder ``out``: ``run.json`` and ``best.pt``. Returns its ``run.json``.
+    EnsembleError when the runs cannot be averaged (``check_members``) or ``out`` holds a
+    run already."""
+    out = Path(out)
+    if (out / RUN_JSON).exists():
+        raise EnsembleError(f"{out}: holds a run already; pick a new --out")
+    loaded = [load_model(r) for r in runs]
+    metas = [m for _, m in loaded]
+    meta = ensemble_meta(metas, runs, [model_kwargs(m) for m in metas],
+                         sum(p.numel() for model, _ in loaded for p in model.parameters()))
+    model = Ensemble([model for model, _ in loaded])
+    out.mkdir(parents=True, exist_ok=True)
+    _save(out / BEST, {"model": model.state_dict(), "epoch": None, "members": meta["members"]})
+    atomic_write_json(out / RUN_JSON, meta)  # last: a folder without run.json is no run
+    return meta
+
+
+__all__ = ["TrainConfig", "train", "build_model", "model_kwargs", "load_model", "read_run", "RunError",
+           "fit_log_distance", "make_ensemble",
            "load_examples"]
 
