@@ -90,6 +90,9 @@ def collect(runs: list[str]) -> tuple[dict, list]:
         for data, r in ev["data"].items():
             ltag = label_sources_tag(r.get("label_sources", LABEL_SOURCES))
             tag = ltag + voxel_tag(r, kind)
+            if kind == "indoor" and meta.get("data") and r.get("path") and \
+                    Path(r["path"]).resolve() != Path(meta["data"]).resolve():
+                tag += f" on {Path(r['path']).name}"  # apartments of another dataset (bench_indoor_unseen.py)
             for g, methods in r["groups"].items():
                 units = (r.get("example_frames", {}).get(g) if kind == "outdoor"
                          else r.get("example_scenes", {}).get(g))

@@ -610,3 +610,54 @@ def test_indoor_reference_retraces_the_labels_and_scores_against_more_rays(indoo
     again = bench.main(argv + ["--cache", str(tmp_path / "other")])
     assert stamps and again["label_noise_db"] == other["label_noise_db"]
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "other").glob("*.npz")} == stamps  # read, not traced again
+
+
+def test_indoor_unseen_pools_the_test_split_and_other_datasets(indoor_small, tmp_path):
+    """``benchmarks/bench_indoor_unseen.py``: a run scored on its dataset's test apartments
+    and on every apartment of a dataset made with another seed; the pooled per-apartment
+    MAEs are the evaluation's (each apartment the mean of its entries), the baselines come
+    once, and the run's own training data as ``--extra`` is refused."""
+    import importlib
+
+    from synthrm.config import make_indoor_config
+    from synthrm.generate.indoor import generate_indoor
+
+    from conftest import TINY_LEARN_INDOOR
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        bench = importlib.import_module("bench_indoor_unseen")
+    finally:
+        sys.path.pop(0)
+    other = tmp_path / "other"
+    generate_indoor(make_indoor_config(overrides={**TINY_LEARN_INDOOR, "seed": 3}), other, progress=False)
+    run = tmp_path / "run"
+    train(_quick("floorplan-unet", batch_size=1, epochs=1, max_steps_per_epoch=2), indoor_small, run, progress=False)
+    out = bench.main(["--data", str(indoor_small), "--extra", str(other), "--runs", str(run), "--boot", "100",
+                      "--json", str(tmp_path / "u.json")])
+    ev = json.loads((run / "evaluation.json").read_text())["data"]
+    want = {}
+    for tag, splits in ((indoor_small.name, ("test",)), (other.name, ("train", "val", "test"))):
+        r = ev[tag]
+        for sp in splits:
+            for s, e in zip(r["example_scenes"][sp], r["groups"][sp]["floorplan-unet"]["per_example_mae_db"]):
+                want.setdefault(f"{tag}:{s}", []).append(e)
+    got = out["methods"]["run"]["per_apartment_db"]
+    assert set(got) == set(want) and len(got) >= 2
+    assert all(got[k] == pytest.approx(np.mean(v)) for k, v in want.items())
+    assert out["methods"]["run"]["mean_ci_db"][0] == pytest.approx(np.mean(list(got.values())))
+    assert set(out["methods"]) == {"run", "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)",
+                                   "TR 38.901 InH-office"}
+    assert json.loads((tmp_path / "u.json").read_text())["verdict"] in ("met", "not met")
+    # learning_table keeps the other dataset's apartments out of the run's own test group
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        lt = importlib.import_module("learning_table")
+    finally:
+        sys.path.pop(0)
+    groups = lt.main([str(run), "--boot", "100"])["groups"]
+    assert {"indoor/test", "indoor/test on other", "indoor/train on other"} <= set(groups)
+    assert groups["indoor/test"]["floorplan-unet [run]"]["mae_db"] == pytest.approx(
+        np.mean([v for k, v in got.items() if k.startswith(indoor_small.name + ":")]))
+    with pytest.raises(SystemExit):
+        bench.main(["--data", str(indoor_small), "--extra", str(indoor_small), "--runs", str(run)])
