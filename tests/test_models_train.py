@@ -256,7 +256,7 @@ def test_wall_channels_count_the_walls_on_the_line(tmp_path, monkeypatch):
     """``voxel_walls`` on a hand-made grid: one wall (transmission -7 dB) across x = 10 and a
     second (-95 dB) across x = 16, the Tx at x = 2.5 voxels: voxels before the first wall
     see the Tx (0 walls, 0 dB), between the walls 1 wall / 7 dB, behind both 2 walls with
-    their 102 dB clipped at 100 dB; the wall voxels themselves are not checked. The result is
+    their 102 dB clipped at 40 dB; the wall voxels themselves are not checked. The result is
     cached by content (a second call reads the file; another Tx is another key)."""
     from synthrm.models import data as mdata
 
@@ -306,6 +306,12 @@ def test_wall_inputs_add_two_channels(indoor_small, monkeypatch, tmp_path):
     assert los > 0
     with pytest.raises(ValueError, match="inputs must be one of"):
         IndoorExamples(indoor_small, ("train",), inputs="voxels+rays")
+    # a run whose wall channels were clipped otherwise is refused, not fed other features
+    meta = {"pad_shape": list(walls.pad_shape), "indoor_inputs": "voxels+walls"}
+    assert IndoorExamples.for_run({**meta, "wall_loss_clip_db": mdata.WALL_LOSS_CLIP_DB}, indoor_small,
+                                  ("test",)).in_ch == 6
+    with pytest.raises(DatasetError, match="clip the wall loss at 100 dB"):
+        IndoorExamples.for_run({**meta, "wall_loss_clip_db": 100.0}, indoor_small, ("test",))
     with pytest.raises(ConfigError, match="indoor_inputs: must be one of"):
         TrainConfig(model="floorplan-unet", indoor_inputs="walls").validate()
     with pytest.raises(ConfigError, match="indoor_inputs: voxels\\+walls is for indoor models"):

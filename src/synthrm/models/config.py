@@ -154,7 +154,7 @@ class TrainConfig:
     indoor_inputs: str = "voxels"
     """Indoor: the voxel channels: ``voxels`` (SenseRay-3D's four: occupancy, reflection,
     transmission, Tx distance) or ``voxels+walls`` (+ the number of walls on the straight line
-    from the Tx to each voxel centre / 5 and their transmission loss [dB], clipped at 100 dB,
+    from the Tx to each voxel centre / 5 and their transmission loss [dB], clipped at 40 dB,
     / 20 dB: the line-of-sight state and the multi-wall terms, for the network to weigh)."""
 
     @property

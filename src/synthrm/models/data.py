@@ -333,7 +333,7 @@ def round_up(n: int, m: int) -> int:
 
 #: The indoor wall channels (``indoor_inputs`` ``voxels+walls``): walls / WALLS_SCALE, and
 #: min(wall loss, WALL_LOSS_CLIP_DB) / VOXEL_DB_SCALE; the line is marched in half-voxel steps.
-WALLS_SCALE, WALL_LOSS_CLIP_DB, WALLS_STEP_FRACTION = 5.0, 100.0, 0.5
+WALLS_SCALE, WALL_LOSS_CLIP_DB, WALLS_STEP_FRACTION = 5.0, 40.0, 0.5
 
 
 def voxel_walls(occupancy: np.ndarray, transmission_db: np.ndarray, origin_m: np.ndarray, voxel_size_m: float,
@@ -468,7 +468,12 @@ class IndoorExamples(Dataset):
     @classmethod
     def for_run(cls, meta: dict, root: str | Path, splits: tuple[str, ...]) -> "IndoorExamples":
         """The examples a trained run (its ``run.json`` ``meta``) reads: its padding, prior and
-        voxel channels (runs from before these options: free space, the four voxel channels)."""
+        voxel channels (runs from before these options: free space, the four voxel channels).
+        DatasetError when the run's wall channels were clipped otherwise than this synthrm's."""
+        clip = meta.get("wall_loss_clip_db", WALL_LOSS_CLIP_DB)
+        if meta.get("indoor_inputs") == "voxels+walls" and float(clip) != WALL_LOSS_CLIP_DB:
+            raise DatasetError(f"the run's wall channels clip the wall loss at {clip:g} dB, this synthrm at "
+                               f"{WALL_LOSS_CLIP_DB:g} dB; use the synthrm version that trained it, or retrain")
         return cls(root, tuple(splits), pad_shape=tuple(meta["pad_shape"]), prior=meta.get("prior", "fspl"),
                    inputs=meta.get("indoor_inputs", "voxels"))
 

@@ -47,6 +47,7 @@ from torch import nn
 from synthrm.errors import SynthrmError
 from synthrm.files import atomic_file
 from synthrm.models.config import OUTDOOR_INPUTS, base_channel, channel_names
+from synthrm.models.data import VOXEL_DB_SCALE, WALL_LOSS_CLIP_DB, WALLS_SCALE
 from synthrm.models.deform import ONNX_DEFORM_OPSET, DeformConv2d, deform_conv2d_gather, deform_conv2d_onnx
 from synthrm.models.registry import MODEL_FORMATS, ONNX_OPSET
 from synthrm.models.train import load_model
@@ -170,7 +171,8 @@ def _docs(meta: dict) -> dict[str, str]:
     """Doc strings of the graph's inputs and outputs."""
     if meta["kind"] == "indoor":
         pad = "x".join(map(str, meta["pad_shape"]))
-        walls = ("; walls on the straight line from the Tx / 5, their transmission loss [dB] (at most 100) / 20 dB"
+        walls = (f"; walls on the straight line from the Tx / {WALLS_SCALE:g}, their transmission loss [dB] (at most "
+                 f"{WALL_LOSS_CLIP_DB:g}) / {VOXEL_DB_SCALE:g} dB"
                  if meta.get("indoor_inputs", "voxels") == "voxels+walls" else "")
         return {"x": f"(B, {meta['in_ch']}, X, Y, Z) float32 voxel channels: occupancy, reflection / 20 dB, "
                      f"transmission / 20 dB, Tx distance / 10 m{walls}; the grid centre-padded with zeros to {pad} "

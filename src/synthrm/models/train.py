@@ -66,7 +66,7 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
     is split off when it cannot be by scene (one scene, one sample) is logged as a note."""
     log = log or (lambda m: print(m, file=sys.stderr))
     from synthrm.dataset.hdf5 import dataset_kind
-    from synthrm.models.data import IndoorExamples, OutdoorExamples
+    from synthrm.models.data import WALL_LOSS_CLIP_DB, IndoorExamples, OutdoorExamples
 
     kind = dataset_kind(data)
     if MODELS.get(cfg.model, "model").kind == "indoor":
@@ -87,7 +87,7 @@ def load_examples(data: str | Path, cfg: TrainConfig, log=None):
             val = train
         meta = {"kind": "indoor", "pad_shape": list(train.pad_shape), "heights_m": list(train.heights_m),
                 "voxel_size_m": train.voxel_size_m, "frequency_hz": train.frequency_hz, "prior": cfg.prior,
-                "indoor_inputs": cfg.indoor_inputs, "in_ch": train.in_ch,
+                "indoor_inputs": cfg.indoor_inputs, "in_ch": train.in_ch, "wall_loss_clip_db": WALL_LOSS_CLIP_DB,
                 "train_examples": [it.entry for it in train.items], "val_examples": [it.entry for it in val.items]}
         return train, val, meta
     if kind != "city":
