@@ -60,7 +60,7 @@ BASELINES = ("free-space (Friis)", LOG_DISTANCE, "multi-wall (P.1238 style)", "T
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     ap.add_argument("--data", required=True, help="the runs' indoor dataset (its test split is scored)")
     ap.add_argument("--extra", nargs="+", required=True, help="indoor datasets made with other seeds (every split)")
     ap.add_argument("--runs", nargs="+", required=True, help="indoor run folders (synthrm train / ensemble)")
