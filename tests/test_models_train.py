@@ -23,6 +23,19 @@ from synthrm.models.train import RunError, indoor_pred_db, load_model, train
 from conftest import quick_train_config as _quick
 
 
+def _bench(name: str):
+    """A module of benchmarks/ (they import each other by bare name)."""
+    import importlib
+
+    folder = str(Path(__file__).resolve().parent.parent / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(folder)
+
+
+
 @pytest.mark.parametrize("name", outdoor_models())
 def test_outdoor_model_trains_and_is_scored_against_baselines(name, tiny_dataset, tmp_path):
     root, _ = tiny_dataset
@@ -584,13 +597,7 @@ def test_indoor_reference_retraces_the_labels_and_scores_against_more_rays(indoo
     ray seed reproduces them (same scene, Tx, receivers, axes: label noise 0), other seeds
     differ (noise > 0) and are cached (a rerun traces nothing); every method is scored
     against the stored labels and the reference on the same cells."""
-    import importlib
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    try:
-        bench = importlib.import_module("bench_indoor_reference")
-    finally:
-        sys.path.pop(0)
+    bench = _bench("bench_indoor_reference")
     run = tmp_path / "run"
     train(_quick("floorplan-unet", batch_size=1, epochs=1, max_steps_per_epoch=2, prior="multi-wall"), indoor_small,
           run, progress=False)
@@ -623,18 +630,12 @@ def test_indoor_unseen_pools_the_test_split_and_other_datasets(indoor_small, tmp
     and on every apartment of a dataset made with another seed; the pooled per-apartment
     MAEs are the evaluation's (each apartment the mean of its entries), the baselines come
     once, and the run's own training data as ``--extra`` is refused."""
-    import importlib
-
     from synthrm.config import make_indoor_config
     from synthrm.generate.indoor import generate_indoor
 
     from conftest import TINY_LEARN_INDOOR
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    try:
-        bench = importlib.import_module("bench_indoor_unseen")
-    finally:
-        sys.path.pop(0)
+    bench = _bench("bench_indoor_unseen")
     other = tmp_path / "other"
     generate_indoor(make_indoor_config(overrides={**TINY_LEARN_INDOOR, "seed": 3}), other, progress=False)
     run = tmp_path / "run"
@@ -656,11 +657,7 @@ def test_indoor_unseen_pools_the_test_split_and_other_datasets(indoor_small, tmp
                                    "TR 38.901 InH-office"}
     assert json.loads((tmp_path / "u.json").read_text())["verdict"] in ("met", "not met")
     # learning_table keeps the other dataset's apartments out of the run's own test group
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    try:
-        lt = importlib.import_module("learning_table")
-    finally:
-        sys.path.pop(0)
+    lt = _bench("learning_table")
     groups = lt.main([str(run), "--boot", "100"])["groups"]
     assert {"indoor/test", "indoor/test on other", "indoor/train on other"} <= set(groups)
     assert groups["indoor/test"]["floorplan-unet [run]"]["mae_db"] == pytest.approx(
