@@ -8,8 +8,9 @@ prior plus the members' mean residual, the mean of their path losses), outdoor t
 normalised path gain (the mean of their maps in dB). Members must read the same examples
 and mean the same thing by their output: same kind, prior and voxel channels (indoor),
 same inputs and range (outdoor), same grid and receiver heights; a ValueError names the key
-that differs otherwise (:class:`EnsembleError`). Members are typically training seeds or recipes of one model: their
-errors differ by several dB per apartment and partly cancel (``docs/learning.md``).
+that differs otherwise (:class:`EnsembleError`). Members are typically training seeds or
+recipes of one model: their errors differ per apartment and partly cancel
+(``docs/learning.md``).
 
 ``run.json`` is the first member's with ``model`` ``"ensemble"``, ``model_kwargs``
 ``{"name": "ensemble", "members": [each member's model_kwargs and in_ch]}``, ``members``
@@ -30,7 +31,7 @@ from synthrm.models.registry import MODELS
 ENSEMBLE = "ensemble"
 #: ``run.json`` keys whose values the members must share, per kind.
 SHARED_KEYS = {"indoor": ("kind", "pad_shape", "heights_m", "voxel_size_m", "frequency_hz", "prior", "indoor_inputs",
-                          "in_ch"),
+                          "in_ch", "wall_loss_clip_db"),
                "city": ("kind", "inputs", "in_ch", "tx_dim", "range_db")}
 #: Defaults of keys older runs do not record.
 _DEFAULTS = {"prior": "fspl", "indoor_inputs": "voxels", "in_ch": 4}
@@ -77,8 +78,8 @@ def check_members(metas: list[dict], names: list[str]) -> None:
         for key in SHARED_KEYS.get(metas[0]["kind"], ("kind",)):
             a, b = _shared(metas[0], key), _shared(meta, key)
             if a != b:
-                raise EnsembleError(f"runs {names[0]} and {name} differ in {key} ({a!r} vs {b!r}); an ensemble averages "
-                                 f"runs that read the same examples: pick runs made alike")
+                raise EnsembleError(f"runs {names[0]} and {name} differ in {key} ({a!r} vs {b!r}); an ensemble "
+                                    f"averages runs that read the same examples: pick runs made alike")
 
 
 def build_ensemble(kwargs: dict) -> Ensemble:
