@@ -46,53 +46,66 @@ class LogDistance:
 
 def wall_crossings(occupancy: np.ndarray, origin_m: np.ndarray, voxel_size_m: float, tx_m: np.ndarray,
                    rx_m: np.ndarray, transmission_db: np.ndarray | None = None, step_fraction: float = 0.25,
-                   chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+                   chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """Walls on the straight lines from ``tx_m`` (3,) to receivers ``rx_m`` (M, 3) [m]
     through the voxel grid ``occupancy`` (X, Y, Z) (> 0: occupied; voxel (0, 0, 0) has its
     corner at ``origin_m`` (3,), edge ``voxel_size_m``).
 
-    The line is marched in steps of ``step_fraction`` voxels (end points included);
+    Every line is marched in as many samples as the longest needs for steps of
+    ``step_fraction`` voxels (end points included, so shorter lines in shorter steps);
     every run of consecutive occupied samples is one wall. Returns ``n_walls`` (M,) int64
     and ``wall_loss_db`` (M,) float64: per wall the largest ``-transmission_db`` (X, Y, Z)
     of its voxels, summed (zeros where ``transmission_db`` is None). ``n_walls == 0`` is
     the receiver's line of sight. Samples outside the grid are free; receivers and Tx
     inside walls are not special-cased. ``chunk`` receivers at a time (memory ~ chunk x
-    steps).
+    steps; small chunks stay in the CPU cache).
     """
     occ = np.asarray(occupancy) > 0
-    tdb = None if transmission_db is None else np.asarray(transmission_db, np.float64)
     tx = np.asarray(tx_m, np.float64).reshape(3)
     rx = np.asarray(rx_m, np.float64).reshape(-1, 3)
+    origin = np.asarray(origin_m, np.float64).reshape(3)
     d = np.linalg.norm(rx - tx, axis=1)
     steps = max(2, int(np.ceil(d.max(initial=0.0) / (voxel_size_m * step_fraction))) + 1)
     t = np.linspace(0, 1, steps)
-    shape = np.asarray(occ.shape)
+    # the grid in a border of free voxels, flattened: a sample outside reads the border
+    shape = occ.shape
+    padded = tuple(n + 2 for n in shape)
+    inner = tuple(slice(1, n + 1) for n in shape)
+    occ_p = np.zeros(padded, bool)
+    occ_p[inner] = occ
+    occ_p = occ_p.ravel()
+    if transmission_db is not None:
+        loss_p = np.zeros(padded)
+        loss_p[inner] = -np.asarray(transmission_db, np.float64)
+        loss_p = loss_p.ravel()
+    strides = (padded[1] * padded[2], padded[2], 1)
     n_walls = np.zeros(len(rx), np.int64)
     total = np.zeros(len(rx))
     for a in range(0, len(rx), chunk):
         r = rx[a:a + chunk]
-        pts = tx[None, None] + t[None, :, None] * (r - tx)[:, None, :]  # (m, S, 3)
-        idx = np.floor((pts - np.asarray(origin_m)) / voxel_size_m).astype(np.int64)
-        inside = np.all((idx >= 0) & (idx < shape), axis=-1)
-        idx = np.clip(idx, 0, shape - 1)
-        o = occ[idx[..., 0], idx[..., 1], idx[..., 2]] & inside
+        flat = 0
+        for k in range(3):  # per axis: floor((tx + t (r - tx) - origin) / size), clipped into the border
+            cell = np.floor((tx[k] + t[None, :] * (r[:, k] - tx[k])[:, None] - origin[k]) / voxel_size_m)
+            np.clip(cell, -1, shape[k], out=cell)
+            flat = flat + (cell.astype(np.int64) + 1) * strides[k]
+        o = occ_p[flat]  # (m, S)
         # one wall per run of occupied samples
-        start = o & ~np.concatenate([np.zeros((len(o), 1), bool), o[:, :-1]], axis=1)
+        start = o.copy()
+        start[:, 1:] &= ~o[:, :-1]
         n_walls[a:a + chunk] = start.sum(1)
-        if tdb is None:
+        if transmission_db is None:
             continue
-        loss = np.where(o, -tdb[idx[..., 0], idx[..., 1], idx[..., 2]], 0.0)
-        run = np.cumsum(start, axis=1) * o
-        acc = np.zeros((len(o), int(run.max(initial=0)) + 1))
-        rows = np.broadcast_to(np.arange(len(o))[:, None], run.shape)
-        np.maximum.at(acc, (rows[o], run[o]), loss[o])  # a wall costs its largest loss
-        total[a:a + chunk] = acc[:, 1:].sum(1)
+        # a wall costs its largest loss: the runs lie contiguous in the occupied samples, row by row
+        first = np.flatnonzero(start[o])
+        if len(first):
+            worst = np.maximum.reduceat(loss_p[flat[o]], first)
+            total[a:a + chunk] = np.bincount(np.nonzero(start)[0], weights=worst, minlength=len(r))
     return n_walls, total
 
 
 def multi_wall_db(occupancy: np.ndarray, transmission_db: np.ndarray, origin_m: np.ndarray,
                   voxel_size_m: float, tx_m: np.ndarray, rx_m: np.ndarray, frequency_hz: float = 3.5e9,
-                  step_fraction: float = 0.25, chunk: int = 2048) -> np.ndarray:
+                  step_fraction: float = 0.25, chunk: int = 256) -> np.ndarray:
     """Multi-wall path loss [dB] (M,) from ``tx_m`` (3,) to receivers ``rx_m`` (M, 3).
 
     Free-space loss plus the walls of :func:`wall_crossings` (straight line marched in
