@@ -77,8 +77,10 @@ def main(argv: list[str] | None = None) -> dict:
         if meta["kind"] != "indoor":
             ap.error(f"--runs: {r} is an outdoor run; this benchmark scores indoor runs")
         trained_on = Path(meta["data"]).resolve()
-        if trained_on in extra or trained_on != data:
-            ap.error(f"--runs: {r} was trained on {trained_on}; --data must be it and --extra other datasets")
+        seen = {Path(d).resolve() for d in meta.get("train_data", [meta["data"]])}
+        if trained_on != data or seen & set(extra):
+            ap.error(f"--runs: {r} was trained on {', '.join(sorted(map(str, seen)))}; --data must be its first "
+                     f"dataset ({trained_on}) and --extra datasets it never saw")
     sets = [(data, ("test",), data.name)] + [(e, SPLITS, e.name) for e in extra]
     if len({tag for _, _, tag in sets}) != len(sets):
         ap.error("--data and --extra need distinct folder names (they label the apartments)")

@@ -625,19 +625,65 @@ def test_indoor_reference_retraces_the_labels_and_scores_against_more_rays(indoo
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "other").glob("*.npz")} == stamps  # read, not traced again
 
 
-def test_indoor_unseen_pools_the_test_split_and_other_datasets(indoor_small, tmp_path):
-    """``benchmarks/bench_indoor_unseen.py``: a run scored on its dataset's test apartments
-    and on every apartment of a dataset made with another seed; the pooled per-apartment
-    MAEs are the evaluation's (each apartment the mean of its entries), the baselines come
-    once, and the run's own training data as ``--extra`` is refused."""
+@pytest.fixture(scope="module")
+def indoor_other(tmp_path_factory):
+    """A second tiny indoor dataset, another generator seed (other apartments). Read-only."""
     from synthrm.config import make_indoor_config
     from synthrm.generate.indoor import generate_indoor
 
     from conftest import TINY_LEARN_INDOOR
 
+    out = tmp_path_factory.mktemp("indoor-other") / "other"
+    generate_indoor(make_indoor_config(overrides={**TINY_LEARN_INDOOR, "seed": 3}), out, progress=False)
+    return out
+
+
+def test_indoor_training_on_several_datasets(indoor_small, indoor_other, tmp_path, capsys):
+    """``synthrm train --data D1 D2``: the train and val entries of both datasets, the second's
+    named ``<folder>/<entry>``, none of a test split; run.json names both; the unseen-apartment
+    benchmark then refuses the second as ``--extra``; a resume with other data, a dataset named
+    twice and an outdoor model on two datasets are refused."""
+    run = tmp_path / "run"
+    flags = ["--model", "floorplan-unet", "--out", str(run), "--epochs", "1", "--batch-size", "1",
+             "--set", "max_steps_per_epoch=2", "--width", "8", "--quiet"]
+    assert main(["train", "--data", str(indoor_small), str(indoor_other), *flags]) == 0
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["data"] == str(indoor_small.resolve())
+    assert meta["train_data"] == [str(indoor_small.resolve()), str(indoor_other.resolve())]
+    want = {}
+    for d, prefix in ((indoor_small, ""), (indoor_other, "other/")):
+        for sp in ("train", "val"):
+            want.setdefault(sp, set()).update(prefix + it.entry for it in IndoorExamples(d, (sp,)).items)
+    assert set(meta["train_examples"]) == want["train"] and len(meta["train_examples"]) == len(want["train"])
+    assert set(meta["val_examples"]) == want["val"]
+    assert any(e.startswith("other/") for e in meta["train_examples"])
+    assert not set(meta["train_examples"]) & {it.entry for it in IndoorExamples(indoor_small, ("test",)).items}
+    # the merged examples: every item of both, the padding the larger
+    a, b = IndoorExamples(indoor_small, ("train",)), IndoorExamples(indoor_other, ("train",))
+    m = IndoorExamples.merged([a, b])
+    assert len(m) == len(a) + len(b) and m.pad_shape == tuple(max(x, y) for x, y in zip(a.pad_shape, b.pad_shape))
+    assert m[len(a)]["x"].shape[1:] == m.pad_shape
+    with pytest.raises(DatasetError, match="differ"):
+        IndoorExamples.merged([a, IndoorExamples(indoor_other, ("train",), inputs="voxels+walls")])
+    assert main(["train", "--data", str(indoor_small), *flags, "--resume"]) != 0
+    assert "other --data" in capsys.readouterr().err
+    with pytest.raises(RunError, match="twice"):
+        train(_quick("floorplan-unet", epochs=1), [indoor_small, indoor_small], tmp_path / "twice", progress=False)
+    assert not (tmp_path / "twice").exists()
+    with pytest.raises(RunError, match="only the indoor models"):
+        train(_quick(outdoor_models()[0], epochs=1), [indoor_small, indoor_other], tmp_path / "out", progress=False)
     bench = _bench("bench_indoor_unseen")
-    other = tmp_path / "other"
-    generate_indoor(make_indoor_config(overrides={**TINY_LEARN_INDOOR, "seed": 3}), other, progress=False)
+    with pytest.raises(SystemExit):
+        bench.main(["--data", str(indoor_small), "--extra", str(indoor_other), "--runs", str(run)])
+
+
+def test_indoor_unseen_pools_the_test_split_and_other_datasets(indoor_small, indoor_other, tmp_path):
+    """``benchmarks/bench_indoor_unseen.py``: a run scored on its dataset's test apartments
+    and on every apartment of a dataset made with another seed; the pooled per-apartment
+    MAEs are the evaluation's (each apartment the mean of its entries), the baselines come
+    once, and the run's own training data as ``--extra`` is refused."""
+    bench = _bench("bench_indoor_unseen")
+    other = indoor_other
     run = tmp_path / "run"
     train(_quick("floorplan-unet", batch_size=1, epochs=1, max_steps_per_epoch=2), indoor_small, run, progress=False)
     out = bench.main(["--data", str(indoor_small), "--extra", str(other), "--runs", str(run), "--boot", "100",

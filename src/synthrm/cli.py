@@ -395,7 +395,7 @@ def _train(args) -> int:
     over = _settings(args, _train_shortcuts())
     if "batch_size" not in over:  # the model's own default (SenseRay-3D: one apartment grid a step)
         over["batch_size"] = MODELS.get(over.get("model", TrainConfig.model), "--model").batch_size
-    r = train(from_dict(TrainConfig, over), args.data, args.out, resume=args.resume, progress=not args.quiet)
+    r = train(from_dict(TrainConfig, over), args.data[0] if len(args.data) == 1 else args.data, args.out, resume=args.resume, progress=not args.quiet)
     if r["best_epoch"] is not None:
         print(f"{args.out}: {r['epochs_run']} epochs logged, best epoch {r['best_epoch']} "
               f"(validation loss {r['best_val_loss']:.4g}){'; stopped early' if r['stopped_early'] else ''}; "
@@ -635,7 +635,10 @@ def _learning_parsers(sub) -> None:
             _add_shortcut(t, sc, train=True)
     t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a TrainConfig field with a YAML value, e.g. lr=0.0005 (repeatable); wins over the flags")
-    t.add_argument("--data", required=True, help="dataset folder (city for the outdoor models, indoor for senseray3d)")
+    t.add_argument("--data", required=True, nargs="+",
+                   help="dataset folder (city for the outdoor models, indoor for senseray3d and floorplan-unet); "
+                        "indoor models take several: the first is the run's (its test split stays unseen), the "
+                        "others add their train and val entries")
     t.add_argument("--out", required=True, help="run folder (checkpoints, logs, curves)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--quiet", action="store_true", help="warnings only: no progress bar, no progress notes")

@@ -11,7 +11,7 @@ them: a non-finite model input is a :class:`DatasetError` naming the sample.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -342,8 +342,8 @@ def voxel_walls(occupancy: np.ndarray, transmission_db: np.ndarray, origin_m: np
     ``tx_m`` (3,) [m] to each voxel centre (:func:`synthrm.models.baselines.wall_crossings`,
     half-voxel steps), the number of walls crossed / :data:`WALLS_SCALE` (0: line of sight)
     and their summed transmission loss [dB], clipped at :data:`WALL_LOSS_CLIP_DB`, /
-    :data:`VOXEL_DB_SCALE`. ``occupancy``, ``transmission_db`` (X, Y, Z). 0.2-1.8 s an
-    apartment entry on this CPU (median 0.7 s; 104x63x14 voxels 1.8 s); cached by content in
+    :data:`VOXEL_DB_SCALE`. ``occupancy``, ``transmission_db`` (X, Y, Z). 0.1-0.7 s an
+    apartment entry on this CPU (108x64x14 voxels 0.7 s); cached by content in
     ``los_cache_dir("walls")``, so a training run pays once per entry."""
     import hashlib
 
@@ -476,6 +476,33 @@ class IndoorExamples(Dataset):
                                f"{WALL_LOSS_CLIP_DB:g} dB; use the synthrm version that trained it, or retrain")
         return cls(root, tuple(splits), pad_shape=tuple(meta["pad_shape"]), prior=meta.get("prior", "fspl"),
                    inputs=meta.get("indoor_inputs", "voxels"))
+
+    @classmethod
+    def merged(cls, parts: list["IndoorExamples"]) -> "IndoorExamples":
+        """The examples of several indoor datasets as one (training on more apartments than one
+        dataset holds): every part's items, the entries and apartments of the second and later
+        parts named ``<folder>/<entry>`` (the datasets number their apartments alike); the
+        padding the largest part's. DatasetError when the parts differ in voxel size, heights,
+        frequency, prior or voxel channels, or two parts share a folder name."""
+        if not parts:
+            raise ValueError("parts: give at least one IndoorExamples")
+        first = parts[0]
+        names = [p.root.resolve().name for p in parts]
+        if len(set(names)) != len(names):
+            raise DatasetError(f"datasets {[str(p.root) for p in parts]}: two share a folder name, which names "
+                               "their apartments; rename one")
+        key = lambda e: (e.voxel_size_m, tuple(e.heights_m), e.frequency_hz, e.origin_z_m, e.prior, e.inputs)  # noqa: E731
+        for p in parts[1:]:
+            if key(p) != key(first):
+                raise DatasetError(f"{p.root}: voxel size / heights / frequency / prior / channels differ from "
+                                   f"{first.root}'s ({key(p)} vs {key(first)}); train on datasets made with one config")
+        out = cls.__new__(cls)
+        out.__dict__.update(first.__dict__)
+        out.items = list(first.items)
+        for p, name in zip(parts[1:], names[1:]):
+            out.items += [replace(it, entry=f"{name}/{it.entry}", scene_id=f"{name}/{it.scene_id}") for it in p.items]
+        out.pad_shape = tuple(max(p.pad_shape[i] for p in parts) for i in range(3))
+        return out
 
     @property
     def in_ch(self) -> int:

@@ -100,6 +100,8 @@ def ensemble_meta(metas: list[dict], runs: list[str | Path], member_kwargs: list
             "parameters": int(parameters)}
     if metas[0]["kind"] == "indoor":
         meta.update({k: _shared(metas[0], k) for k in ("prior", "indoor_inputs", "in_ch")})
+        # every dataset any member trained on (none of them is unseen by the ensemble)
+        meta["train_data"] = list(dict.fromkeys(d for m in metas for d in m.get("train_data", [m["data"]])))
     return meta
 
 

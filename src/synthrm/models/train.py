@@ -61,35 +61,65 @@ def autocast(cfg: TrainConfig, device: torch.device):
 
 # ----------------------------------------------------------------------------- data
 
-def load_examples(data: str | Path, cfg: TrainConfig, log=None):
+def data_folders(data) -> list[Path]:
+    """``data`` (one dataset folder, or a list of them) as a list of paths."""
+    return [Path(d) for d in data] if isinstance(data, (list, tuple)) else [Path(data)]
+
+
+def load_examples(data: str | Path | list, cfg: TrainConfig, log=None):
     """(train Subset/dataset, val dataset, meta) for the config's model. How validation
-    is split off when it cannot be by scene (one scene, one sample) is logged as a note."""
+    is split off when it cannot be by scene (one scene, one sample) is logged as a note.
+    ``data``: a dataset folder; indoor models also take a list, the first the run's own
+    dataset (its test split stays unseen), the others adding their train and val entries."""
     log = log or (lambda m: print(m, file=sys.stderr))
     from synthrm.dataset.hdf5 import dataset_kind
     from synthrm.models.data import WALL_LOSS_CLIP_DB, IndoorExamples, OutdoorExamples
 
+    roots = data_folders(data)
+    if not roots:
+        raise RunError("--data: give a dataset folder")
+    data = roots[0]
     kind = dataset_kind(data)
     if MODELS.get(cfg.model, "model").kind == "indoor":
-        if kind != "indoor":
-            raise RunError(f"{data}: holds city camera samples; {cfg.model} needs an indoor voxel dataset "
-                           f"(`synthrm generate --preset indoor-apartment ...`), or pick an outdoor model")
-        train = IndoorExamples(data, ("train",), prior=cfg.prior, inputs=cfg.indoor_inputs)
+        for d in roots:
+            if dataset_kind(d) != "indoor":
+                raise RunError(f"{d}: holds city camera samples; {cfg.model} needs an indoor voxel dataset "
+                               f"(`synthrm generate --preset indoor-apartment ...`), or pick an outdoor model")
+        if len({d.resolve() for d in roots}) != len(roots):
+            raise RunError(f"--data: {[str(d) for d in roots]} names a dataset twice; give each once")
+        trains, vals = [], []
+        for d in roots:
+            try:
+                trains.append(IndoorExamples(d, ("train",), prior=cfg.prior, inputs=cfg.indoor_inputs))
+            except SynthrmError:
+                if d == data:
+                    raise
+                log(f"warning: {d} has no 'train' entries; only its 'val' ones are used")
+            try:
+                vals.append(IndoorExamples(d, ("val",), prior=cfg.prior, inputs=cfg.indoor_inputs))
+            except SynthrmError:
+                log(f"warning: {d} has no 'val' entries" + ("; validating on the training entries"
+                                                            if d == data and len(roots) == 1 else ""))
+        train = IndoorExamples.merged(trains)
         if cfg.train_fraction < 1:
             # a learning curve: a seeded share of the training apartments (all their Tx; the
             # padding and the validation entries unchanged)
             train.items = [it for it in train.items if it.scene_id in _fraction_of(
                 sorted({it.scene_id for it in train.items}), cfg.train_fraction, cfg.seed)]
-        try:
-            val = IndoorExamples(data, ("val",), pad_shape=train.pad_shape, prior=cfg.prior,
-                                 inputs=cfg.indoor_inputs)
-        except SynthrmError:
-            log(f"warning: {data} has no 'val' entries; validating on the training entries")
-            val = train
+        val = IndoorExamples.merged(vals) if vals else train
+        train.pad_shape = val.pad_shape = tuple(max(a, b) for a, b in zip(train.pad_shape, val.pad_shape))
+        if len(roots) > 1:
+            log(f"training on {len({it.scene_id for it in train.items})} apartments of {len(roots)} datasets "
+                f"({len(train)} train, {len(val)} val entries)")
         meta = {"kind": "indoor", "pad_shape": list(train.pad_shape), "heights_m": list(train.heights_m),
                 "voxel_size_m": train.voxel_size_m, "frequency_hz": train.frequency_hz, "prior": cfg.prior,
                 "indoor_inputs": cfg.indoor_inputs, "in_ch": train.in_ch, "wall_loss_clip_db": WALL_LOSS_CLIP_DB,
+                "train_data": [str(d.resolve()) for d in roots],
                 "train_examples": [it.entry for it in train.items], "val_examples": [it.entry for it in val.items]}
         return train, val, meta
+    if len(roots) > 1:
+        raise RunError(f"--data: {len(roots)} datasets; only the indoor models train on several, "
+                       f"{cfg.model} takes one city dataset")
     if kind != "city":
         raise RunError(f"{data}: holds indoor voxel entries; {cfg.model} is an outdoor camera model "
                        f"(use --model senseray3d, or a city dataset)")
@@ -302,17 +332,18 @@ def loss_figure(history: list[dict], title: str = ""):
     return fig
 
 
-def train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool = False,
+def train(cfg: TrainConfig, data: str | Path | list, out: str | Path, resume: bool = False,
           progress: bool = True, log=None) -> dict:
-    """Train ``cfg.model`` on dataset ``data`` into run folder ``out``; returns the run's
-    summary (best epoch, best validation loss, epochs run, stopped early). A run that
+    """Train ``cfg.model`` on dataset ``data`` (indoor models: a list of datasets too, see
+    :func:`load_examples`) into run folder ``out``; returns the run's summary (best epoch,
+    best validation loss, epochs run, stopped early). A run that
     fails before its first epoch is saved leaves no folder it made. With ``progress``
     false: no bars and no per-epoch lines (notes and warnings still print)."""
     with new_output(out, keep=lambda p: (p / LAST).is_file()):
         return _train(cfg, data, out, resume, progress, log)
 
 
-def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, progress: bool, log) -> dict:
+def _train(cfg: TrainConfig, data: str | Path | list, out: str | Path, resume: bool, progress: bool, log) -> dict:
     from tqdm.auto import tqdm
 
     from synthrm import __version__
@@ -337,6 +368,9 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
     device = pick_device(cfg)
     torch.manual_seed(cfg.seed)
     train_ds, val_ds, meta = load_examples(data, cfg, log)
+    if state is not None and meta.get("train_data") != old.get("train_data", meta.get("train_data")):
+        raise RunError(f"{run}: --resume with other --data {meta['train_data']} (the run trained on "
+                       f"{old['train_data']}); pass the run's datasets, or a new --out")
     kind = meta["kind"]
     model = build_model(cfg.model, cfg.width, meta.get("in_ch", 3), meta.get("tx_dim", 315)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -352,7 +386,7 @@ def _train(cfg: TrainConfig, data: str | Path, out: str | Path, resume: bool, pr
             start = cfg.epochs + 1
     else:
         run.mkdir(parents=True, exist_ok=True)
-        meta.update({"synthrm_version": __version__, "data": str(Path(data).resolve()), "model": cfg.model,
+        meta.update({"synthrm_version": __version__, "data": str(data_folders(data)[0].resolve()), "model": cfg.model,
                      "model_kwargs": {"name": cfg.model, "width": cfg.width, "in_ch": meta.get("in_ch", 3),
                                       "tx_dim": meta.get("tx_dim", 315)},
                      "train_config": asdict(cfg), "log_distance": fit_log_distance(train_ds, kind, cfg.seed),
