@@ -687,7 +687,7 @@ def test_indoor_unseen_pools_the_test_split_and_other_datasets(indoor_small, ind
     run = tmp_path / "run"
     train(_quick("floorplan-unet", batch_size=1, epochs=1, max_steps_per_epoch=2), indoor_small, run, progress=False)
     out = bench.main(["--data", str(indoor_small), "--extra", str(other), "--runs", str(run), "--boot", "100",
-                      "--json", str(tmp_path / "u.json")])
+                      "--against", "run", "--json", str(tmp_path / "u.json")])
     ev = json.loads((run / "evaluation.json").read_text())["data"]
     want = {}
     for tag, splits in ((indoor_small.name, ("test",)), (other.name, ("train", "val", "test"))):
@@ -699,6 +699,10 @@ def test_indoor_unseen_pools_the_test_split_and_other_datasets(indoor_small, ind
     assert set(got) == set(want) and len(got) >= 2
     assert all(got[k] == pytest.approx(np.mean(v)) for k, v in want.items())
     assert out["methods"]["run"]["mean_ci_db"][0] == pytest.approx(np.mean(list(got.values())))
+    assert list(out["methods"]["run"]["paired_vs_run_db"]) == [0.0, 0.0, 0.0]  # a run against itself
+    assert "paired_vs_run_db" not in out["methods"]["log-distance"]
+    with pytest.raises(SystemExit):
+        bench.main(["--data", str(indoor_small), "--extra", str(other), "--runs", str(run), "--against", "other"])
     assert set(out["methods"]) == {"run", "free-space (Friis)", "log-distance", "multi-wall (P.1238 style)",
                                    "TR 38.901 InH-office"}
     assert json.loads((tmp_path / "u.json").read_text())["verdict"] in ("met", "not met")
