@@ -368,9 +368,9 @@ def _train(cfg: TrainConfig, data: str | Path | list, out: str | Path, resume: b
     device = pick_device(cfg)
     torch.manual_seed(cfg.seed)
     train_ds, val_ds, meta = load_examples(data, cfg, log)
-    if state is not None and meta.get("train_data") != old.get("train_data", meta.get("train_data")):
+    if state is not None and "train_data" in meta and meta["train_data"] != old.get("train_data", [old["data"]]):
         raise RunError(f"{run}: --resume with other --data {meta['train_data']} (the run trained on "
-                       f"{old['train_data']}); pass the run's datasets, or a new --out")
+                       f"{old.get('train_data', [old['data']])}); pass the run's datasets, or a new --out")
     kind = meta["kind"]
     model = build_model(cfg.model, cfg.width, meta.get("in_ch", 3), meta.get("tx_dim", 315)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
