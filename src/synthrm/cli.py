@@ -395,7 +395,7 @@ def _train(args) -> int:
     over = _settings(args, _train_shortcuts())
     if "batch_size" not in over:  # the model's own default (SenseRay-3D: one apartment grid a step)
         over["batch_size"] = MODELS.get(over.get("model", TrainConfig.model), "--model").batch_size
-    r = train(from_dict(TrainConfig, over), args.data[0] if len(args.data) == 1 else args.data, args.out, resume=args.resume, progress=not args.quiet)
+    r = train(from_dict(TrainConfig, over), args.data, args.out, resume=args.resume, progress=not args.quiet)
     if r["best_epoch"] is not None:
         print(f"{args.out}: {r['epochs_run']} epochs logged, best epoch {r['best_epoch']} "
               f"(validation loss {r['best_val_loss']:.4g}){'; stopped early' if r['stopped_early'] else ''}; "
