@@ -5,7 +5,8 @@
 # SenseRay-3D Table III / Figure 10 with SenseRay-3D and our floor-plan U-Net (8 unseen test
 # apartments).
 #
-#   bash benchmarks/learning_protocol.sh [OUT_DIR] [outdoor|indoor|scale|tables|all]   (default bench_data all)
+#   bash benchmarks/learning_protocol.sh [OUT_DIR] [outdoor|indoor|scale|tables|indoor-tables|all]
+#   (default bench_data all)
 #
 # The outdoor and indoor parts share nothing but OUT_DIR: run them at once (two shells or two
 # machines) to halve the wall-clock; on one 2-core machine run them one after the other (at
@@ -29,7 +30,8 @@ S=${SYNTHRM:-.venv/bin/synthrm}
 PY=${PYTHON:-.venv/bin/python}
 D=${1:-bench_data}
 PART=${2:-all}
-case "$PART" in outdoor|indoor|scale|tables|all) ;; *) echo "part must be outdoor, indoor, scale, tables or all, got '$PART'" >&2; exit 2;; esac
+case "$PART" in outdoor|indoor|scale|tables|indoor-tables|all) ;;
+  *) echo "part must be outdoor, indoor, scale, tables, indoor-tables or all, got '$PART'" >&2; exit 2;; esac
 FRAMES=${FRAMES:-96}
 TEST_FRAMES=${TEST_FRAMES:-24}
 SCENES=${SCENES:-32}
@@ -111,12 +113,14 @@ if [ "$PART" = scale ] || [ "$PART" = all ]; then
     $(r "$name")
   step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/mix_test" "$D/margin_test" "$D/downtown_test" --quiet
 fi
-if [ "$PART" = indoor ] || [ "$PART" = all ]; then
+if [ "$PART" = indoor ] || [ "$PART" = indoor-tables ] || [ "$PART" = all ]; then
   step "generate indoor" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed "$SEED_OFFSET" \
     --out "$D/indoor" --quiet
   step "train senseray3d" $S train --model senseray3d --data "$D/indoor" --out "$D/runs/senseray3d" --width 12 \
     --epochs 12 --restart-epochs 12 --patience 4 --seed "$SEED_OFFSET" --quiet $(r senseray3d)
   step "evaluate senseray3d" $S evaluate --run "$D/runs/senseray3d" --data "$D/indoor" --quiet
+fi
+if [ "$PART" = indoor ] || [ "$PART" = all ]; then
   # ours: a 2-D U-Net over the floor plan (each voxel column one pixel's channels), L1 loss,
   # 8 entries a step (every floor-plan run; the model's CLI default now, 1 before: SenseRay-3D's);
   # plain and with mirrored batches (~35 min each on one thread)

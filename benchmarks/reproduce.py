@@ -575,8 +575,10 @@ class Repro:
                 indoor = MODELS.get(ev["model"], "model").kind == "indoor"
                 for r in ev["data"].values():
                     if Path(r.get("path", "")).is_dir():
-                        evaluate(run, r["path"], splits=present_splits(r["path"]) if indoor else None,
-                                 progress=False)
+                        # Table III shows SenseRay-3D's three splits, our other models' val and test
+                        splits = [s for s in present_splits(r["path"])
+                                  if ev["model"] == "senseray3d" or s != "train"] if indoor else None
+                        evaluate(run, r["path"], splits=splits, progress=False)
                 ev = json.loads((run / "evaluation.json").read_text())
                 if ev["model"] == "senseray3d":  # the seed's Table III model
                     lr["indoor"] = {"run": str(run), "eval": ev, "log": _log(run), "train_entries": _n_examples(run)}
@@ -589,7 +591,8 @@ class Repro:
             # the seed's RadioUNet-S first: Table 2's baselines and normalisation read the first run
             lr["outdoor"] = dict(sorted(lr["outdoor"].items(), key=lambda kv: (
                 kv[1]["role"] != "seed", kv[1]["eval"]["model"] != "radiounet-s", kv[0])))
-            self.res["learning"] = lr
+            # a refresh from runs of one part (say, a rerun's SenseRay-3D alone) keeps the others
+            self.res["learning"] = merge_learning(self.res.get("learning"), lr)
             return
         s = self.size
         run = runs / "radiounet-s"
@@ -792,6 +795,43 @@ def table_roles(runs: list[Path]) -> dict[Path, str]:
     if best is not None:
         roles[best[1]] = "ours"
     return roles
+
+
+#: The parts of the learning rows that ``--learning-runs`` fills, and what each is on the page.
+LEARNING_PARTS = {"outdoor": "Table 2", "indoor": "Table III, SenseRay-3D", "indoor_other": "Table III, ours"}
+
+
+def merge_learning(prev: dict | None, new: dict) -> dict:
+    """The learning rows after ``--learning-runs`` (``new``) over the saved ones (``prev``):
+    a part the new runs fill replaces the saved one (Table 2's outdoor runs, whose roles are
+    chosen among themselves; SenseRay-3D), a part they lack is kept, and our other indoor
+    models are merged by run name (a new run replaces a saved one of its name). So a rerun's
+    SenseRay-3D alone, or a folder of new floor-plan runs, refreshes its rows and leaves the
+    rest. ``source`` names each part's runs when they differ (``sources``: part -> runs)."""
+    if not prev or prev.get("source") == "small runs of this script":
+        return {**new, "sources": {k: new["source"] for k in LEARNING_PARTS if new.get(k)}}
+    psrc = prev.get("sources") or {k: prev["source"] for k in LEARNING_PARTS if prev.get(k)}
+    out, sources = dict(new), {}
+    for k in ("outdoor", "indoor"):
+        if new.get(k):
+            sources[k] = new["source"]
+        elif prev.get(k):
+            out[k], sources[k] = prev[k], psrc.get(k, prev["source"])
+    other = {**(prev.get("indoor_other") or {}), **(new.get("indoor_other") or {})}
+    if other:
+        out["indoor_other"] = other
+        srcs = [psrc.get("indoor_other", prev["source"])] if set(prev.get("indoor_other") or {}) - set(
+            new.get("indoor_other") or {}) else []
+        sources["indoor_other"] = " and ".join(dict.fromkeys(srcs + ([new["source"]] if new.get("indoor_other")
+                                                                     else [])))
+    dropped = set(prev.get("outdoor") or {}) if new.get("outdoor") else set()
+    out["roles"] = {**{n: r for n, r in (prev.get("roles") or {}).items() if n not in dropped},
+                    **(new.get("roles") or {})}
+    out["sources"] = sources
+    by = dict.fromkeys(sources.values())
+    out["source"] = next(iter(by)) if len(by) == 1 else "; ".join(
+        f"{', '.join(LEARNING_PARTS[k] for k in sources if sources[k] == v)}: {v}" for v in by)
+    return out
 
 
 def _log(run: Path) -> list:

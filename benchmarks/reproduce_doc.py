@@ -348,8 +348,9 @@ def _rerun_learning(rr: dict) -> str:
     return (f" The rerun's learning rows: {lr.get('source', 'its own runs')}"
             + (f"; it has none for {' and '.join(missing)}, whose verdicts read \"not settled\"" if missing else "")
             + f" (made by `SEED_OFFSET={rr['seed_offset']} bash benchmarks/learning_protocol.sh OUT tables`, the "
-            "outdoor runs of Table 2 on datasets and trainings drawn anew, then `python benchmarks/reproduce.py "
-            "--refresh-learning --learning-runs OUT/runs --work other --out other/reproduction.md`).")
+            "outdoor runs of Table 2, and `... OUT indoor-tables`, SenseRay-3D for Table III / Figure 10, on datasets "
+            "and trainings drawn anew, then `python benchmarks/reproduce.py --refresh-learning --learning-runs "
+            "OUT/runs --work other --out other/reproduction.md`, which keeps the parts a folder has no runs for).")
 
 
 def _agreement(w, res: dict, rel: str, docdir: Path) -> None:

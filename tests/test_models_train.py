@@ -196,6 +196,17 @@ def test_indoor_model_trains_on_voxels_and_is_scored_per_split_and_height(name, 
     assert c[0] == "run" and c[2] == len(meta["train_examples"]) and "(indoor" in c[5] and np.isfinite(c[3])
 
 
+def test_indoor_examples_loading_bar(indoor_small, capsys):
+    """``progress`` shows a bar over the entries as they load (the wall channels are slow the
+    first time) and changes nothing in the examples."""
+    quiet = IndoorExamples(indoor_small, ("train",), inputs="voxels+walls")
+    assert "load " not in capsys.readouterr().err
+    shown = IndoorExamples(indoor_small, ("train",), inputs="voxels+walls", progress=True)
+    assert f"load {indoor_small.name} (train)" in capsys.readouterr().err
+    assert [it.entry for it in shown.items] == [it.entry for it in quiet.items]
+    assert all(np.array_equal(a.x, b.x) for a, b in zip(shown.items, quiet.items))
+
+
 def test_multi_wall_is_free_space_plus_nonnegative_wall_losses(indoor_small):
     from synthrm.models.baselines import multi_wall_db
 

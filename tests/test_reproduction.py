@@ -1265,6 +1265,35 @@ def test_learning_runs_table_roles_and_the_ours_row(tmp_path):
     assert text.count("free-space (Friis) |") == page(alone).count("free-space (Friis) |")  # baselines once
 
 
+def test_refresh_from_runs_of_one_part_keeps_the_others():
+    """--refresh-learning from a folder of one part's runs (a rerun's SenseRay-3D, new
+    floor-plan runs) replaces that part and keeps the rest; our other indoor models merge by
+    run name; the source names each part's runs."""
+    rp = _bench("reproduce")
+    prev = {"outdoor": {"radiounet-s": {"role": "seed"}}, "indoor": {"run": "a/senseray3d"},
+            "indoor_other": {"fp": {"run": "a/fp"}, "fp-old": {"run": "a/fp-old"}}, "source": "the runs in a",
+            "roles": {"radiounet-s": "seed", "senseray3d": "indoor", "fp": "indoor", "fp-old": "indoor"}}
+    only_seed = rp.merge_learning(prev, {"outdoor": {}, "indoor": {"run": "b/senseray3d"}, "source": "the runs in b",
+                                         "roles": {"senseray3d": "indoor"}})
+    assert only_seed["outdoor"] == prev["outdoor"] and only_seed["indoor"] == {"run": "b/senseray3d"}
+    assert only_seed["indoor_other"] == prev["indoor_other"]
+    assert only_seed["sources"] == {"outdoor": "the runs in a", "indoor": "the runs in b", "indoor_other": "the runs in a"}
+    assert only_seed["source"] == "Table 2, Table III, ours: the runs in a; Table III, SenseRay-3D: the runs in b"
+    ours = rp.merge_learning(only_seed, {"outdoor": {}, "indoor": None, "source": "the runs in c",
+                                         "indoor_other": {"fp": {"run": "c/fp"}, "fp-new": {"run": "c/fp-new"}},
+                                         "roles": {"fp": "indoor", "fp-new": "indoor"}})
+    assert ours["indoor"] == {"run": "b/senseray3d"} and ours["outdoor"] == prev["outdoor"]
+    assert ours["indoor_other"] == {"fp": {"run": "c/fp"}, "fp-old": {"run": "a/fp-old"}, "fp-new": {"run": "c/fp-new"}}
+    assert ours["sources"]["indoor_other"] == "the runs in a and the runs in c"
+    outdoor = rp.merge_learning(prev, {"outdoor": {"geometry": {"role": "ours"}}, "indoor": None,
+                                       "source": "the runs in d", "roles": {"geometry": "ours"}})
+    assert outdoor["outdoor"] == {"geometry": {"role": "ours"}} and "radiounet-s" not in outdoor["roles"]
+    assert outdoor["indoor"] == prev["indoor"] and outdoor["roles"]["geometry"] == "ours"
+    # a first pass (nothing saved, or the script's own small runs) takes the runs as they are
+    first = rp.merge_learning(None, {"outdoor": {"x": {}}, "indoor": None, "source": "the runs in e"})
+    assert first["source"] == "the runs in e" and first["sources"] == {"outdoor": "the runs in e"}
+
+
 def test_fig9_modes_are_tested_against_the_seeds_mechanism(tmp_path):
     """Figure 9's two modes against the seed's explanation: a split is 'the modes' only when
     its groups' medians sit at the upper and lower density modes and 10 dB apart; the page

@@ -177,7 +177,7 @@ def evaluate_indoor(model, meta: dict, data, splits: list[str] | None = None, pr
     out = {"groups": {}, "per_height_mae_db": {}, "heights_m": meta["heights_m"]}
     lat = []
     for split in splits:
-        ds = IndoorExamples.for_run(meta, data, (split,))
+        ds = IndoorExamples.for_run(meta, data, (split,), progress=progress)
         if (ds.voxel_size_m, list(ds.heights_m)) != (meta["voxel_size_m"], list(meta["heights_m"])):
             raise RunError(f"{data}: voxel size {ds.voxel_size_m} m / heights {list(ds.heights_m)} differ from the "
                            f"run's ({meta['voxel_size_m']} m, {meta['heights_m']}); evaluate on data made alike")

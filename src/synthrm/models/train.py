@@ -66,7 +66,7 @@ def data_folders(data) -> list[Path]:
     return [Path(d) for d in data] if isinstance(data, (list, tuple)) else [Path(data)]
 
 
-def load_examples(data: str | Path | list, cfg: TrainConfig, log=None):
+def load_examples(data: str | Path | list, cfg: TrainConfig, log=None, progress: bool = False):
     """(train Subset/dataset, val dataset, meta) for the config's model. How validation
     is split off when it cannot be by scene (one scene, one sample) is logged as a note.
     ``data``: a dataset folder; indoor models also take a list, the first the run's own
@@ -90,13 +90,15 @@ def load_examples(data: str | Path | list, cfg: TrainConfig, log=None):
         trains, vals = [], []
         for d in roots:
             try:
-                trains.append(IndoorExamples(d, ("train",), prior=cfg.prior, inputs=cfg.indoor_inputs))
+                trains.append(IndoorExamples(d, ("train",), prior=cfg.prior, inputs=cfg.indoor_inputs,
+                                           progress=progress))
             except SynthrmError:
                 if d == data:
                     raise
                 log(f"warning: {d} has no 'train' entries; only its 'val' ones are used")
             try:
-                vals.append(IndoorExamples(d, ("val",), prior=cfg.prior, inputs=cfg.indoor_inputs))
+                vals.append(IndoorExamples(d, ("val",), prior=cfg.prior, inputs=cfg.indoor_inputs,
+                                         progress=progress))
             except SynthrmError:
                 log(f"warning: {d} has no 'val' entries" + ("; validating on the training entries"
                                                             if d == data and len(roots) == 1 else ""))
@@ -367,7 +369,7 @@ def _train(cfg: TrainConfig, data: str | Path | list, out: str | Path, resume: b
         state = torch.load(run / LAST, map_location="cpu", weights_only=False)
     device = pick_device(cfg)
     torch.manual_seed(cfg.seed)
-    train_ds, val_ds, meta = load_examples(data, cfg, log)
+    train_ds, val_ds, meta = load_examples(data, cfg, log, progress=progress)
     if state is not None and "train_data" in meta and meta["train_data"] != old.get("train_data", [old["data"]]):
         raise RunError(f"{run}: --resume with other --data {meta['train_data']} (the run trained on "
                        f"{old.get('train_data', [old['data']])}); pass the run's datasets, or a new --out")
