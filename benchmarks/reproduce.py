@@ -26,6 +26,10 @@ prints a verdict only when both runs hold it. For example::
 
     python benchmarks/reproduce.py --work other --seed-offset 1000 --out other/reproduction.md
     python benchmarks/reproduce.py --doc-only --rerun other/reproduction/results.json
+
+The rerun's learning rows come from ``SEED_OFFSET=1000 bash benchmarks/learning_protocol.sh
+OUT tables`` (Table 2) and ``... OUT indoor-tables`` (Table III / Figure 10), read into the
+rerun this page keeps with ``--refresh-rerun-learning OUT/runs``.
 """
 from __future__ import annotations
 
@@ -872,6 +876,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--refresh-learning", action="store_true",
                     help="recompute only the learning rows from the finished runs and data in --work (evaluation, "
                          "no training), merge them into the saved results and rewrite --out")
+    ap.add_argument("--refresh-rerun-learning", metavar="RUNS",
+                    help="recompute the learning rows of the independent rerun kept in --out's results.json from "
+                         "its runs in RUNS (learning_protocol.sh with the rerun's SEED_OFFSET; they replace the "
+                         "parts RUNS has runs for), pair the estimates again and rewrite --out")
     ap.add_argument("--refresh-grid", action="store_true",
                     help="measure the datasets in --work again (generation resumes: only a removed dataset is made "
                          "again) and recompute Table 3, the experiment grid, the combination, the preset and "
@@ -898,6 +906,10 @@ def main(argv: list[str] | None = None) -> None:
             res["rerun"] = attach_rerun(res, rerun, a.rerun)
         write_doc(res, out, figdir)
         log(f"wrote {out} from {p}")
+        return
+
+    if a.refresh_rerun_learning:
+        refresh_rerun_learning(a)
         return
 
     if a.refresh_learning or a.refresh_grid:
@@ -966,6 +978,39 @@ def main(argv: list[str] | None = None) -> None:
         r.res["rerun"] = attach_rerun(r.res, rerun, a.rerun)
     write_doc(r.res, r.out, r.figdir)
     log(f"wrote {r.out} in {r.res['seconds']['total']:.0f} s")
+
+
+def refresh_rerun_learning(a) -> None:
+    """``--refresh-rerun-learning RUNS``: the learning rows of the rerun kept in the page's
+    results (its slimmed copy, all its verdicts read) recomputed from the rerun's runs in
+    RUNS and merged (:func:`merge_learning`), the estimates paired again, the page
+    rewritten. No copy of the rerun's own results folder is needed: a fresh clone has only
+    the page's."""
+    from reproduce_doc import write_doc
+    from reproduce_verdicts import rerun_summary
+
+    out = Path(a.out)
+    figdir = out.parent / out.stem
+    p = figdir / "results.json"
+    if not p.is_file():
+        raise SystemExit(f"{p}: no results to refresh; run without --refresh-rerun-learning first")
+    res = json.loads(p.read_text())
+    if not res.get("rerun"):
+        raise SystemExit(f"{p}: no independent rerun attached; attach one first "
+                         "(--doc-only --rerun OTHER/results.json)")
+    if not Path(a.refresh_rerun_learning).is_dir():
+        raise SystemExit(f"--refresh-rerun-learning: {a.refresh_rerun_learning}: no such folder of runs")
+    a.learning_runs = a.refresh_rerun_learning
+    r = Repro(a)
+    r.res = res["rerun"]["results"]
+    r.size, r.offset = r.res["size"], r.res.get("seed_offset", 0)
+    t = time.perf_counter()
+    r.learning()
+    r.res.setdefault("refreshed", {})["learning"] = round(time.perf_counter() - t, 1)
+    full = {k: v for k, v in res.items() if k != "rerun"}
+    res["rerun"] = rerun_summary(full, portable(r.res), res["rerun"]["source"])
+    write_doc(res, out, figdir)
+    log(f"refreshed the rerun's learning rows of {out} from {a.refresh_rerun_learning}")
 
 
 def load_rerun(path: str) -> dict:
