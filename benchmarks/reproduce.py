@@ -896,16 +896,11 @@ def main(argv: list[str] | None = None) -> None:
     from reproduce_doc import write_doc
 
     if a.doc_only:
-        out = Path(a.out)
-        figdir = out.parent / out.stem
-        p = figdir / "results.json"
-        if not p.is_file():
-            raise SystemExit(f"{p}: no results to write the page from; run without --doc-only first")
-        res = json.loads(p.read_text())
+        res, figdir = saved_results(a.out, "write the page from", "--doc-only")
         if rerun is not None:
             res["rerun"] = attach_rerun(res, rerun, a.rerun)
-        write_doc(res, out, figdir)
-        log(f"wrote {out} from {p}")
+        write_doc(res, Path(a.out), figdir)
+        log(f"wrote {a.out} from {figdir / 'results.json'}")
         return
 
     if a.refresh_rerun_learning:
@@ -913,15 +908,12 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     if a.refresh_learning or a.refresh_grid:
-        out = Path(a.out)
-        p = out.parent / out.stem / "results.json"
         what = "learning" if a.refresh_learning else "grid"
         if a.refresh_learning and a.refresh_grid:
             raise SystemExit("--refresh-learning and --refresh-grid: give one at a time")
-        if not p.is_file():
-            raise SystemExit(f"{p}: no results to refresh; run without --refresh-{what} first")
+        saved, _ = saved_results(a.out, "refresh", f"--refresh-{what}")
         r = Repro(a)
-        r.res = json.loads(p.read_text())
+        r.res = saved
         r.size = r.res["size"]
         r.offset = r.res.get("seed_offset", 0)  # the run's own seeds, whatever --seed-offset says
         r.base = {d: r.work / f"base-{d}" for d in PAPER_DISTRICTS}
@@ -980,6 +972,16 @@ def main(argv: list[str] | None = None) -> None:
     log(f"wrote {r.out} in {r.res['seconds']['total']:.0f} s")
 
 
+def saved_results(out: str, to: str, flag: str) -> tuple[dict, Path]:
+    """The results saved beside the page ``out`` (``<page folder>/<page stem>/results.json``)
+    and that folder; SystemExit naming ``flag`` when there are none to ``to``."""
+    figdir = Path(out).parent / Path(out).stem
+    p = figdir / "results.json"
+    if not p.is_file():
+        raise SystemExit(f"{p}: no results to {to}; run without {flag} first")
+    return json.loads(p.read_text()), figdir
+
+
 def refresh_rerun_learning(a) -> None:
     """``--refresh-rerun-learning RUNS``: the learning rows of the rerun kept in the page's
     results (its slimmed copy, all its verdicts read) recomputed from the rerun's runs in
@@ -990,13 +992,9 @@ def refresh_rerun_learning(a) -> None:
     from reproduce_verdicts import rerun_summary
 
     out = Path(a.out)
-    figdir = out.parent / out.stem
-    p = figdir / "results.json"
-    if not p.is_file():
-        raise SystemExit(f"{p}: no results to refresh; run without --refresh-rerun-learning first")
-    res = json.loads(p.read_text())
+    res, figdir = saved_results(a.out, "refresh", "--refresh-rerun-learning")
     if not res.get("rerun"):
-        raise SystemExit(f"{p}: no independent rerun attached; attach one first "
+        raise SystemExit(f"{figdir / 'results.json'}: no independent rerun attached; attach one first "
                          "(--doc-only --rerun OTHER/results.json)")
     if not Path(a.refresh_rerun_learning).is_dir():
         raise SystemExit(f"--refresh-rerun-learning: {a.refresh_rerun_learning}: no such folder of runs")

@@ -400,13 +400,16 @@ def test_reproduce_page_with_an_independent_rerun(tmp_path):
 
 
 def test_reproduce_refresh_refusals(tmp_path):
-    """``--refresh-grid`` / ``--refresh-learning`` need the saved results and one at a time."""
+    """``--refresh-grid`` / ``--refresh-learning`` / ``--refresh-rerun-learning`` need the saved
+    results; the first two one at a time."""
     rep = _bench("reproduce")
     out = str(tmp_path / "reproduction.md")
     with pytest.raises(SystemExit, match="no results to refresh; run without --refresh-grid first"):
         rep.main(["--refresh-grid", "--out", out, "--work", str(tmp_path / "w")])
     with pytest.raises(SystemExit, match="give one at a time"):
         rep.main(["--refresh-grid", "--refresh-learning", "--out", out, "--work", str(tmp_path / "w")])
+    with pytest.raises(SystemExit, match="no results to refresh; run without --refresh-rerun-learning first"):
+        rep.main(["--refresh-rerun-learning", str(tmp_path), "--out", out, "--work", str(tmp_path / "w")])
 
 
 def test_bench_labels_runs_on_a_tiny_reference(tiny_dataset, tmp_path):
