@@ -1322,6 +1322,15 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
                 w(f"On unseen apartments SenseRay-3D scores {mine:.2f} dB MAE, the best baseline ({bestb}) "
                   f"{others[bestb]:.2f} dB: " + ("the network beats every baseline." if mine < others[bestb] else
                                                  "the network does not beat every baseline at this size.") + "\n")
+        fr, fv = _fit_reading(ind)
+        if fr:
+            rfr, rfv = _fit_reading((rlr or {}).get("indoor"))
+            sd = f"{SEED_TABLE_III['train'][0]:.2f} / {SEED_TABLE_III['val'][0]:.2f} dB"
+            w(f"SenseRay-3D on the entries it was trained on against validation (seen apartments, new Tx), pooled over entries: {fv}"
+              + (f" (rerun: {rfv})" if have else "") + ": " + _end(_settle(fr, rfr, {
+                  "below": f"lower on its training entries, as the seed's {sd}",
+                  "above": f"higher on its training entries than on validation, unlike the seed's {sd}"},
+                  fv, rfv, have)) + "\n")
         # chosen on the validation entries (seen apartments, new Tx), scored on the unseen ones
         best_other = min(((o["eval"]["model"], name, xv["mae_db"], xt["mae_db"])
                           for name, o in (lr.get("indoor_other") or {}).items()
@@ -1359,6 +1368,19 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
 def _best_epoch(logs: list) -> int:
     """The 1-based epoch of a run's lowest validation MAE."""
     return int(np.nanargmin([e.get("val_mae_db", np.nan) for e in logs])) + 1
+
+
+def _fit_reading(ind: dict | None) -> tuple[str | None, str]:
+    """SenseRay-3D's training-entry MAE against its validation MAE (pooled over entries):
+    ``below`` or ``above``, and the two values; None and "n/a" without both splits."""
+    if not ind:
+        return None, "n/a"
+    ev = ind["eval"]
+    g = next(iter(ev["data"].values()))["groups"]
+    tr, va = (g.get(s, {}).get(ev["model"]) for s in ("train", "val"))
+    if not tr or not va:
+        return None, "n/a"
+    return ("below" if tr["mae_db"] < va["mae_db"] else "above"), f"{tr['mae_db']:.2f} / {va['mae_db']:.2f} dB"
 
 
 def _height_reading(ind: dict | None) -> tuple[str | None, str, str | None, str]:
