@@ -821,13 +821,12 @@ def merge_learning(prev: dict | None, new: dict) -> dict:
             sources[k] = new["source"]
         elif prev.get(k):
             out[k], sources[k] = prev[k], psrc.get(k, prev["source"])
-    other = {**(prev.get("indoor_other") or {}), **(new.get("indoor_other") or {})}
-    if other:
-        out["indoor_other"] = other
-        srcs = [psrc.get("indoor_other", prev["source"])] if set(prev.get("indoor_other") or {}) - set(
-            new.get("indoor_other") or {}) else []
-        sources["indoor_other"] = " and ".join(dict.fromkeys(srcs + ([new["source"]] if new.get("indoor_other")
-                                                                     else [])))
+    old_other, new_other = prev.get("indoor_other") or {}, new.get("indoor_other") or {}
+    if old_other or new_other:
+        out["indoor_other"] = {**old_other, **new_other}
+        srcs = ([psrc.get("indoor_other", prev["source"])] if set(old_other) - set(new_other) else []) + \
+            ([new["source"]] if new_other else [])
+        sources["indoor_other"] = " and ".join(dict.fromkeys(srcs))
     dropped = set(prev.get("outdoor") or {}) if new.get("outdoor") else set()
     out["roles"] = {**{n: r for n, r in (prev.get("roles") or {}).items() if n not in dropped},
                     **(new.get("roles") or {})}

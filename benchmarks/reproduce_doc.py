@@ -1326,8 +1326,8 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
         if fr:
             rfr, rfv = _fit_reading((rlr or {}).get("indoor"))
             sd = f"{SEED_TABLE_III['train'][0]:.2f} / {SEED_TABLE_III['val'][0]:.2f} dB"
-            w(f"SenseRay-3D on the entries it was trained on against validation (seen apartments, new Tx), pooled over entries: {fv}"
-              + (f" (rerun: {rfv})" if have else "") + ": " + _end(_settle(fr, rfr, {
+            w("SenseRay-3D on the entries it was trained on against validation (seen apartments, new Tx), pooled "
+              f"over entries: {fv}" + (f" (rerun: {rfv})" if have else "") + ": " + _end(_settle(fr, rfr, {
                   "below": f"lower on its training entries, as the seed's {sd}",
                   "above": f"higher on its training entries than on validation, unlike the seed's {sd}"},
                   fv, rfv, have)) + "\n")

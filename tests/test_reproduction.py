@@ -1277,7 +1277,8 @@ def test_refresh_from_runs_of_one_part_keeps_the_others():
                                          "roles": {"senseray3d": "indoor"}})
     assert only_seed["outdoor"] == prev["outdoor"] and only_seed["indoor"] == {"run": "b/senseray3d"}
     assert only_seed["indoor_other"] == prev["indoor_other"]
-    assert only_seed["sources"] == {"outdoor": "the runs in a", "indoor": "the runs in b", "indoor_other": "the runs in a"}
+    assert only_seed["sources"] == {"outdoor": "the runs in a", "indoor": "the runs in b",
+                                    "indoor_other": "the runs in a"}
     assert only_seed["source"] == "Table 2, Table III, ours: the runs in a; Table III, SenseRay-3D: the runs in b"
     ours = rp.merge_learning(only_seed, {"outdoor": {}, "indoor": None, "source": "the runs in c",
                                          "indoor_other": {"fp": {"run": "c/fp"}, "fp-new": {"run": "c/fp-new"}},
