@@ -5,7 +5,7 @@
 # SenseRay-3D Table III / Figure 10 with SenseRay-3D and our floor-plan U-Net (8 unseen test
 # apartments).
 #
-#   bash benchmarks/learning_protocol.sh [OUT_DIR] [outdoor|indoor|scale|tables|indoor-tables|all]
+#   bash benchmarks/learning_protocol.sh [OUT_DIR] [outdoor|indoor|scale|steps|tables|indoor-tables|all]
 #   (default bench_data all)
 #
 # The outdoor and indoor parts share nothing but OUT_DIR: run them at once (two shells or two
@@ -13,7 +13,11 @@
 # once, each epoch took 6-18x longer). The scale part extends the learning curve: the best
 # model on 1/4, 1/2 and all of twice the training frames (the first FRAMES of them are
 # the outdoor part's, the seed being the same), then on all of four times the training
-# frames, scored on the outdoor part's test cities.
+# frames, scored on the outdoor part's test cities. The steps part separates data from training
+# length in that curve (each doubling of the frames at a fixed epoch count also doubles the
+# optimiser steps): 1/4 and 1/2 of the training scenes trained for 4x and 2x the epochs (the
+# steps of all of them at EPOCHS), and all of them for 4x the epochs (the steps of the scale
+# part's 4x set at EPOCHS); patience scaled alike.
 # Resumable: generate and train pick up where a killed run stopped; a finished step is
 # skipped. Every step's wall-clock goes to OUT_DIR/times.tsv; the tables (95 % intervals
 # over test frames / apartments) to OUT_DIR/tables.md, the curves to OUT_DIR/curves.png.
@@ -30,8 +34,8 @@ S=${SYNTHRM:-.venv/bin/synthrm}
 PY=${PYTHON:-.venv/bin/python}
 D=${1:-bench_data}
 PART=${2:-all}
-case "$PART" in outdoor|indoor|scale|tables|indoor-tables|all) ;;
-  *) echo "part must be outdoor, indoor, scale, tables, indoor-tables or all, got '$PART'" >&2; exit 2;; esac
+case "$PART" in outdoor|indoor|scale|steps|tables|indoor-tables|all) ;;
+  *) echo "part must be outdoor, indoor, scale, steps, tables, indoor-tables or all, got '$PART'" >&2; exit 2;; esac
 FRAMES=${FRAMES:-96}
 TEST_FRAMES=${TEST_FRAMES:-24}
 SCENES=${SCENES:-32}
@@ -59,7 +63,7 @@ evaluate() {
     "$D/downtown_test" --quiet
 }
 run_model() { train_only "$@"; evaluate "$1"; }
-if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = all ]; then
+if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = steps ] || [ "$PART" = all ]; then
   gen city-mix mix_train "$FRAMES" 0
   # what the camera knows: geometry inputs (RGB, depth, normals, free-space residual, geometric
   # LoS, incidence) with an L1 loss (the score is an MAE); trained while nothing else needs the
@@ -69,6 +73,20 @@ if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = all ]; then
   gen city-mix mix_test "$TEST_FRAMES" 100
   gen city-margin margin_test "$TEST_FRAMES" 200
   evaluate geometry
+fi
+if [ "$PART" = steps ] || [ "$PART" = all ]; then
+  # the curve at EPOCHS (the outdoor part's runs); then equal optimiser steps: (fraction, epoch
+  # multiple) = (1/4, 4), (1/2, 2) match all at 1x; (all, 4) matches the scale part's 4x set at 1x
+  run_model geometry-q1 radiounet-s --inputs geometry --loss l1 --train-fraction 0.25
+  run_model geometry-q2 radiounet-s --inputs geometry --loss l1 --train-fraction 0.5
+  for spec in q1:0.25:4 q2:0.5:2 all:1:4; do
+    IFS=: read -r tag frac mult <<< "$spec"
+    e=$((mult * EPOCHS))
+    run_model "geometry-$tag-e$e" radiounet-s --inputs geometry --loss l1 --train-fraction "$frac" \
+      --epochs "$e" --restart-epochs "$e" --patience $((5 * mult))
+  done
+fi
+if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = all ]; then
   # the seeds' three models (RGB + Tx vector), first with MSE as the paper trains them, then with
   # the L1 loss; the learning curve over 1/4 and 1/2 of the training scenes; then one change at
   # a time from the first: the labels' std as loss weights, the seed's rotation augmentation, no

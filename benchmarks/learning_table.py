@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +74,8 @@ def voxel_tag(r: dict, kind: str) -> str:
 
 def collect(runs: list[str]) -> tuple[dict, list]:
     """(groups, curves): ``groups[(kind, group)][method]`` = {"units": {unit: mae}, "metrics": .., "run": ..};
-    ``curves``: (run, train_fraction, train examples, best val MAE, {group: test MAE}) per outdoor run."""
+    ``curves``: (run, train_fraction, train examples, best val MAE, {group: test MAE}, label, epochs)
+    per run (training frames outdoors, entries indoors; epochs as planned: ``train --epochs``)."""
     groups: dict = defaultdict(dict)
     curves = []
     for run in runs:
@@ -111,7 +112,8 @@ def collect(runs: list[str]) -> tuple[dict, list]:
                            min((h["val_mae_db"] for h in hist), default=float("nan")), test,
                            f"{meta.get('model')} (indoor, {tc.get('loss', 'mse')}"
                            + (f", {tc['augment']}" if tc.get("augment", "none") != "none" else "") + ")"
-                           + (f" on {Path(meta['data']).name}" if meta.get("data") else "")))
+                           + (f" on {Path(meta['data']).name}" if meta.get("data") else ""),
+                           int(tc.get("epochs", 0))))
         if kind == "outdoor" and meta:
             hist = []
             lp = Path(run) / "log.json"
@@ -123,7 +125,8 @@ def collect(runs: list[str]) -> tuple[dict, list]:
             curves.append((Path(run).name, float(tc.get("train_fraction", 1.0)), len(meta.get("train_samples", [])),
                            min((h["val_mae_db"] for h in hist), default=float("nan")), test,
                            f"{meta.get('model')} ({', '.join([meta.get('inputs', 'rgb'), *extra])})"
-                           + (f" on {Path(meta['data']).name}" if meta.get("data") else "")))
+                           + (f" on {Path(meta['data']).name}" if meta.get("data") else ""),
+                           int(tc.get("epochs", 0))))
     return groups, curves
 
 
@@ -192,10 +195,10 @@ def main(argv: list[str] | None = None) -> dict:
                 cells = [v["metrics"].get(key, {}).get(n, {}).get("mae_db") for n in names]
                 md.append(f"| {m} | " + " | ".join("-" if c is None else f"{c:.2f}" for c in cells) + " |")
     if curves:
-        md.append("\n### learning curves\n\n| run | model | train share | train frames / entries | best val MAE [dB] | "
-                  "test MAE per group [dB] |\n|---|---|---|---|---|---|")
-        for name, frac, n, val, test, label in sorted(curves, key=lambda c: (c[5], c[1])):
-            md.append(f"| {name} | {label} | {frac:g} | {n} | {val:.2f} | "
+        md.append("\n### learning curves\n\n| run | model | train share | train frames / entries | epochs | "
+                  "best val MAE [dB] | test MAE per group [dB] |\n|---|---|---|---|---|---|---|")
+        for name, frac, n, val, test, label, epochs in sorted(curves, key=lambda c: (c[5], c[6], c[1])):
+            md.append(f"| {name} | {label} | {frac:g} | {n} | {epochs} | {val:.2f} | "
                       + ", ".join(f"{g} {v:.2f}" for g, v in sorted(test.items()) if v is not None) + " |")
         if a.curves:
             best_base = {g.split("/", 1)[1]: min((v["mae_db"], m) for m, v in ms.items() if m in BASELINES)
@@ -222,10 +225,42 @@ def _family(label: str, labels: list[str]) -> str:
     return f"{m.group(1)}{m.group(2)}" + " / ".join(map(str, sizes))
 
 
+def _with_epochs(label: str, epochs: int) -> str:
+    """``label`` with the epoch count inside its first brackets: ``"radiounet-s (geometry, l1,
+    60 epochs) on mix_train"``."""
+    return label.replace(")", f", {epochs} epochs)", 1) if ")" in label else f"{label}, {epochs} epochs"
+
+
+def equal_step_sets(curves, tolerance: float = 0.1) -> list[list[tuple]]:
+    """The runs of one model, setting and training dataset (a line of the curves) trained on
+    different frame counts for the same number of frame passes (training frames x epochs, the
+    optimiser steps at a fixed batch and Tx count, within ``tolerance``) where at least one
+    was trained longer than the usual epoch count: the control that separates more data from
+    more steps. Each set sorted by frames, two runs at least."""
+    if not curves:
+        return []
+    usual = Counter(c[6] for c in curves).most_common(1)[0][0]
+    labels = [c[5] for c in curves]
+    sets, seen = [], set()
+    for c in sorted(curves, key=lambda c: c[2]):
+        if c[6] == usual or c[0] in seen:
+            continue
+        passes = c[2] * c[6]
+        same = [d for d in curves if _family(d[5], labels) == _family(c[5], labels) and d[2] != c[2]
+                and abs(d[2] * d[6] - passes) <= tolerance * passes]
+        if same:
+            group = sorted([c, *same], key=lambda d: d[2])
+            seen.update(d[0] for d in group)
+            sets.append(group)
+    return sets
+
+
 def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
     """Test MAE per group and best validation MAE against training frames, one line per
     model, training setting and training dataset (each its own held-out validation scenes;
-    a single run: a marker); the best physics baseline of each test group dashed."""
+    a single run: a marker; runs with other than the usual epoch count apart, the epochs in
+    their label); runs at equal optimiser steps (``equal_step_sets``) joined dotted; the best
+    physics baseline of each test group dashed."""
     from synthrm.figures import pyplot
 
     plt = pyplot()
@@ -233,8 +268,10 @@ def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
 
     by = defaultdict(list)
     labels = [c[5] for c in curves]
-    for name, frac, n, val, test, label in curves:
-        by[_family(label, labels)].append((n, val, test))
+    usual = Counter(c[6] for c in curves).most_common(1)[0][0] if curves else 0
+    for name, frac, n, val, test, label, epochs in curves:
+        fam = _family(label, labels)
+        by[fam if epochs == usual else _with_epochs(fam, epochs)].append((n, val, test))
     groups = sorted({g for c in curves for g in c[4] if "(val)" not in g})
     fig, axes = plt.subplots(1, len(groups) + 1, figsize=(3.6 * (len(groups) + 1), 3.2), squeeze=False)
     for label, pts in by.items():
@@ -244,6 +281,12 @@ def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
         axes[0][0].plot(ns, [p[1] for p in pts], style, label=label, ms=4)
         for ax, g in zip(axes[0][1:], groups):
             ax.plot(ns, [p[2].get(g, np.nan) for p in pts], style, label=label, ms=4)
+    for pts in equal_step_sets(curves):
+        ns = [p[2] for p in pts]
+        lab = f"equal steps ({pts[0][2]} frames x {pts[0][6]} epochs)"
+        axes[0][0].plot(ns, [p[3] for p in pts], ":", color="0.4", lw=1.2, label=lab)
+        for ax, g in zip(axes[0][1:], groups):
+            ax.plot(ns, [p[4].get(g, np.nan) for p in pts], ":", color="0.4", lw=1.2)
     for ax, g in zip(axes[0], ["mix (val)"] + groups):
         if baselines and g in baselines:
             v, m = baselines[g]

@@ -60,6 +60,25 @@ def test_outdoor_model_trains_and_is_scored_against_baselines(name, tiny_dataset
     assert "| free-space (Friis) |" in (tmp_path / "run" / "evaluation.md").read_text()
 
 
+def test_early_stopping_does_not_depend_on_the_progress_output(tiny_dataset, tmp_path):
+    """``--patience`` stops a quiet run as it stops one that prints its epochs (it stopped
+    only with the progress shown before: every ``--quiet`` protocol run trained to the end):
+    the run ends at the first epoch with ``patience`` epochs since the lowest validation loss."""
+    root, _ = tiny_dataset
+    runs = [train(_quick("radiounet-s", epochs=8, patience=1, max_steps_per_epoch=1), root,
+                  tmp_path / f"run{p}", progress=p) for p in (False, True)]
+    quiet, shown = runs
+    val = [h["val_loss"] for h in quiet["history"]]
+    bad, best, expected = 0, float("inf"), 8
+    for epoch, v in enumerate(val, 1):
+        bad, best = (0, v) if v < best else (bad + 1, best)
+        if bad >= 1:
+            expected = epoch
+            break
+    assert quiet["epochs_run"] == expected == shown["epochs_run"]
+    assert quiet["stopped_early"] == shown["stopped_early"] == (expected < 8)
+
+
 def test_evaluation_on_a_subset_of_label_provenance(tiny_dataset, tmp_path):
     """``--label-sources 1`` scores the model and the baselines on the labels of that
     provenance only (the free-space MAE recomputed here from the stored labels), kept
@@ -601,6 +620,33 @@ def test_learning_curves_join_a_dataset_and_its_extension():
     fam = [lt._family(x, labels) for x in labels]
     assert fam[0] == fam[1] == "radiounet-s (geometry, l1) on mix_train192 / 384"
     assert fam[2] == labels[2] and fam[3] == "pmnet-s (rgb, mse) on mix_train192"
+
+
+def test_learning_curves_join_runs_at_equal_steps(tmp_path):
+    """The data-against-steps control: runs of one line trained on fewer frames for
+    proportionally more epochs join the usual-epoch run with as many frame passes (one set);
+    a longer run with no partner, another dataset's runs, or another setting stay apart; the
+    figure draws them (and labels the longer runs with their epochs)."""
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        import learning_table as lt
+    finally:
+        sys.path.remove(bench)
+    geo, mse = "radiounet-s (geometry, l1) on mix_train", "radiounet-s (geometry, mse) on mix_train"
+    t = {"mix": 9.0, "margin": 6.0}
+    curves = [("geometry", 1.0, 76, 7.0, t, geo, 15), ("q1", 0.25, 20, 7.9, t, geo, 15),
+              ("q2", 0.5, 40, 7.5, t, geo, 15), ("q1-e60", 0.25, 20, 7.6, t, geo, 60),
+              ("q2-e30", 0.5, 40, 7.3, t, geo, 30), ("all-e60", 1.0, 76, 6.9, t, geo, 60),
+              ("mse", 1.0, 76, 7.2, t, mse, 15), ("mse-q1-e60", 0.25, 20, 7.8, t, mse, 60),
+              ("big", 1.0, 308, 6.8, t, geo.replace("mix_train", "mix_train384"), 15)]
+    sets = lt.equal_step_sets(curves)
+    assert [[c[0] for c in s] for s in sets] == [["q1-e60", "q2-e30", "geometry"], ["mse-q1-e60", "mse"]]
+    assert lt.equal_step_sets([c for c in curves if c[0] != "geometry" and "mse" not in c[0]]) == \
+        [[curves[3], curves[4]]]  # the two longer runs still match each other
+    assert lt._with_epochs(geo, 60) == "radiounet-s (geometry, l1, 60 epochs) on mix_train"
+    lt._curves_figure(curves, str(tmp_path / "c.png"), {"mix": (14.9, "TR 38.901 UMi")})
+    assert (tmp_path / "c.png").stat().st_size > 10_000
 
 
 def test_indoor_reference_retraces_the_labels_and_scores_against_more_rays(indoor_small, tmp_path, monkeypatch):

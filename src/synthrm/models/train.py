@@ -458,8 +458,9 @@ def _train(cfg: TrainConfig, data: str | Path | list, out: str | Path, resume: b
         if progress:
             log(f"epoch {epoch}: train {rec['train_loss']:.4g}  val {rec['val_loss']:.4g}  "
                 f"val MAE {rec['val_mae_db']:.2f} dB  ({rec['seconds']:.1f} s){'  *' if improved else ''}")
-        if stopped and progress:
-            log(f"early stop: no better validation loss for {bad} epochs")
+        if stopped:  # quiet or not (it stopped only with progress shown before)
+            if progress:
+                log(f"early stop: no better validation loss for {bad} epochs")
             break
     best_ep = min(history, key=lambda h: h["val_loss"]) if history else None
     return {"epochs_run": len(history), "best_epoch": best_ep["epoch"] if best_ep else None,
