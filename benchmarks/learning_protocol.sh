@@ -16,8 +16,9 @@
 # frames, scored on the outdoor part's test cities. The steps part separates data from training
 # length in that curve (each doubling of the frames at a fixed epoch count also doubles the
 # optimiser steps): 1/4 and 1/2 of the training scenes trained for 4x and 2x the epochs (the
-# steps of all of them at EPOCHS), and all of them for 4x the epochs (the steps of the scale
-# part's 4x set at EPOCHS); patience scaled alike.
+# steps of all of them at EPOCHS), and all of them for 2x and 4x the epochs (the steps of the
+# scale part's 2x and 4x sets at EPOCHS; the 2x set and its run made here too); patience scaled
+# alike.
 # Resumable: generate and train pick up where a killed run stopped; a finished step is
 # skipped. Every step's wall-clock goes to OUT_DIR/times.tsv; the tables (95 % intervals
 # over test frames / apartments) to OUT_DIR/tables.md, the curves to OUT_DIR/curves.png.
@@ -63,6 +64,15 @@ evaluate() {
     "$D/downtown_test" --quiet
 }
 run_model() { train_only "$@"; evaluate "$1"; }
+scale_run() {  # scale_run NAME DATASET [train flags...]: the geometry model on a larger set, scored on the test cities
+  local name=$1 data=$2; shift 2
+  step "train $name" $S train --model radiounet-s --data "$D/$data" --out "$D/runs/$name" --width "$WIDTH" \
+    --epochs "$EPOCHS" --restart-epochs "$EPOCHS" --patience 5 --seed "$SEED_OFFSET" --quiet --inputs geometry --loss l1 \
+    "$@" $(r "$name")
+  step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/mix_test" "$D/margin_test" "$D/downtown_test" --quiet
+}
+BIG=$((2 * FRAMES))
+HUGE=$((4 * FRAMES))
 if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = steps ] || [ "$PART" = all ]; then
   gen city-mix mix_train "$FRAMES" 0
   # what the camera knows: geometry inputs (RGB, depth, normals, free-space residual, geometric
@@ -76,15 +86,20 @@ if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = steps ] || [ "$P
 fi
 if [ "$PART" = steps ] || [ "$PART" = all ]; then
   # the curve at EPOCHS (the outdoor part's runs); then equal optimiser steps: (fraction, epoch
-  # multiple) = (1/4, 4), (1/2, 2) match all at 1x; (all, 4) matches the scale part's 4x set at 1x
+  # multiple) = (1/4, 4), (1/2, 2) match all at 1x; (all, 2) and (all, 4) match the scale
+  # part's 2x and 4x sets at 1x (the 2x run made here too: paired on the same test frames)
   run_model geometry-q1 radiounet-s --inputs geometry --loss l1 --train-fraction 0.25
   run_model geometry-q2 radiounet-s --inputs geometry --loss l1 --train-fraction 0.5
-  for spec in q1:0.25:4 q2:0.5:2 all:1:4; do
+  for spec in q1:0.25:4 q2:0.5:2 all:1:4 all:1:2; do
     IFS=: read -r tag frac mult <<< "$spec"
     e=$((mult * EPOCHS))
     run_model "geometry-$tag-e$e" radiounet-s --inputs geometry --loss l1 --train-fraction "$frac" \
       --epochs "$e" --restart-epochs "$e" --patience $((5 * mult))
   done
+  # the 2x set: the training set extended (generate keeps its frames and adds the rest)
+  [ -d "$D/mix_train$BIG" ] || cp -r "$D/mix_train" "$D/mix_train$BIG"
+  gen city-mix "mix_train$BIG" "$BIG" 0
+  scale_run "geometry-n$BIG-1" "mix_train$BIG"
 fi
 if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = all ]; then
   # the seeds' three models (RGB + Tx vector), first with MSE as the paper trains them, then with
@@ -108,28 +123,19 @@ if [ "$PART" = outdoor ] || [ "$PART" = all ]; then
   run_model geometry-mse radiounet-s --inputs geometry
 fi
 if [ "$PART" = scale ] || [ "$PART" = all ]; then
-  BIG=$((2 * FRAMES))
+  [ -d "$D/mix_train$BIG" ] || [ ! -d "$D/mix_train" ] || cp -r "$D/mix_train" "$D/mix_train$BIG"
   gen city-mix "mix_train$BIG" "$BIG" 0
   gen city-downtown downtown_test "$TEST_FRAMES" 300
   gen city-mix mix_test "$TEST_FRAMES" 100
   gen city-margin margin_test "$TEST_FRAMES" 200
   for f in 0.25 0.5 1; do
-    name="geometry-n$BIG-$f"
-    step "train $name" $S train --model radiounet-s --data "$D/mix_train$BIG" --out "$D/runs/$name" --width "$WIDTH" \
-      --epochs "$EPOCHS" --restart-epochs "$EPOCHS" --patience 5 --seed "$SEED_OFFSET" --quiet --inputs geometry --loss l1 \
-      --train-fraction "$f" $(r "$name")
-    step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/mix_test" "$D/margin_test" "$D/downtown_test" --quiet
+    scale_run "geometry-n$BIG-$f" "mix_train$BIG" --train-fraction "$f"
   done
   # one more doubling: the 2x set extended to 4x FRAMES (generate keeps its shards and adds the
   # rest: the same as 4x made at once), all of it
-  HUGE=$((4 * FRAMES))
   [ -d "$D/mix_train$HUGE" ] || cp -r "$D/mix_train$BIG" "$D/mix_train$HUGE"
   gen city-mix "mix_train$HUGE" "$HUGE" 0
-  name="geometry-n$HUGE-1"
-  step "train $name" $S train --model radiounet-s --data "$D/mix_train$HUGE" --out "$D/runs/$name" --width "$WIDTH" \
-    --epochs "$EPOCHS" --restart-epochs "$EPOCHS" --patience 5 --seed "$SEED_OFFSET" --quiet --inputs geometry --loss l1 \
-    $(r "$name")
-  step "evaluate $name" $S evaluate --run "$D/runs/$name" --data "$D/mix_test" "$D/margin_test" "$D/downtown_test" --quiet
+  scale_run "geometry-n$HUGE-1" "mix_train$HUGE"
 fi
 if [ "$PART" = indoor ] || [ "$PART" = indoor-tables ] || [ "$PART" = all ]; then
   step "generate indoor" $S generate --preset indoor-apartment --scenes "$SCENES" --voxel-size 0.2 --seed "$SEED_OFFSET" \

@@ -1,7 +1,7 @@
 """Combine the ``evaluation.json`` of several runs into the learning benchmark's tables.
 
     python benchmarks/learning_table.py RUN [RUN ...] [--json out.json] [--md out.md]
-                                        [--curves curves.png] [--boot 2000]
+                                        [--curves curves.png] [--boot 2000] [--pair RUN_A RUN_B ...]
 
 Outdoor runs: per test group (district) every model and baseline with its MAE [dB] and a
 95 % interval over test frames (bootstrap of the frames, seeded; a frame's MAE is the mean
@@ -9,7 +9,8 @@ of its transmitters' MAEs), then the verdict: the best model against the best ph
 baseline (free space, log-distance, TR 38.901 UMi with geometric LoS), their difference with
 the paired bootstrap interval and whether the two intervals overlap; then MAE per dominant
 mechanism, label provenance, semantic class and geometric line of sight. Runs trained on a
-share of the data (``train_fraction``) make the learning curves (``--curves``). Indoor runs:
+share of the data (``train_fraction``) make the learning curves (``--curves``); ``--pair A B``
+adds run A's MAE minus run B's, paired over the frames both score. Indoor runs:
 MAE and RMSE [dB] per split with a 95 % interval over test apartments, and MAE per receiver
 height (SenseRay-3D Figure 10).
 """
@@ -137,9 +138,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--md", help="also write the tables as markdown")
     ap.add_argument("--curves", help="learning-curve figure (PNG) from runs trained on shares of the data")
     ap.add_argument("--boot", type=int, default=2000, help="bootstrap resamples of the 95 %% intervals")
+    ap.add_argument("--pair", nargs=2, action="append", default=[], metavar=("RUN_A", "RUN_B"),
+                    help="also the paired difference A - B of two runs' MAE [dB] (run folder names) on every "
+                         "group both score, with its 95 %% interval over the common frames / apartments")
     a = ap.parse_args(argv)
+    names = {Path(r).name for r in a.runs}
+    for x in {x for pair in a.pair for x in pair} - names:
+        ap.error(f"--pair: no run named {x!r} among the runs given ({', '.join(sorted(names))})")
     groups, curves = collect(a.runs)
-    md, out = [], {"groups": {}, "verdicts": {}, "curves": curves}
+    md, out = [], {"groups": {}, "verdicts": {}, "curves": curves, "pairs": []}
     for (kind, g), methods in sorted(groups.items()):
         unit = "frames" if kind == "outdoor" else "apartments"
         split = g.split(" (")[0] if kind == "indoor" else ("val" if g.endswith("(val)") else "test")
@@ -194,6 +201,21 @@ def main(argv: list[str] | None = None) -> dict:
             for m, v in methods.items():
                 cells = [v["metrics"].get(key, {}).get(n, {}).get("mae_db") for n in names]
                 md.append(f"| {m} | " + " | ".join("-" if c is None else f"{c:.2f}" for c in cells) + " |")
+    if a.pair:
+        md.append("\n### paired differences between runs\n\n| A | B | group | A - B [dB], 95 % interval | "
+                  "common units |\n|---|---|---|---|---|")
+        for ra, rb in a.pair:
+            for (kind, g), methods in sorted(groups.items()):
+                ma = [m for m in methods if m.endswith(f" [{ra}]")]
+                mb = [m for m in methods if m.endswith(f" [{rb}]")]
+                if len(ma) != 1 or len(mb) != 1:
+                    continue
+                ua, ub = methods[ma[0]]["units"], methods[mb[0]]["units"]
+                common = sorted(set(ua) & set(ub))
+                d = bootstrap_ci([ua[u] - ub[u] for u in common], a.boot)
+                out["pairs"].append({"a": ra, "b": rb, "group": f"{kind}/{g}", "diff_db": d[0],
+                                     "ci95": [d[1], d[2]], "units": len(common)})
+                md.append(f"| {ra} | {rb} | {kind}/{g} | {d[0]:+.2f} [{d[1]:+.2f}, {d[2]:+.2f}] | {len(common)} |")
     if curves:
         md.append("\n### learning curves\n\n| run | model | train share | train frames / entries | epochs | "
                   "best val MAE [dB] | test MAE per group [dB] |\n|---|---|---|---|---|---|---|")
@@ -232,24 +254,26 @@ def _with_epochs(label: str, epochs: int) -> str:
 
 
 def equal_step_sets(curves, tolerance: float = 0.1) -> list[list[tuple]]:
-    """The runs of one model, setting and training dataset (a line of the curves) trained on
-    different frame counts for the same number of frame passes (training frames x epochs, the
+    """The runs of one model and setting (on one dataset or its extensions: ``mix_train``,
+    ``mix_train192``, ...) trained on different frame counts for the same number of frame passes (training frames x epochs, the
     optimiser steps at a fixed batch and Tx count, within ``tolerance``) where at least one
     was trained longer than the usual epoch count: the control that separates more data from
     more steps. Each set sorted by frames, two runs at least."""
     if not curves:
         return []
     usual = Counter(c[6] for c in curves).most_common(1)[0][0]
-    labels = [c[5] for c in curves]
+    line = lambda label: re.sub(r"\d+$", "", label)  # noqa: E731  (mix_train, mix_train192, ...: one line)
     sets, seen = [], set()
     for c in sorted(curves, key=lambda c: c[2]):
         if c[6] == usual or c[0] in seen:
             continue
         passes = c[2] * c[6]
-        same = [d for d in curves if _family(d[5], labels) == _family(c[5], labels) and d[2] != c[2]
-                and abs(d[2] * d[6] - passes) <= tolerance * passes]
+        same = {}
+        for d in sorted(curves, key=lambda d: d[5] != c[5]):  # one run per frame count, c's dataset first
+            if line(d[5]) == line(c[5]) and d[2] != c[2] and abs(d[2] * d[6] - passes) <= tolerance * passes:
+                same.setdefault(d[2], d)
         if same:
-            group = sorted([c, *same], key=lambda d: d[2])
+            group = sorted([c, *same.values()], key=lambda d: d[2])
             seen.update(d[0] for d in group)
             sets.append(group)
     return sets

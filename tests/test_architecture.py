@@ -461,6 +461,24 @@ def test_learning_table_runs_on_an_evaluated_run(tiny_dataset, tmp_path, capsys)
     assert v["best_model"] == "radiounet-s [run]" and v["best_baseline"] in {
         "free-space (Friis)", "log-distance", "TR 38.901 UMi (geometric LoS)"}
     assert (tmp_path / "t.md").read_text().strip() and (tmp_path / "c.png").stat().st_size > 0
+    # --pair: the same run 1 dB worse on every example is 1 dB worse paired, to the bootstrap's width
+    import shutil
+
+    worse = tmp_path / "worse"
+    shutil.copytree(run, worse)
+    ev = json.loads((worse / "evaluation.json").read_text())
+    for r in ev["data"].values():
+        for methods in r["groups"].values():
+            per = methods["radiounet-s"]["per_example_mae_db"]
+            methods["radiounet-s"]["per_example_mae_db"] = [None if x is None else x + 1.0 for x in per]
+    (worse / "evaluation.json").write_text(json.dumps(ev))
+    paired = _bench("learning_table").main([str(run), str(worse), "--pair", "worse", "run", "--boot", "200"])
+    assert len(paired["pairs"]) == len(table["groups"])
+    for p in paired["pairs"]:
+        assert p["diff_db"] == pytest.approx(1.0) and p["ci95"] == pytest.approx([1.0, 1.0]) and p["units"] > 0
+    with pytest.raises(SystemExit):
+        _bench("learning_table").main([str(run), "--pair", "run", "nothere"])
+    assert "--pair: no run named 'nothere'" in capsys.readouterr().err
 
 
 def test_only_the_viewer_server_imports_viser():

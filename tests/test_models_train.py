@@ -624,8 +624,8 @@ def test_learning_curves_join_a_dataset_and_its_extension():
 
 def test_learning_curves_join_runs_at_equal_steps(tmp_path):
     """The data-against-steps control: runs of one line trained on fewer frames for
-    proportionally more epochs join the usual-epoch run with as many frame passes (one set);
-    a longer run with no partner, another dataset's runs, or another setting stay apart; the
+    proportionally more epochs join the usual-epoch run with as many frame passes (one set),
+    on the same dataset or its extension (``mix_train384``); another setting stays apart; the
     figure draws them (and labels the longer runs with their epochs)."""
     bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
     sys.path.insert(0, bench)
@@ -641,9 +641,10 @@ def test_learning_curves_join_runs_at_equal_steps(tmp_path):
               ("mse", 1.0, 76, 7.2, t, mse, 15), ("mse-q1-e60", 0.25, 20, 7.8, t, mse, 60),
               ("big", 1.0, 308, 6.8, t, geo.replace("mix_train", "mix_train384"), 15)]
     sets = lt.equal_step_sets(curves)
-    assert [[c[0] for c in s] for s in sets] == [["q1-e60", "q2-e30", "geometry"], ["mse-q1-e60", "mse"]]
+    assert [[c[0] for c in s] for s in sets] == [["q1-e60", "q2-e30", "geometry"], ["mse-q1-e60", "mse"],
+                                                 ["all-e60", "big"]]  # big: on the larger set, 4x the frames
     assert lt.equal_step_sets([c for c in curves if c[0] != "geometry" and "mse" not in c[0]]) == \
-        [[curves[3], curves[4]]]  # the two longer runs still match each other
+        [[curves[3], curves[4]], [curves[5], curves[8]]]  # the two longer runs still match each other
     assert lt._with_epochs(geo, 60) == "radiounet-s (geometry, l1, 60 epochs) on mix_train"
     lt._curves_figure(curves, str(tmp_path / "c.png"), {"mix": (14.9, "TR 38.901 UMi")})
     assert (tmp_path / "c.png").stat().st_size > 10_000
