@@ -305,12 +305,13 @@ def _curves_figure(curves, path: str, baselines: dict | None = None) -> None:
         axes[0][0].plot(ns, [p[1] for p in pts], style, label=label, ms=4)
         for ax, g in zip(axes[0][1:], groups):
             ax.plot(ns, [p[2].get(g, np.nan) for p in pts], style, label=label, ms=4)
-    for pts in equal_step_sets(curves):
+    for k, pts in enumerate(equal_step_sets(curves)):
         ns = [p[2] for p in pts]
-        lab = f"equal steps ({pts[0][2]} frames x {pts[0][6]} epochs)"
-        axes[0][0].plot(ns, [p[3] for p in pts], ":", color="0.4", lw=1.2, label=lab)
+        lab = "equal steps: " + ", ".join(f"{p[2]}x{p[6]}" for p in pts) + " (frames x epochs)"
+        ls = (":", "-.", "--")[k % 3]
+        axes[0][0].plot(ns, [p[3] for p in pts], ls, color="0.3", lw=1.3, label=lab)
         for ax, g in zip(axes[0][1:], groups):
-            ax.plot(ns, [p[4].get(g, np.nan) for p in pts], ":", color="0.4", lw=1.2)
+            ax.plot(ns, [p[4].get(g, np.nan) for p in pts], ls, color="0.3", lw=1.3)
     for ax, g in zip(axes[0], ["mix (val)"] + groups):
         if baselines and g in baselines:
             v, m = baselines[g]
