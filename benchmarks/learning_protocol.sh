@@ -18,7 +18,7 @@
 # optimiser steps): 1/4 and 1/2 of the training scenes trained for 4x and 2x the epochs (the
 # steps of all of them at EPOCHS), and all of them for 2x and 4x the epochs (the steps of the
 # scale part's 2x and 4x sets at EPOCHS; the 2x set and its run made here too, and that set at
-# 2x the epochs, the steps of the 4x one); patience scaled alike.
+# 2x and 4x the epochs); patience scaled alike.
 # Resumable: generate and train pick up where a killed run stopped; a finished step is
 # skipped. Every step's wall-clock goes to OUT_DIR/times.tsv; the tables (95 % intervals
 # over test frames / apartments) to OUT_DIR/tables.md, the curves to OUT_DIR/curves.png.
@@ -100,9 +100,12 @@ if [ "$PART" = steps ] || [ "$PART" = all ]; then
   [ -d "$D/mix_train$BIG" ] || cp -r "$D/mix_train" "$D/mix_train$BIG"
   gen city-mix "mix_train$BIG" "$BIG" 0
   scale_run "geometry-n$BIG-1" "mix_train$BIG"
-  # and the 2x set at 2x the epochs: the steps of all of the training set at 4x
-  scale_run "geometry-n$BIG-1-e$((2 * EPOCHS))" "mix_train$BIG" --epochs $((2 * EPOCHS)) \
-    --restart-epochs $((2 * EPOCHS)) --patience 10
+  # and the 2x set at 2x the epochs (the steps of all of the training set at 4x) and at 4x (a
+  # learning curve with each size trained until validation turns: 76 frames x 60 against 152 x 60)
+  for mult in 2 4; do
+    scale_run "geometry-n$BIG-1-e$((mult * EPOCHS))" "mix_train$BIG" --epochs $((mult * EPOCHS)) \
+      --restart-epochs $((mult * EPOCHS)) --patience $((5 * mult))
+  done
 fi
 if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = all ]; then
   # the seeds' three models (RGB + Tx vector), first with MSE as the paper trains them, then with
