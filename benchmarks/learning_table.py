@@ -255,10 +255,11 @@ def _with_epochs(label: str, epochs: int) -> str:
 
 def equal_step_sets(curves, tolerance: float = 0.1) -> list[list[tuple]]:
     """The runs of one model and setting (on one dataset or its extensions: ``mix_train``,
-    ``mix_train192``, ...) trained on different frame counts for the same number of frame passes (training frames x epochs, the
-    optimiser steps at a fixed batch and Tx count, within ``tolerance``) where at least one
-    was trained longer than the usual epoch count: the control that separates more data from
-    more steps. Each set sorted by frames, two runs at least."""
+    ``mix_train192``, ...) trained on different frame counts for the same number of frame
+    passes (training frames x epochs, the optimiser steps at a fixed batch and Tx count,
+    within ``tolerance``) where at least one was trained longer than the usual epoch count:
+    the control that separates more data from more steps. Each set sorted by frames, two
+    runs at least."""
     if not curves:
         return []
     usual = Counter(c[6] for c in curves).most_common(1)[0][0]
