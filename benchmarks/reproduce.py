@@ -564,8 +564,7 @@ class Repro:
         runs = self.work / "runs"
         if self.a.learning_runs:
             found = sorted(p for p in Path(self.a.learning_runs).iterdir() if (p / "evaluation.json").is_file())
-            seeds = sorted({json.loads((p / "run.json").read_text()).get("train_config", {}).get("seed", 0)
-                            for p in found if (p / "run.json").is_file()})
+            seeds = sorted({_train_config(p).get("seed", 0) for p in found if (p / "run.json").is_file()})
             lr["source"] = (f"the runs in {os.path.relpath(self.a.learning_runs)} (benchmarks/learning_protocol.sh"
                             + (f"; training seed {', '.join(map(str, seeds))}" if seeds != [0] else "") + ")")
             from synthrm.models.registry import MODELS
@@ -589,7 +588,8 @@ class Repro:
                 elif indoor:  # other indoor models (the floor-plan U-Net), kept beside it
                     lr.setdefault("indoor_other", {})[run.name] = {"run": str(run), "eval": ev, "log": _log(run)}
                 else:
-                    lr["outdoor"][run.name] = {"run": str(run), "eval": ev, "log": _log(run), "role": roles[run]}
+                    lr["outdoor"][run.name] = {"run": str(run), "eval": ev, "log": _log(run), "role": roles[run],
+                                               "epochs": _train_config(run).get("epochs")}
                     if roles[run] == "seed" and ev["model"] == "radiounet-s":  # Table 2's normalisation block
                         lr["outdoor"][run.name]["normalisation"] = self.normalisation(run)
             # the seed's RadioUNet-S first: Table 2's baselines and normalisation read the first run
@@ -630,7 +630,9 @@ class Repro:
         fixed range whose lower end makes the truth's RMS equal to what the seed's PSNR and
         NMSE imply, sqrt(MSE / NMSE)) and (b) on the Monte Carlo labels only (provenance
         1-2); the free-space error of the labels by provenance; and the seed-style SSIM
-        (``ssim_image``: whole image, per-map min-max, unlabelled pixels at 0)."""
+        (``ssim_image``: whole image, per-map min-max, unlabelled pixels at 0). On the test
+        sets the run was evaluated on (its ``evaluation.json``: the same predictions as Table
+        2's rows), else on this script's own district data."""
         from synthrm.metrics import radio_metrics, ssim_image
         from synthrm.models.data import OutdoorExamples
         from synthrm.models.evaluate import outdoor_predictions
@@ -642,8 +644,11 @@ class Repro:
         mse = 10 ** (-SEED_TABLE2["radiounet-s"]["mix"][2] / 10)
         seed_rms = float(np.sqrt(mse / SEED_TABLE2["radiounet-s"]["mix"][0]))
         out = {"seed_truth_rms_mix": seed_rms}
+        ev = json.loads((run / "evaluation.json").read_text()) if (run / "evaluation.json").is_file() else {}
+        tested = {grp: r["path"] for r in ev.get("data", {}).values() for grp in r["groups"]
+                  if grp in PAPER_DISTRICTS and Path(r.get("path", "")).is_dir()}
         for d in PAPER_DISTRICTS:
-            ds = OutdoorExamples(self.base[d], inputs=meta["inputs"], range_db=(lo, hi))
+            ds = OutdoorExamples(Path(tested.get(d, self.base[d])), inputs=meta["inputs"], range_db=(lo, hi))
             pred, _ = outdoor_predictions(model, ds, (lo, hi))
             truth = np.stack([it.path_gain_db for it in ds.items]).astype(np.float64)
             src = np.stack([it.source for it in ds.items])
@@ -772,15 +777,16 @@ def present_splits(root) -> list[str]:
 
 
 def table_roles(runs: list[Path]) -> dict[Path, str]:
-    """Which learning runs the page's Table 2 / Table III show, and as what: ``seed``, each
-    outdoor model of the seed (``SEED_TABLE2``) trained the seed's way (RGB + Tx, MSE, no
-    augmentation or weighting, all of the training frames); ``ours``, the other full-share
-    outdoor run with the lowest validation MAE (chosen on validation, never on test);
-    ``indoor``, every indoor run on all training apartments. Learning-curve points
-    (``train_fraction`` < 1), ensembles and the other ablations stay in ``docs/learning.md``."""
+    """Which learning runs the page's Table 2 / Table III show, and as what: ``seed``, for each
+    outdoor model of the seed (``SEED_TABLE2``), its run trained the seed's way (RGB + Tx, MSE,
+    no augmentation or weighting, all of the training frames) with the lowest validation MAE
+    (of, say, 15 epochs and until validation flattens: never chosen on test); ``ours``, the
+    other full-share outdoor run with the lowest validation MAE; ``indoor``, every indoor run
+    on all training apartments. Learning-curve points (``train_fraction`` < 1), ensembles and
+    the other ablations stay in ``docs/learning.md``."""
     from synthrm.models.registry import MODELS
 
-    roles, best = {}, None
+    roles, best = {}, {}  # best: (role, model) -> (validation MAE [dB], run)
     for run in runs:
         meta = json.loads((run / "run.json").read_text()) if (run / "run.json").is_file() else {}
         tc = meta.get("train_config", {})
@@ -789,15 +795,15 @@ def table_roles(runs: list[Path]) -> dict[Path, str]:
         model = tc.get("model") or meta.get("model")
         if MODELS.get(model, "model").kind == "indoor":
             roles[run] = "indoor"
-        elif model in SEED_TABLE2 and tc.get("inputs", "rgb") == "rgb" and tc.get("loss", "mse") == "mse" and \
-                tc.get("augment", "none") == "none" and tc.get("label_weighting", "none") == "none":
-            roles[run] = "seed"
-        else:
-            val = min((h["val_mae_db"] for h in _log(run)), default=float("inf"))
-            if best is None or val < best[0]:
-                best = (val, run)
-    if best is not None:
-        roles[best[1]] = "ours"
+            continue
+        seed_way = model in SEED_TABLE2 and tc.get("inputs", "rgb") == "rgb" and tc.get("loss", "mse") == "mse" and \
+            tc.get("augment", "none") == "none" and tc.get("label_weighting", "none") == "none"
+        key = ("seed", model) if seed_way else ("ours", None)
+        val = min((h["val_mae_db"] for h in _log(run)), default=float("inf"))
+        if key not in best or val < best[key][0]:
+            best[key] = (val, run)
+    for (role, _), (_, run) in best.items():
+        roles[run] = role
     return roles
 
 
@@ -835,6 +841,12 @@ def merge_learning(prev: dict | None, new: dict) -> dict:
     out["source"] = next(iter(by)) if len(by) == 1 else "; ".join(
         f"{', '.join(LEARNING_PARTS[k] for k in sources if sources[k] == v)}: {v}" for v in by)
     return out
+
+
+def _train_config(run: Path) -> dict:
+    """A run's ``train_config`` (its ``run.json``), {} when it has none."""
+    p = run / "run.json"
+    return json.loads(p.read_text()).get("train_config", {}) if p.is_file() else {}
 
 
 def _log(run: Path) -> list:

@@ -1082,9 +1082,10 @@ def _per_example_ci(v: dict, frames: list | None) -> str:
 def _vs_free_space(lr: dict | None) -> dict:
     """{row name: {district: (mean, lo, hi)}}: Table 2's models against free space on the same
     test examples, the mean of model MAE - free-space MAE per example [dB] with its 95 %
-    interval over frames (paired). A row is ``"<model> [<run>]"``, or ``"<model> [ours]"``
-    for the run chosen as ours on validation (``table_roles``), so that a rerun's choice
-    pairs with the full run's whatever its folder is called (:func:`_ours_run`)."""
+    interval over frames (paired). A row is ``"<model> [<role>]"`` for a run chosen on
+    validation (``table_roles``: ``seed``, the seed's model trained its way; ``ours``), so
+    that a rerun's choice pairs with the full run's whatever its folder is called
+    (:func:`_role_run`), else ``"<model> [<run>]"``."""
     from synthrm.analysis.sensitivity import frame_bootstrap
 
     out = {}
@@ -1105,14 +1106,17 @@ def _vs_free_space(lr: dict | None) -> dict:
                 for i, (x, y) in enumerate(zip(a, b)):
                     if x is not None and y is not None:
                         by.setdefault((frames.get(grp) or list(range(len(a))))[i], []).append(x - y)
-                tag = "ours" if v.get("role") == "ours" else run
+                tag = v["role"] if v.get("role") in ("seed", "ours") else run
                 out.setdefault(f"{mine} [{tag}]", {})[d] = frame_bootstrap(list(by.values()))
     return out
 
 
-def _ours_run(lr: dict | None) -> str | None:
-    """The folder of the outdoor run chosen as ours (role ``ours``), None without one."""
-    return next((k for k, v in ((lr or {}).get("outdoor") or {}).items() if v.get("role") == "ours"), None)
+def _role_run(lr: dict | None, row: str) -> str | None:
+    """The folder of the outdoor run behind a row ``"<model> [<role>]"`` of :func:`_vs_free_space`
+    (role ``ours``, or ``seed`` for that model), None without one."""
+    model, role = row[:-1].rsplit(" [", 1)
+    return next((k for k, v in ((lr or {}).get("outdoor") or {}).items() if v.get("role") == role and
+                 (role == "ours" or v["eval"]["model"] == model)), None)
 
 
 def _vs_state(e: tuple) -> str:
@@ -1206,6 +1210,11 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
         w("SSIM as images (`synthrm.metrics.ssim_image`): the way the seed most plausibly scored its maps, each map "
           "min-max normalised by its own extremes, pixels without a label at 0, SSIM over the whole image; ours "
           "(the SSIM above) uses the fixed range over labelled pixels only.\n")
+    tl = _training_length(lr)
+    if tl:
+        rtl = _training_length(rlr) if have else None
+        w("Training length of Table 2's runs (epochs run, the epoch of the lowest validation MAE, whose weights "
+          "are scored): " + tl + (f" (rerun: {rtl})" if rtl else "") + ".\n")
     vs = _vs_free_space(lr)
     if vs:
         rvs = _vs_free_space(rlr)
@@ -1214,9 +1223,9 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
         for name, row in vs.items():
             txt, rtxt = _vs_text(row), _vs_text(rvs.get(name))
             rd, rrd = _vs_reading(row), _vs_reading(rvs.get(name))
-            if name.endswith(" [ours]"):  # ours is chosen on validation in each run: name both
-                rr = _ours_run(rlr) if have else None
-                name = name[:-len(" [ours]")] + f" [{_ours_run(lr)}" + (f"; rerun: {rr}]" if rr else "]")
+            if name.endswith((" [ours]", " [seed]")):  # chosen on validation in each run: name both
+                run, rr = _role_run(lr, name), _role_run(rlr, name) if have else None
+                name = name.rsplit(" [", 1)[0] + f" [{run}" + (f"; rerun: {rr}]" if rr and rr != run else "]")
             w(f"* {name}: {txt}" + (f" (rerun: {rtxt})" if have else "") + ": " + _end(_settle(
                 rd, rrd, {rd: rd} if rd else {}, txt, rtxt, have)))
         w("")
@@ -1363,6 +1372,21 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
               "MAE per epoch: " + ", ".join(f"{e.get('val_mae_db', float('nan')):.2f}" for e in logs) +
               f" dB, lowest at epoch {_best_epoch(logs)} of {len(logs)}"
               + (" (the last: this run had not converged)." if _best_epoch(logs) == len(logs) else ".") + "\n")
+
+
+def _training_length(lr: dict | None) -> str | None:
+    """How long each outdoor run of Table 2 trained: ``"<run> <n> of <budget> epochs, lowest
+    validation at <k>"`` joined, a run whose lowest validation MAE is its last epoch marked not
+    converged; None without outdoor runs with a training log."""
+    parts = []
+    for run, v in ((lr or {}).get("outdoor") or {}).items():
+        logs = [e for e in v.get("log") or [] if e.get("val_mae_db") is not None]
+        if not logs:
+            continue
+        k, n, budget = _best_epoch(logs), len(logs), v.get("epochs")
+        parts.append(f"{run} {n}" + (f" of {budget}" if budget else "") + f" epochs, lowest at {k}"
+                     + (" (the last: not converged)" if k == n else ""))
+    return "; ".join(parts) or None
 
 
 def _best_epoch(logs: list) -> int:
