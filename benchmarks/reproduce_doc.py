@@ -1153,8 +1153,18 @@ def _t2(lr: dict | None) -> dict:
                 continue  # the validation part of the training cities, not Table 2's test block
             x = methods.get(ev["model"])
             if x and d in PAPER_DISTRICTS:
-                out[d] = {"nmse": x["nmse"], "ssim": x.get("ssim"),
+                out[d] = {"nmse": x["nmse"], "psnr_db": x.get("psnr_db"), "ssim": x.get("ssim"),
                           "ssim_image": x.get("ssim_image", (nm.get(d) or {}).get("ssim_image"))}
+    return out
+
+
+def _seed_truth_rms(model: str = "radiounet-s") -> dict:
+    """{district: (truth RMS, MSE)} the seed's Table 2 implies for ``model`` on [0, 1] maps:
+    MSE = 10^(-PSNR / 10), truth RMS = sqrt(MSE / NMSE)."""
+    out = {}
+    for d, (nmse, _, psnr, _) in SEED_TABLE2[model].items():
+        mse = 10 ** (-psnr / 10)
+        out[d] = (float(np.sqrt(mse / nmse)), mse)
     return out
 
 
@@ -1269,6 +1279,17 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
                       "none": "the seed's drop is absent in ours (neither rises by a fifth)",
                       "mixed": "one unseen district rises by a fifth or more, the other does not"},
                       nm3(t2), nm3(rt2) if all(d in rt2 for d in PAPER_DISTRICTS) else "n/a", have)))
+                st = _seed_truth_rms()
+                ratio = lambda t: " / ".join(  # noqa: E731
+                    f"{10 ** ((t['mix']['psnr_db'] - t[d]['psnr_db']) / 10):.2f}x" for d in ("margin", "downtown"))
+                w("  What the seed's rise is: its PSNR and NMSE put its truth RMS at "
+                  + " / ".join(f"{st[d][0]:.3f}" for d in ("mix", "margin", "downtown"))
+                  + " (Mix / margin / downtown), the same on every district, so its NMSE rises because its squared "
+                  f"error does, {st['margin'][1] / st['mix'][1]:.2f}x / {st['downtown'][1] / st['mix'][1]:.2f}x on "
+                  "margin / downtown (not a change of normalisation); ours, squared error on the fixed range "
+                  + (f"{ratio(t2)}" if all(t2[d].get("psnr_db") is not None for d in PAPER_DISTRICTS) else "n/a")
+                  + (f", rerun {ratio(rt2)}" if all(d in rt2 and rt2[d].get("psnr_db") is not None
+                                                   for d in PAPER_DISTRICTS) else "") + ".")
                 w(f"* The seed's SSIM falls from {seed['mix'][3]:.2f} on Mix to {seed['margin'][3]:.2f} / "
                   f"{seed['downtown'][3]:.2f} on margin / downtown; ours (Mix / margin / downtown) {ss3(t2)}"
                   + (f", as images (seed style) {ss3(t2, 'ssim_image')}" if img else "")

@@ -1468,6 +1468,21 @@ def test_seed_rows_pair_by_model_and_say_how_long_they_trained(tmp_path):
     assert "Training length of Table 2's runs" in page and f"(rerun: {seed}-e60 4 of 60 epochs" in page
 
 
+def test_seed_drop_is_its_squared_error_not_its_normalisation(tmp_path):
+    """The seed's Table 2 (PSNR, NMSE on [0, 1] maps) implies its truth RMS, sqrt(MSE / NMSE):
+    the same ~0.20 on Mix, margin and downtown, so its NMSE rise to unseen districts is its
+    squared error rising (1.5x / 1.7x); the page says so beside our squared-error ratios."""
+    doc = _bench("reproduce_doc")
+    st = doc._seed_truth_rms()
+    for d in ("mix", "margin", "downtown"):
+        nmse, _, psnr, _ = doc.SEED_TABLE2["radiounet-s"][d]
+        assert st[d][1] / st[d][0] ** 2 == pytest.approx(nmse)  # MSE / RMS^2 is the seed's NMSE back
+        assert st[d][0] == pytest.approx(0.20, abs=0.005)
+    assert st["margin"][1] / st["mix"][1] == pytest.approx(10 ** 0.18) and st["downtown"][1] > st["margin"][1]
+    page = _page_writer(doc, tmp_path)(_committed_results())
+    assert "What the seed's rise is: its PSNR and NMSE put its truth RMS at 0.197 / 0.199 / 0.200" in page
+
+
 def test_label_variants_pair_with_the_base_by_sample_not_folder():
     """A relabelled dataset (diffraction off) keeps the sample ids while its rows' ``frame``
     names its own folder: the per-map comparison pairs them by sample and Tx (it paired none)."""
