@@ -327,7 +327,8 @@ def _intro(w, res: dict, rel: str, docdir: Path) -> None:
           "(" + ", ".join(f"{a} {b:.0f} s" for a, b in pr["seconds"].items() if a != "total") + "); this pass "
           "kept the data and runs it had made (generation and relabelling resume) and measured again.")
     if res.get("refreshed"):
-        w("* Refreshed afterwards from the same data and runs (no new data, no training): "
+        w("* Refreshed afterwards, with no new data of this script (grid: the same data measured again; learning: "
+          "read from the runs the learning section's source line names): "
           + ", ".join(f"{k} rows ({v:.0f} s, `--refresh-{k}`)" for k, v in res["refreshed"].items()) + ".")
     w("* Full size: `python benchmarks/reproduce.py --scale 4` (4x the frames, roughly 4x this run's time), and "
       "`bash benchmarks/learning_protocol.sh bench_data` then "
