@@ -1209,7 +1209,8 @@ def test_page_shows_our_other_indoor_models_beside_senseray3d(tmp_path):
     ev["model"] = "floorplan-unet"
     r = next(iter(ev["data"].values()))
     for g in r["groups"].values():
-        g["floorplan-unet"] = {**g["senseray3d"], "mae_db": 1.23, "rmse_db": 4.56}
+        n = len(g["senseray3d"]["per_example_mae_db"])
+        g["floorplan-unet"] = {**g["senseray3d"], "mae_db": 1.23, "rmse_db": 4.56, "per_example_mae_db": [1.23] * n}
     # a second run, lower on the test apartments but higher on validation: the sentence's
     # model is chosen on validation, not on the test data it reports
     ev2 = copy.deepcopy(ev)
@@ -1222,7 +1223,33 @@ def test_page_shows_our_other_indoor_models_beside_senseray3d(tmp_path):
     assert "| test | floorplan-unet [fp] (ours, not the seed's) | - |" in after
     assert "floorplan-unet" not in before and after.count("floorplan-unet [fp]") == 3  # val, test, the sentence
     assert ("Our best other indoor model by validation MAE (1.23 dB), floorplan-unet [fp], scores 1.23 dB on "
-            "unseen apartments (pooled over entries) against the seed's SenseRay-3D 4.27 dB: below it.") in after
+            "unseen apartments pooled over entries, 1.23 [1.23, 1.23] dB as the mean over apartments with its 95 % "
+            "interval, against the seed's SenseRay-3D 4.27 dB (on its own data): below it") in after
+    # the verdict reads the interval over apartments, not the pooled value: one apartment far
+    # off widens it over 4.27, and the sentence says level
+    t = r["groups"]["test"]["floorplan-unet"]
+    scenes = r["example_scenes"]["test"]
+    t["per_example_mae_db"] = [12.0 if sc == scenes[0] else 1.0 for sc in scenes]
+    assert "4.27 dB (on its own data): level with it (the interval holds 4.27)" in page(res)
+
+
+def test_senseray3d_against_the_best_baseline_reads_the_paired_interval():
+    """"The network beats every baseline" only when SenseRay-3D's MAE minus the best
+    baseline's, paired per entry, has its 95 % interval over apartments below 0; level when
+    the interval holds 0."""
+    import copy
+
+    doc = _bench("reproduce_doc")
+    ind = copy.deepcopy(_committed_results()["learning"]["indoor"])
+    tg = next(iter(ind["eval"]["data"].values()))["groups"]["test"]
+    best = min((m for m in tg if m != "senseray3d"), key=lambda m: tg[m]["mae_db"])
+    base = tg[best]["per_example_mae_db"]
+    tg["senseray3d"]["per_example_mae_db"] = [x - 1.0 for x in base]
+    reading, txt = doc._baseline_reading(ind)
+    assert reading == "below" and "paired -1.00 [-1.00, -1.00] dB over apartments" in txt
+    tg["senseray3d"]["per_example_mae_db"] = [x + (5.0 if i % 2 else -5.0) for i, x in enumerate(base)]
+    assert doc._baseline_reading(ind)[0] == "level"
+    assert doc._baseline_reading(None) == (None, "n/a")
 
 
 def test_learning_runs_table_roles_and_the_ours_row(tmp_path):
