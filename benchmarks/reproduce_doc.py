@@ -1099,6 +1099,70 @@ def _vs_free_space(lr: dict | None) -> dict:
     return out
 
 
+def _relative_to_free_space(lr: dict | None, n_boot: int = 1000, seed: int = 0) -> dict:
+    """{row name (as :func:`_vs_free_space`): {"ratio": {district: (value, lo, hi)}, "rise":
+    {unseen district: (value, lo, hi)}}}: each Table 2 model's MAE over free space's on the
+    same test examples (sum over examples, so each district's difficulty divides out), and
+    its rise from Mix to each unseen district, with 95 % intervals resampling the test frames
+    (each district's independently)."""
+    per: dict = {}
+    for run, v in ((lr or {}).get("outdoor") or {}).items():
+        for r in v["eval"]["data"].values():
+            for grp, methods in r["groups"].items():
+                d = grp.split(" ")[0]
+                if "(val)" in grp or d not in PAPER_DISTRICTS or "free-space (Friis)" not in methods:
+                    continue
+                mine = next((m for m in methods if not m.startswith(("free-space", "log-distance", "TR 38.901"))),
+                            None)
+                a = (methods.get(mine) or {}).get("per_example_mae_db")
+                b = methods["free-space (Friis)"].get("per_example_mae_db")
+                if not a or not b or len(a) != len(b):
+                    continue
+                frames = r.get("example_frames", {}).get(grp) or list(range(len(a)))
+                by: dict = {}
+                for f, x, y in zip(frames, a, b):
+                    if x is not None and y is not None and np.isfinite(x) and np.isfinite(y):
+                        s_ = by.setdefault(f, [0.0, 0.0])
+                        s_[0] += x
+                        s_[1] += y
+                tag = v["role"] if v.get("role") in ("seed", "ours") else run
+                per.setdefault(f"{mine} [{tag}]", {})[d] = np.asarray(list(by.values()), np.float64)
+    out = {}
+    for name, dd in per.items():
+        rng = np.random.default_rng(seed)
+        boot = {d: [] for d in dd}
+        for _ in range(n_boot):
+            for d, f in dd.items():
+                pick = f[rng.integers(len(f), size=len(f))]
+                boot[d].append(pick[:, 0].sum() / pick[:, 1].sum())
+        ci_ = lambda x: tuple(float(q) for q in np.percentile(x, [2.5, 97.5]))  # noqa: E731
+        ratio = {d: (float(f[:, 0].sum() / f[:, 1].sum()),) + ci_(boot[d]) for d, f in dd.items()}
+        rise = {d: (ratio[d][0] - ratio["mix"][0],) + ci_(np.subtract(boot[d], boot["mix"]))
+                for d in ("margin", "downtown") if d in dd and "mix" in dd}
+        out[name] = {"ratio": ratio, "rise": rise}
+    return out
+
+
+def _rise_reading(row: dict | None) -> str | None:
+    """Whether a model's MAE relative to free space rises from Mix to both unseen districts
+    (``rise``: both rise intervals above 0), to neither (``none``), or to one (its name,
+    ``margin`` or ``downtown``); None without both."""
+    rise = (row or {}).get("rise") or {}
+    if len(rise) < 2:
+        return None
+    up = [d for d in ("margin", "downtown") if rise[d][1] > 0]
+    return "rise" if len(up) == 2 else up[0] if up else "none"
+
+
+def _rise_text(row: dict | None) -> str:
+    if not row or len(row.get("rise") or {}) < 2:
+        return "n/a"
+    q = row["ratio"]
+    return (f"{q['mix'][0]:.2f} -> {q['margin'][0]:.2f} / {q['downtown'][0]:.2f}, rise "
+            + " / ".join(f"{row['rise'][d][0]:+.2f} [{row['rise'][d][1]:+.2f}, {row['rise'][d][2]:+.2f}]"
+                         for d in ("margin", "downtown")))
+
+
 def _paired_difference(a: dict, b: dict, groups: list | None) -> tuple | None:
     """(mean, lo, hi) [dB] of method ``a``'s MAE minus method ``b``'s on the same examples
     (``per_example_mae_db``), the 95 % interval resampling ``groups`` (an example's frame or
@@ -1294,6 +1358,25 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
                   + (f"{ratio(t2)}" if all(t2[d].get("psnr_db") is not None for d in PAPER_DISTRICTS) else "n/a")
                   + (f", rerun {ratio(rt2)}" if all(d in rt2 and rt2[d].get("psnr_db") is not None
                                                    for d in PAPER_DISTRICTS) else "") + ".")
+                rel, rrel = _relative_to_free_space(lr), _relative_to_free_space(rlr)
+                if rel:
+                    w("  Measured against each district's difficulty (the model's MAE over free space's on the same "
+                      "test examples, Mix -> margin / downtown, with the rise's 95 % interval over frames):")
+                    for name, row in rel.items():
+                        label = name
+                        if name.endswith((" [ours]", " [seed]")):
+                            run, rr = _role_run(lr, name), _role_run(rlr, name) if have else None
+                            label = name.rsplit(" [", 1)[0] + f" [{run}" + (f"; rerun: {rr}]" if rr and rr != run
+                                                                              else "]")
+                        txt, rtxt = _rise_text(row), _rise_text(rrel.get(name))
+                        w(f"  * {label}: {txt}" + (f" (rerun: {rtxt})" if have else "") + ": " + _end(_settle(
+                            _rise_reading(row), _rise_reading(rrel.get(name)), {
+                                "rise": "it loses ground to free space on both unseen districts, the seed's drop "
+                                        "measured against difficulty",
+                                "none": "it keeps its ground against free space on both unseen districts",
+                                "margin": "it loses ground to free space on margin, not on downtown",
+                                "downtown": "it loses ground to free space on downtown, not on margin"},
+                            txt, rtxt, have)))
                 w(f"* The seed's SSIM falls from {seed['mix'][3]:.2f} on Mix to {seed['margin'][3]:.2f} / "
                   f"{seed['downtown'][3]:.2f} on margin / downtown; ours (Mix / margin / downtown) {ss3(t2)}"
                   + (f", as images (seed style) {ss3(t2, 'ssim_image')}" if img else "")
