@@ -648,7 +648,8 @@ class Repro:
         tested = {grp: r["path"] for r in ev.get("data", {}).values() for grp in r["groups"]
                   if grp in PAPER_DISTRICTS and Path(r.get("path", "")).is_dir()}
         for d in PAPER_DISTRICTS:
-            ds = OutdoorExamples(Path(tested.get(d, self.base[d])), inputs=meta["inputs"], range_db=(lo, hi))
+            root = Path(tested[d]) if d in tested else self.base[d]
+            ds = OutdoorExamples(root, inputs=meta["inputs"], range_db=(lo, hi))
             pred, _ = outdoor_predictions(model, ds, (lo, hi))
             truth = np.stack([it.path_gain_db for it in ds.items]).astype(np.float64)
             src = np.stack([it.source for it in ds.items])

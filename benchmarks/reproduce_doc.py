@@ -1291,7 +1291,7 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
     tl = _training_length(lr)
     if tl:
         rtl = _training_length(rlr) if have else None
-        w("Training length of Table 2's runs (epochs run, the epoch of the lowest validation MAE, whose weights "
+        w("Training length of Table 2's runs (epochs run, the epoch of the lowest validation loss, whose weights "
           "are scored): " + tl + (f" (rerun: {rtl})" if rtl else "") + ".\n")
     vs = _vs_free_space(lr)
     if vs:
@@ -1491,22 +1491,24 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
 
 def _training_length(lr: dict | None) -> str | None:
     """How long each outdoor run of Table 2 trained: ``"<run> <n> of <budget> epochs, lowest
-    validation at <k>"`` joined, a run whose lowest validation MAE is its last epoch marked not
-    converged; None without outdoor runs with a training log."""
+    at <k>"`` joined, ``k`` the epoch of the lowest validation loss (the weights ``best.pt``
+    keeps and evaluation scores; the validation MAE where a log has no loss), a run whose
+    lowest is its last epoch marked not converged; None without outdoor runs with a log."""
     parts = []
     for run, v in ((lr or {}).get("outdoor") or {}).items():
         logs = [e for e in v.get("log") or [] if e.get("val_mae_db") is not None]
         if not logs:
             continue
-        k, n, budget = _best_epoch(logs), len(logs), v.get("epochs")
+        key = "val_loss" if all(e.get("val_loss") is not None for e in logs) else "val_mae_db"
+        k, n, budget = _best_epoch(logs, key), len(logs), v.get("epochs")
         parts.append(f"{run} {n}" + (f" of {budget}" if budget else "") + f" epochs, lowest at {k}"
                      + (" (the last: not converged)" if k == n else ""))
     return "; ".join(parts) or None
 
 
-def _best_epoch(logs: list) -> int:
-    """The 1-based epoch of a run's lowest validation MAE."""
-    return int(np.nanargmin([e.get("val_mae_db", np.nan) for e in logs])) + 1
+def _best_epoch(logs: list, key: str = "val_mae_db") -> int:
+    """The 1-based epoch of a run's lowest ``key`` (validation MAE, or ``val_loss``)."""
+    return int(np.nanargmin([e.get(key, np.nan) for e in logs])) + 1
 
 
 def _mean_ci(v: dict, groups: list | None) -> tuple:

@@ -1505,13 +1505,15 @@ def test_seed_rows_pair_by_model_and_say_how_long_they_trained(tmp_path):
     res = _committed_results()
     lo = res["learning"]["outdoor"]
     (seed,) = [k for k, x in lo.items() if x.get("role") == "seed" and x["eval"]["model"] == "radiounet-s"]
-    lo[seed]["log"] = [{"val_mae_db": x} for x in (9.0, 8.0, 7.5)]  # lowest at the last epoch
+    lo[seed]["log"] = [{"val_mae_db": x} for x in (9.0, 8.0, 7.5)]  # lowest at the last epoch (no loss logged)
     lo[seed]["epochs"] = 15
     other = copy.deepcopy(res)
     ro = other["learning"]["outdoor"]
     other["learning"]["outdoor"] = {(f"{k}-e60" if k == seed else k): x for k, x in ro.items()}
     ro = other["learning"]["outdoor"]
-    ro[f"{seed}-e60"]["log"] = [{"val_mae_db": x} for x in (9.0, 7.0, 7.2, 7.4)]
+    # the epoch scored is the lowest validation loss (best.pt), not the lowest validation MAE
+    ro[f"{seed}-e60"]["log"] = [{"val_mae_db": x, "val_loss": y} for x, y in ((9.0, 3.0), (7.0, 2.0), (7.2, 2.5),
+                                                                                (6.9, 2.6))]
     ro[f"{seed}-e60"]["epochs"] = 60
     other["seed_offset"] = 1000
     assert doc._training_length(res["learning"]).startswith(f"{seed} 3 of 15 epochs, lowest at 3 (the last: not "
@@ -1521,7 +1523,7 @@ def test_seed_rows_pair_by_model_and_say_how_long_they_trained(tmp_path):
     page = write({**copy.deepcopy(res), "rerun": v.rerun_summary(res, other, "other")})
     line = next(x for x in page.splitlines() if x.startswith("* radiounet-s ["))
     assert line.startswith(f"* radiounet-s [{seed}; rerun: {seed}-e60]: ") and "rerun: n/a" not in line
-    assert "Training length of Table 2's runs" in page and f"(rerun: {seed}-e60 4 of 60 epochs" in page
+    assert "Training length of Table 2's runs" in page and f"(rerun: {seed}-e60 4 of 60 epochs, lowest at 2" in page
 
 
 def test_seed_drop_is_its_squared_error_not_its_normalisation(tmp_path):
