@@ -1082,21 +1082,28 @@ def _vs_free_space(lr: dict | None) -> dict:
     that a rerun's choice pairs with the full run's whatever its folder is called
     (:func:`_role_run`), else ``"<model> [<run>]"``."""
     out = {}
+    for name, d, mine, fs, frames in _table2_blocks(lr):
+        e = _paired_difference(mine, fs, frames)
+        if e is not None:
+            out.setdefault(name, {})[d] = e
+    return out
+
+
+def _table2_blocks(lr: dict | None):
+    """Each Table 2 test block of each outdoor run: (row name, district, the model's metrics,
+    free space's metrics, the examples' frames or None); the row is ``"<model> [<role>]"`` for
+    a run chosen on validation, else ``"<model> [<run>]"`` (:func:`_vs_free_space`)."""
     for run, v in ((lr or {}).get("outdoor") or {}).items():
         for r in v["eval"]["data"].values():
-            frames = r.get("example_frames", {})
             for grp, methods in r["groups"].items():
                 d = grp.split(" ")[0]
                 if "(val)" in grp or d not in PAPER_DISTRICTS or "free-space (Friis)" not in methods:
                     continue
                 mine = next((m for m in methods if not m.startswith(("free-space", "log-distance", "TR 38.901"))),
                             None)
-                e = _paired_difference(methods.get(mine) or {}, methods["free-space (Friis)"], frames.get(grp))
-                if e is None:
-                    continue
                 tag = v["role"] if v.get("role") in ("seed", "ours") else run
-                out.setdefault(f"{mine} [{tag}]", {})[d] = e
-    return out
+                yield (f"{mine} [{tag}]", d, methods.get(mine) or {}, methods["free-space (Friis)"],
+                       r.get("example_frames", {}).get(grp))
 
 
 def _relative_to_free_space(lr: dict | None, n_boot: int = 1000, seed: int = 0) -> dict:
@@ -1106,27 +1113,17 @@ def _relative_to_free_space(lr: dict | None, n_boot: int = 1000, seed: int = 0) 
     its rise from Mix to each unseen district, with 95 % intervals resampling the test frames
     (each district's independently)."""
     per: dict = {}
-    for run, v in ((lr or {}).get("outdoor") or {}).items():
-        for r in v["eval"]["data"].values():
-            for grp, methods in r["groups"].items():
-                d = grp.split(" ")[0]
-                if "(val)" in grp or d not in PAPER_DISTRICTS or "free-space (Friis)" not in methods:
-                    continue
-                mine = next((m for m in methods if not m.startswith(("free-space", "log-distance", "TR 38.901"))),
-                            None)
-                a = (methods.get(mine) or {}).get("per_example_mae_db")
-                b = methods["free-space (Friis)"].get("per_example_mae_db")
-                if not a or not b or len(a) != len(b):
-                    continue
-                frames = r.get("example_frames", {}).get(grp) or list(range(len(a)))
-                by: dict = {}
-                for f, x, y in zip(frames, a, b):
-                    if x is not None and y is not None and np.isfinite(x) and np.isfinite(y):
-                        s_ = by.setdefault(f, [0.0, 0.0])
-                        s_[0] += x
-                        s_[1] += y
-                tag = v["role"] if v.get("role") in ("seed", "ours") else run
-                per.setdefault(f"{mine} [{tag}]", {})[d] = np.asarray(list(by.values()), np.float64)
+    for name, d, mine, fs, frames in _table2_blocks(lr):
+        a, b = mine.get("per_example_mae_db"), fs.get("per_example_mae_db")
+        if not a or not b or len(a) != len(b):
+            continue
+        by: dict = {}
+        for f, x, y in zip(frames or range(len(a)), a, b):
+            if x is not None and y is not None and np.isfinite(x) and np.isfinite(y):
+                s_ = by.setdefault(f, [0.0, 0.0])
+                s_[0] += x
+                s_[1] += y
+        per.setdefault(name, {})[d] = np.asarray(list(by.values()), np.float64)
     out = {}
     for name, dd in per.items():
         rng = np.random.default_rng(seed)
