@@ -23,10 +23,9 @@
 # skipped. Every step's wall-clock goes to OUT_DIR/times.tsv; the tables (95 % intervals
 # over test frames / apartments) to OUT_DIR/tables.md, the curves to OUT_DIR/curves.png.
 # The tables part is the outdoor part's data and the runs the reproduction page's Table 2 reads
-# (the seeds' three models as the paper trains them, until validation flattens, and the geometry
-# model), without the
-# ablations: with SEED_OFFSET=1000 it is the independent rerun that docs/reproduction.md's
-# learning verdicts need (every dataset and training drawn anew).
+# (the seeds' three models as the paper trains them, until validation flattens, and the
+# geometry model), without the ablations: with SEED_OFFSET=1000 it is the independent rerun
+# that docs/reproduction.md's learning verdicts need (every dataset and training drawn anew).
 # Knobs (environment): FRAMES (training frames, 96), TEST_FRAMES (24 per district),
 # SCENES (apartments, 32), EPOCHS (outdoor, 15), WIDTH (16), SEED_OFFSET (added to every
 # dataset's and training's seed, 0).
@@ -113,7 +112,8 @@ if [ "$PART" = outdoor ] || [ "$PART" = tables ] || [ "$PART" = all ]; then
   # flattens: 4x the epochs (the geometry model's validation turns by then, the steps part),
   # UNetDCN-S 2x (its deformable convolutions cost ~1 min an epoch on one thread here), patience
   # scaled alike; the reproduction page's Table 2 reads, per model, the run trained the seed's
-  # way with the lowest validation MAE, and says where each run's validation was lowest
+  # way with the lowest validation MAE, and says at which epoch each run's validation loss was
+  # lowest (the weights it scores)
   for spec in radiounet-s:4 pmnet-s:4 unetdcn-s:2; do
     m=${spec%%:*} mult=${spec##*:}
     run_model "$m-e$((mult * EPOCHS))" "$m" --epochs $((mult * EPOCHS)) --restart-epochs $((mult * EPOCHS)) \
