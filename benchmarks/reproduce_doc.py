@@ -1170,9 +1170,9 @@ def _paired_difference(a: dict, b: dict, groups: list | None) -> tuple | None:
     if not x or not y or len(x) != len(y):
         return None
     by: dict = {}
-    for i, (p, q) in enumerate(zip(x, y)):
+    for g, p, q in zip(groups or range(len(x)), x, y):
         if p is not None and q is not None:
-            by.setdefault((groups or list(range(len(x))))[i], []).append(p - q)
+            by.setdefault(g, []).append(p - q)
     return frame_bootstrap(list(by.values())) if by else None
 
 
@@ -1182,6 +1182,16 @@ def _role_run(lr: dict | None, row: str) -> str | None:
     model, role = row[:-1].rsplit(" [", 1)
     return next((k for k, v in ((lr or {}).get("outdoor") or {}).items() if v.get("role") == role and
                  (role == "ours" or v["eval"]["model"] == model)), None)
+
+
+def _row_label(name: str, lr: dict | None, rlr: dict | None, have: bool) -> str:
+    """A Table 2 row as the page names it: a row chosen on validation in each run
+    (``"<model> [ours]"``, ``"<model> [seed]"``) with its run's folder, and the rerun's where
+    that differs; any other row as it is."""
+    if not name.endswith((" [ours]", " [seed]")):
+        return name
+    run, rr = _role_run(lr, name), _role_run(rlr, name) if have else None
+    return name.rsplit(" [", 1)[0] + f" [{run}" + (f"; rerun: {rr}]" if rr and rr != run else "]")
 
 
 def _vs_state(e: tuple) -> str:
@@ -1298,10 +1308,7 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
         for name, row in vs.items():
             txt, rtxt = _vs_text(row), _vs_text(rvs.get(name))
             rd, rrd = _vs_reading(row), _vs_reading(rvs.get(name))
-            if name.endswith((" [ours]", " [seed]")):  # chosen on validation in each run: name both
-                run, rr = _role_run(lr, name), _role_run(rlr, name) if have else None
-                name = name.rsplit(" [", 1)[0] + f" [{run}" + (f"; rerun: {rr}]" if rr and rr != run else "]")
-            w(f"* {name}: {txt}" + (f" (rerun: {rtxt})" if have else "") + ": " + _end(_settle(
+            w(f"* {_row_label(name, lr, rlr, have)}: {txt}" + (f" (rerun: {rtxt})" if have else "") + ": " + _end(_settle(
                 rd, rrd, {rd: rd} if rd else {}, txt, rtxt, have)))
         w("")
     rn = next((v for v in lr["outdoor"].values() if v.get("normalisation")), None)
@@ -1360,13 +1367,8 @@ def _learning(w, lr: dict, rel: str, docdir: Path, rlr: dict | None = None, have
                     w("  Measured against each district's difficulty (the model's MAE over free space's on the same "
                       "test examples, Mix -> margin / downtown, with the rise's 95 % interval over frames):")
                     for name, row in rel.items():
-                        label = name
-                        if name.endswith((" [ours]", " [seed]")):
-                            run, rr = _role_run(lr, name), _role_run(rlr, name) if have else None
-                            label = name.rsplit(" [", 1)[0] + f" [{run}" + (f"; rerun: {rr}]" if rr and rr != run
-                                                                              else "]")
                         txt, rtxt = _rise_text(row), _rise_text(rrel.get(name))
-                        w(f"  * {label}: {txt}" + (f" (rerun: {rtxt})" if have else "") + ": " + _end(_settle(
+                        w(f"  * {_row_label(name, lr, rlr, have)}: {txt}" + (f" (rerun: {rtxt})" if have else "") + ": " + _end(_settle(
                             _rise_reading(row), _rise_reading(rrel.get(name)), {
                                 "rise": "it loses ground to free space on both unseen districts, the seed's drop "
                                         "measured against difficulty",
@@ -1538,7 +1540,7 @@ def _baseline_reading(ind: dict | None) -> tuple[str | None, str]:
     if e is None:
         return None, txt
     txt += f", paired {e[0]:+.2f} [{e[1]:+.2f}, {e[2]:+.2f}] dB over apartments"
-    return ("below" if e[2] < 0 else "above" if e[1] > 0 else "level"), txt
+    return _vs_state(e).split()[0], txt
 
 
 def _fit_reading(ind: dict | None) -> tuple[str | None, str]:
